@@ -1,0 +1,203 @@
+"""``cnn101``: check or fetch the data, train and export a model, evaluate it, run the product.
+
+Errors a person can fix (a missing data folder, no trained model, a damaged archive) are
+printed as one line that says what to do, with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+import numpy as np
+
+from services.pipeline.architecture import Architecture
+from services.pipeline.bundle import ModelBundle, ModelNotFoundError, resolve_version_dir
+from services.pipeline.classes import CNN101_CLASSES
+from services.pipeline.data import DataDirectoryError, LabelledImages
+from services.pipeline.download import DownloadError
+from services.pipeline.settings import PipelineSettings
+
+EXIT_USER_ERROR = 2
+
+
+def _limit_per_class(images: LabelledImages, limit: int | None) -> LabelledImages:
+    """The first ``limit`` images of each class (all of them when ``limit`` is None)."""
+    if not limit:
+        return images
+    keep = np.concatenate(
+        [np.flatnonzero(images.labels == label)[:limit] for label in np.unique(images.labels)]
+    )
+    return LabelledImages(
+        images.pixels[keep], images.labels[keep], tuple(images.paths[i] for i in keep)
+    )
+
+
+def cmd_data_check(args: argparse.Namespace, settings: PipelineSettings) -> int:
+    from services.pipeline.data import list_annotated_files, list_train_files
+
+    data_dir: Path = args.data_dir or settings.data_dir
+    train_files = list_train_files(data_dir, CNN101_CLASSES)
+    val_files = list_annotated_files(data_dir / "val", CNN101_CLASSES)
+    print(
+        f"{data_dir}: {len(train_files)} training and {len(val_files)} validation images "
+        f"of {len(CNN101_CLASSES)} classes."
+    )
+    return 0
+
+
+def cmd_data_download(args: argparse.Namespace, settings: PipelineSettings) -> int:
+    from services.pipeline.download import fetch_dataset
+
+    target: Path = args.dest or settings.data_dir
+    fetch_dataset(
+        args.url or settings.dataset_url, args.md5 or settings.dataset_md5, target, CNN101_CLASSES
+    )
+    print(f"Extracted {len(CNN101_CLASSES)} classes into {target}.")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
+    from services.pipeline.data import load_train, load_validation
+    from services.pipeline.evaluation import evaluate, format_report
+    from services.pipeline.export import export_model
+    from services.pipeline.model_card import render_model_card, write_model_card
+    from services.pipeline.training import Recipe, train
+
+    data_dir: Path = args.data_dir or settings.data_dir
+    base_path: Path = args.base_path or settings.model_base_path
+    name: str = args.name or settings.model_name
+    arch = Architecture(
+        input_size=args.input_size,
+        blocks=args.blocks,
+        convs_per_block=args.convs_per_block,
+        filters=args.filters,
+        kernel_size=args.kernel_size,
+        num_classes=len(CNN101_CLASSES),
+    )
+    recipe = Recipe(epochs=args.epochs, seed=args.seed)
+    print(f"Loading images from {data_dir} ...", flush=True)
+    train_images = _limit_per_class(
+        load_train(data_dir, CNN101_CLASSES, arch.input_size), args.limit_per_class
+    )
+    val_images = load_validation(data_dir, CNN101_CLASSES, arch.input_size)
+    print(f"Training on {len(train_images)} images, selecting on {len(val_images)}.", flush=True)
+    result = train(train_images, val_images, arch, CNN101_CLASSES, recipe)
+    summary = {
+        "recipe": recipe.to_json(),
+        "best_epoch": result.best_epoch,
+        "best_val_accuracy": result.best_val_accuracy,
+        "seconds": round(result.seconds, 1),
+        "train_images": len(train_images),
+        "val_images": len(val_images),
+        "machine": f"{os.cpu_count()} CPU cores ({platform.machine()})",
+    }
+    version_dir = export_model(
+        result.model,
+        base_path,
+        name,
+        CNN101_CLASSES,
+        arch=arch,
+        summary=summary,
+        version=args.version,
+    )
+    bundle = ModelBundle.open(version_dir)
+    report = evaluate(bundle, data_dir / "val")
+    command = "cnn101 train " + " ".join(shlex.quote(a) for a in args.argv)
+    write_model_card(
+        base_path / name / "README.md", render_model_card(bundle, report, command.strip(), summary)
+    )
+    print()
+    print(f"Trained in {result.seconds:.0f} s; kept epoch {result.best_epoch} of {recipe.epochs}.")
+    print(f"Exported {version_dir}")
+    print(format_report(report))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace, settings: PipelineSettings) -> int:
+    from services.pipeline.evaluation import evaluate, format_report
+
+    model_dir: Path = args.model_dir or settings.model_base_path / settings.model_name
+    bundle = ModelBundle.open(resolve_version_dir(model_dir, args.version))
+    split: Path = args.split or settings.data_dir / "val"
+    print(f"{bundle.name} version {bundle.version} on {split}")
+    print(format_report(evaluate(bundle, split)))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: PipelineSettings) -> int:
+    """Load the default model (training it first if there is none) and report its accuracy."""
+    model_dir = settings.model_base_path / settings.model_name
+    try:
+        resolve_version_dir(model_dir)
+    except ModelNotFoundError:
+        print(f"No model in {model_dir}: training the default Tiny VGG first.", flush=True)
+        train_args = build_parser().parse_args(["train"])
+        train_args.argv = []
+        cmd_train(train_args, settings)
+    return cmd_evaluate(argparse.Namespace(model_dir=None, version=None, split=None), settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cnn101", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="check or download the Tiny ImageNet data")
+    data_commands = data.add_subparsers(dest="data_command", required=True)
+    check = data_commands.add_parser("check", help="check the data directory's layout")
+    check.add_argument("--data-dir", type=Path)
+    check.set_defaults(handler=cmd_data_check)
+    fetch = data_commands.add_parser("download", help="download and extract the ten classes")
+    fetch.add_argument("--dest", type=Path, help="target folder (default: CNN101_DATA_DIR)")
+    fetch.add_argument("--url")
+    fetch.add_argument("--md5")
+    fetch.set_defaults(handler=cmd_data_download)
+
+    train = commands.add_parser("train", help="train, export and evaluate a model")
+    train.add_argument("--data-dir", type=Path)
+    train.add_argument("--base-path", type=Path, help="models folder (default: models/)")
+    train.add_argument("--name", help="model name (default: tiny_vgg)")
+    train.add_argument("--version", type=int, help="version number (default: next free)")
+    train.add_argument("--epochs", type=int, default=40)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--limit-per-class", type=int, help="use only N images per class")
+    train.add_argument("--input-size", type=int, default=64)
+    train.add_argument("--blocks", type=int, default=2)
+    train.add_argument("--convs-per-block", type=int, default=2)
+    train.add_argument("--filters", type=int, default=10)
+    train.add_argument("--kernel-size", type=int, default=3)
+    train.set_defaults(handler=cmd_train)
+
+    evaluate = commands.add_parser("evaluate", help="accuracy and confusion matrix of a model")
+    evaluate.add_argument("--model-dir", type=Path, help="default: models/tiny_vgg")
+    evaluate.add_argument("--version", type=int, help="default: the newest")
+    evaluate.add_argument("--split", type=Path, help="folder with val_annotations.txt + images/")
+    evaluate.set_defaults(handler=cmd_evaluate)
+
+    run = commands.add_parser("run", help="run the product on embedded defaults")
+    run.set_defaults(handler=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(arguments)
+    args.argv = arguments[1:]
+    settings = PipelineSettings()
+    try:
+        return int(args.handler(args, settings))
+    except (DataDirectoryError, ModelNotFoundError, DownloadError, FileExistsError) as error:
+        print(f"cnn101: error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Write a trained model in TensorFlow Serving's layout, with what the views need beside it.
+
+``<base>/<name>/<version>/`` holds a SavedModel with two signatures, ``serving_default``
+(``probabilities``) and ``activations`` (one output per layer, keyed by layer name), both
+taking ``input``: float32 ``N x H x W x 3`` in [0, 1]. ``assets.extra/`` (which TF Serving
+ignores) holds ``model.json`` (classes, layer graph, weight manifest, training summary),
+``weights.bin`` (every weight as little-endian float32, laid out by the manifest, so a
+browser loads it with one ``fetch`` and a ``Float32Array``) and ``labels.txt``.
+A version is written to a temporary folder and renamed into place, so a server watching
+the base path never sees half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from services.pipeline.architecture import Architecture
+from services.pipeline.classes import ImageClass
+from services.pipeline.graph import describe_layers, layer_weights
+
+ASSETS_DIR = "assets.extra"
+MODEL_JSON = "model.json"
+WEIGHTS_BIN = "weights.bin"
+LABELS_TXT = "labels.txt"
+FORMAT_VERSION = 1
+
+
+def next_version(model_dir: Path) -> int:
+    """One more than the highest numeric version folder (1 for a new model)."""
+    versions = [int(p.name) for p in model_dir.glob("*") if p.is_dir() and p.name.isdigit()]
+    return max(versions, default=0) + 1
+
+
+def _write_savedmodel(model: keras.Model, path: Path) -> None:
+    height, width, channels = (int(d) for d in model.input.shape[1:])
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    all_outputs = keras.Model(model.inputs, [layer.output for layer in layers])
+    names = [layer.name for layer in layers]
+    spec = tf.TensorSpec([None, height, width, channels], tf.float32, name="input")
+
+    archive = keras.export.ExportArchive()
+    archive.track(all_outputs)
+
+    def probabilities(input: tf.Tensor) -> dict[str, tf.Tensor]:
+        return {"probabilities": all_outputs(input, training=False)[-1]}
+
+    def activations(input: tf.Tensor) -> dict[str, tf.Tensor]:
+        outputs = all_outputs(input, training=False)
+        return dict(zip(names, outputs, strict=True))
+
+    archive.add_endpoint("serving_default", probabilities, input_signature=[spec])
+    archive.add_endpoint("activations", activations, input_signature=[spec])
+    archive.write_out(str(path), verbose=False)
+
+
+def _write_assets(
+    model: keras.Model,
+    assets: Path,
+    *,
+    name: str,
+    version: int,
+    arch: Architecture | None,
+    classes: Sequence[ImageClass],
+    summary: dict[str, Any],
+) -> None:
+    assets.mkdir(parents=True, exist_ok=True)
+    manifest: list[dict[str, Any]] = []
+    offset = 0
+    digest = hashlib.sha256()
+    with (assets / WEIGHTS_BIN).open("wb") as weights_file:
+        for layer, role, values in layer_weights(model):
+            data = values.astype("<f4").tobytes()
+            weights_file.write(data)
+            digest.update(data)
+            manifest.append(
+                {
+                    "layer": layer,
+                    "name": role,
+                    "shape": list(values.shape),
+                    "dtype": "float32",
+                    "offset": offset,
+                    "length": len(data),
+                }
+            )
+            offset += len(data)
+    description = {
+        "format_version": FORMAT_VERSION,
+        "name": name,
+        "version": version,
+        "input": {
+            "name": "input",
+            "shape": [int(d) for d in model.input.shape[1:]],
+            "dtype": "float32",
+            "range": [0.0, 1.0],
+        },
+        "classes": [{"index": i, "wnid": c.wnid, "name": c.name} for i, c in enumerate(classes)],
+        "layers": describe_layers(model),
+        "weights": {
+            "file": WEIGHTS_BIN,
+            "byte_order": "little",
+            "sha256": digest.hexdigest(),
+            "layout": "conv kernel [kh, kw, in, out]; dense kernel [in, out]; bias [out]",
+            "tensors": manifest,
+        },
+        "signatures": {
+            "serving_default": {"inputs": ["input"], "outputs": ["probabilities"]},
+            "activations": {
+                "inputs": ["input"],
+                "outputs": [layer["name"] for layer in describe_layers(model)[1:]],
+            },
+        },
+        "architecture": arch.to_json() if arch else None,
+        "training": summary,
+    }
+    (assets / MODEL_JSON).write_text(json.dumps(description, indent=1) + "\n", encoding="utf-8")
+    (assets / LABELS_TXT).write_text("".join(f"{c.name}\n" for c in classes), encoding="utf-8")
+
+
+def export_model(
+    model: keras.Model,
+    base_path: Path,
+    name: str,
+    classes: Sequence[ImageClass],
+    *,
+    arch: Architecture | None = None,
+    summary: dict[str, Any] | None = None,
+    version: int | None = None,
+) -> Path:
+    """Export ``model`` as ``base_path/name/<version>`` and return that folder."""
+    model_dir = base_path / name
+    model_dir.mkdir(parents=True, exist_ok=True)
+    if version is None:
+        version = next_version(model_dir)
+    target = model_dir / str(version)
+    if target.exists():
+        raise FileExistsError(f"Model version {target} exists already; pick another version.")
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=model_dir))
+    try:
+        _write_savedmodel(model, staging)
+        _write_assets(
+            model,
+            staging / ASSETS_DIR,
+            name=name,
+            version=version,
+            arch=arch,
+            classes=classes,
+            summary=summary or {},
+        )
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target

@@ -1,0 +1,162 @@
+"""Train a Tiny VGG-family network: fixed seed, augmentation, model selection on validation.
+
+The recipe is what gets the unchanged 10-filter Tiny VGG from the paper's ~71 % to over
+80 %: batch normalisation during training only (folded away before export, see
+:mod:`services.pipeline.folding`), flips, shifts and colour jitter, AdamW with a cosine
+schedule and label smoothing, and keeping the epoch that scores best on the validation split.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from services.pipeline.architecture import Architecture, build_model
+from services.pipeline.classes import ImageClass
+from services.pipeline.data import LabelledImages
+from services.pipeline.folding import fold_batch_norm
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that decides the trained weights, recorded in the model card."""
+
+    epochs: int = 40
+    batch_size: int = 64
+    learning_rate: float = 3e-3
+    weight_decay: float = 5e-4
+    label_smoothing: float = 0.1
+    warmup_fraction: float = 0.05
+    shift_pixels: int = 6
+    brightness: float = 0.1
+    contrast: float = 0.2
+    saturation: float = 0.3
+    seed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class TrainingResult:
+    """The selected model (BN folded) and how it got there."""
+
+    model: keras.Model
+    best_epoch: int
+    best_val_accuracy: float
+    seconds: float
+    history: dict[str, list[float]] = field(default_factory=dict)
+
+
+def augment_batch(
+    images: tf.Tensor, recipe: Recipe, num_classes: int, labels: tf.Tensor
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """Random flip, shift (reflect padding) and brightness/contrast/saturation jitter."""
+    x = tf.cast(images, tf.float32) / 255.0
+    x = tf.image.random_flip_left_right(x)
+    batch = tf.shape(x)[0]
+    size = tf.shape(x)[1]
+    pad = recipe.shift_pixels
+    if pad > 0:
+        x = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="REFLECT")
+        x = tf.image.random_crop(x, tf.stack([batch, size, size, 3]))
+    x = x + tf.random.uniform([batch, 1, 1, 1], -recipe.brightness, recipe.brightness)
+    mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
+    x = (x - mean) * tf.random.uniform(
+        [batch, 1, 1, 1], 1 - recipe.contrast, 1 + recipe.contrast
+    ) + mean
+    gray = tf.reduce_mean(x, axis=3, keepdims=True)
+    x = (x - gray) * tf.random.uniform(
+        [batch, 1, 1, 1], 1 - recipe.saturation, 1 + recipe.saturation
+    ) + gray
+    return tf.clip_by_value(x, 0.0, 1.0), tf.one_hot(labels, num_classes)
+
+
+class _KeepBest(keras.callbacks.Callback):  # type: ignore[misc]
+    """Remember the weights of the epoch with the best validation accuracy."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.best_accuracy = -1.0
+        self.best_epoch = 0
+        self.best_weights: list[np.ndarray] = []
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        accuracy = float((logs or {}).get("val_accuracy", 0.0))
+        if accuracy > self.best_accuracy:
+            self.best_accuracy = accuracy
+            self.best_epoch = epoch + 1
+            self.best_weights = [weight.copy() for weight in self.model.get_weights()]
+
+
+def train(
+    train_images: LabelledImages,
+    val_images: LabelledImages,
+    arch: Architecture,
+    classes: Sequence[ImageClass],
+    recipe: Recipe,
+    *,
+    verbose: int | None = None,
+) -> TrainingResult:
+    """Train ``arch`` on ``train_images``, select on ``val_images``, return the folded model."""
+    if len(classes) != arch.num_classes:
+        raise ValueError(f"{len(classes)} classes given for a {arch.num_classes}-class model.")
+    keras.utils.set_random_seed(recipe.seed)
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
+
+    def to_batch(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return augment_batch(images, recipe, arch.num_classes, labels)
+
+    train_ds = (
+        tf.data.Dataset.from_tensor_slices((train_images.pixels, train_images.labels))
+        .shuffle(len(train_images), seed=recipe.seed, reshuffle_each_iteration=True)
+        .batch(recipe.batch_size)
+        .map(to_batch, num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    val_ds = tf.data.Dataset.from_tensor_slices(
+        (
+            val_images.pixels.astype(np.float32) / np.float32(255.0),
+            tf.one_hot(val_images.labels, arch.num_classes),
+        )
+    ).batch(256)
+
+    model = build_model(arch, batch_norm=True, seed=recipe.seed)
+    steps = recipe.epochs * int(np.ceil(len(train_images) / recipe.batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0,
+        decay_steps=steps,
+        warmup_target=recipe.learning_rate,
+        warmup_steps=max(1, int(steps * recipe.warmup_fraction)),
+    )
+    model.compile(
+        optimizer=keras.optimizers.AdamW(schedule, weight_decay=recipe.weight_decay),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
+        metrics=["accuracy"],
+    )
+    keep_best = _KeepBest()
+    started = time.monotonic()
+    history = model.fit(
+        train_ds,
+        epochs=recipe.epochs,
+        validation_data=val_ds,
+        callbacks=[keep_best],
+        verbose=verbose,
+    )
+    seconds = time.monotonic() - started
+    model.set_weights(keep_best.best_weights)
+    return TrainingResult(
+        model=fold_batch_norm(model, arch),
+        best_epoch=keep_best.best_epoch,
+        best_val_accuracy=keep_best.best_accuracy,
+        seconds=seconds,
+        history={key: [float(v) for v in values] for key, values in history.history.items()},
+    )

@@ -1,0 +1,44 @@
+"""Fixtures shared by every test: quiet TensorFlow, the real data, synthetic data sets."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from services.pipeline.classes import CNN101_CLASSES
+from services.pipeline.settings import PROJECT_ROOT, PipelineSettings
+from tests.synthetic import write_tiny_imagenet
+
+MakeDataset = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    """The configured Tiny ImageNet folder; its absence is a failure, not a skip."""
+    data_dir = PipelineSettings().data_dir
+    assert (data_dir / "wnids.txt").is_file(), f"the data directory {data_dir} is missing"
+    return data_dir
+
+
+@pytest.fixture
+def make_dataset(tmp_path: Path) -> MakeDataset:
+    """Build a small data set in the official layout under ``tmp_path``."""
+
+    def make(name: str = "data", per_class: int = 4, val_per_class: int = 2) -> Path:
+        return write_tiny_imagenet(
+            tmp_path / name, CNN101_CLASSES, per_class=per_class, val_per_class=val_per_class
+        )
+
+    return make
