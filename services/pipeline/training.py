@@ -30,14 +30,14 @@ class Recipe:
 
     epochs: int = 40
     batch_size: int = 64
-    learning_rate: float = 3e-3
-    weight_decay: float = 5e-4
-    label_smoothing: float = 0.1
+    learning_rate: float = 5e-3
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.05
     warmup_fraction: float = 0.05
-    shift_pixels: int = 6
-    brightness: float = 0.1
-    contrast: float = 0.2
-    saturation: float = 0.3
+    shift_pixels: int = 4
+    brightness: float = 0.05
+    contrast: float = 0.1
+    saturation: float = 0.15
     seed: int = 0
 
     def to_json(self) -> dict[str, Any]:
