@@ -1,0 +1,125 @@
+"""Measure Predict of the ``activations`` signature through the real gRPC server.
+
+Starts the inference server in this process on a free port over ``--base-path`` (default:
+the repository's ``models/``), waits until it serves, then sends ``--iterations`` Predict
+requests per batch size over a real channel and prints p50 / p95 latency and images/s.
+What is measured is what the activation cache pays: serialisation, gRPC, the model run.
+
+    .venv/bin/python scripts/bench_inference.py --base-path models --batches 1 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import grpc
+import numpy as np
+import tensorflow as tf
+from grpc_health.v1 import health_pb2, health_pb2_grpc  # type: ignore[import-untyped, unused-ignore]
+from tensorflow_serving.apis import (
+    get_model_metadata_pb2,
+    predict_pb2,
+    prediction_service_pb2_grpc,
+)
+
+from services.inference.registry import discover
+from services.inference.server import build_server
+from services.inference.settings import InferenceSettings
+
+SIGNATURE = "activations"
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    defaults = InferenceSettings()
+    parser = argparse.ArgumentParser(description="Measure Predict of the activations signature.")
+    parser.add_argument("--base-path", type=Path, default=defaults.model_base_path)
+    parser.add_argument("--model", default="tiny_vgg")
+    parser.add_argument("--iterations", type=int, default=50, help="requests per batch size")
+    parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests first")
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 32])
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for it")
+    return parser.parse_args(argv)
+
+
+def wait_until_served(channel: Any, model: str, timeout: float) -> Any:
+    """The model's input TensorInfo once the server serves it (SystemExit after timeout)."""
+    health = health_pb2_grpc.HealthStub(channel)
+    predict = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+    request = get_model_metadata_pb2.GetModelMetadataRequest(metadata_field=["signature_def"])
+    request.model_spec.name = model
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        serving = health.Check(health_pb2.HealthCheckRequest(), timeout=timeout).status
+        if serving == health_pb2.HealthCheckResponse.SERVING:
+            try:
+                response = predict.GetModelMetadata(request, timeout=timeout)
+            except grpc.RpcError as error:
+                raise SystemExit(f"{model}: {error.details()}") from error
+            signatures = get_model_metadata_pb2.SignatureDefMap()
+            response.metadata["signature_def"].Unpack(signatures)
+            return signatures.signature_def[SIGNATURE].inputs["input"]
+        time.sleep(0.2)
+    raise SystemExit(f"nothing was served within {timeout:.0f} s: is there a version under it?")
+
+
+def measure(predict: Any, request: Any, iterations: int, warmup: int) -> list[float]:
+    """Latencies of ``iterations`` calls, in milliseconds, after ``warmup`` unmeasured ones."""
+    for _ in range(warmup):
+        predict.Predict(request, timeout=120)
+    latencies = []
+    for _ in range(iterations):
+        start = time.perf_counter()
+        predict.Predict(request, timeout=120)
+        latencies.append((time.perf_counter() - start) * 1000)
+    return latencies
+
+
+def main(argv: list[str] | None = None) -> None:
+    arguments = parse_arguments(argv)
+    if not any(name == arguments.model for name, _ in discover(arguments.base_path)):
+        raise SystemExit(
+            f"no version of {arguments.model} under {arguments.base_path}: "
+            "export one (cnn101 train) or pass --base-path"
+        )
+    settings = InferenceSettings(
+        inference_host="127.0.0.1", inference_port=0, model_base_path=arguments.base_path
+    )
+    server, port = build_server(settings)
+    server.start()
+    size = settings.inference_max_message_bytes
+    options = [("grpc.max_send_message_length", size), ("grpc.max_receive_message_length", size)]
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=options)
+    try:
+        input_info = wait_until_served(channel, arguments.model, arguments.timeout)
+        height, width, channels = (d.size for d in input_info.tensor_shape.dim[1:])
+        predict = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        rng = np.random.default_rng(0)
+        print(f"{arguments.model} from {arguments.base_path}, signature {SIGNATURE}")
+        print(f"{'batch':>5} {'p50 ms':>9} {'p95 ms':>9} {'images/s':>9} {'MB out':>7}")
+        for batch in arguments.batches:
+            inputs = rng.random((batch, height, width, channels), dtype=np.float32)
+            request = predict_pb2.PredictRequest()
+            request.model_spec.name = arguments.model
+            request.model_spec.signature_name = SIGNATURE
+            request.inputs["input"].CopyFrom(tf.make_tensor_proto(inputs))
+            response_mb = predict.Predict(request, timeout=120).ByteSize() / 1e6
+            latencies = measure(predict, request, arguments.iterations, arguments.warmup)
+            p50 = statistics.median(latencies)
+            p95 = float(np.percentile(latencies, 95))
+            throughput = batch * len(latencies) / (sum(latencies) / 1000)
+            print(f"{batch:>5} {p50:>9.1f} {p95:>9.1f} {throughput:>9.1f} {response_mb:>7.1f}")
+    finally:
+        channel.close()
+        server.stop(grace=0)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,138 @@
+"""One loaded model version: its SignatureDefs and a checked call of each signature.
+
+The SignatureDefs are read from ``saved_model.pb`` itself, so metadata is what TF Serving
+reports for the same folder, and requests are checked against them before they run: a
+SavedModel function does not check shapes itself (a wrong image size fails deep inside the
+graph, or not at all), and a request must fail with a message the caller can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.protobuf import saved_model_pb2
+
+DEFAULT_SIGNATURE = "serving_default"
+SERVING_TAG = "serve"
+SAVED_MODEL_PB = "saved_model.pb"
+
+
+class RequestError(ValueError):
+    """The request does not fit the model or the signature (INVALID_ARGUMENT)."""
+
+
+class SignatureNotFoundError(LookupError):
+    """The version has no such signature (FAILED_PRECONDITION, as in TF Serving)."""
+
+
+def _shape_text(dims: Sequence[int]) -> str:
+    return "[" + ", ".join("?" if d < 0 else str(d) for d in dims) + "]"
+
+
+def _dtype_name(dtype: Any) -> str:
+    try:
+        return str(tf.dtypes.as_dtype(dtype).name)
+    except TypeError:
+        return str(dtype)
+
+
+def check_input(alias: str, info: Any, value: np.ndarray) -> None:
+    """Raise :class:`RequestError` unless ``value`` has the dtype and shape of ``info``."""
+    expected = tf.dtypes.as_dtype(info.dtype)
+    if value.dtype != expected.as_numpy_dtype:
+        raise RequestError(
+            f"input '{alias}' must be {expected.name}, got {_dtype_name(value.dtype)}"
+        )
+    if info.tensor_shape.unknown_rank:
+        return
+    dims = [d.size for d in info.tensor_shape.dim]
+    fits = len(dims) == value.ndim and all(
+        d < 0 or d == n for d, n in zip(dims, value.shape, strict=True)
+    )
+    if not fits:
+        raise RequestError(
+            f"input '{alias}' must have shape {_shape_text(dims)} (? = any size), "
+            f"got {list(value.shape)}"
+        )
+
+
+@dataclass(frozen=True)
+class Servable:
+    """A loaded version: ``signature_defs`` (protos, by key) and the functions behind them.
+
+    ``module`` is the loaded object: the functions read its variables, which are freed
+    with it, so it lives as long as they do.
+    """
+
+    name: str
+    version: int
+    path: Path
+    signature_defs: Mapping[str, Any]
+    functions: Mapping[str, Any]
+    module: Any
+
+    def signature(self, name: str) -> Any:
+        """The SignatureDef called ``name``, if this version can run it."""
+        if name not in self.signature_defs or name not in self.functions:
+            known = ", ".join(sorted(self.functions))
+            raise SignatureNotFoundError(
+                f'Serving signature key "{name}" not found. Known: {known}.'
+            )
+        return self.signature_defs[name]
+
+    def run(
+        self,
+        signature_name: str,
+        inputs: Mapping[str, np.ndarray],
+        output_filter: Sequence[str] = (),
+    ) -> dict[str, np.ndarray]:
+        """Run a signature on checked inputs; return the outputs ``output_filter`` names."""
+        signature = self.signature(signature_name)
+        missing = sorted(set(signature.inputs) - set(inputs))
+        extra = sorted(set(inputs) - set(signature.inputs))
+        if missing or extra:
+            raise RequestError(
+                f"inputs do not match signature '{signature_name}': "
+                f"missing {missing}, unexpected {extra}"
+            )
+        for alias, value in inputs.items():
+            check_input(alias, signature.inputs[alias], value)
+        wanted = wanted_outputs(signature, output_filter)
+        function = self.functions[signature_name]
+        outputs = function(**{alias: tf.constant(value) for alias, value in inputs.items()})
+        return {alias: outputs[alias].numpy() for alias in wanted}
+
+
+def wanted_outputs(signature: Any, output_filter: Sequence[str]) -> list[str]:
+    """The aliases ``output_filter`` names (all when empty), each once and each known."""
+    unknown = [alias for alias in output_filter if alias not in signature.outputs]
+    if unknown:
+        raise RequestError(
+            f"output tensor alias not found in signature: {', '.join(unknown)}. "
+            f"Outputs expected to be in the set {{{','.join(sorted(signature.outputs))}}}."
+        )
+    if len(set(output_filter)) != len(output_filter):
+        raise RequestError(f"duplicate output tensor alias in output_filter: {output_filter}")
+    return list(output_filter) or list(signature.outputs)
+
+
+def read_signature_defs(version_dir: Path) -> Mapping[str, Any]:
+    """The SignatureDefs of the ``serve`` meta graph, as TF Serving reads them."""
+    saved_model = saved_model_pb2.SavedModel.FromString((version_dir / SAVED_MODEL_PB).read_bytes())
+    for meta_graph in saved_model.meta_graphs:
+        if SERVING_TAG in meta_graph.meta_info_def.tags:
+            return dict(meta_graph.signature_def)
+    raise ValueError(f"{version_dir} has no meta graph tagged '{SERVING_TAG}'")
+
+
+def load_servable(name: str, version: int, version_dir: Path) -> Servable:
+    """Load ``version_dir`` with ``tf.saved_model.load``; errors propagate to the caller."""
+    signature_defs = read_signature_defs(version_dir)
+    loaded = tf.saved_model.load(str(version_dir), tags=[SERVING_TAG])
+    functions = dict(loaded.signatures)
+    return Servable(name, version, version_dir, signature_defs, functions, loaded)
