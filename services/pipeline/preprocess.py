@@ -11,11 +11,14 @@ import numpy as np
 from PIL import Image, ImageOps
 
 MODEL_INPUT_SIZE = 64
+_HIGH_DEPTH_GRAY = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
 
 
 def to_model_pixels(image: Image.Image, size: int = MODEL_INPUT_SIZE) -> np.ndarray:
     """Return a ``size x size x 3`` uint8 array: oriented, RGB, centre-cropped, resized."""
     image = ImageOps.exif_transpose(image)
+    if image.mode in _HIGH_DEPTH_GRAY:
+        image = _gray16_to_8bit(image)
     if image.mode != "RGB":
         # Palette, grayscale, CMYK, alpha: flatten alpha onto white, then convert.
         if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
@@ -32,6 +35,21 @@ def to_model_pixels(image: Image.Image, size: int = MODEL_INPUT_SIZE) -> np.ndar
     if side != size:
         image = image.resize((size, size), Image.Resampling.BICUBIC, reducing_gap=3.0)
     return np.asarray(image, dtype=np.uint8)
+
+
+def _gray16_to_8bit(image: Image.Image) -> Image.Image:
+    """Scale 16-bit grayscale (PNG) to 8 bits, keeping a tRNS colour as transparency.
+
+    Pillow's own ``convert`` clips these values at 255 (so mid-gray turns white) and drops
+    the transparent colour, hence the explicit rescale 0..65535 -> 0..255.
+    """
+    values = np.clip(np.asarray(image), 0, 65535).astype(np.uint32)
+    gray = ((values * 255 + 32767) // 65535).astype(np.uint8)
+    transparent = image.info.get("transparency")
+    if not isinstance(transparent, int):
+        return Image.fromarray(gray)
+    alpha = np.where(values == transparent, 0, 255).astype(np.uint8)
+    return Image.fromarray(np.dstack([gray, alpha]))
 
 
 def scale_to_unit(pixels: np.ndarray) -> np.ndarray:

@@ -52,3 +52,27 @@ def _save_jpeg_with_exif(image: Image.Image, exif: bytes) -> io.BytesIO:
 def test_scale_to_unit() -> None:
     scaled = scale_to_unit(np.array([0, 255], dtype=np.uint8))
     assert scaled.dtype == np.float32 and scaled.tolist() == [0.0, 1.0]
+
+
+def test_16_bit_grayscale_is_rescaled_not_clipped() -> None:
+    columns = np.tile(np.array([0, 257, 40000, 65535], dtype=np.uint16), (4, 1))
+    image = Image.open(_save_png(Image.fromarray(columns)))
+    assert image.mode == "I;16"
+    result = to_model_pixels(image, size=4)  # 4x4: no crop, no resize
+    assert result[0, :, 0].tolist() == [0, 1, 156, 255]  # 40000 is mid-gray, not white
+    assert (result == result[..., :1]).all()
+
+
+def test_16_bit_transparent_colour_becomes_white() -> None:
+    values = np.full((4, 8), 40000, np.uint16)
+    values[:, :4] = 7
+    image = Image.open(_save_png(Image.fromarray(values), transparency=7))
+    result = to_model_pixels(image, size=4)
+    assert (result[:, 0] == 255).all() and (result[:, -1] == 156).all()
+
+
+def _save_png(image: Image.Image, **options: object) -> io.BytesIO:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", **options)
+    buffer.seek(0)
+    return buffer

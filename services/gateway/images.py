@@ -1,0 +1,200 @@
+"""Turn an uploaded file into the model's 64x64 input, or refuse it with a student-friendly reason.
+
+This is the gateway's only door for pictures from the browser. It bounds the work an upload
+can cause (bytes first, then the pixel count read from the header, only then decoding) and
+hands the decoded picture to ``services.pipeline.preprocess.to_model_pixels``, the same
+steps every training and example image goes through. No FastAPI here: the route maps
+``ImageRejected.status`` and ``.message`` to its response.
+
+| code                 | status | when                                                        |
+|----------------------|--------|-------------------------------------------------------------|
+| empty_file           | 400    | zero bytes                                                  |
+| file_too_large       | 413    | more than ``max_bytes`` bytes                               |
+| unsupported_format   | 415    | content is not PNG, JPEG, WebP, BMP or GIF (SVG, PDF, text) |
+| too_many_pixels      | 413    | the header claims more than ``max_pixels`` pixels           |
+| corrupt_image        | 400    | a supported format, but truncated, damaged or 0 pixels wide |
+
+Truncated files stay refused: ``ImageFile.LOAD_TRUNCATED_IMAGES`` is never set here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+
+from services.pipeline.preprocess import MODEL_INPUT_SIZE, to_model_pixels
+
+ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
+_FORMAT_LIST = "PNG, JPEG, WebP, BMP or GIF"
+_SHOWN_NAMES = {"WEBP": "WebP"}
+_MB = 1024 * 1024
+
+# Magic numbers of the allowed formats, only to tell "damaged PNG" from "not a picture";
+# Pillow still decides what the content is.
+_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"\xff\xd8\xff": "JPEG",
+    b"GIF87a": "GIF",
+    b"GIF89a": "GIF",
+    b"BM": "BMP",
+}
+
+# Pillow raises these (besides OSError) from its parsers on hostile or damaged input.
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, struct.error)
+
+RejectionCode = Literal[
+    "empty_file", "file_too_large", "unsupported_format", "too_many_pixels", "corrupt_image"
+]
+
+
+class ImageRejected(Exception):  # noqa: N818 (the name the gateway contract uses)
+    """An upload the gateway refuses: ``code`` for programs (table above), ``message`` for
+    the student (what went wrong and what to do), ``status`` for the HTTP response."""
+
+    def __init__(self, code: RejectionCode, message: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class NormalisedImage:
+    """The model input an upload became, addressed by the SHA-256 of its pixels."""
+
+    pixels: np.ndarray  # size x size x 3 uint8, read-only
+    digest: str
+    source_format: str  # Pillow's name, e.g. "PNG", "JPEG", "WEBP" ("MPO" for camera JPEGs)
+    source_size: tuple[int, int]  # width, height as stored, before EXIF rotation
+
+
+def decode_upload(
+    data: bytes, *, max_bytes: int, max_pixels: int, size: int = MODEL_INPUT_SIZE
+) -> NormalisedImage:
+    """Decode, orient, crop and resize an upload; raise ``ImageRejected`` if it can't be used.
+
+    Animated images contribute their first frame. Pillow's decompression-bomb limit
+    (``Image.MAX_IMAGE_PIXELS``, read, never changed) lowers ``max_pixels`` if smaller, so
+    its warning and error map to the same ``too_many_pixels`` refusal.
+    """
+    if not data:
+        raise ImageRejected(
+            "empty_file",
+            "The file is empty (0 bytes), so there is no picture in it. "
+            "Choose a picture file and upload it again.",
+            400,
+        )
+    if len(data) > max_bytes:
+        limit_mb = _one_decimal(max_bytes / _MB, math.floor)
+        shown = (  # a caller that bounds its read at max_bytes + 1 doesn't know the real size
+            f"more than {limit_mb} MB, which is the limit"
+            if len(data) == max_bytes + 1
+            else f"{_one_decimal(len(data) / _MB, math.ceil)} MB; the limit is {limit_mb} MB"
+        )
+        raise ImageRejected(
+            "file_too_large",
+            f"The file is {shown}. Choose a smaller picture, or make this one smaller "
+            "(for example, take a screenshot of it) and upload that.",
+            413,
+        )
+    claimed = _sniff(data)
+    if claimed is None:
+        raise ImageRejected(
+            "unsupported_format",
+            f"This file is not a picture we can read. Upload a {_FORMAT_LIST} image "
+            "(for example, open it and save or export it as PNG or JPEG).",
+            415,
+        )
+    limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+    if claimed == "WEBP":  # libwebp allocates the whole canvas inside Image.open
+        _check_pixels(_webp_canvas_size(data), limit)
+    try:
+        with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as image:
+            _check_pixels(image.size, limit)
+            image.load()
+            pixels = to_model_pixels(image, size)
+            source_format = image.format or claimed
+            source_size = image.size
+    except Image.DecompressionBombError as error:
+        raise _too_many_pixels(None, limit) from error
+    except _DECODE_ERRORS as error:  # includes UnidentifiedImageError and truncation
+        raise ImageRejected(
+            "corrupt_image",
+            f"This {_SHOWN_NAMES.get(claimed, claimed)} file is damaged or incomplete, "
+            "so we can't read the picture in it. Upload it again; if that doesn't help, open "
+            "it in another program and save it again as PNG or JPEG.",
+            400,
+        ) from error
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    pixels.setflags(write=False)  # the digest must keep describing these pixels
+    return NormalisedImage(
+        pixels=pixels,
+        digest=hashlib.sha256(pixels.tobytes()).hexdigest(),
+        source_format=source_format,
+        source_size=source_size,
+    )
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """Encode H x W x 3 uint8 pixels as PNG; same pixels, same bytes (no timestamps)."""
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3:
+        raise ValueError(f"expected H x W x 3 uint8 pixels, got {pixels.shape} {pixels.dtype}")
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, "PNG", compress_level=6)
+    return buffer.getvalue()
+
+
+def _sniff(data: bytes) -> str | None:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return next((name for magic, name in _SIGNATURES.items() if data.startswith(magic)), None)
+
+
+def _webp_canvas_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a WebP header (RFC 9649), (0, 0) when it is too short to say."""
+    kind, header = data[12:16], data[:30].ljust(30, b"\0")
+    if kind == b"VP8X":  # extended: 24-bit canvas width - 1, height - 1
+        return _uint(header[24:27]) + 1, _uint(header[27:30]) + 1
+    if kind == b"VP8L":  # lossless: 14-bit width - 1, height - 1 after the 0x2F signature
+        bits = _uint(header[21:25])
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if kind == b"VP8 ":  # lossy: 14-bit width, height after the key-frame start code
+        return _uint(header[26:28]) & 0x3FFF, _uint(header[28:30]) & 0x3FFF
+    return 0, 0
+
+
+def _uint(little_endian: bytes) -> int:
+    return int.from_bytes(little_endian, "little")
+
+
+def _check_pixels(image_size: tuple[int, int], limit: int) -> None:
+    if image_size[0] * image_size[1] > limit:
+        raise _too_many_pixels(image_size, limit)
+
+
+def _too_many_pixels(image_size: tuple[int, int] | None, limit: int) -> ImageRejected:
+    limit_text = (
+        f"{_one_decimal(limit / 1e6, math.floor)} million" if limit >= 10**6 else f"{limit:,}"
+    )
+    what = (
+        f"is {image_size[0]:,} x {image_size[1]:,} pixels" if image_size else "has too many pixels"
+    )
+    return ImageRejected(
+        "too_many_pixels",
+        f"The picture {what}; the limit is {limit_text} pixels. Make it smaller (for example, "
+        "take a screenshot of it or resize it) and upload it again.",
+        413,
+    )
+
+
+def _one_decimal(value: float, rounding: Callable[[float], int]) -> str:
+    """Round to one decimal the given way, so a 10.04 MB file never reads "10 MB"."""
+    return f"{rounding(value * 10) / 10:.1f}".removesuffix(".0")
