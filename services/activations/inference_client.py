@@ -1,0 +1,63 @@
+"""Ask the inference service (ours or TensorFlow Serving) for a model's activations.
+
+Uses the ``tensorflow-serving-api`` stubs over an asyncio gRPC channel. Those stubs import
+TensorFlow for their message types, so the TensorProto conversions use TensorFlow's own
+``make_tensor_proto`` / ``make_ndarray`` rather than a hand-written copy.
+"""
+
+from __future__ import annotations
+
+import grpc
+import numpy as np
+import tensorflow as tf
+from tensorflow_serving.apis import (
+    get_model_status_pb2,
+    model_pb2,
+    model_service_pb2_grpc,
+    predict_pb2,
+    prediction_service_pb2_grpc,
+)
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+CHANNEL_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+]
+AVAILABLE = get_model_status_pb2.ModelVersionStatus.AVAILABLE
+
+
+class InferenceClient:
+    """Predict and GetModelStatus against one inference target (``host:port``)."""
+
+    def __init__(self, target: str, timeout_seconds: float) -> None:
+        self._channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+        self._predict = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
+        self._models = model_service_pb2_grpc.ModelServiceStub(self._channel)
+        self._timeout = timeout_seconds
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+    async def served_versions(self, model_name: str) -> list[int]:
+        """Versions of ``model_name`` that are AVAILABLE, ascending."""
+        request = get_model_status_pb2.GetModelStatusRequest(
+            model_spec=model_pb2.ModelSpec(name=model_name)
+        )
+        response = await self._models.GetModelStatus(request, timeout=self._timeout)
+        return sorted(
+            int(status.version)
+            for status in response.model_version_status
+            if status.state == AVAILABLE
+        )
+
+    async def activations(
+        self, model_name: str, version: int, inputs: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The ``activations`` signature on float32 ``N x H x W x 3`` inputs."""
+        request = predict_pb2.PredictRequest()
+        request.model_spec.name = model_name
+        request.model_spec.version.value = version
+        request.model_spec.signature_name = "activations"
+        request.inputs["input"].CopyFrom(tf.make_tensor_proto(inputs.astype(np.float32)))
+        response = await self._predict.Predict(request, timeout=self._timeout)
+        return {name: tf.make_ndarray(proto) for name, proto in response.outputs.items()}
