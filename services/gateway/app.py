@@ -1,0 +1,103 @@
+"""The gateway: one FastAPI app on one port for everything a student's browser needs.
+
+``create_app(settings)`` builds it; clients and caches are made in the lifespan, never at
+import time, so tests start it against their own services. ``python -m
+services.gateway.app`` serves it with uvicorn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from cachetools import LRUCache
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CollectorRegistry
+
+from services.common.examples import ExampleCatalog
+from services.gateway.activations_client import ActivationsClient
+from services.gateway.errors import install_error_handlers
+from services.gateway.middleware import BodySizeLimit, RequestMetrics
+from services.gateway.routes import activations, examples, health, models, tasks
+from services.gateway.settings import GatewaySettings
+from services.gateway.state import GatewayState
+from services.pipeline.classes import CNN101_CLASSES
+from services.worker.app import create_celery
+from services.worker.settings import WorkerSettings
+
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+SPA_MISSING = """<!doctype html><html lang="en"><meta charset="utf-8"><title>CNN 101</title>
+<body><h1>CNN 101</h1><p>The gateway is running, but the explorer app has not been built.
+The API is at <a href="/docs">/docs</a>.</p></body></html>"""
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """The gateway app for ``settings`` (read from the environment when None)."""
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = ActivationsClient(
+            settings.activations_target,
+            settings.activations_timeout_seconds,
+            settings.retry_after_seconds,
+        )
+        app.state.gateway = GatewayState(
+            settings=settings,
+            client=client,
+            examples=ExampleCatalog.from_data_dir(settings.data_dir, CNN101_CLASSES),
+            bundles=LRUCache(maxsize=settings.bundle_memory_bytes, getsizeof=len),
+            celery=create_celery(
+                WorkerSettings(
+                    broker_url=settings.broker_url, result_backend=settings.result_backend
+                )
+            ),
+        )
+        try:
+            yield
+        finally:
+            await client.close()
+
+    app = FastAPI(
+        title="CNN 101 gateway",
+        version="0.1.0",
+        summary="Models, example images and activation bundles for the CNN 101 explorer.",
+        lifespan=lifespan,
+    )
+    registry = CollectorRegistry()
+    app.state.metrics_registry = registry
+    install_error_handlers(app)
+    routers = (models.router, examples.router, activations.router, tasks.router, health.router)
+    for router in routers:
+        app.include_router(router)
+    if (settings.spa_dir / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=settings.spa_dir, html=True), name="spa")
+    else:
+
+        @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+        async def spa_missing() -> str:
+            return SPA_MISSING
+
+    app.add_middleware(RequestMetrics, registry=registry)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES
+    )
+    return app
+
+
+def main() -> None:
+    settings = GatewaySettings()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        log_level="info",
+    )
+
+
+if __name__ == "__main__":
+    main()

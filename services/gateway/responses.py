@@ -1,0 +1,45 @@
+"""HTTP responses for bundles and other immutable resources."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+BUNDLE_MEDIA_TYPE = "application/x-protobuf; messageType=cnn101.v1.ActivationBundle"
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+
+
+def bundle_etag(model: str, version: int, digest: str) -> str:
+    """Strong ETag: a bundle is fully determined by model, version and input digest."""
+    return f'"{model}-{version}-{digest}"'
+
+
+def bundle_headers(model: str, version: int, digest: str, *, immutable: bool) -> dict[str, str]:
+    return {
+        "ETag": bundle_etag(model, version, digest),
+        "Cache-Control": IMMUTABLE if immutable else REVALIDATE,
+        "X-Model-Name": model,
+        "X-Model-Version": str(version),
+        "X-Image-Digest": digest,
+        "Content-Location": f"/api/models/{model}/versions/{version}/activations/{digest}",
+    }
+
+
+def bundle_response(
+    data: bytes,
+    *,
+    model: str,
+    version: int,
+    digest: str,
+    immutable: bool,
+) -> Response:
+    """The bundle bytes with headers naming what they are."""
+    headers = bundle_headers(model, version, digest, immutable=immutable)
+    return Response(content=data, media_type=BUNDLE_MEDIA_TYPE, headers=headers)
+
+
+def not_modified(request: Request, etag: str, headers: dict[str, str]) -> Response | None:
+    """A 304 when the browser already holds ``etag``."""
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return None

@@ -1,0 +1,75 @@
+"""Activations of an uploaded picture, and of any image by its digest (immutable)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from cnn101.v1 import activations_pb2
+from fastapi import APIRouter, Request, Response, UploadFile
+
+from services.gateway.bundles import fetch_bundle
+from services.gateway.errors import ApiError
+from services.gateway.images import ImageRejected, decode_upload
+from services.gateway.responses import bundle_etag, bundle_headers, bundle_response, not_modified
+from services.gateway.state import StateDep
+
+router = APIRouter(tags=["activations"])
+
+
+@router.post("/api/activations", response_class=Response)
+async def upload_activations(
+    file: UploadFile, state: StateDep, model: str | None = None, version: int = 0
+) -> Response:
+    """Upload a picture (PNG, JPEG, WebP, BMP, GIF); get its activation bundle back.
+
+    The bundle's immutable address is in ``Content-Location``; the picture itself is kept
+    only as its 64x64 model input, addressed by ``X-Image-Digest``.
+    """
+    name = model or state.settings.model_name
+    limit = state.settings.max_upload_bytes
+    data = await file.read(limit + 1)
+    described = await state.model_version(name, version)
+    size = int(described.description["input"]["shape"][0])
+    try:
+        image = await asyncio.to_thread(
+            decode_upload,
+            data,
+            max_bytes=limit,
+            max_pixels=state.settings.max_upload_pixels,
+            size=size,
+        )
+    except ImageRejected as rejected:
+        raise ApiError(rejected.status, rejected.code, rejected.message) from rejected
+    bundle = await fetch_bundle(
+        state,
+        name,
+        described.version,
+        image.digest,
+        activations_pb2.GetActivationsRequest(pixels=image.pixels.tobytes()),
+    )
+    return bundle_response(
+        bundle, model=name, version=described.version, digest=image.digest, immutable=False
+    )
+
+
+@router.get("/api/models/{name}/versions/{version}/activations/{digest}", response_class=Response)
+async def activations_by_digest(
+    name: str, version: int, digest: str, state: StateDep, request: Request
+) -> Response:
+    """The bundle of an image already seen, by its digest: immutable, cached for a year."""
+    digest = digest.lower()
+    if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
+        raise ApiError(400, "invalid_digest", "An image digest is 64 hexadecimal characters.")
+    if version < 1:
+        raise ApiError(400, "invalid_version", "Name a model version (1, 2, ...).")
+    headers = bundle_headers(name, version, digest, immutable=True)
+    if (early := not_modified(request, bundle_etag(name, version, digest), headers)) is not None:
+        return early
+    data = await fetch_bundle(
+        state,
+        name,
+        version,
+        digest,
+        activations_pb2.GetActivationsRequest(image_digest=digest),
+    )
+    return bundle_response(data, model=name, version=version, digest=digest, immutable=True)

@@ -1,0 +1,83 @@
+"""Examples: the list, each image as the model sees it, and its activations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cnn101.v1 import activations_pb2
+from fastapi import APIRouter, Request, Response
+
+from services.gateway.bundles import fetch_bundle
+from services.gateway.errors import ApiError
+from services.gateway.images import encode_png
+from services.gateway.responses import bundle_response
+from services.gateway.state import GatewayState, StateDep
+
+router = APIRouter(prefix="/api/examples", tags=["examples"])
+
+
+async def _known(state: GatewayState, example_id: str, model: str, version: int) -> tuple[int, str]:
+    """The resolved version and the example's digest at that model's input size."""
+    if state.example(example_id) is None:
+        raise ApiError(404, "unknown_example", f"There is no example called {example_id!r}.")
+    described = await state.model_version(model, version)
+    size = int(described.description["input"]["shape"][0])
+    return described.version, (await state.example_digests(size))[example_id]
+
+
+@router.get("")
+async def list_examples(state: StateDep, model: str | None = None) -> dict[str, Any]:
+    """Example images by class, with the digest of each one's model input."""
+    name = model or state.settings.model_name
+    described = await state.model_version(name, 0)
+    digests = await state.example_digests(int(described.description["input"]["shape"][0]))
+    return {
+        "model": name,
+        "version": described.version,
+        "examples": [
+            {
+                "id": e.id,
+                "label": e.label,
+                "class_name": e.class_name,
+                "digest": digests[e.id],
+                "image_url": f"/api/examples/{e.id}/image",
+            }
+            for e in state.examples
+        ],
+    }
+
+
+@router.get("/{example_id}/image", response_class=Response)
+async def example_image(example_id: str, state: StateDep, model: str | None = None) -> Response:
+    """The example as the model sees it: centre-cropped, resized, PNG."""
+    name = model or state.settings.model_name
+    _, digest = await _known(state, example_id, name, 0)
+    described = await state.model_version(name, 0)
+    size = int(described.description["input"]["shape"][0])
+    png = encode_png(state.examples.pixels(example_id, size))
+    return Response(
+        png,
+        media_type="image/png",
+        headers={"Cache-Control": "public, max-age=86400", "ETag": f'"{digest}"'},
+    )
+
+
+@router.get("/{example_id}/activations", response_class=Response)
+async def example_activations(
+    example_id: str,
+    state: StateDep,
+    request: Request,
+    model: str | None = None,
+    version: int = 0,
+) -> Response:
+    """The example's activation bundle (newest version unless ``version`` is given)."""
+    name = model or state.settings.model_name
+    resolved, digest = await _known(state, example_id, name, version)
+    data = await fetch_bundle(
+        state,
+        name,
+        resolved,
+        digest,
+        activations_pb2.GetActivationsRequest(example_id=example_id),
+    )
+    return bundle_response(data, model=name, version=resolved, digest=digest, immutable=version > 0)

@@ -1,0 +1,40 @@
+"""Background jobs: start warming a model version's examples, and follow any job's progress."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from celery.result import AsyncResult
+from fastapi import APIRouter, status
+
+from services.gateway.state import StateDep
+
+router = APIRouter(prefix="/api", tags=["tasks"])
+
+
+@router.post("/models/{name}/versions/{version}/warm", status_code=status.HTTP_202_ACCEPTED)
+async def warm_version(name: str, version: int, state: StateDep) -> dict[str, str]:
+    """Queue the warm-up of every example's bundle for this version; returns the task id."""
+    await state.model_version(name, version)  # 404 for an unknown model or version
+    result = await asyncio.to_thread(
+        state.celery.send_task, "cnn101.warm_examples", args=[name, version], queue="warm"
+    )
+    return {"task_id": str(result.id), "status_url": f"/api/tasks/{result.id}"}
+
+
+@router.get("/tasks/{task_id}")
+async def task_status(task_id: str, state: StateDep) -> dict[str, Any]:
+    """``state`` (PENDING, STARTED, PROGRESS, SUCCESS, FAILURE, RETRY) and progress so far."""
+
+    def read() -> dict[str, Any]:
+        result = AsyncResult(task_id, app=state.celery)
+        info = result.info
+        body: dict[str, Any] = {"task_id": task_id, "state": result.state}
+        if isinstance(info, dict):
+            body.update({k: info[k] for k in ("done", "total") if k in info})
+        elif isinstance(info, BaseException):
+            body["error"] = "The job failed; the worker's log says why."
+        return body
+
+    return await asyncio.to_thread(read)

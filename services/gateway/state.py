@@ -1,0 +1,69 @@
+"""What the gateway's routes share: settings, the activation client, examples, bundle memory."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from cachetools import LRUCache
+from celery import Celery
+from fastapi import Depends, Request
+
+from services.common.bundles import pixels_digest
+from services.common.examples import Example, ExampleCatalog
+from services.gateway.activations_client import ActivationsClient, ModelVersion
+from services.gateway.settings import GatewaySettings
+
+NEWEST_VERSION_SECONDS = 2.0
+
+
+@dataclass
+class GatewayState:
+    """Long-lived objects built in the app's lifespan."""
+
+    settings: GatewaySettings
+    client: ActivationsClient
+    examples: ExampleCatalog
+    bundles: LRUCache[tuple[str, int, str], bytes]
+    celery: Celery
+    _newest: dict[str, tuple[float, ModelVersion]] = field(default_factory=dict)
+    _versions: dict[tuple[str, int], ModelVersion] = field(default_factory=dict)
+    _example_digests: dict[int, dict[str, str]] = field(default_factory=dict)
+    _digest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def model_version(self, name: str, version: int) -> ModelVersion:
+        """A described version; the newest (``version`` 0) is re-checked every 2 s."""
+        if version > 0:
+            if (name, version) not in self._versions:
+                self._versions[name, version] = await self.client.describe(name, version)
+            return self._versions[name, version]
+        now = time.monotonic()
+        cached = self._newest.get(name)
+        if cached and now - cached[0] < NEWEST_VERSION_SECONDS:
+            return cached[1]
+        described = await self.client.describe(name, 0)
+        self._newest[name] = (now, described)
+        return described
+
+    async def example_digests(self, size: int) -> dict[str, str]:
+        """Example id to the digest of its normalised input at ``size`` (computed once)."""
+        async with self._digest_lock:
+            if size not in self._example_digests:
+                self._example_digests[size] = await asyncio.to_thread(self._digest_all, size)
+        return self._example_digests[size]
+
+    def _digest_all(self, size: int) -> dict[str, str]:
+        return {e.id: pixels_digest(self.examples.pixels(e.id, size)) for e in self.examples}
+
+    def example(self, example_id: str) -> Example | None:
+        return self.examples.get(example_id)
+
+
+def get_state(request: Request) -> GatewayState:
+    state: GatewayState = request.app.state.gateway
+    return state
+
+
+StateDep = Annotated[GatewayState, Depends(get_state)]

@@ -1,0 +1,43 @@
+"""The Celery application: Redis broker, JSON only, tasks on named queues.
+
+Run a worker (with the embedded scheduler that watches for new model versions) as
+``celery -A services.worker.app worker -B -Q warm,celery``.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from services.worker.settings import WorkerSettings
+
+WARM_QUEUE = "warm"
+
+
+def create_celery(settings: WorkerSettings | None = None) -> Celery:
+    settings = settings or WorkerSettings()
+    app = Celery("cnn101", broker=settings.broker_url, backend=settings.result_backend)
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_track_started=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        result_expires=24 * 3600,
+        task_routes={"cnn101.warm_examples": {"queue": WARM_QUEUE}},
+        beat_schedule={
+            "watch-model-versions": {
+                "task": "cnn101.watch_model_versions",
+                "schedule": settings.version_watch_seconds,
+            }
+        },
+    )
+    app.conf.cnn101_settings = settings
+    return app
+
+
+app = create_celery()
+
+import services.worker.tasks  # noqa: E402, F401  (registers the tasks on `app`)

@@ -1,0 +1,24 @@
+"""Configuration of the Celery worker (``CNN101_*`` environment variables)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.pipeline.settings import PROJECT_ROOT
+
+
+class WorkerSettings(BaseSettings):
+    """The broker, the activation service to warm through, and how often to look for models."""
+
+    model_config = SettingsConfigDict(env_prefix="CNN101_", extra="ignore")
+
+    broker_url: str = "redis://127.0.0.1:6379/1"
+    result_backend: str = "redis://127.0.0.1:6379/1"
+    activations_target: str = "127.0.0.1:8510"
+    data_dir: Path = PROJECT_ROOT.parent / "shared" / "data" / "tiny-imagenet-10"
+    # Redis that records which model versions have been warmed (the cache's own Redis).
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    cache_prefix: str = "cnn101"
+    version_watch_seconds: float = 10.0
