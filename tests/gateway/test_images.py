@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageFile, WebPImagePlugin
+from PIL import Image, ImageFile, JpegImagePlugin, WebPImagePlugin
 
 from services.gateway.images import ImageRejected, NormalisedImage, decode_upload, encode_png
+from services.pipeline.preprocess import to_model_pixels
 
 MB = 1024 * 1024
 LIMITS = {"max_bytes": 10 * MB, "max_pixels": 40_000_000}
@@ -499,3 +500,31 @@ def test_mutated_pictures_never_escape_as_other_errors(
         else:
             del data[at:]
     assert_valid_or_rejected(bytes(data))
+
+
+def test_large_jpeg_is_decoded_at_reduced_scale_without_losing_the_picture(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scales: list[tuple[int, int]] = []
+    original_draft = JpegImagePlugin.JpegImageFile.draft
+
+    def recording_draft(
+        self: JpegImagePlugin.JpegImageFile, mode: str | None, size: tuple[int, int] | None
+    ) -> object:
+        result = original_draft(self, mode, size)
+        scales.append(self.size)
+        return result
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", recording_draft)
+    rows, cols = np.mgrid[0:1800, 0:2400]
+    smooth = np.stack([rows % 256, cols % 256, (rows + cols) % 256], axis=-1).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(smooth).save(buffer, "JPEG", quality=95)
+    data = buffer.getvalue()
+    fast = decode_upload(data, max_bytes=20 * 1024 * 1024, max_pixels=50_000_000)
+    with Image.open(io.BytesIO(data)) as full:
+        full.load()
+        reference = to_model_pixels(full)
+    difference = np.abs(fast.pixels.astype(int) - reference.astype(int))
+    assert difference.mean() < 4
+    assert scales[0] == (600, 450)  # decoded at 1/4 scale: short side 450 >= 4 x 64
