@@ -25,6 +25,7 @@ from services.pipeline.classes import CNN101_CLASSES
 from services.pipeline.data import DataDirectoryError, LabelledImages
 from services.pipeline.download import DownloadError
 from services.pipeline.settings import PipelineSettings
+from services.runner import PrerequisiteError
 
 EXIT_USER_ERROR = 2
 
@@ -134,7 +135,9 @@ def cmd_evaluate(args: argparse.Namespace, settings: PipelineSettings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: PipelineSettings) -> int:
-    """Load the default model (training it first if there is none) and report its accuracy."""
+    """Train the default model if there is none, then run the platform as processes."""
+    from services.runner import run_platform
+
     model_dir = settings.model_base_path / settings.model_name
     try:
         resolve_version_dir(model_dir)
@@ -143,7 +146,7 @@ def cmd_run(args: argparse.Namespace, settings: PipelineSettings) -> int:
         train_args = build_parser().parse_args(["train"])
         train_args.argv = []
         cmd_train(train_args, settings)
-    return cmd_evaluate(argparse.Namespace(model_dir=None, version=None, split=None), settings)
+    return run_platform()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--split", type=Path, help="folder with val_annotations.txt + images/")
     evaluate.set_defaults(handler=cmd_evaluate)
 
-    run = commands.add_parser("run", help="run the product on embedded defaults")
+    run = commands.add_parser("run", help="run the whole platform as local processes")
     run.set_defaults(handler=cmd_run)
     return parser
 
@@ -194,7 +197,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = PipelineSettings()
     try:
         return int(args.handler(args, settings))
-    except (DataDirectoryError, ModelNotFoundError, DownloadError, FileExistsError) as error:
+    except (
+        DataDirectoryError,
+        ModelNotFoundError,
+        DownloadError,
+        FileExistsError,
+        PrerequisiteError,
+    ) as error:
         print(f"cnn101: error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
 

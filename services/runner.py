@@ -1,0 +1,256 @@
+"""Run the whole platform as local processes: ``cnn101 run`` (and so ``make run``).
+
+Starts the inference service, the activation-cache service, the Celery worker and the
+gateway with embedded defaults, using the local Redis (or one it starts when only
+``redis-server`` is installed); waits until the gateway reports ready; prints the address
+a student opens; and on Ctrl-C (or SIGTERM) stops every process it started. A missing
+prerequisite is reported with what to do about it, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlparse
+
+from services.pipeline.settings import PROJECT_ROOT, PipelineSettings
+
+READY_TIMEOUT_SECONDS = 180.0
+STOP_GRACE_SECONDS = 10.0
+
+
+class PrerequisiteError(RuntimeError):
+    """Something the platform needs is missing; the message says how to get it."""
+
+
+@dataclass
+class Supervisor:
+    """The child processes, their logs, and how to stop them all."""
+
+    log_dir: Path
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        log = (self.log_dir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            command,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT,
+            start_new_session=True,
+        )
+
+    def exited(self) -> str | None:
+        """The name of a child that has exited, if any."""
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                return name
+        return None
+
+    def tail(self, name: str, lines: int = 15) -> str:
+        text = (self.log_dir / f"{name}.log").read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+    def stop(self) -> None:
+        """SIGTERM everything (newest first), then SIGKILL what outlives the grace period."""
+        for process in reversed(self.processes.values()):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _redis_url(supervisor: Supervisor, env: dict[str, str]) -> str:
+    """The configured Redis if it answers, else a private ``redis-server`` we start."""
+    url = env.get("CNN101_REDIS_URL", "redis://127.0.0.1:6379/0")
+    parsed = urlparse(url)
+    if _port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379):
+        return url
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise PrerequisiteError(
+            f"No Redis answers at {url}, and redis-server is not installed. Install it "
+            "(Debian/Ubuntu: `sudo apt-get install redis-server`) or set CNN101_REDIS_URL."
+        )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    supervisor.start(
+        "redis",
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(supervisor.log_dir),
+        ],
+        env,
+    )
+    deadline = time.monotonic() + 10
+    while not _port_open("127.0.0.1", port):
+        if time.monotonic() > deadline:
+            raise PrerequisiteError("redis-server did not start: see its log.")
+        time.sleep(0.1)
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def _check_model(settings: PipelineSettings) -> str:
+    """A line naming the default model and its accuracy; an error when there is none."""
+    model_dir = settings.model_base_path / settings.model_name
+    versions = (
+        sorted(int(p.name) for p in model_dir.glob("*") if p.name.isdigit() and p.is_dir())
+        if model_dir.is_dir()
+        else []
+    )
+    if not versions:
+        raise PrerequisiteError(
+            f"No trained model in {model_dir}. Train one with `cnn101 train` (about 12 minutes)."
+        )
+    description = json.loads(
+        (model_dir / str(versions[-1]) / "assets.extra" / "model.json").read_text()
+    )
+    accuracy = description.get("training", {}).get("best_val_accuracy")
+    shown = f"{accuracy:.1%} top-1 on the validation images" if accuracy else "accuracy unknown"
+    return f"Model {settings.model_name} version {versions[-1]}: {shown}."
+
+
+def wait_ready(supervisor: Supervisor, url: str) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        crashed = supervisor.exited()
+        if crashed:
+            raise PrerequisiteError(
+                f"The {crashed} service stopped while starting. Its log ends with:\n"
+                + supervisor.tail(crashed)
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    raise PrerequisiteError(f"The platform was not ready after {READY_TIMEOUT_SECONDS:.0f} s.")
+
+
+def start_services(supervisor: Supervisor, log_dir: Path) -> str:
+    """Start every service with embedded defaults; return the gateway's port."""
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("CUDA_VISIBLE_DEVICES", "")
+    env["CNN101_REDIS_URL"] = _redis_url(supervisor, env)
+    redis_base = env["CNN101_REDIS_URL"].rsplit("/", 1)[0]
+    env.setdefault("CNN101_BROKER_URL", f"{redis_base}/1")
+    env.setdefault("CNN101_RESULT_BACKEND", f"{redis_base}/1")
+    env.setdefault("CNN101_CACHE_MAX_MEMORY", "512mb")
+    inference_port = env.setdefault("CNN101_INFERENCE_PORT", "8500")
+    activations_port = env.setdefault("CNN101_ACTIVATIONS_PORT", "8510")
+    env.setdefault("CNN101_INFERENCE_TARGET", f"127.0.0.1:{inference_port}")
+    env.setdefault("CNN101_ACTIVATIONS_TARGET", f"127.0.0.1:{activations_port}")
+    port = env.setdefault("CNN101_GATEWAY_PORT", "8000")
+    python = sys.executable
+    supervisor.start("inference", [python, "-m", "services.inference.server"], env)
+    supervisor.start("activations", [python, "-m", "services.activations.server"], env)
+    supervisor.start(
+        "worker",
+        [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "services.worker.app",
+            "worker",
+            "-B",
+            "-Q",
+            "warm,celery",
+            "--concurrency",
+            "1",
+            "--schedule",
+            str(log_dir / "beat-schedule"),
+        ],
+        env,
+    )
+    supervisor.start("gateway", [python, "-m", "services.gateway.app"], env)
+    return port
+
+
+def run_platform() -> int:
+    """Start everything, wait until ready, then supervise until interrupted."""
+    settings = PipelineSettings()
+    from services.pipeline.data import DataDirectoryError, check_data_dir
+
+    try:
+        check_data_dir(settings.data_dir)
+    except DataDirectoryError as error:
+        raise PrerequisiteError(str(error)) from error
+    print(_check_model(settings), flush=True)
+
+    log_dir = Path(os.environ.get("CNN101_LOG_DIR") or tempfile.mkdtemp(prefix="cnn101-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(log_dir)
+    stopping = False
+    ready = False
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        if not ready:
+            raise KeyboardInterrupt  # leave the start-up wait at once
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        port = start_services(supervisor, log_dir)
+        print(f"Starting services (logs in {log_dir}) ...", flush=True)
+        wait_ready(supervisor, f"http://127.0.0.1:{port}/health/ready")
+        ready = True
+        host = os.environ.get("CNN101_GATEWAY_HOST", "127.0.0.1")
+        shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+        print(
+            f"CNN 101 is running: open http://{shown_host}:{port}/  (Ctrl-C stops it)", flush=True
+        )
+        while not stopping:
+            crashed = supervisor.exited()
+            if crashed:
+                print(
+                    f"The {crashed} service stopped:\n{supervisor.tail(crashed)}", file=sys.stderr
+                )
+                return 1
+            time.sleep(0.5)
+        print("Stopping ...", flush=True)
+        return 0
+    except KeyboardInterrupt:
+        print("Stopping ...", flush=True)
+        return 0
+    finally:
+        supervisor.stop()
