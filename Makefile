@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest clean
+.PHONY: install run test lint typecheck pytest protos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "CNN 101 needs Python 3.11, found " + sys.version'
@@ -21,9 +21,13 @@ install: $(STAMP)
 run: install
 	$(BIN)/cnn101 run
 
+protos: install
+	$(BIN)/python scripts/gen_protos.py
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/gen_protos.py --check
 
 typecheck: install
 	$(BIN)/mypy
