@@ -94,7 +94,10 @@ def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
     result = train(train_images, val_images, arch, CNN101_CLASSES, recipe)
     summary = {
         "recipe": recipe.to_json(),
+        "selected": result.selected,
         "best_epoch": result.best_epoch,
+        "best_epoch_val_accuracy": result.best_epoch_accuracy,
+        "averaged_val_accuracy": result.averaged_accuracy,
         "best_val_accuracy": result.best_val_accuracy,
         "seconds": round(result.seconds, 1),
         "train_images": len(train_images),
@@ -117,7 +120,11 @@ def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
         base_path / name / "README.md", render_model_card(bundle, report, command.strip(), summary)
     )
     print()
-    print(f"Trained in {result.seconds:.0f} s; kept epoch {result.best_epoch} of {recipe.epochs}.")
+    print(
+        f"Trained in {result.seconds:.0f} s; kept the {result.selected} "
+        f"(best epoch {result.best_epoch}: {result.best_epoch_accuracy:.1%}, "
+        f"weight average: {result.averaged_accuracy:.1%} on validation)."
+    )
     print(f"Exported {version_dir}")
     print(format_report(report))
     return 0

@@ -46,8 +46,12 @@ Trained with batch normalisation after each convolution, then folded into the co
 weights before export (exact in inference), so the exported network has exactly the layers
 below. Augmentation: horizontal flips, shifts of up to `shift_pixels` (reflect padding),
 brightness / contrast / saturation jitter. AdamW, linear warm-up then cosine decay, label
-smoothing; the epoch with the best validation accuracy is kept
-(epoch {training.get("best_epoch", "?")} of {recipe.get("epochs", "?")}).
+smoothing. Two candidates are compared on the validation split: the single epoch with the
+best accuracy (epoch {training.get("best_epoch", "?")} of {recipe.get("epochs", "?")}:
+{training.get("best_epoch_val_accuracy", 0):.1%}) and the average of the weights of the
+last epochs with batch-norm statistics recomputed on the training images (stochastic
+weight averaging: {training.get("averaged_val_accuracy", 0):.1%}). Kept:
+**{training.get("selected", "?")}**.
 Training took {training.get("seconds", 0):.0f} s on {training.get("machine", "the build machine")}.
 
 | setting | value |

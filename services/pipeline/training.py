@@ -30,14 +30,16 @@ class Recipe:
 
     epochs: int = 40
     batch_size: int = 64
-    learning_rate: float = 5e-3
-    weight_decay: float = 1e-4
-    label_smoothing: float = 0.05
+    learning_rate: float = 3e-3
+    weight_decay: float = 5e-4
+    label_smoothing: float = 0.1
     warmup_fraction: float = 0.05
-    shift_pixels: int = 4
-    brightness: float = 0.05
-    contrast: float = 0.1
-    saturation: float = 0.15
+    shift_pixels: int = 6
+    brightness: float = 0.1
+    contrast: float = 0.2
+    saturation: float = 0.3
+    # Weight averaging over the last epochs (SWA), a candidate beside the best epoch.
+    average_last_fraction: float = 0.25
     seed: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -53,6 +55,9 @@ class TrainingResult:
     best_val_accuracy: float
     seconds: float
     history: dict[str, list[float]] = field(default_factory=dict)
+    selected: str = ""
+    best_epoch_accuracy: float = 0.0
+    averaged_accuracy: float = 0.0
 
 
 def augment_batch(
@@ -77,6 +82,56 @@ def augment_batch(
         [batch, 1, 1, 1], 1 - recipe.saturation, 1 + recipe.saturation
     ) + gray
     return tf.clip_by_value(x, 0.0, 1.0), tf.one_hot(labels, num_classes)
+
+
+class _AverageLastEpochs(keras.callbacks.Callback):  # type: ignore[misc]
+    """Running mean of the weights after each of the epochs from ``first_epoch`` on (SWA)."""
+
+    def __init__(self, first_epoch: int) -> None:
+        super().__init__()
+        self.first_epoch = first_epoch
+        self.count = 0
+        self.total: list[np.ndarray] = []
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        if epoch + 1 < self.first_epoch:
+            return
+        weights = [np.asarray(w, dtype=np.float64) for w in self.model.get_weights()]
+        self.total = (
+            weights if not self.total else [t + w for t, w in zip(self.total, weights, strict=True)]
+        )
+        self.count += 1
+
+    def average(self) -> list[np.ndarray]:
+        return [(t / self.count).astype(np.float32) for t in self.total]
+
+
+def recompute_batch_norm(model: keras.Model, pixels: np.ndarray, batch_size: int = 250) -> None:
+    """Set each BN layer's moving mean and variance to the exact statistics of its input.
+
+    Averaged weights need statistics of their own ("precise BN"); the layers are done in
+    order because each one's input depends on the statistics of the ones before it.
+    """
+    for layer in model.layers:
+        if not isinstance(layer, keras.layers.BatchNormalization):
+            continue
+        probe = keras.Model(model.inputs, layer.input)
+        total = total_sq = None
+        count = 0
+        for start in range(0, len(pixels), batch_size):
+            batch = pixels[start : start + batch_size].astype(np.float32) / np.float32(255)
+            values = np.asarray(probe(batch, training=False), dtype=np.float64)
+            flat = values.reshape(-1, values.shape[-1])
+            total = flat.sum(axis=0) if total is None else total + flat.sum(axis=0)
+            total_sq = (
+                (flat**2).sum(axis=0) if total_sq is None else total_sq + (flat**2).sum(axis=0)
+            )
+            count += flat.shape[0]
+        assert total is not None and total_sq is not None
+        mean = total / count
+        variance = np.maximum(total_sq / count - mean**2, 0.0)
+        gamma, beta, _, _ = layer.get_weights()
+        layer.set_weights([gamma, beta, mean.astype(np.float32), variance.astype(np.float32)])
 
 
 class _KeepBest(keras.callbacks.Callback):  # type: ignore[misc]
@@ -143,20 +198,38 @@ def train(
         metrics=["accuracy"],
     )
     keep_best = _KeepBest()
+    averaged_epochs = max(1, int(recipe.epochs * recipe.average_last_fraction))
+    first_averaged = recipe.epochs - averaged_epochs + 1
+    averager = _AverageLastEpochs(first_averaged)
     started = time.monotonic()
     history = model.fit(
         train_ds,
         epochs=recipe.epochs,
         validation_data=val_ds,
-        callbacks=[keep_best],
+        callbacks=[keep_best, averager],
         verbose=verbose,
     )
+    # Model selection on the validation split between the best single epoch and the
+    # average of the last epochs (whose BN statistics are recomputed on the training set).
+    model.set_weights(averager.average())
+    recompute_batch_norm(model, train_images.pixels)
+    averaged_accuracy = float(model.evaluate(val_ds, verbose=0, return_dict=True)["accuracy"])
     seconds = time.monotonic() - started
-    model.set_weights(keep_best.best_weights)
+    if averaged_accuracy >= keep_best.best_accuracy:
+        selected, accuracy = (
+            f"average of epochs {first_averaged}-{recipe.epochs}",
+            averaged_accuracy,
+        )
+    else:
+        model.set_weights(keep_best.best_weights)
+        selected, accuracy = f"epoch {keep_best.best_epoch}", keep_best.best_accuracy
     return TrainingResult(
         model=fold_batch_norm(model, arch),
         best_epoch=keep_best.best_epoch,
-        best_val_accuracy=keep_best.best_accuracy,
+        best_val_accuracy=accuracy,
         seconds=seconds,
         history={key: [float(v) for v in values] for key, values in history.history.items()},
+        selected=selected,
+        best_epoch_accuracy=keep_best.best_accuracy,
+        averaged_accuracy=averaged_accuracy,
     )
