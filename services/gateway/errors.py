@@ -7,10 +7,12 @@ traces, hostnames, exception text of a library) reaches the response body.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -66,3 +68,29 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             500, "internal_error", "Something went wrong on the server; please try again."
         )
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can answer with."""
+    descriptions = {
+        400: "Bad request (for example a damaged picture or an invalid digest)",
+        404: "Unknown model, version, example or image",
+        413: "Upload too large (bytes or pixels)",
+        415: "Not a picture format we read",
+        422: "Malformed request",
+        503: "A downstream service is unavailable; retry after `Retry-After` seconds",
+    }
+    return {
+        status: {"model": ErrorBody, "description": descriptions[status]} for status in statuses
+    }

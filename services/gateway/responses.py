@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request, Response
 
 BUNDLE_MEDIA_TYPE = "application/x-protobuf; messageType=cnn101.v1.ActivationBundle"
 IMMUTABLE = "public, max-age=31536000, immutable"
+BUNDLE_OPENAPI: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The activation bundle (`cnn101.v1.ActivationBundle`, see proto/)",
+        "content": {BUNDLE_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 REVALIDATE = "no-cache"
 
 

@@ -8,15 +8,25 @@ from cnn101.v1 import activations_pb2
 from fastapi import APIRouter, Request, Response, UploadFile
 
 from services.gateway.bundles import fetch_bundle
-from services.gateway.errors import ApiError
+from services.gateway.errors import ApiError, error_responses
 from services.gateway.images import ImageRejected, decode_upload
-from services.gateway.responses import bundle_etag, bundle_headers, bundle_response, not_modified
+from services.gateway.responses import (
+    BUNDLE_OPENAPI,
+    bundle_etag,
+    bundle_headers,
+    bundle_response,
+    not_modified,
+)
 from services.gateway.state import StateDep
 
 router = APIRouter(tags=["activations"])
 
 
-@router.post("/api/activations", response_class=Response)
+@router.post(
+    "/api/activations",
+    response_class=Response,
+    responses={**BUNDLE_OPENAPI, **error_responses(400, 404, 413, 415, 422, 503)},
+)
 async def upload_activations(
     file: UploadFile, state: StateDep, model: str | None = None, version: int = 0
 ) -> Response:
@@ -52,7 +62,15 @@ async def upload_activations(
     )
 
 
-@router.get("/api/models/{name}/versions/{version}/activations/{digest}", response_class=Response)
+@router.get(
+    "/api/models/{name}/versions/{version}/activations/{digest}",
+    response_class=Response,
+    responses={
+        **BUNDLE_OPENAPI,
+        304: {"description": "Not modified"},
+        **error_responses(400, 404, 503),
+    },
+)
 async def activations_by_digest(
     name: str, version: int, digest: str, state: StateDep, request: Request
 ) -> Response:

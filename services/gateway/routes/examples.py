@@ -8,9 +8,9 @@ from cnn101.v1 import activations_pb2
 from fastapi import APIRouter, Request, Response
 
 from services.gateway.bundles import fetch_bundle
-from services.gateway.errors import ApiError
+from services.gateway.errors import ApiError, error_responses
 from services.gateway.images import encode_png
-from services.gateway.responses import bundle_response
+from services.gateway.responses import BUNDLE_OPENAPI, bundle_response
 from services.gateway.state import GatewayState, StateDep
 
 router = APIRouter(prefix="/api/examples", tags=["examples"])
@@ -25,7 +25,7 @@ async def _known(state: GatewayState, example_id: str, model: str, version: int)
     return described.version, (await state.example_digests(size))[example_id]
 
 
-@router.get("")
+@router.get("", responses=error_responses(404, 503))
 async def list_examples(state: StateDep, model: str | None = None) -> dict[str, Any]:
     """Example images by class, with the digest of each one's model input."""
     name = model or state.settings.model_name
@@ -47,7 +47,14 @@ async def list_examples(state: StateDep, model: str | None = None) -> dict[str, 
     }
 
 
-@router.get("/{example_id}/image", response_class=Response)
+@router.get(
+    "/{example_id}/image",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "64x64 PNG"},
+        **error_responses(404, 503),
+    },
+)
 async def example_image(example_id: str, state: StateDep, model: str | None = None) -> Response:
     """The example as the model sees it: centre-cropped, resized, PNG."""
     name = model or state.settings.model_name
@@ -62,7 +69,11 @@ async def example_image(example_id: str, state: StateDep, model: str | None = No
     )
 
 
-@router.get("/{example_id}/activations", response_class=Response)
+@router.get(
+    "/{example_id}/activations",
+    response_class=Response,
+    responses={**BUNDLE_OPENAPI, **error_responses(404, 503)},
+)
 async def example_activations(
     example_id: str,
     state: StateDep,

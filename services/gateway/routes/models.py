@@ -6,13 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from services.gateway.errors import error_responses
 from services.gateway.responses import IMMUTABLE, REVALIDATE, not_modified
 from services.gateway.state import StateDep
 
 router = APIRouter(prefix="/api/models", tags=["models"])
 
 
-@router.get("")
+@router.get("", responses=error_responses(503))
 async def list_models(state: StateDep) -> dict[str, Any]:
     """Every served model with its versions; ``default`` is the one the app opens."""
     served = await state.client.list_models()
@@ -35,7 +36,7 @@ def _described(name: str, version: int, description: dict[str, Any]) -> dict[str
     }
 
 
-@router.get("/{name}")
+@router.get("/{name}", responses=error_responses(404, 503))
 async def newest_model(name: str, state: StateDep, response: Response) -> dict[str, Any]:
     """The newest version's description (revalidated, since a new version may appear)."""
     described = await state.model_version(name, 0)
@@ -45,7 +46,7 @@ async def newest_model(name: str, state: StateDep, response: Response) -> dict[s
     }
 
 
-@router.get("/{name}/versions/{version}", response_model=None)
+@router.get("/{name}/versions/{version}", response_model=None, responses=error_responses(404, 503))
 async def model_version(
     name: str, version: int, state: StateDep, request: Request, response: Response
 ) -> dict[str, Any] | Response:
@@ -59,7 +60,17 @@ async def model_version(
     return _described(name, version, described.description)
 
 
-@router.get("/{name}/versions/{version}/weights", response_class=Response)
+@router.get(
+    "/{name}/versions/{version}/weights",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/octet-stream": {}},
+            "description": "weights.bin: little-endian float32",
+        },
+        **error_responses(404, 503),
+    },
+)
 async def weights(name: str, version: int, state: StateDep, request: Request) -> Response:
     """``weights.bin``: every weight as little-endian float32, laid out by the manifest."""
     etag = f'"{name}-{version}-weights"'

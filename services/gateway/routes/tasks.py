@@ -8,12 +8,17 @@ from typing import Any
 from celery.result import AsyncResult
 from fastapi import APIRouter, status
 
+from services.gateway.errors import error_responses
 from services.gateway.state import StateDep
 
 router = APIRouter(prefix="/api", tags=["tasks"])
 
 
-@router.post("/models/{name}/versions/{version}/warm", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/models/{name}/versions/{version}/warm",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(404, 503),
+)
 async def warm_version(name: str, version: int, state: StateDep) -> dict[str, str]:
     """Queue the warm-up of every example's bundle for this version; returns the task id."""
     await state.model_version(name, version)  # 404 for an unknown model or version
