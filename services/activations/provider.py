@@ -132,7 +132,8 @@ class ActivationProvider:
     async def _fill(
         self, key: str, model: str, version: int, pixels: np.ndarray, all_layers: bool
     ) -> bytes:
-        if not await self._cache.try_lock(key):
+        locked = await self._cache.try_lock(key)
+        if not locked:  # another replica is computing this key: wait for its result
             waited = 0.0
             while waited < LOCK_WAIT_SECONDS:
                 await asyncio.sleep(LOCK_POLL_SECONDS)
@@ -146,7 +147,8 @@ class ActivationProvider:
             await self._cache.put(self._cache.pixels_key(pixels_digest(pixels)), pixels.tobytes())
             return data
         finally:
-            await self._cache.unlock(key)
+            if locked:
+                await self._cache.unlock(key)
 
     async def _compute(
         self, model: str, version: int, pixels: np.ndarray, all_layers: bool

@@ -200,3 +200,34 @@ def test_inference_down_is_unavailable_then_recovers(stack: Stack) -> None:
         lambda: len(_get(stack, pixels=_random_pixels(6).tobytes()).tensors) == 6,
         "activations are computed again",
     )
+
+
+def test_a_key_another_replica_is_filling_is_awaited_not_recomputed(stack: Stack) -> None:
+    provider = stack.activations.provider
+    pixels = _random_pixels(12)
+    key = f"{stack.prefix}:bundle:tiny_vgg:1:{pixels_digest(pixels)}"
+    client = redis.Redis.from_url(stack.redis.url)
+    client.set(f"{key}:lock", b"1", px=10_000)  # "another replica" holds the fill lock
+    before = provider.inference_calls
+
+    async def request_then_fill() -> bytes:
+        async with grpc.aio.insecure_channel(stack.activations_target) as channel:
+            raw_call = channel.unary_unary(
+                "/cnn101.v1.ActivationService/GetActivations",
+                request_serializer=activations_pb2.GetActivationsRequest.SerializeToString,
+                response_deserializer=lambda data: data,
+            )
+            request = activations_pb2.GetActivationsRequest(
+                model_name="tiny_vgg", pixels=pixels.tobytes()
+            )
+            pending = asyncio.ensure_future(raw_call(request, timeout=30))
+            await asyncio.sleep(0.3)
+            client.set(key, b"filled elsewhere")  # the other replica's result arrives
+            reply: bytes = await pending
+            return reply
+
+    # The waiting request returns the other replica's bytes verbatim: it neither computed
+    # the bundle itself nor re-encoded what it found.
+    assert asyncio.run(request_then_fill()) == b"filled elsewhere"
+    assert provider.inference_calls == before
+    client.delete(key, f"{key}:lock")
