@@ -92,10 +92,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 def main() -> None:
     settings = GatewaySettings()
     uvicorn.run(
-        create_app(settings),
+        "services.gateway.app:create_app",
+        factory=True,
         host=settings.gateway_host,
         port=settings.gateway_port,
+        workers=settings.gateway_workers,
         log_level="info",
+        access_log=False,
     )
 
 

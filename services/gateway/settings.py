@@ -16,6 +16,8 @@ class GatewaySettings(BaseSettings):
 
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
+    # Processes serving HTTP; each keeps its own in-memory bundle cache.
+    gateway_workers: int = 1
     activations_target: str = "127.0.0.1:8510"
     activations_timeout_seconds: float = 20.0
     model_name: str = "tiny_vgg"
