@@ -84,7 +84,23 @@ def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
         kernel_size=args.kernel_size,
         num_classes=len(CNN101_CLASSES),
     )
-    recipe = Recipe(epochs=args.epochs, seed=args.seed)
+    overrides = {
+        key: value
+        for key, value in {
+            "optimizer": args.optimizer,
+            "learning_rate": args.learning_rate,
+            "weight_decay": args.weight_decay,
+            "label_smoothing": args.label_smoothing,
+            "batch_size": args.batch_size,
+        }.items()
+        if value is not None
+    }
+    recipe = Recipe(epochs=args.epochs, seed=args.seed, **overrides)
+    if args.threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     print(f"Loading images from {data_dir} ...", flush=True)
     train_images = _limit_per_class(
         load_train(data_dir, CNN101_CLASSES, arch.input_size), args.limit_per_class
@@ -179,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=40)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--limit-per-class", type=int, help="use only N images per class")
+    train.add_argument("--optimizer", choices=["adamw", "sgd"])
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--weight-decay", type=float)
+    train.add_argument("--label-smoothing", type=float)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--threads", type=int, help="CPU threads for TensorFlow (default: all)")
     train.add_argument("--input-size", type=int, default=64)
     train.add_argument("--blocks", type=int, default=2)
     train.add_argument("--convs-per-block", type=int, default=2)

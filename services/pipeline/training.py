@@ -30,6 +30,7 @@ class Recipe:
 
     epochs: int = 40
     batch_size: int = 64
+    optimizer: str = "adamw"  # or "sgd" (Nesterov momentum 0.9)
     learning_rate: float = 3e-3
     weight_decay: float = 5e-4
     label_smoothing: float = 0.1
@@ -151,6 +152,18 @@ class _KeepBest(keras.callbacks.Callback):  # type: ignore[misc]
             self.best_weights = [weight.copy() for weight in self.model.get_weights()]
 
 
+def _optimizer(
+    recipe: Recipe, schedule: keras.optimizers.schedules.LearningRateSchedule
+) -> keras.optimizers.Optimizer:
+    if recipe.optimizer == "sgd":
+        return keras.optimizers.SGD(
+            schedule, momentum=0.9, nesterov=True, weight_decay=recipe.weight_decay
+        )
+    if recipe.optimizer == "adamw":
+        return keras.optimizers.AdamW(schedule, weight_decay=recipe.weight_decay)
+    raise ValueError(f"Unknown optimizer {recipe.optimizer!r}: use adamw or sgd.")
+
+
 def train(
     train_images: LabelledImages,
     val_images: LabelledImages,
@@ -193,7 +206,7 @@ def train(
         warmup_steps=max(1, int(steps * recipe.warmup_fraction)),
     )
     model.compile(
-        optimizer=keras.optimizers.AdamW(schedule, weight_decay=recipe.weight_decay),
+        optimizer=_optimizer(recipe, schedule),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
         metrics=["accuracy"],
     )
