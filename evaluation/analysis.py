@@ -1,0 +1,375 @@
+"""The study's outcome analysis: descriptives, gains, tests on gains, item statistics."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import mean, stdev
+
+import numpy as np
+from pydantic import BaseModel
+from scipy import stats
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evaluation.models import CONDITIONS, Answer, Item, Participant, PhaseAttempt
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One completed participant's scores as proportions of their form's items."""
+
+    condition: str
+    pre: float
+    post: float
+
+
+class ConditionSummary(BaseModel):
+    condition: str
+    n: int
+    pre_mean: float | None
+    pre_sd: float | None
+    post_mean: float | None
+    post_sd: float | None
+    gain_mean: float | None
+    gain_sd: float | None
+    normalised_gain: float | None
+
+
+class GainTest(BaseModel):
+    """Welch's t-test of gains, cnn101 minus conventional, and Hedges' g with a 95 % CI."""
+
+    t: float
+    df: float
+    p: float
+    hedges_g: float
+    g_ci_low: float
+    g_ci_high: float
+
+
+class Ancova(BaseModel):
+    """Post-test on condition with the pre-test as covariate (the primary analysis).
+
+    ``adjusted_difference`` is cnn101 minus conventional at equal pre-test scores.
+    """
+
+    n: int
+    adjusted_difference: float
+    standard_error: float
+    t: float
+    df: int
+    p: float
+    f: float
+    partial_eta_squared: float
+    pre_slope: float
+
+
+class RankTest(BaseModel):
+    """Mann-Whitney U on gains (two-sided), a check that does not assume normality."""
+
+    u: float
+    p: float
+
+
+class ItemStatistic(BaseModel):
+    item_key: str
+    form: str
+    phase: str
+    concept: str
+    n: int
+    difficulty: float
+    discrimination: float | None
+
+
+class FormReliability(BaseModel):
+    form: str
+    phase: str
+    n: int
+    kr20: float | None
+
+
+class ConceptRow(BaseModel):
+    concept: str
+    condition: str
+    phase: str
+    answered: int
+    correct: int
+    proportion_correct: float
+
+
+class Results(BaseModel):
+    scores_are: str = "proportion of the form's items answered correctly (0-1)"
+    conditions: list[ConditionSummary]
+    ancova: Ancova | None
+    gain_test: GainTest | None
+    gain_rank_test: RankTest | None
+    concepts: list[ConceptRow]
+    items: list[ItemStatistic]
+    reliability: list[FormReliability]
+
+
+def _sd(values: list[float]) -> float | None:
+    return stdev(values) if len(values) > 1 else None
+
+
+def summarise(condition: str, rows: list[Scores]) -> ConditionSummary:
+    pre = [row.pre for row in rows]
+    post = [row.post for row in rows]
+    gains = [row.post - row.pre for row in rows]
+    pre_mean = mean(pre) if pre else None
+    post_mean = mean(post) if post else None
+    normalised = None
+    if pre_mean is not None and post_mean is not None and pre_mean < 1:
+        # Hake's class-average normalised gain: (post - pre) / (1 - pre) on the means.
+        normalised = (post_mean - pre_mean) / (1 - pre_mean)
+    return ConditionSummary(
+        condition=condition,
+        n=len(rows),
+        pre_mean=pre_mean,
+        pre_sd=_sd(pre),
+        post_mean=post_mean,
+        post_sd=_sd(post),
+        gain_mean=mean(gains) if gains else None,
+        gain_sd=_sd(gains),
+        normalised_gain=normalised,
+    )
+
+
+def hedges_g(first: list[float], second: list[float]) -> tuple[float, float, float]:
+    """Hedges' g (pooled SD, small-sample corrected) and its approximate 95 % CI."""
+    n1, n2 = len(first), len(second)
+    pooled = math.sqrt(
+        ((n1 - 1) * stdev(first) ** 2 + (n2 - 1) * stdev(second) ** 2) / (n1 + n2 - 2)
+    )
+    d = (mean(first) - mean(second)) / pooled
+    correction = 1 - 3 / (4 * (n1 + n2) - 9)
+    g = d * correction
+    se = math.sqrt((n1 + n2) / (n1 * n2) + g**2 / (2 * (n1 + n2)))
+    z = float(stats.norm.ppf(0.975))
+    return g, g - z * se, g + z * se
+
+
+def gain_test(rows: list[Scores]) -> GainTest | None:
+    gains = {
+        condition: [row.post - row.pre for row in rows if row.condition == condition]
+        for condition in CONDITIONS
+    }
+    first, second = gains["cnn101"], gains["conventional"]
+    if len(first) < 2 or len(second) < 2:
+        return None
+    if stdev(first) < 1e-12 and stdev(second) < 1e-12:
+        return None  # no variance at all: the test is undefined
+    result = stats.ttest_ind(first, second, equal_var=False)
+    g, low, high = hedges_g(first, second)
+    return GainTest(
+        t=float(result.statistic),
+        df=float(result.df),
+        p=float(result.pvalue),
+        hedges_g=g,
+        g_ci_low=low,
+        g_ci_high=high,
+    )
+
+
+def ancova(rows: list[Scores]) -> Ancova | None:
+    """Ordinary least squares of post on [1, pre, cnn101]; the condition's t and F."""
+    n = len(rows)
+    groups = {row.condition for row in rows}
+    if n < 4 or groups != set(CONDITIONS):
+        return None
+    design = np.array([[1.0, row.pre, float(row.condition == "cnn101")] for row in rows])
+    post = np.array([row.post for row in rows])
+    if np.linalg.matrix_rank(design) < 3:
+        return None
+    coefficients, *_ = np.linalg.lstsq(design, post, rcond=None)
+    residuals = post - design @ coefficients
+    df = n - 3
+    rss = float(residuals @ residuals)
+    if rss == 0:
+        return None
+    covariance = rss / df * np.linalg.inv(design.T @ design)
+    se = float(np.sqrt(covariance[2, 2]))
+    t = float(coefficients[2]) / se
+    reduced = design[:, :2]
+    reduced_coefficients, *_ = np.linalg.lstsq(reduced, post, rcond=None)
+    reduced_residuals = post - reduced @ reduced_coefficients
+    ss_effect = float(reduced_residuals @ reduced_residuals) - rss
+    return Ancova(
+        n=n,
+        adjusted_difference=float(coefficients[2]),
+        standard_error=se,
+        t=t,
+        df=df,
+        p=float(2 * stats.t.sf(abs(t), df)),
+        f=t * t,
+        partial_eta_squared=ss_effect / (ss_effect + rss),
+        pre_slope=float(coefficients[1]),
+    )
+
+
+def gain_rank_test(rows: list[Scores]) -> RankTest | None:
+    first = [row.post - row.pre for row in rows if row.condition == "cnn101"]
+    second = [row.post - row.pre for row in rows if row.condition == "conventional"]
+    if not first or not second:
+        return None
+    result = stats.mannwhitneyu(first, second, alternative="two-sided")
+    return RankTest(u=float(result.statistic), p=float(result.pvalue))
+
+
+def kr20(matrix: list[list[int]]) -> float | None:
+    """Kuder-Richardson 20 of a 0/1 matrix (rows: people), population variances."""
+    if len(matrix) < 2 or len(matrix[0]) < 2:
+        return None
+    k = len(matrix[0])
+    totals = [sum(row) for row in matrix]
+    total_variance = float(np.var(totals))
+    if total_variance == 0:
+        return None
+    proportions = [sum(row[j] for row in matrix) / len(matrix) for j in range(k)]
+    item_variance = sum(p * (1 - p) for p in proportions)
+    return k / (k - 1) * (1 - item_variance / total_variance)
+
+
+def discrimination(matrix: list[list[int]], column: int) -> float | None:
+    """Corrected item-total correlation: the item against the rest of the form."""
+    item = [row[column] for row in matrix]
+    rest = [sum(row) - row[column] for row in matrix]
+    if len(matrix) < 3 or len(set(item)) < 2 or len(set(rest)) < 2:
+        return None
+    return float(stats.pearsonr(item, rest).statistic)
+
+
+def response_matrices(
+    session: Session, study_id: int
+) -> dict[tuple[str, str], tuple[list[Item], list[list[int]]]]:
+    """Per (form, phase): the form's items and one 0/1 row per participant who took it."""
+    items_by_form = {
+        form: list(session.scalars(select(Item).where(Item.form == form).order_by(Item.position)))
+        for form in ("A", "B")
+    }
+    correct: dict[tuple[int, str], dict[int, int]] = {}
+    for answer in session.scalars(
+        select(Answer)
+        .join(Participant, Participant.id == Answer.participant_id)
+        .where(Participant.study_id == study_id)
+    ):
+        correct.setdefault((answer.participant_id, answer.phase), {})[answer.item_id] = int(
+            answer.is_correct
+        )
+    matrices: dict[tuple[str, str], tuple[list[Item], list[list[int]]]] = {}
+    attempts = session.scalars(
+        select(PhaseAttempt)
+        .join(Participant, Participant.id == PhaseAttempt.participant_id)
+        .where(Participant.study_id == study_id, PhaseAttempt.form.is_not(None))
+    )
+    for attempt in attempts:
+        assert attempt.form is not None
+        items = items_by_form[attempt.form]
+        answered = correct.get((attempt.participant_id, attempt.phase), {})
+        entry = matrices.setdefault((attempt.form, attempt.phase), (items, []))
+        entry[1].append([answered.get(item.id, 0) for item in items])
+    return matrices
+
+
+def item_analysis(
+    session: Session, study_id: int
+) -> tuple[list[ItemStatistic], list[FormReliability]]:
+    statistics: list[ItemStatistic] = []
+    reliability: list[FormReliability] = []
+    for (form, phase), (items, matrix) in sorted(response_matrices(session, study_id).items()):
+        reliability.append(
+            FormReliability(form=form, phase=phase, n=len(matrix), kr20=kr20(matrix))
+        )
+        for column, item in enumerate(items):
+            statistics.append(
+                ItemStatistic(
+                    item_key=item.key,
+                    form=form,
+                    phase=phase,
+                    concept=item.concept,
+                    n=len(matrix),
+                    difficulty=sum(row[column] for row in matrix) / len(matrix),
+                    discrimination=discrimination(matrix, column),
+                )
+            )
+    return statistics, reliability
+
+
+def completed_scores(session: Session, study_id: int) -> list[Scores]:
+    """Participants who were assigned and whose post-test is over, with their scores."""
+    participants = list(
+        session.scalars(
+            select(Participant).where(
+                Participant.study_id == study_id, Participant.condition.is_not(None)
+            )
+        )
+    )
+    form_sizes = {
+        form: len(list(session.scalars(select(Item.id).where(Item.form == form))))
+        for form in ("A", "B")
+    }
+    rows = []
+    for participant in participants:
+        post = session.scalar(
+            select(PhaseAttempt).where(
+                PhaseAttempt.participant_id == participant.id, PhaseAttempt.phase == "post"
+            )
+        )
+        if post is None or participant.form_order is None or participant.condition is None:
+            continue
+        correct = {"pre": 0, "post": 0}
+        for answer in session.scalars(
+            select(Answer).where(Answer.participant_id == participant.id)
+        ):
+            correct[answer.phase] += int(answer.is_correct)
+        pre_form, post_form = participant.form_order[0], participant.form_order[1]
+        rows.append(
+            Scores(
+                condition=participant.condition,
+                pre=correct["pre"] / form_sizes[pre_form],
+                post=correct["post"] / form_sizes[post_form],
+            )
+        )
+    return rows
+
+
+def concept_rows(session: Session, study_id: int) -> list[ConceptRow]:
+    counts: dict[tuple[str, str, str], list[int]] = {}
+    query = (
+        select(Item.concept, Participant.condition, Answer.phase, Answer.is_correct)
+        .join(Answer, Answer.item_id == Item.id)
+        .join(Participant, Participant.id == Answer.participant_id)
+        .where(Participant.study_id == study_id, Participant.condition.is_not(None))
+    )
+    for concept, condition, phase, is_correct in session.execute(query):
+        tally = counts.setdefault((concept, condition or "", phase), [0, 0])
+        tally[0] += 1
+        tally[1] += int(is_correct)
+    return [
+        ConceptRow(
+            concept=concept,
+            condition=condition,
+            phase=phase,
+            answered=answered,
+            correct=correct,
+            proportion_correct=correct / answered,
+        )
+        for (concept, condition, phase), (answered, correct) in sorted(counts.items())
+    ]
+
+
+def analyse(session: Session, study_id: int) -> Results:
+    rows = completed_scores(session, study_id)
+    items, reliability = item_analysis(session, study_id)
+    return Results(
+        conditions=[
+            summarise(condition, [row for row in rows if row.condition == condition])
+            for condition in CONDITIONS
+        ],
+        ancova=ancova(rows),
+        gain_test=gain_test(rows),
+        gain_rank_test=gain_rank_test(rows),
+        concepts=concept_rows(session, study_id),
+        items=items,
+        reliability=reliability,
+    )

@@ -1,0 +1,341 @@
+"""The student's path through a study, as a state machine over stored rows.
+
+Every step is derived from the database (consent, attempts, condition, questionnaire), so a
+reload or a second device resumes exactly where the student was. Deadlines are fixed when a
+phase starts and checked against the server's clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from evaluation.assignment import allocate, lock_study
+from evaluation.errors import ApiError
+from evaluation.models import (
+    CONDITIONS,
+    FORM_ORDERS,
+    Answer,
+    Item,
+    Participant,
+    PhaseAttempt,
+    QuestionnaireResponse,
+    Study,
+)
+from evaluation.schemas import (
+    AnswerReceipt,
+    AnswerRequest,
+    ConsentRequest,
+    ItemForStudent,
+    PhaseView,
+    QuestionnaireRequest,
+)
+from evaluation.scoring import form_size, phase_score, score_band, stratum_key
+
+TERMINAL_STEPS = ("declined", "free_use", "done")
+
+
+def attempts_by_phase(session: Session, participant: Participant) -> dict[str, PhaseAttempt]:
+    rows = session.scalars(
+        select(PhaseAttempt).where(PhaseAttempt.participant_id == participant.id)
+    )
+    return {attempt.phase: attempt for attempt in rows}
+
+
+def is_over(attempt: PhaseAttempt, now: datetime, grace: timedelta) -> bool:
+    return attempt.finished_at is not None or now >= attempt.deadline_at + grace
+
+
+def current_step(  # noqa: PLR0911  (one return per step reads like the flow chart)
+    session: Session, participant: Participant, now: datetime, grace: timedelta
+) -> str:
+    if participant.consent is None:
+        return "consent"
+    if participant.consent == "decline":
+        return "declined"
+    if participant.consent == "no_data":
+        return "free_use"
+    attempts = attempts_by_phase(session, participant)
+    pre, learning, post = (attempts.get(phase) for phase in ("pre", "learning", "post"))
+    if pre is None or not is_over(pre, now, grace):
+        return "pre_test"
+    if participant.condition is None:
+        return "assignment"
+    # The learning phase has no grace: everyone gets exactly the same time.
+    if learning is None or not is_over(learning, now, timedelta(0)):
+        return "learning"
+    if post is None or not is_over(post, now, grace):
+        return "post_test"
+    if session.get(QuestionnaireResponse, participant.id) is None:
+        return "questionnaire"
+    return "done"
+
+
+def form_for(participant: Participant, phase: str) -> str | None:
+    if participant.form_order is None or phase == "learning":
+        return None
+    return participant.form_order[0] if phase == "pre" else participant.form_order[1]
+
+
+def phase_view(
+    session: Session, attempt: PhaseAttempt, now: datetime, include_items: bool
+) -> PhaseView:
+    items: list[ItemForStudent] = []
+    answered: dict[int, int] = {}
+    if include_items and attempt.form is not None:
+        for item in session.scalars(
+            select(Item).where(Item.form == attempt.form).order_by(Item.position)
+        ):
+            items.append(
+                ItemForStudent(
+                    id=item.id, position=item.position, stem=item.stem, options=item.options
+                )
+            )
+        for answer in session.scalars(
+            select(Answer).where(
+                Answer.participant_id == attempt.participant_id, Answer.phase == attempt.phase
+            )
+        ):
+            answered[answer.item_id] = answer.choice_index
+    condition = None
+    if attempt.phase == "learning":
+        condition = session.get_one(Participant, attempt.participant_id).condition
+    return PhaseView(
+        phase=attempt.phase,
+        form=attempt.form,
+        condition=condition,
+        started_at=attempt.started_at,
+        deadline_at=attempt.deadline_at,
+        seconds_left=max(0.0, (attempt.deadline_at - now).total_seconds()),
+        finished_at=attempt.finished_at,
+        items=items,
+        answered=answered,
+    )
+
+
+def _require_open(study: Study) -> None:
+    if study.status != "open":
+        raise ApiError(409, "study_not_open", f"the study is {study.status}")
+
+
+def _require_step(actual: str, *expected: str) -> None:
+    if actual not in expected:
+        raise ApiError(
+            409, "wrong_step", f"this needs step {' or '.join(expected)}; you are at {actual}"
+        )
+
+
+def give_consent(
+    session: Session, participant: Participant, request: ConsentRequest, now: datetime
+) -> None:
+    """Record the choice once; participants get a counterbalanced form order."""
+    study = lock_study(session, participant.study_id)
+    _require_open(study)
+    session.refresh(participant)
+    if participant.consent is not None:
+        if participant.consent == request.choice and (
+            request.choice != "participate" or participant.prior_ml == request.prior_ml
+        ):
+            return
+        raise ApiError(409, "consent_already_given", "the consent choice was already recorded")
+    participant.consent = request.choice
+    participant.consented_at = now
+    if request.choice == "participate":
+        participant.prior_ml = request.prior_ml
+        order, slot = allocate(session, study, "form_order", "all", FORM_ORDERS)
+        participant.form_order = order
+        participant.form_slot = slot
+    session.commit()
+
+
+def start_phase(
+    session: Session, participant: Participant, phase: str, now: datetime, grace: timedelta
+) -> PhaseAttempt:
+    """Start a phase once; starting it again returns the same attempt and deadline."""
+    study = session.get_one(Study, participant.study_id)
+    existing = attempts_by_phase(session, participant).get(phase)
+    if existing is not None:
+        return existing
+    _require_open(study)
+    expected = {"pre": "pre_test", "learning": "learning", "post": "post_test"}[phase]
+    _require_step(current_step(session, participant, now, grace), expected)
+    seconds = {
+        "pre": study.pre_test_seconds,
+        "learning": study.learning_seconds,
+        "post": study.post_test_seconds,
+    }[phase]
+    attempt = PhaseAttempt(
+        participant_id=participant.id,
+        phase=phase,
+        form=form_for(participant, phase),
+        started_at=now,
+        deadline_at=now + timedelta(seconds=seconds),
+    )
+    session.add(attempt)
+    try:
+        session.commit()
+    except IntegrityError:
+        # A double click started it concurrently: the first one wins.
+        session.rollback()
+        winner = attempts_by_phase(session, participant).get(phase)
+        if winner is None:
+            raise
+        return winner
+    return attempt
+
+
+def finish_quiz(
+    session: Session, participant: Participant, phase: str, now: datetime, grace: timedelta
+) -> PhaseAttempt:
+    attempt = attempts_by_phase(session, participant).get(phase)
+    if attempt is None:
+        raise ApiError(409, "phase_not_started", f"the {phase} phase has not started")
+    if attempt.finished_at is None:
+        expired = now >= attempt.deadline_at + grace
+        attempt.finished_at = attempt.deadline_at if expired else now
+        attempt.finish_reason = "time_limit" if expired else "submitted"
+        session.commit()
+    return attempt
+
+
+def record_answer(
+    session: Session,
+    participant: Participant,
+    request: AnswerRequest,
+    now: datetime,
+    grace: timedelta,
+) -> AnswerReceipt:
+    """Store one answer, committed before the receipt is returned; retries are recognised."""
+    previous = session.scalar(select(Answer).where(Answer.submission_id == request.submission_id))
+    if previous is not None:
+        return _receipt_for_retry(previous, participant, request)
+    study = session.get_one(Study, participant.study_id)
+    _require_open(study)
+    attempt = attempts_by_phase(session, participant).get(request.phase)
+    if attempt is None:
+        raise ApiError(409, "phase_not_started", f"the {request.phase} phase has not started")
+    if is_over(attempt, now, grace):
+        raise ApiError(409, "phase_over", f"the {request.phase} phase is over; answer not stored")
+    item = session.get(Item, request.item_id)
+    if item is None or item.form != attempt.form:
+        raise ApiError(422, "unknown_item", f"item {request.item_id} is not on your form")
+    if request.choice_index >= len(item.options):
+        raise ApiError(
+            422,
+            "invalid_choice",
+            f"choice_index {request.choice_index} is out of range ({len(item.options)} options)",
+        )
+    answer = Answer(
+        participant_id=participant.id,
+        item_id=item.id,
+        phase=request.phase,
+        choice_index=request.choice_index,
+        is_correct=request.choice_index == item.correct_index,
+        submission_id=request.submission_id,
+        answered_at=now,
+        elapsed_ms=int((now - attempt.started_at).total_seconds() * 1000),
+    )
+    session.add(answer)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        previous = session.scalar(
+            select(Answer).where(Answer.submission_id == request.submission_id)
+        )
+        if previous is not None:
+            return _receipt_for_retry(previous, participant, request)
+        raise ApiError(
+            409, "already_answered", f"item {request.item_id} was already answered in this phase"
+        ) from exc
+    return _receipt(answer)
+
+
+def _receipt(answer: Answer) -> AnswerReceipt:
+    return AnswerReceipt(
+        submission_id=answer.submission_id,
+        phase=answer.phase,
+        item_id=answer.item_id,
+        choice_index=answer.choice_index,
+        answered_at=answer.answered_at,
+    )
+
+
+def _receipt_for_retry(
+    previous: Answer, participant: Participant, request: AnswerRequest
+) -> AnswerReceipt:
+    same = (
+        previous.participant_id == participant.id
+        and previous.item_id == request.item_id
+        and previous.phase == request.phase
+        and previous.choice_index == request.choice_index
+    )
+    if not same:
+        raise ApiError(
+            409, "submission_id_reused", "this submission_id was already used for another answer"
+        )
+    return _receipt(previous)
+
+
+def assign_condition(
+    session: Session, participant_id: int, now: datetime, grace: timedelta
+) -> Participant:
+    """Allocate the condition once the pre-test is over; pressing twice changes nothing."""
+    participant = session.get_one(Participant, participant_id)
+    study = lock_study(session, participant.study_id)
+    session.refresh(participant)
+    if participant.condition is not None:
+        return participant
+    _require_open(study)
+    _require_step(current_step(session, participant, now, grace), "assignment")
+    pre = attempts_by_phase(session, participant)["pre"]
+    if pre.finished_at is None:
+        pre.finished_at, pre.finish_reason = pre.deadline_at, "time_limit"
+    assert pre.form is not None and participant.prior_ml is not None
+    band = score_band(phase_score(session, participant.id, "pre"), form_size(session, pre.form))
+    stratum = stratum_key(band, participant.prior_ml)
+    condition, slot = allocate(session, study, "condition", stratum, CONDITIONS)
+    participant.stratum = stratum
+    participant.condition = condition
+    participant.condition_slot = slot
+    participant.assigned_at = now
+    session.commit()
+    return participant
+
+
+def submit_questionnaire(
+    session: Session,
+    participant: Participant,
+    request: QuestionnaireRequest,
+    now: datetime,
+    grace: timedelta,
+) -> None:
+    existing = session.get(QuestionnaireResponse, participant.id)
+    if existing is not None:
+        same = (existing.umux_capabilities, existing.umux_ease, existing.mental_effort) == (
+            request.umux_capabilities,
+            request.umux_ease,
+            request.mental_effort,
+        )
+        if same:
+            return
+        raise ApiError(409, "already_submitted", "the questionnaire was already submitted")
+    _require_open(session.get_one(Study, participant.study_id))
+    _require_step(current_step(session, participant, now, grace), "questionnaire")
+    post = attempts_by_phase(session, participant)["post"]
+    if post.finished_at is None:
+        post.finished_at, post.finish_reason = post.deadline_at, "time_limit"
+    session.add(
+        QuestionnaireResponse(
+            participant_id=participant.id, submitted_at=now, **request.model_dump()
+        )
+    )
+    participant.completed_at = now
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ApiError(409, "already_submitted", "the questionnaire was already submitted") from exc

@@ -1,0 +1,249 @@
+"""The instructor's endpoints: login, studies, join code and QR, the item bank."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from typing import Annotated, Literal
+
+import segno
+from fastapi import APIRouter, Depends, Header, Request, Response
+from sqlalchemy import func, select
+
+from evaluation.auth import (
+    InstructorDep,
+    LoginThrottle,
+    authenticate,
+    clear_session_cookie,
+    set_session_cookie,
+)
+from evaluation.dashboard import Progress, progress
+from evaluation.deps import NowDep, RowId, SessionDep, SettingsDep
+from evaluation.errors import ApiError
+from evaluation.items.io import (
+    apply_item,
+    commit_items,
+    export_csv,
+    export_json,
+    import_items,
+    item_data,
+    parse_csv,
+    parse_json,
+    refuse_while_a_study_is_open,
+)
+from evaluation.models import Item, Study
+from evaluation.schemas import (
+    ImportResult,
+    InstructorPublic,
+    ItemData,
+    ItemStored,
+    LoginRequest,
+    StudyCreate,
+    StudyPublic,
+    StudyUpdate,
+)
+from evaluation.studies import create_study, join_link, owned_study, study_public
+
+router = APIRouter(prefix="/api/instructor", tags=["instructor"])
+
+
+@router.post("/login")
+def login(
+    *,
+    request: LoginRequest,
+    http_request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> InstructorPublic:
+    throttle: LoginThrottle = http_request.app.state.login_throttle
+    throttle.check(request.email, now)
+    instructor = authenticate(session, request.email, request.password)
+    throttle.record(request.email, now, success=instructor is not None)
+    if instructor is None:
+        raise ApiError(401, "invalid_credentials", "wrong email or password")
+    set_session_cookie(response, settings, instructor)
+    return InstructorPublic(id=instructor.id, email=instructor.email)
+
+
+@router.post("/logout", status_code=204)
+def logout(settings: SettingsDep) -> Response:
+    response = Response(status_code=204)
+    clear_session_cookie(response, settings)
+    return response
+
+
+@router.get("/me")
+def me(instructor: InstructorDep) -> InstructorPublic:
+    return InstructorPublic(id=instructor.id, email=instructor.email)
+
+
+# --- studies -------------------------------------------------------------------------
+
+
+@router.get("/studies")
+def list_studies(
+    instructor: InstructorDep, session: SessionDep, settings: SettingsDep
+) -> list[StudyPublic]:
+    studies = session.scalars(
+        select(Study).where(Study.instructor_id == instructor.id).order_by(Study.id)
+    )
+    return [study_public(settings, study) for study in studies]
+
+
+@router.post("/studies", status_code=201)
+def new_study(
+    request: StudyCreate, instructor: InstructorDep, session: SessionDep, settings: SettingsDep
+) -> StudyPublic:
+    return study_public(settings, create_study(session, instructor, request))
+
+
+@router.get("/studies/{study_id}")
+def get_study(
+    study_id: RowId, instructor: InstructorDep, session: SessionDep, settings: SettingsDep
+) -> StudyPublic:
+    return study_public(settings, owned_study(session, instructor, study_id))
+
+
+@router.patch("/studies/{study_id}")
+def edit_study(
+    study_id: RowId,
+    request: StudyUpdate,
+    instructor: InstructorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> StudyPublic:
+    """Edit a draft; once students may have seen it, the design is frozen."""
+    study = owned_study(session, instructor, study_id)
+    if study.status != "draft":
+        raise ApiError(409, "study_not_draft", "only a draft study can be edited")
+    for field, value in request.model_dump(exclude_unset=True).items():
+        if value is None:
+            raise ApiError(422, "invalid_request", f"{field}: may not be null")
+        setattr(study, field, value)
+    session.commit()
+    return study_public(settings, study)
+
+
+@router.post("/studies/{study_id}/{action}")
+def change_status(
+    *,
+    study_id: RowId,
+    action: Literal["open", "close"],
+    instructor: InstructorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> StudyPublic:
+    """draft → open → closed; closing is final so the analysed data cannot grow."""
+    study = owned_study(session, instructor, study_id)
+    if action == "open":
+        if study.status != "draft":
+            raise ApiError(409, "invalid_transition", f"a {study.status} study cannot be opened")
+        for form in ("A", "B"):
+            if not session.scalar(select(func.count()).select_from(Item).where(Item.form == form)):
+                raise ApiError(409, "empty_form", f"form {form} has no items")
+        study.status, study.opened_at = "open", now
+    else:
+        if study.status != "open":
+            raise ApiError(409, "invalid_transition", f"a {study.status} study cannot be closed")
+        study.status, study.closed_at = "closed", now
+    session.commit()
+    return study_public(settings, study)
+
+
+@router.get("/studies/{study_id}/qr.svg")
+def join_qr(
+    study_id: RowId, instructor: InstructorDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The join link as a QR code, to show on the projector."""
+    link = join_link(settings, owned_study(session, instructor, study_id))
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="svg", scale=10, border=2)
+    return Response(buffer.getvalue(), media_type="image/svg+xml")
+
+
+@router.get("/studies/{study_id}/progress")
+def study_progress(
+    *,
+    study_id: RowId,
+    instructor: InstructorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> Progress:
+    """How many students are at each step, per condition, and who seems stuck."""
+    study = owned_study(session, instructor, study_id)
+    return progress(
+        session,
+        study.id,
+        now,
+        grace=timedelta(seconds=settings.evaluation_grace_seconds),
+        stuck_after=timedelta(seconds=settings.evaluation_stuck_after_seconds),
+    )
+
+
+# --- item bank -----------------------------------------------------------------------
+
+
+def _all_items(session: SessionDep) -> list[Item]:
+    return list(session.scalars(select(Item).order_by(Item.form, Item.position)))
+
+
+@router.get("/items")
+def list_items(_instructor: InstructorDep, session: SessionDep) -> list[ItemStored]:
+    return [_stored(item) for item in _all_items(session)]
+
+
+def _stored(item: Item) -> ItemStored:
+    return ItemStored(id=item.id, **item_data(item).model_dump())
+
+
+@router.put("/items/{item_id}")
+def edit_item(
+    item_id: RowId, request: ItemData, _instructor: InstructorDep, session: SessionDep
+) -> ItemStored:
+    item = session.get(Item, item_id)
+    if item is None:
+        raise ApiError(404, "unknown_item", f"no item {item_id}")
+    refuse_while_a_study_is_open(session)
+    apply_item(session, item, request)
+    commit_items(session)
+    return _stored(item)
+
+
+@router.get("/items/export.{fmt}")
+def export_items(
+    fmt: Literal["json", "csv"], _instructor: InstructorDep, session: SessionDep
+) -> Response:
+    items = _all_items(session)
+    if fmt == "json":
+        return Response(export_json(items), media_type="application/json")
+    return Response(
+        export_csv(items),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="cnn101-items.csv"'},
+    )
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+@router.post("/items/import")
+def import_bank(
+    _instructor: InstructorDep,
+    body: Annotated[bytes, Depends(raw_body)],
+    session: SessionDep,
+    content_type: Annotated[str, Header()] = "",
+) -> ImportResult:
+    """Import JSON (``application/json``) or CSV (``text/csv``): all rows or none."""
+    content_type = content_type.split(";")[0].strip().lower()
+    if content_type == "application/json":
+        items = parse_json(body)
+    elif content_type == "text/csv":
+        items = parse_csv(body)
+    else:
+        raise ApiError(415, "unsupported_media_type", "send application/json or text/csv")
+    return import_items(session, items)

@@ -1,0 +1,211 @@
+"""The student's endpoints: join, consent, quizzes, assignment, learning, questionnaire."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Literal
+
+from fastapi import APIRouter, Response
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from evaluation import flow
+from evaluation.auth import ParticipantDep, new_participant_token
+from evaluation.deps import NowDep, SessionDep, SettingsDep
+from evaluation.errors import ApiError
+from evaluation.models import InteractionEvent, Participant, Study
+from evaluation.schemas import (
+    AnswerReceipt,
+    AnswerRequest,
+    AssignmentResult,
+    ConsentRequest,
+    EventsReceipt,
+    EventsRequest,
+    JoinRequest,
+    JoinResponse,
+    Outcome,
+    PhaseView,
+    QuestionnaireRequest,
+    StudentState,
+)
+from evaluation.scoring import build_outcome
+from evaluation.settings import EvaluationSettings
+
+router = APIRouter(prefix="/api/student", tags=["student"])
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _grace(settings: EvaluationSettings) -> timedelta:
+    return timedelta(seconds=settings.evaluation_grace_seconds)
+
+
+def normalise_join_code(code: str) -> str:
+    return "".join(code.split()).upper().replace("-", "")
+
+
+@router.post("/join", status_code=201)
+def join(request: JoinRequest, session: SessionDep, now: NowDep) -> JoinResponse:
+    """Join an open study by its code; the token returned identifies the student."""
+    study = session.scalar(
+        select(Study).where(Study.join_code == normalise_join_code(request.code))
+    )
+    if study is None:
+        raise ApiError(404, "unknown_code", "no study has this join code")
+    if study.status != "open":
+        raise ApiError(409, "study_not_open", f"the study is {study.status}")
+    for _ in range(5):
+        token, digest = new_participant_token()
+        code = "P-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        session.add(Participant(study_id=study.id, code=code, token_hash=digest, joined_at=now))
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            continue
+        return JoinResponse(
+            token=token,
+            participant_code=code,
+            study_title=study.title,
+            consent_text=study.consent_text,
+        )
+    raise ApiError(503, "try_again", "could not allocate a participant code; try again")
+
+
+@router.get("/state")
+def state(
+    participant: ParticipantDep, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> StudentState:
+    study = session.get_one(Study, participant.study_id)
+    step = flow.current_step(session, participant, now, _grace(settings))
+    attempts = flow.attempts_by_phase(session, participant)
+    phase_for_step = {"pre_test": "pre", "learning": "learning", "post_test": "post"}
+    attempt = attempts.get(phase_for_step.get(step, ""))
+    return StudentState(
+        participant_code=participant.code,
+        study_title=study.title,
+        study_status=study.status,
+        step=step,
+        consent=participant.consent,
+        condition=participant.condition,
+        phase=None
+        if attempt is None
+        else flow.phase_view(session, attempt, now, include_items=attempt.form is not None),
+    )
+
+
+@router.post("/consent", status_code=204)
+def consent(
+    request: ConsentRequest, participant: ParticipantDep, session: SessionDep, now: NowDep
+) -> Response:
+    flow.give_consent(session, participant, request, now)
+    return Response(status_code=204)
+
+
+@router.post("/phases/{phase}/start")
+def start_phase(
+    phase: Literal["pre", "learning", "post"],
+    participant: ParticipantDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> PhaseView:
+    attempt = flow.start_phase(session, participant, phase, now, _grace(settings))
+    return flow.phase_view(session, attempt, now, include_items=attempt.form is not None)
+
+
+@router.post("/phases/{phase}/finish")
+def finish_phase(
+    phase: Literal["pre", "post"],
+    participant: ParticipantDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> PhaseView:
+    attempt = flow.finish_quiz(session, participant, phase, now, _grace(settings))
+    return flow.phase_view(session, attempt, now, include_items=False)
+
+
+@router.post("/answers")
+def answer(
+    request: AnswerRequest,
+    participant: ParticipantDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> AnswerReceipt:
+    return flow.record_answer(session, participant, request, now, _grace(settings))
+
+
+@router.post("/assignment")
+def assignment(
+    participant: ParticipantDep, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> AssignmentResult:
+    assigned = flow.assign_condition(session, participant.id, now, _grace(settings))
+    assert assigned.condition is not None and assigned.stratum is not None
+    return AssignmentResult(condition=assigned.condition, stratum=assigned.stratum)
+
+
+@router.post("/events")
+def events(
+    request: EventsRequest,
+    participant: ParticipantDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> EventsReceipt:
+    """Store a batch of interaction events; only from participants who consented."""
+    limit = settings.evaluation_max_events_per_batch
+    if len(request.events) > limit:
+        raise ApiError(413, "too_many_events", f"send at most {limit} events per batch")
+    if participant.consent != "participate":
+        raise ApiError(409, "no_consent", "events are stored only for study participants")
+    if session.get_one(Study, participant.study_id).status != "open":
+        raise ApiError(409, "study_not_open", "the study is closed; events are not stored")
+    for event in request.events:
+        session.add(
+            InteractionEvent(
+                participant_id=participant.id,
+                kind=event.kind,
+                client_time_ms=event.client_time_ms,
+                received_at=now,
+                payload=event.payload,
+            )
+        )
+    session.commit()
+    return EventsReceipt(stored=len(request.events))
+
+
+@router.post("/questionnaire", status_code=204)
+def questionnaire(
+    request: QuestionnaireRequest,
+    participant: ParticipantDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> Response:
+    flow.submit_questionnaire(session, participant, request, now, _grace(settings))
+    return Response(status_code=204)
+
+
+@router.get("/outcome")
+def outcome(
+    participant: ParticipantDep, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> Outcome:
+    """Scores, correct answers and explanations, once the student is done."""
+    step = flow.current_step(session, participant, now, _grace(settings))
+    if step != "done":
+        raise ApiError(
+            409, "wrong_step", f"the outcome is shown when you are done; you are at {step}"
+        )
+    assert participant.form_order is not None
+    forms = {"pre": participant.form_order[0], "post": participant.form_order[1]}
+    return build_outcome(session, participant.id, forms)
+
+
+@router.delete("/me", status_code=204)
+def withdraw(participant: ParticipantDep, session: SessionDep) -> Response:
+    """Withdrawal: the participant and everything recorded about them is deleted."""
+    session.delete(participant)
+    session.commit()
+    return Response(status_code=204)

@@ -1,0 +1,85 @@
+"""Server-side scoring and the pre-test score bands used as a stratum."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from evaluation.models import Answer, Item
+from evaluation.schemas import ItemReview, Outcome
+
+SCORE_BANDS = ("low", "mid", "high")
+
+
+def score_band(correct: int, total: int) -> str:
+    """Thirds of the maximum score: below 1/3 low, below 2/3 mid, else high."""
+    if total <= 0:
+        raise ValueError("a form needs at least one item")
+    if 3 * correct < total:
+        return "low"
+    if 3 * correct < 2 * total:
+        return "mid"
+    return "high"
+
+
+def stratum_key(band: str, prior_ml: bool) -> str:
+    return f"{band}|ml_{'yes' if prior_ml else 'no'}"
+
+
+def form_size(session: Session, form: str) -> int:
+    return session.scalar(select(func.count()).select_from(Item).where(Item.form == form)) or 0
+
+
+def phase_score(session: Session, participant_id: int, phase: str) -> int:
+    """Correct answers in a phase; unanswered items count as wrong."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Answer)
+        .where(
+            Answer.participant_id == participant_id,
+            Answer.phase == phase,
+            Answer.is_correct.is_(True),
+        )
+    )
+    return count or 0
+
+
+def build_outcome(session: Session, participant_id: int, forms: dict[str, str]) -> Outcome:
+    """The student's own scores with every item, the correct answer and its explanation."""
+    chosen = {
+        (answer.phase, answer.item_id): answer.choice_index
+        for answer in session.scalars(select(Answer).where(Answer.participant_id == participant_id))
+    }
+    reviews: list[ItemReview] = []
+    totals: dict[str, int] = {"pre": 0, "post": 0}
+    scores: dict[str, int] = {"pre": 0, "post": 0}
+    for phase in ("pre", "post"):
+        for item in session.scalars(
+            select(Item).where(Item.form == forms[phase]).order_by(Item.position)
+        ):
+            choice = chosen.get((phase, item.id))
+            correct = choice == item.correct_index
+            totals[phase] += 1
+            scores[phase] += int(correct)
+            reviews.append(
+                ItemReview(
+                    id=item.id,
+                    phase="pre" if phase == "pre" else "post",
+                    form="A" if item.form == "A" else "B",
+                    position=item.position,
+                    concept=item.concept,
+                    stem=item.stem,
+                    options=item.options,
+                    correct_index=item.correct_index,
+                    explanation=item.explanation,
+                    your_choice=choice,
+                    correct=correct,
+                )
+            )
+    return Outcome(
+        pre_score=scores["pre"],
+        pre_total=totals["pre"],
+        post_score=scores["post"],
+        post_total=totals["post"],
+        items=reviews,
+    )

@@ -1,0 +1,74 @@
+"""Studies: creation with a unique join code and a recorded seed, the public view."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evaluation.errors import ApiError
+from evaluation.models import CONDITIONS, Instructor, Study
+from evaluation.schemas import StudyCreate, StudyPublic
+from evaluation.settings import EvaluationSettings
+
+JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a projector
+JOIN_CODE_LENGTH = 6
+
+
+def new_join_code(session: Session) -> str:
+    while True:
+        code = "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+        if session.scalar(select(Study.id).where(Study.join_code == code)) is None:
+            return code
+
+
+def create_study(session: Session, owner: Instructor, request: StudyCreate) -> Study:
+    seed = request.assignment_seed
+    study = Study(
+        instructor_id=owner.id,
+        title=request.title,
+        consent_text=request.consent_text,
+        learning_seconds=request.learning_seconds,
+        pre_test_seconds=request.pre_test_seconds,
+        post_test_seconds=request.post_test_seconds,
+        status="draft",
+        join_code=new_join_code(session),
+        assignment_seed=secrets.randbits(62) if seed is None else seed,
+    )
+    session.add(study)
+    session.commit()
+    return study
+
+
+def owned_study(session: Session, owner: Instructor, study_id: int) -> Study:
+    """The study if it belongs to ``owner``; another instructor's study does not exist."""
+    study = session.get(Study, study_id)
+    if study is None or study.instructor_id != owner.id:
+        raise ApiError(404, "unknown_study", f"no study {study_id}")
+    return study
+
+
+def join_link(settings: EvaluationSettings, study: Study) -> str:
+    base = settings.evaluation_public_url.rstrip("/")
+    return f"{base}/study/join?{urlencode({'code': study.join_code})}"
+
+
+def study_public(settings: EvaluationSettings, study: Study) -> StudyPublic:
+    return StudyPublic(
+        id=study.id,
+        title=study.title,
+        consent_text=study.consent_text,
+        conditions=list(CONDITIONS),
+        learning_seconds=study.learning_seconds,
+        pre_test_seconds=study.pre_test_seconds,
+        post_test_seconds=study.post_test_seconds,
+        status=study.status,
+        join_code=study.join_code,
+        join_link=join_link(settings, study),
+        assignment_seed=study.assignment_seed,
+        created_at=study.created_at,
+        opened_at=study.opened_at,
+        closed_at=study.closed_at,
+    )

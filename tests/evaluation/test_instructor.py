@@ -1,0 +1,145 @@
+"""Instructor accounts, sessions and studies; every instructor endpoint refuses others."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from itsdangerous import URLSafeTimedSerializer
+from pydantic import ValidationError
+
+from evaluation.auth import SESSION_COOKIE
+from evaluation.settings import EvaluationSettings
+from tests.evaluation.conftest import PASSWORD, FakeClock, instructor_client, new_instructor
+from tests.evaluation.helpers import consent, create_open_study, join
+
+PATH_VALUES = {"study_id": "1", "item_id": "1", "action": "open", "fmt": "json", "table": "answers"}
+
+
+def instructor_routes(client: TestClient) -> list[tuple[str, str]]:
+    """Every instructor operation, from the OpenAPI document (so new routes are covered)."""
+    routes: list[tuple[str, str]] = []
+    paths: dict[str, dict[str, object]] = client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    for template, operations in paths.items():
+        if not template.startswith("/api/instructor") or template.endswith(("/login", "/logout")):
+            continue
+        path = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], template)
+        routes.extend((method.upper(), path) for method in operations)
+    return routes
+
+
+def expired_cookie(instructor_id: int) -> str:
+    """A correctly signed session cookie issued ten days ago."""
+    serializer = URLSafeTimedSerializer(
+        "test-only-secret-key-0123456789abcdef", salt="instructor-session"
+    )
+    issued = time.time() - 10 * 24 * 3600
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(time, "time", lambda: issued)
+        return serializer.dumps({"instructor_id": instructor_id})
+
+
+def test_every_instructor_endpoint_refuses_anyone_else(
+    client: TestClient, database_url: str
+) -> None:
+    admin = instructor_client(client, database_url)
+    student = join(client, create_open_study(admin)["join_code"])
+    forged = {"Cookie": f"{SESSION_COOKIE}=eyJpbnN0cnVjdG9yX2lkIjoxfQ.forged.sig"}
+    instructor_id = admin.get("/api/instructor/me").json()["id"]
+    expired = {"Cookie": f"{SESSION_COOKIE}={expired_cookie(instructor_id)}"}
+    routes = instructor_routes(client)
+    assert len(routes) >= 15
+    anonymous = TestClient(client.app)
+    for method, path in routes:
+        for headers in ({}, student, forged, expired):
+            response = anonymous.request(method, path, headers=headers, json={})
+            assert response.status_code == 401, (method, path, headers, response.text)
+            assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_login_sets_a_safe_cookie(client: TestClient, database_url: str) -> None:
+    email = new_instructor(database_url)
+    wrong = client.post("/api/instructor/login", json={"email": email, "password": "nope"})
+    assert wrong.status_code == 401
+    response = client.post(
+        "/api/instructor/login", json={"email": email.upper(), "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=" in cookie
+    assert client.get("/api/instructor/me").json()["email"] == email
+    assert client.post("/api/instructor/logout").status_code == 204
+    assert client.get("/api/instructor/me").status_code == 401
+
+
+def test_repeated_failed_logins_are_throttled(
+    client: TestClient, database_url: str, clock: FakeClock
+) -> None:
+    email = new_instructor(database_url)
+    for _ in range(5):
+        wrong = client.post("/api/instructor/login", json={"email": email, "password": "guess"})
+        assert wrong.status_code == 401
+    right = {"email": email, "password": PASSWORD}
+    blocked = client.post("/api/instructor/login", json=right)
+    assert blocked.status_code == 429
+    assert blocked.json()["error"]["code"] == "too_many_attempts"
+    clock.advance(301)
+    assert client.post("/api/instructor/login", json=right).status_code == 200
+
+
+def test_study_lifecycle_and_ownership(
+    client: TestClient, database_url: str, clock: FakeClock
+) -> None:
+    admin = instructor_client(client, database_url)
+    other = instructor_client(client, database_url)
+    created = admin.post(
+        "/api/instructor/studies", json={"title": "Week 3", "consent_text": "Consent."}
+    )
+    assert created.status_code == 201
+    study = created.json()
+    assert study["status"] == "draft" and study["conditions"] == ["cnn101", "conventional"]
+    assert re.fullmatch(r"[A-Z2-9]{6}", study["join_code"])
+    assert study["join_link"].endswith(f"/study/join?code={study['join_code']}")
+    sid = study["id"]
+    edited = admin.patch(f"/api/instructor/studies/{sid}", json={"learning_seconds": 900})
+    assert edited.json()["learning_seconds"] == 900
+    assert (
+        admin.patch(f"/api/instructor/studies/{sid}", json={"learning_seconds": 0}).status_code
+        == 422
+    )
+    assert admin.patch(f"/api/instructor/studies/{sid}", json={"title": None}).status_code == 422
+    assert client.post("/api/student/join", json={"code": study["join_code"]}).status_code == 409
+
+    assert other.get(f"/api/instructor/studies/{sid}").status_code == 404
+    assert other.post(f"/api/instructor/studies/{sid}/open").status_code == 404
+    assert other.get(f"/api/instructor/studies/{sid}/qr.svg").status_code == 404
+    assert [s["id"] for s in other.get("/api/instructor/studies").json()] == []
+
+    assert admin.post(f"/api/instructor/studies/{sid}/close").status_code == 409
+    assert admin.post(f"/api/instructor/studies/{sid}/open").json()["status"] == "open"
+    assert admin.patch(f"/api/instructor/studies/{sid}", json={"title": "x"}).status_code == 409
+    qr = admin.get(f"/api/instructor/studies/{sid}/qr.svg")
+    assert qr.status_code == 200 and qr.headers["content-type"] == "image/svg+xml"
+    assert b"<svg" in qr.content
+
+    headers = join(client, study["join_code"])
+    consent(client, headers)
+    progress = admin.get(f"/api/instructor/studies/{sid}/progress").json()
+    assert progress == {"counts": {"unassigned": {"pre_test": 1}}, "stuck": []}
+    clock.advance(200)
+    stuck = admin.get(f"/api/instructor/studies/{sid}/progress").json()["stuck"]
+    assert [(s["step"], s["idle_seconds"]) for s in stuck] == [("pre_test", 200)]
+    assert admin.get(f"/api/instructor/studies/{sid}/results").status_code == 409
+    assert admin.post(f"/api/instructor/studies/{sid}/close").json()["status"] == "closed"
+    assert admin.post(f"/api/instructor/studies/{sid}/open").status_code == 409
+    assert admin.get(f"/api/instructor/studies/{sid}/results").status_code == 200
+
+
+def test_production_refuses_a_placeholder_secret() -> None:
+    for secret in ("development-only", "change-me", "short"):
+        with pytest.raises(ValidationError, match="CNN101_EVALUATION_SECRET_KEY"):
+            EvaluationSettings(env="production", evaluation_secret_key=secret)
+    strong = EvaluationSettings(env="production", evaluation_secret_key="k" * 40)
+    assert strong.cookie_secure

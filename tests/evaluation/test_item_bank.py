@@ -1,0 +1,223 @@
+# ruff: noqa: RUF001  (the items use the true multiplication and minus signs)
+"""The built-in forms: every keyed answer recomputed, the forms parallel, import/export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from evaluation.errors import ApiError
+from evaluation.items.bank import DEFAULT_ITEMS
+from evaluation.items.io import CSV_COLUMNS, export_csv, parse_csv, parse_json
+from evaluation.models import Item
+from tests.evaluation.conftest import MakeClient, PostgresDatabases, instructor_client
+from tests.evaluation.helpers import answer_items, consent, create_open_study, join, start
+
+BY_KEY = {item.key: item for item in DEFAULT_ITEMS}
+
+
+def conv_out(size: int, kernel: int, padding: int = 0, stride: int = 1) -> int:
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def conv_params(kernel: int, in_channels: int, filters: int) -> int:
+    return kernel * kernel * in_channels * filters + filters
+
+
+def softmax_first(logits: list[float]) -> float:
+    exps = np.exp(np.array(logits))
+    return float(exps[0] / exps.sum())
+
+
+def fmt_number(value: float) -> str:
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+    return text.replace("-", "−")
+
+
+def tiny_vgg_shapes() -> dict[str, tuple[int, int, int]]:
+    shapes = {}
+    size = 64
+    for name in ("conv_1_1", "conv_1_2", "pool_1", "conv_2_1", "conv_2_2", "pool_2"):
+        size = size // 2 if name.startswith("pool") else conv_out(size, 3)
+        shapes[name] = (size, size, 10)
+    return shapes
+
+
+def tiny_vgg_param_counts() -> list[int]:
+    flat = math.prod(tiny_vgg_shapes()["pool_2"])
+    return [conv_params(3, 3, 10)] + [conv_params(3, 10, 10)] * 3 + [flat * 10 + 10]
+
+
+def convolve(patch: list[list[float]], kernel: list[list[float]], bias: float) -> float:
+    return float((np.array(patch) * np.array(kernel)).sum() + bias)
+
+
+def relu(values: list[float]) -> str:
+    return "[" + ", ".join(fmt_number(max(0.0, v)) for v in values) + "]"
+
+
+EXPECTED: dict[str, Callable[[], str]] = {
+    "A01": lambda: f"{conv_out(64, 3)}×{conv_out(64, 3)}",
+    "B01": lambda: f"{conv_out(32, 5)}×{conv_out(32, 5)}",
+    "A02": lambda: f"{conv_out(7, 3, 1, 2)}×{conv_out(7, 3, 1, 2)}",
+    "B02": lambda: f"{conv_out(9, 3, 1, 2)}×{conv_out(9, 3, 1, 2)}",
+    "A03": lambda: fmt_number(convolve([[1, 2], [3, 4]], [[1, 0], [0, -1]], 1)),
+    "B03": lambda: fmt_number(convolve([[2, 1], [0, 3]], [[0, 1], [-1, 1]], -1)),
+    "A04": lambda: fmt_number(sum([2, -1, 4]) + 0.5),
+    "B04": lambda: fmt_number(sum([3, 2, -1]) - 2),
+    "A05": lambda: str(np.zeros((62, 62, 10)).shape[-1]),
+    "B05": lambda: str(np.zeros((8, 8, 6)).shape[-1]),
+    "A06": lambda: relu([-2, 0, 3.5, -0.1]),
+    "B06": lambda: relu([1.5, -3, 0, -0.5]),
+    "A07": lambda: fmt_number(np.array([[1, 5], [3, 2]]).max()),
+    "B07": lambda: fmt_number(np.array([[4, 0], [7, 6]]).max()),
+    "A08": lambda: str(np.zeros((13, 13, 10)).flatten().size),
+    "B08": lambda: str(np.zeros((6, 6, 8)).flatten().size),
+    "A09": lambda: f"{softmax_first([3, 1]):.2f}",
+    "B09": lambda: f"{softmax_first([2, 1]):.2f}",
+    "A10": lambda: "×".join(map(str, tiny_vgg_shapes()["conv_1_2"])),
+    "B10": lambda: "×".join(map(str, tiny_vgg_shapes()["conv_2_2"])),
+    "A11": lambda: str(conv_params(3, 3, 10)),
+    "B11": lambda: str(conv_params(3, 10, 10)),
+    "A12": lambda: fmt_number(1690 * 10 + 10),
+    "B12": lambda: fmt_number(6 * 6 * 8 * 10 + 10),
+    "A13": lambda: fmt_number(sum(tiny_vgg_param_counts())),
+    "B13": lambda: fmt_number(conv_params(3, 1, 4) + (conv_out(8, 3) // 2) ** 2 * 4 * 10 + 10),
+}
+
+
+def test_tiny_vgg_reference_numbers() -> None:
+    assert tiny_vgg_shapes()["pool_2"] == (13, 13, 10)
+    assert math.prod(tiny_vgg_shapes()["pool_2"]) == 1690
+    assert tiny_vgg_param_counts() == [280, 910, 910, 910, 16910]
+    assert sum(tiny_vgg_param_counts()) == 19920
+
+
+@pytest.mark.parametrize("key", sorted(BY_KEY))
+def test_keyed_answer_is_the_computed_one(key: str) -> None:
+    item = BY_KEY[key]
+    assert item.options[item.correct_index] == EXPECTED[key]()
+    assert len(set(item.options)) == len(item.options) == 4
+
+
+def test_forms_are_parallel() -> None:
+    forms = {form: [item for item in DEFAULT_ITEMS if item.form == form] for form in "AB"}
+    assert len(forms["A"]) == len(forms["B"]) >= 10
+    for a, b in zip(forms["A"], forms["B"], strict=True):
+        assert a.position == b.position and a.concept == b.concept
+        assert len(a.options) == len(b.options)
+    # The key is not always in the same place.
+    assert len({item.correct_index for item in DEFAULT_ITEMS}) == 4
+    assert set(EXPECTED) == set(BY_KEY)
+
+
+def test_json_and_csv_round_trip() -> None:
+    items = [Item(id=n, **data.model_dump()) for n, data in enumerate(DEFAULT_ITEMS, 1)]
+    assert parse_csv(export_csv(items).encode()) == DEFAULT_ITEMS
+    document = json.dumps({"items": [data.model_dump() for data in DEFAULT_ITEMS]})
+    assert parse_json(document.encode()) == DEFAULT_ITEMS
+
+
+def _csv(rows: list[dict[str, str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+GOOD_ROW = {
+    "key": "C01",
+    "form": "A",
+    "position": "20",
+    "concept": "relu",
+    "stem": "ReLU(−1)?",
+    "option_1": "0",
+    "option_2": "−1",
+    "option_3": "1",
+    "option_4": "",
+    "option_5": "",
+    "option_6": "",
+    "correct_option": "1",
+    "explanation": "max(0, −1) = 0",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"correct_option": "4"}, "row 2, field 'correct_option'"),
+        ({"correct_option": "x"}, "row 2, field 'correct_option'"),
+        ({"form": "C"}, "row 2, field 'form'"),
+        ({"position": "zero"}, "row 2, field 'position'"),
+        ({"stem": ""}, "row 2, field 'stem'"),
+        ({"option_2": "0"}, "row 2, field 'options'"),
+    ],
+)
+def test_csv_errors_name_row_and_field(change: dict[str, str], message: str) -> None:
+    with pytest.raises(ApiError) as raised:
+        parse_csv(_csv([{**GOOD_ROW, **change}]))
+    assert raised.value.status_code == 422
+    assert message in raised.value.message
+
+
+def test_import_endpoint(make_client: MakeClient, postgres: PostgresDatabases) -> None:
+    url = postgres.create()  # this test changes the bank: its own database
+    client = make_client(url)
+    admin = instructor_client(client, url)
+    exported = admin.get("/api/instructor/items/export.json")
+    assert exported.status_code == 200 and len(exported.json()["items"]) == 26
+    csv_export = admin.get("/api/instructor/items/export.csv")
+    assert csv_export.text.splitlines()[0] == ",".join(CSV_COLUMNS)
+
+    headers = {"content-type": "text/csv"}
+    bad = _csv([GOOD_ROW, {**GOOD_ROW, "key": "C02", "position": "21", "correct_option": "9"}])
+    response = admin.post("/api/instructor/items/import", content=bad, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"].startswith("row 3, field 'correct_option'")
+    assert len(admin.get("/api/instructor/items").json()) == 26  # nothing imported
+    response = admin.post("/api/instructor/items/import", content=_csv([GOOD_ROW]), headers=headers)
+    assert response.status_code == 200 and response.json() == {"created": 1, "updated": 0}
+    bad_json = admin.post(
+        "/api/instructor/items/import", content=b"{", headers={"content-type": "application/json"}
+    )
+    assert bad_json.status_code == 400
+    wrong_type = admin.post(
+        "/api/instructor/items/import", content=b"x", headers={"content-type": "text/plain"}
+    )
+    assert wrong_type.status_code == 415
+    edited = {**exported.json()["items"][0], "stem": "Edited stem"}
+    response = admin.post("/api/instructor/items/import", json={"items": [edited]})
+    assert response.json() == {"created": 0, "updated": 1}
+
+    # Once a student has answered an item, it cannot change any more.
+    study = create_open_study(admin)
+    headers_student = join(client, study["join_code"])
+    consent(client, headers_student)
+    view = start(client, headers_student, "pre")
+    answer_items(client, headers_student, view, n_correct=len(view["items"]))
+    items = admin.get("/api/instructor/items").json()
+    answered = next(item for item in items if item["id"] == view["items"][0]["id"])
+    body = {key: value for key, value in answered.items() if key != "id"}
+    # While a study is open, the forms cannot change at all.
+    response = admin.post("/api/instructor/items/import", content=_csv([GOOD_ROW]), headers=headers)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "study_open"
+    admin.post(f"/api/instructor/studies/{study['id']}/close")
+    response = admin.put(
+        f"/api/instructor/items/{answered['id']}", json={**body, "stem": "changed"}
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "item_in_use"
+    assert admin.put("/api/instructor/items/999999", json=body).status_code == 404
+
+
+def test_student_cannot_read_the_bank(client: TestClient) -> None:
+    assert client.get("/api/instructor/items").status_code == 401
