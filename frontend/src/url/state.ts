@@ -1,0 +1,72 @@
+/**
+ * The state a teacher shares: model, pinned version, image and colour scope, in the URL
+ * (`?model=tiny_vgg&version=3&example=val_1083&scope=module`). One parser, one formatter.
+ */
+import { SCOPES, type Scope } from "../math/scopes";
+
+export type ImageRef = { kind: "example"; id: string } | { kind: "digest"; digest: string };
+
+/** A selected neuron: layer name and its index in that layer (opens its intermediate view). */
+export interface NeuronSelection {
+  layer: string;
+  index: number;
+}
+
+export interface UrlState {
+  model: string | null;
+  /** Pinned once loaded so every view reads one version, even when a newer one appears. */
+  version: number | null;
+  image: ImageRef | null;
+  scope: Scope;
+  neuron: NeuronSelection | null;
+}
+
+export const DEFAULT_STATE: UrlState = { model: null, version: null, image: null, scope: "unit", neuron: null };
+
+const DIGEST = /^[0-9a-f]{64}$/;
+const EXAMPLE_ID = /^[\w.-]{1,100}$/;
+const MODEL_NAME = /^[\w.-]{1,100}$/;
+const NEURON = /^([\w.-]{1,100}):(\d{1,5})$/;
+
+function parseNeuron(text: string | null): NeuronSelection | null {
+  const match = NEURON.exec(text ?? "");
+  return match?.[1] && match[2] ? { layer: match[1], index: Number(match[2]) } : null;
+}
+
+export function parseUrlState(search: string): UrlState {
+  const params = new URLSearchParams(search);
+  const model = params.get("model");
+  const version = Number(params.get("version"));
+  const example = params.get("example");
+  const digest = params.get("image")?.toLowerCase() ?? null;
+  const scope = params.get("scope");
+  let image: ImageRef | null = null;
+  if (digest !== null && DIGEST.test(digest)) image = { kind: "digest", digest };
+  else if (example !== null && EXAMPLE_ID.test(example)) image = { kind: "example", id: example };
+  return {
+    model: model !== null && MODEL_NAME.test(model) ? model : null,
+    version: Number.isInteger(version) && version >= 1 ? version : null,
+    image,
+    scope: SCOPES.find((candidate) => candidate === scope) ?? DEFAULT_STATE.scope,
+    neuron: parseNeuron(params.get("neuron")),
+  };
+}
+
+export function formatUrlState(state: UrlState): string {
+  const params = new URLSearchParams();
+  if (state.model !== null) params.set("model", state.model);
+  if (state.version !== null) params.set("version", String(state.version));
+  if (state.image?.kind === "example") params.set("example", state.image.id);
+  if (state.image?.kind === "digest") params.set("image", state.image.digest);
+  if (state.scope !== DEFAULT_STATE.scope) params.set("scope", state.scope);
+  if (state.neuron !== null) params.set("neuron", `${state.neuron.layer}:${state.neuron.index}`);
+  const text = params.toString();
+  return text === "" ? "" : `?${text}`;
+}
+
+export function sameImage(a: ImageRef | null, b: ImageRef | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.kind === "example" && b.kind === "example") return a.id === b.id;
+  if (a.kind === "digest" && b.kind === "digest") return a.digest === b.digest;
+  return false;
+}

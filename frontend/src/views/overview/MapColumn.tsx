@@ -1,0 +1,67 @@
+/** A column of heatmaps: one focusable neuron per channel, named for screen readers. */
+import type { Column } from "../../math/layout";
+import type { ScopeRange } from "../../math/scopes";
+import { Heatmap } from "./Heatmap";
+import { formatValue, type NeuronMap } from "./planes";
+import type { NeuronRef } from "./types";
+
+const CHANNEL_NAMES = ["red", "green", "blue"];
+
+interface MapColumnProps {
+  column: Column;
+  columnIndex: number;
+  maps: NeuronMap[];
+  range: ScopeRange | undefined;
+  nodeSize: number;
+  hovered: NeuronRef | null;
+  /** The neuron whose intermediate view is open, if it is in this column. */
+  selected: number | null;
+  highlighted: ReadonlySet<number>;
+  onHover: (neuron: NeuronRef | null) => void;
+  /** Opens the neuron's intermediate view (conv layers). */
+  onSelect?: (index: number) => void;
+}
+
+export function MapColumn({ column, columnIndex, maps, range, nodeSize, hovered, selected, highlighted, onHover, onSelect }: MapColumnProps) {
+  const isInput = column.kind === "input";
+  return (
+    <>
+      {column.neurons.map((neuron) => {
+        const map = maps[neuron.index];
+        if (!map) return null;
+        const name = isInput ? `${CHANNEL_NAMES[neuron.index] ?? `channel ${neuron.index + 1}`} channel of the input` : `${column.layer.name}, neuron ${neuron.index + 1}`;
+        const active = hovered?.column === columnIndex && hovered.index === neuron.index;
+        const ref = { column: columnIndex, index: neuron.index };
+        return (
+          <button
+            type="button"
+            key={neuron.index}
+            className={`neuron${active ? " neuron-active" : ""}${highlighted.has(neuron.index) ? " neuron-source" : ""}${selected === neuron.index ? " neuron-selected" : ""}`}
+            style={{ left: neuron.x, top: neuron.y, width: nodeSize, height: nodeSize }}
+            aria-label={`${name}: values from ${formatValue(map.extent.min)} to ${formatValue(map.extent.max)}`}
+            data-layer={column.layer.name}
+            data-neuron={neuron.index}
+            aria-pressed={onSelect ? selected === neuron.index : undefined}
+            data-column-index={columnIndex}
+            data-index={neuron.index}
+            onPointerEnter={() => onHover(ref)}
+            onPointerLeave={() => onHover(null)}
+            onFocus={() => onHover(ref)}
+            onBlur={() => onHover(null)}
+            onClick={() => (onSelect ? onSelect(neuron.index) : onHover(ref))}
+          >
+            <Heatmap
+              plane={map.plane}
+              height={map.height}
+              width={map.width}
+              magnitude={range?.magnitude ?? 0}
+              inputChannel={isInput ? neuron.index : undefined}
+              displaySize={nodeSize}
+            />
+            {isInput && <span className="channel-letter">{"RGB"[neuron.index] ?? ""}</span>}
+          </button>
+        );
+      })}
+    </>
+  );
+}

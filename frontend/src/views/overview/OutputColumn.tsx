@@ -1,0 +1,53 @@
+/** The output layer as class labels with probability bars; the top class stands out. */
+import type { Column } from "../../math/layout";
+import type { ModelClass } from "../../model/graph";
+import type { NeuronRef } from "./types";
+
+interface OutputColumnProps {
+  column: Column;
+  columnIndex: number;
+  classes: ModelClass[];
+  probabilities: number[];
+  hovered: NeuronRef | null;
+  onHover: (neuron: NeuronRef | null) => void;
+}
+
+const BAR_WIDTH = 56;
+
+export function OutputColumn({ column, columnIndex, classes, probabilities, hovered, onHover }: OutputColumnProps) {
+  const top = probabilities.indexOf(Math.max(...probabilities));
+  return (
+    <>
+      {column.neurons.map((neuron) => {
+        const probability = probabilities[neuron.index] ?? 0;
+        const label = classes[neuron.index]?.name ?? `class ${neuron.index}`;
+        const ref = { column: columnIndex, index: neuron.index };
+        const active = hovered?.column === columnIndex && hovered.index === neuron.index;
+        return (
+          <button
+            type="button"
+            key={neuron.index}
+            className={`class-row${neuron.index === top ? " class-top" : ""}${active ? " neuron-active" : ""}`}
+            style={{ left: neuron.x, top: neuron.y, width: column.width }}
+            aria-label={`${label}: probability ${(probability * 100).toFixed(1)} percent`}
+            data-class={label}
+            data-probability={probability}
+            data-column-index={columnIndex}
+            data-index={neuron.index}
+            onPointerEnter={() => onHover(ref)}
+            onPointerLeave={() => onHover(null)}
+            onFocus={() => onHover(ref)}
+            onBlur={() => onHover(null)}
+            onClick={() => onHover(ref)}
+          >
+            <span className="class-bar" style={{ width: BAR_WIDTH }}>
+              <span className="class-bar-fill" style={{ width: Math.max(1, probability * BAR_WIDTH) }} />
+            </span>
+            <span className="class-label">{label}</span>
+            <span className="class-value">{(probability * 100).toFixed(1)}%</span>
+          </button>
+        );
+      })}
+    </>
+  );
+}
