@@ -1,13 +1,17 @@
 # The two commands of the README, and the steps they are made of.
-# `make run`  : install into .venv, then run CNN 101 on embedded defaults.
+# `make run`  : install into .venv, build the SPA, run CNN 101 as local processes.
 # `make test` : install into .venv, then lint, type-check and run every test.
 
 PYTHON ?= python3
 VENV ?= .venv
-BIN := $(VENV)/bin
+BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := $(VENV)/.nodeenv
+NPM_STAMP := frontend/node_modules/.installed
+# Node comes into the virtual environment through nodeenv, linked to the machine's Node.
+NODE_PATH_ENV := PATH="$(BIN):$$PATH"
 
-.PHONY: install run test lint typecheck pytest protos clean
+.PHONY: install run test lint typecheck pytest protos frontend frontend-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "CNN 101 needs Python 3.11, found " + sys.version'
@@ -16,9 +20,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(NODE_STAMP): $(STAMP)
+	@command -v node >/dev/null || { echo "Node.js 20 is needed: apt-get install nodejs npm"; exit 1; }
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/nodeenv -p --node=system
+	touch $(NODE_STAMP)
+
+$(NPM_STAMP): frontend/package-lock.json $(NODE_STAMP)
+	cd frontend && $(NODE_PATH_ENV) npm ci --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
 install: $(STAMP)
 
-run: install
+frontend: $(NPM_STAMP)
+	cd frontend && $(NODE_PATH_ENV) npm run build
+
+frontend-check: $(NPM_STAMP)
+	cd frontend && $(NODE_PATH_ENV) npm run check:proto
+	cd frontend && $(NODE_PATH_ENV) npm run lint
+	cd frontend && $(NODE_PATH_ENV) npm run typecheck
+	cd frontend && $(NODE_PATH_ENV) npm test
+
+run: install frontend
 	$(BIN)/cnn101 run
 
 protos: install
@@ -32,10 +54,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install frontend
 	$(BIN)/python -m pytest
 
-test: lint typecheck pytest
+test: lint typecheck frontend-check pytest
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache frontend/node_modules frontend/dist
