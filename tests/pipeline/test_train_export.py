@@ -77,7 +77,9 @@ def test_assets_describe_and_carry_the_weights(exported: tuple[Path, Path]) -> N
     reference = forward(description["layers"], weights, inputs)
     served = bundle.activations(inputs)
     for name, value in reference.items():
-        assert np.abs(served[name] - value).max() < 1e-5, name
+        # float32 summation order differs from NumPy's float64: allow 1e-5 plus one part
+        # in a million of the value (freshly folded BN can make activations large).
+        assert np.allclose(served[name], value, rtol=1e-6, atol=1e-5), name
 
 
 def test_saved_model_cli_lists_both_signatures(exported: tuple[Path, Path]) -> None:
