@@ -43,12 +43,44 @@ class Architecture:
 TINY_VGG = Architecture()
 
 
-def build_model(arch: Architecture, batch_norm: bool = False, seed: int = 0) -> keras.Model:
-    """Build the network; ``batch_norm`` adds BN after each conv for training only.
+def _parallel_branches(
+    main: keras.KerasTensor,
+    source: keras.KerasTensor,
+    arch: Architecture,
+    suffix: str,
+    seed: int,
+) -> keras.KerasTensor:
+    """Add the 1x1 and identity branches of a re-parameterised conv to its main branch."""
+    centre = keras.layers.Cropping2D(arch.kernel_size // 2, name=f"crop_{suffix}")(source)
+    pointwise = keras.layers.Conv2D(
+        arch.filters,
+        1,
+        padding="valid",
+        kernel_initializer=keras.initializers.HeNormal(seed=seed + 1000),
+        name=f"pointwise_{suffix}",
+    )(centre)
+    branches = [
+        main,
+        keras.layers.BatchNormalization(momentum=0.9, name=f"bn_pointwise_{suffix}")(pointwise),
+    ]
+    if int(source.shape[-1]) == arch.filters:
+        branches.append(
+            keras.layers.BatchNormalization(momentum=0.9, name=f"bn_identity_{suffix}")(centre)
+        )
+    return keras.layers.Add(name=f"sum_{suffix}")(branches)
 
-    BN layers are named ``bn_<block>_<conv>`` and are folded into the convolutions by
-    :func:`services.pipeline.folding.fold_batch_norm` before export, so the exported model
-    has exactly the layers of ``arch``.
+
+def build_model(
+    arch: Architecture, batch_norm: bool = False, seed: int = 0, reparam: bool = False
+) -> keras.Model:
+    """Build the network; ``batch_norm`` and ``reparam`` only shape the *training* model.
+
+    ``batch_norm`` adds BN after each conv (``bn_<block>_<conv>``). ``reparam`` (with BN)
+    trains each convolution as the sum of three linear branches, RepVGG-style: the conv,
+    a 1x1 conv on the centre crop (``pointwise_*``) and, where channels match, the identity
+    (``bn_identity_*``), each with its own BN. All are linear before the ReLU, so
+    :func:`services.pipeline.folding.fold_batch_norm` merges them into one conv kernel and
+    bias before export: the exported model has exactly the layers of ``arch``.
     """
     initializer_seed = seed
     inputs = keras.Input(shape=(arch.input_size, arch.input_size, 3), name="input")
@@ -56,6 +88,7 @@ def build_model(arch: Architecture, batch_norm: bool = False, seed: int = 0) -> 
     for block in range(1, arch.blocks + 1):
         for conv in range(1, arch.convs_per_block + 1):
             suffix = f"{block}_{conv}"
+            source = x
             x = keras.layers.Conv2D(
                 arch.filters,
                 arch.kernel_size,
@@ -67,6 +100,8 @@ def build_model(arch: Architecture, batch_norm: bool = False, seed: int = 0) -> 
             initializer_seed += 1
             if batch_norm:
                 x = keras.layers.BatchNormalization(momentum=0.9, name=f"bn_{suffix}")(x)
+            if batch_norm and reparam:
+                x = _parallel_branches(x, source, arch, suffix, initializer_seed)
             x = keras.layers.ReLU(name=f"relu_{suffix}")(x)
         x = keras.layers.MaxPooling2D(
             pool_size=arch.pool_size,

@@ -39,6 +39,8 @@ class Recipe:
     brightness: float = 0.1
     contrast: float = 0.2
     saturation: float = 0.3
+    # Train each conv as conv + 1x1 + identity branches (RepVGG), merged at export.
+    reparam: bool = True
     # Weight averaging over the last epochs (SWA), a candidate beside the best epoch.
     average_last_fraction: float = 0.25
     seed: int = 0
@@ -197,7 +199,7 @@ def train(
         )
     ).batch(256)
 
-    model = build_model(arch, batch_norm=True, seed=recipe.seed)
+    model = build_model(arch, batch_norm=True, seed=recipe.seed, reparam=recipe.reparam)
     steps = recipe.epochs * int(np.ceil(len(train_images) / recipe.batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=0.0,

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from services.pipeline.architecture import Architecture, build_model
 from services.pipeline.folding import fold_batch_norm
 
 
-def test_folded_model_computes_what_the_bn_model_computes() -> None:
-    arch = Architecture(input_size=20, blocks=2, convs_per_block=1, filters=4, kernel_size=3)
-    with_bn = build_model(arch, batch_norm=True, seed=3)
+@pytest.mark.parametrize("reparam", [False, True])
+def test_folded_model_computes_what_the_bn_model_computes(reparam: bool) -> None:
+    arch = Architecture(input_size=20, blocks=2, convs_per_block=2, filters=4, kernel_size=3)
+    with_bn = build_model(arch, batch_norm=True, seed=3, reparam=reparam)
+    assert any(layer.name.startswith("bn_identity_") for layer in with_bn.layers) == reparam
     rng = np.random.default_rng(0)
     for layer in with_bn.layers:
+        if layer.name.startswith("pointwise_"):
+            kernel, bias = layer.get_weights()
+            layer.set_weights([rng.normal(0, 0.5, kernel.shape), rng.normal(0, 0.1, bias.shape)])
         if layer.name.startswith("bn_"):
             channels = layer.get_weights()[0].shape[0]
             layer.set_weights(
