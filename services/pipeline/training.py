@@ -40,7 +40,7 @@ class Recipe:
     contrast: float = 0.2
     saturation: float = 0.3
     # Train each conv as conv + 1x1 + identity branches (RepVGG), merged at export.
-    reparam: bool = True
+    reparam: bool = False
     # Weight averaging over the last epochs (SWA), a candidate beside the best epoch.
     average_last_fraction: float = 0.25
     seed: int = 0
