@@ -186,6 +186,8 @@ def main() -> int:
             "CNN101_INFERENCE_PORT": str(_free_port()),
             "CNN101_ACTIVATIONS_PORT": str(_free_port()),
             "CNN101_GATEWAY_PORT": str(gateway_port),
+            "CNN101_EVALUATION_PORT": str(_free_port()),
+            "CNN101_EVALUATION_DATABASE_URL": f"sqlite:///{log_dir / 'study.db'}",
             "CNN101_CACHE_PREFIX": "bench",
         }
     )

@@ -178,6 +178,8 @@ def start_services(supervisor: Supervisor, log_dir: Path) -> str:
     env.setdefault("CNN101_INFERENCE_TARGET", f"127.0.0.1:{inference_port}")
     env.setdefault("CNN101_ACTIVATIONS_TARGET", f"127.0.0.1:{activations_port}")
     port = env.setdefault("CNN101_GATEWAY_PORT", "8000")
+    evaluation_port = env.setdefault("CNN101_EVALUATION_PORT", "8001")
+    env.setdefault("CNN101_EVALUATION_URL", f"http://127.0.0.1:{evaluation_port}")
     python = sys.executable
     supervisor.start("inference", [python, "-m", "services.inference.server"], env)
     supervisor.start("activations", [python, "-m", "services.activations.server"], env)
@@ -200,6 +202,7 @@ def start_services(supervisor: Supervisor, log_dir: Path) -> str:
         ],
         env,
     )
+    supervisor.start("evaluation", [python, "-m", "evaluation.app"], env)
     supervisor.start("gateway", [python, "-m", "services.gateway.app"], env)
     return port
 
@@ -234,6 +237,10 @@ def run_platform() -> int:
         print(f"Starting services (logs in {log_dir}) ...", flush=True)
         wait_ready(supervisor, f"http://127.0.0.1:{port}/health/ready")
         ready = True
+        for line in supervisor.tail("evaluation", 200).splitlines():
+            if "development instructor" in line:  # printed once, on the study's first start
+                account = line.split("development instructor", 1)[1].strip()
+                print(f"Study dashboard login: {account}")
         host = os.environ.get("CNN101_GATEWAY_HOST", "127.0.0.1")
         shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
         print(

@@ -21,7 +21,7 @@ def _closed(port: int) -> bool:
 
 
 def test_run_starts_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    ports = {name: free_port() for name in ("GATEWAY", "INFERENCE", "ACTIVATIONS")}
+    ports = {name: free_port() for name in ("GATEWAY", "INFERENCE", "ACTIVATIONS", "EVALUATION")}
     env = (
         os.environ
         | {f"CNN101_{name}_PORT": str(port) for name, port in ports.items()}
@@ -30,6 +30,7 @@ def test_run_starts_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
             "CNN101_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
             "CNN101_LOG_DIR": str(tmp_path / "logs"),
             "CNN101_CACHE_PREFIX": f"runner-{os.getpid()}",
+            "CNN101_EVALUATION_DATABASE_URL": f"sqlite:///{tmp_path / 'study.db'}",
         }
     )
     process = subprocess.Popen(
@@ -53,6 +54,7 @@ def test_run_starts_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     try:
         assert f"http://localhost:{ports['GATEWAY']}/" in output, output
         assert "top-1 on the validation images" in output
+        assert "Study dashboard login: instructor@localhost" in output
         base = f"http://127.0.0.1:{ports['GATEWAY']}"
         ready = httpx.get(f"{base}/health/ready", timeout=30).json()
         assert ready["status"] == "ok", ready

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 import uvicorn
 from cachetools import LRUCache
 from fastapi import FastAPI
@@ -21,7 +22,7 @@ from services.common.examples import ExampleCatalog
 from services.gateway.activations_client import ActivationsClient
 from services.gateway.errors import install_error_handlers
 from services.gateway.middleware import BodySizeLimit, RequestMetrics
-from services.gateway.routes import activations, examples, health, models, tasks
+from services.gateway.routes import activations, examples, health, models, study, tasks
 from services.gateway.settings import GatewaySettings
 from services.gateway.state import GatewayState
 from services.pipeline.classes import CNN101_CLASSES
@@ -41,6 +42,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        evaluation = httpx.AsyncClient(
+            base_url=settings.evaluation_url, timeout=settings.evaluation_timeout_seconds
+        )
         client = ActivationsClient(
             settings.activations_target,
             settings.activations_timeout_seconds,
@@ -51,6 +55,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             client=client,
             examples=ExampleCatalog.from_data_dir(settings.data_dir, CNN101_CLASSES),
             bundles=LRUCache(maxsize=settings.bundle_memory_bytes, getsizeof=len),
+            evaluation=evaluation,
             celery=create_celery(
                 WorkerSettings(
                     broker_url=settings.broker_url, result_backend=settings.result_backend
@@ -61,6 +66,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             yield
         finally:
             await client.close()
+            await evaluation.aclose()
 
     app = FastAPI(
         title="CNN 101 gateway",
@@ -71,7 +77,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
     install_error_handlers(app)
-    routers = (models.router, examples.router, activations.router, tasks.router, health.router)
+    routers = (
+        models.router,
+        examples.router,
+        activations.router,
+        tasks.router,
+        study.router,
+        health.router,
+    )
     for router in routers:
         app.include_router(router)
     if (settings.spa_dir / "index.html").is_file():

@@ -29,5 +29,7 @@ class GatewaySettings(BaseSettings):
     # recent ones in memory so a class opening the same example costs no network hop.
     bundle_memory_bytes: int = 64 * 1024 * 1024
     retry_after_seconds: int = 5
+    evaluation_url: str = "http://127.0.0.1:8001"
+    evaluation_timeout_seconds: float = 15.0
     broker_url: str = "redis://127.0.0.1:6379/1"
     result_backend: str = "redis://127.0.0.1:6379/1"

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Annotated
 
+import httpx
 from cachetools import LRUCache
 from celery import Celery
 from fastapi import Depends, Request
@@ -28,6 +29,7 @@ class GatewayState:
     examples: ExampleCatalog
     bundles: LRUCache[tuple[str, int, str], bytes]
     celery: Celery
+    evaluation: httpx.AsyncClient
     _newest: dict[str, tuple[float, ModelVersion]] = field(default_factory=dict)
     _versions: dict[tuple[str, int], ModelVersion] = field(default_factory=dict)
     _example_digests: dict[int, dict[str, str]] = field(default_factory=dict)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from evaluation.app import create_app as create_evaluation_app
+from evaluation.settings import EvaluationSettings
 from services.activations.server import RunningServer
 from services.activations.server import build_server as build_activation_server
 from services.activations.settings import ActivationSettings
@@ -40,6 +42,7 @@ class Stack:
     gateway: GatewayThread
     prefix: str
     data_dir: Path
+    evaluation: GatewayThread
 
     @property
     def activations_target(self) -> str:
@@ -73,6 +76,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path) -> Iter
     inference.start()
     wait_until(lambda: inference.registry.serving, "inference serves tiny_vgg")
     prefix = f"test-{uuid.uuid4().hex[:8]}"
+    evaluation = GatewayThread(
+        create_evaluation_app(
+            EvaluationSettings(
+                evaluation_database_url=f"sqlite:///{root / 'evaluation.db'}",
+                evaluation_bootstrap_instructor=None,
+            )
+        )
+    )
+    evaluation.start()
     loop = LoopThread()
     activations = loop.run(
         build_activation_server(
@@ -96,6 +108,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path) -> Iter
                 max_upload_pixels=4_000_000,
                 spa_dir=root / "no-spa",
                 retry_after_seconds=3,
+                evaluation_url=evaluation.url,
                 broker_url=redis_process.url_for(1),
                 result_backend=redis_process.url_for(1),
             )
@@ -113,9 +126,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path) -> Iter
         gateway,
         prefix,
         real_data_dir,
+        evaluation,
     )
     yield stack
     gateway.stop()
+    evaluation.stop()
     loop.run(stack.activations.stop(grace=0))
     loop.close()
     stack.inference.stop(grace=0)

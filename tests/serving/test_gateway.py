@@ -160,7 +160,7 @@ def test_health_metrics_and_openapi(http: httpx.Client) -> None:
     ready = http.get("/health/ready").json()
     assert ready == {
         "status": "ok",
-        "checks": {"activations": "ok", "cache": "ok", "inference": "ok"},
+        "checks": {"activations": "ok", "cache": "ok", "inference": "ok", "study": "ok"},
     }
     http.get("/api/models")
     metrics = http.get("/metrics").text

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.gateway.errors import ApiError
-from services.gateway.state import StateDep
+from services.gateway.state import GatewayState, StateDep
 
 router = APIRouter(tags=["health"])
 
@@ -24,7 +25,8 @@ async def live() -> dict[str, str]:
 async def ready(state: StateDep) -> dict[str, Any] | JSONResponse:
     """Ready when the activation service answers and the default model is served.
 
-    A down Redis makes the platform ``degraded`` (slower, still correct), not unready.
+    A down Redis (slower, still correct) or study service (the explorer still works)
+    makes the platform ``degraded``, not unready.
     """
     checks = await state.client.health()
     try:
@@ -32,12 +34,22 @@ async def ready(state: StateDep) -> dict[str, Any] | JSONResponse:
         checks["inference"] = "ok" if state.settings.model_name in served else "no_model"
     except ApiError:
         checks["inference"] = "down"
+    checks["study"] = await _study_health(state)
     healthy = checks["activations"] == "ok" and checks["inference"] == "ok"
-    status = "ok" if healthy and checks["cache"] == "ok" else ("degraded" if healthy else "down")
+    complete = checks["cache"] == "ok" and checks["study"] == "ok"
+    status = "ok" if healthy and complete else ("degraded" if healthy else "down")
     body = {"status": status, "checks": checks}
     if not healthy:
         return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
     return body
+
+
+async def _study_health(state: GatewayState) -> str:
+    try:
+        response = await state.evaluation.get("/health", timeout=2.0)
+    except httpx.HTTPError:
+        return "down"
+    return "ok" if response.status_code == 200 else "down"
 
 
 @router.get("/metrics", response_class=Response, include_in_schema=False)

@@ -1,0 +1,83 @@
+"""The study's endpoints, forwarded to the evaluation service (one origin for students).
+
+``/api/student/...`` and ``/api/instructor/...`` go to ``CNN101_EVALUATION_URL`` with their
+method, query, body, cookies and content type, and come back with the evaluation service's
+status, body and cookies. When it is unreachable, the browser gets the gateway's 503 with
+``Retry-After``: a stored answer is never acknowledged unless the service stored it.
+"""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import APIRouter, Request, Response
+
+from services.gateway.errors import ApiError, error_responses
+from services.gateway.state import StateDep
+
+router = APIRouter(tags=["study"])
+
+FORWARDED_REQUEST_HEADERS = (
+    "content-type",
+    "cookie",
+    "authorization",
+    "accept",
+    "idempotency-key",
+    "x-csrf-token",
+)
+FORWARDED_RESPONSE_HEADERS = (
+    "content-type",
+    "set-cookie",
+    "cache-control",
+    "retry-after",
+    "content-disposition",
+    "location",
+    "etag",
+)
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+async def _forward(request: Request, state: StateDep, path: str) -> Response:
+    headers = {k: v for k in FORWARDED_REQUEST_HEADERS if (v := request.headers.get(k))}
+    try:
+        upstream = await state.evaluation.request(
+            request.method,
+            path,
+            params=request.query_params,
+            content=await request.body(),
+            headers=headers,
+        )
+    except httpx.HTTPError as error:
+        raise ApiError(
+            503,
+            "study_unavailable",
+            "The study server is not reachable right now; your answers so far are saved. "
+            "The page will try again in a moment.",
+            {"Retry-After": str(state.settings.retry_after_seconds)},
+        ) from error
+    response = Response(content=upstream.content, status_code=upstream.status_code)
+    for name in FORWARDED_RESPONSE_HEADERS:
+        for value in upstream.headers.get_list(name):
+            response.headers.append(name, value)
+    return response
+
+
+@router.api_route(
+    "/api/student/{rest:path}",
+    methods=METHODS,
+    response_class=Response,
+    responses=error_responses(503),
+)
+async def student(rest: str, request: Request, state: StateDep) -> Response:
+    """A student's study step (join, consent, quizzes, questionnaire): see evaluation/."""
+    return await _forward(request, state, f"/api/student/{rest}")
+
+
+@router.api_route(
+    "/api/instructor/{rest:path}",
+    methods=METHODS,
+    response_class=Response,
+    responses=error_responses(503),
+)
+async def instructor(rest: str, request: Request, state: StateDep) -> Response:
+    """The instructor's study management and results: see evaluation/."""
+    return await _forward(request, state, f"/api/instructor/{rest}")

@@ -1,0 +1,73 @@
+"""The study's endpoints reached through the gateway, one origin for the browser."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy.orm import Session
+
+from evaluation.auth import create_instructor
+from evaluation.db import make_engine
+from services.gateway.app import create_app
+from services.gateway.settings import GatewaySettings
+from tests.serving.conftest import Stack
+from tests.serving.stack import GatewayThread, free_port
+
+
+def _instructor(stack: Stack, email: str, password: str) -> None:
+    database = stack.base_path.parent / "evaluation.db"
+    engine = make_engine(f"sqlite:///{database}")
+    with Session(engine) as session:
+        create_instructor(session, email, password)
+    engine.dispose()
+
+
+def test_instructor_session_and_student_errors_pass_through(stack: Stack) -> None:
+    _instructor(stack, "teacher@example.org", "a long enough password")
+    http = httpx.Client(base_url=stack.gateway.url, timeout=30)
+    assert http.get("/api/instructor/me").status_code == 401
+    login = http.post(
+        "/api/instructor/login",
+        json={"email": "teacher@example.org", "password": "a long enough password"},
+    )
+    assert login.status_code == 200, login.text
+    assert "httponly" in login.headers["set-cookie"].lower()
+    me = http.get("/api/instructor/me")
+    assert me.status_code == 200 and me.json()["email"] == "teacher@example.org"
+    created = http.post(
+        "/api/instructor/studies", json={"title": "Proxy check", "consent_text": "I agree."}
+    )
+    assert created.status_code == 201, created.text
+    listed = http.get("/api/instructor/studies").json()
+    assert "Proxy check" in str(listed)
+    unknown = http.post("/api/student/join", json={"code": "NOPE-0000"})
+    assert 400 <= unknown.status_code < 500
+    assert set(unknown.json()["error"]) == {"code", "message"}
+
+
+def test_ready_reports_the_study_service(stack: Stack) -> None:
+    ready = httpx.get(f"{stack.gateway.url}/health/ready", timeout=30).json()
+    assert ready["checks"]["study"] == "ok"
+
+
+def test_study_service_down_is_a_503_with_retry_after(stack: Stack) -> None:
+    gateway = GatewayThread(
+        create_app(
+            GatewaySettings(
+                activations_target=stack.activations_target,
+                data_dir=stack.data_dir,
+                evaluation_url=f"http://127.0.0.1:{free_port()}",
+                retry_after_seconds=4,
+                spa_dir=stack.base_path.parent / "no-spa",
+            )
+        )
+    )
+    gateway.start()
+    try:
+        response = httpx.post(f"{gateway.url}/api/student/join", json={"code": "ABCD"}, timeout=30)
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "4"
+        assert response.json()["error"]["code"] == "study_unavailable"
+        ready = httpx.get(f"{gateway.url}/health/ready", timeout=30)
+        assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+    finally:
+        gateway.stop()
