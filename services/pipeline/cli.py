@@ -92,6 +92,7 @@ def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
             "weight_decay": args.weight_decay,
             "label_smoothing": args.label_smoothing,
             "batch_size": args.batch_size,
+            "light_final_fraction": args.light_final_fraction,
         }.items()
         if value is not None
     }
@@ -200,6 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--weight-decay", type=float)
     train.add_argument("--label-smoothing", type=float)
     train.add_argument("--batch-size", type=int)
+    train.add_argument(
+        "--light-final-fraction",
+        type=float,
+        help="share of the last epochs trained with flips only",
+    )
     train.add_argument("--threads", type=int, help="CPU threads for TensorFlow (default: all)")
     train.add_argument("--input-size", type=int, default=64)
     train.add_argument("--blocks", type=int, default=2)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import keras
@@ -39,6 +39,8 @@ class Recipe:
     brightness: float = 0.1
     contrast: float = 0.2
     saturation: float = 0.3
+    # The last epochs with flips only, so the network ends on images like the ones it sees.
+    light_final_fraction: float = 0.0
     # Train each conv as conv + 1x1 + identity branches (RepVGG), merged at export.
     reparam: bool = False
     # Weight averaging over the last epochs (SWA), a candidate beside the best epoch.
@@ -182,16 +184,20 @@ def train(
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
 
-    def to_batch(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        return augment_batch(images, recipe, arch.num_classes, labels)
+    def batches(augmentation: Recipe) -> tf.data.Dataset:
+        def to_batch(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            return augment_batch(images, augmentation, arch.num_classes, labels)
 
-    train_ds = (
-        tf.data.Dataset.from_tensor_slices((train_images.pixels, train_images.labels))
-        .shuffle(len(train_images), seed=recipe.seed, reshuffle_each_iteration=True)
-        .batch(recipe.batch_size)
-        .map(to_batch, num_parallel_calls=tf.data.AUTOTUNE)
-        .prefetch(tf.data.AUTOTUNE)
-    )
+        return (
+            tf.data.Dataset.from_tensor_slices((train_images.pixels, train_images.labels))
+            .shuffle(len(train_images), seed=recipe.seed, reshuffle_each_iteration=True)
+            .batch(recipe.batch_size)
+            .map(to_batch, num_parallel_calls=tf.data.AUTOTUNE)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+
+    light = replace(recipe, shift_pixels=0, brightness=0.0, contrast=0.0, saturation=0.0)
+    light_epochs = int(recipe.epochs * recipe.light_final_fraction)
     val_ds = tf.data.Dataset.from_tensor_slices(
         (
             val_images.pixels.astype(np.float32) / np.float32(255.0),
@@ -217,13 +223,21 @@ def train(
     first_averaged = recipe.epochs - averaged_epochs + 1
     averager = _AverageLastEpochs(first_averaged)
     started = time.monotonic()
-    history = model.fit(
-        train_ds,
-        epochs=recipe.epochs,
-        validation_data=val_ds,
-        callbacks=[keep_best, averager],
-        verbose=verbose,
-    )
+    history: dict[str, list[float]] = {}
+    phases = [(batches(recipe), 0, recipe.epochs - light_epochs)]
+    if light_epochs:
+        phases.append((batches(light), recipe.epochs - light_epochs, recipe.epochs))
+    for dataset, first, last in phases:  # one optimizer and schedule across both phases
+        fitted = model.fit(
+            dataset,
+            initial_epoch=first,
+            epochs=last,
+            validation_data=val_ds,
+            callbacks=[keep_best, averager],
+            verbose=verbose,
+        )
+        for key, values in fitted.history.items():
+            history.setdefault(key, []).extend(float(v) for v in values)
     # Model selection on the validation split between the best single epoch and the
     # average of the last epochs (whose BN statistics are recomputed on the training set).
     model.set_weights(averager.average())
@@ -243,7 +257,7 @@ def train(
         best_epoch=keep_best.best_epoch,
         best_val_accuracy=accuracy,
         seconds=seconds,
-        history={key: [float(v) for v in values] for key, values in history.history.items()},
+        history=history,
         selected=selected,
         best_epoch_accuracy=keep_best.best_accuracy,
         averaged_accuracy=averaged_accuracy,
