@@ -54,10 +54,10 @@ export function App() {
                   selected={url.neuron}
                 />
               </ErrorBoundary>
-              <ErrorBoundary what="convolution view" resetKey={`${activations.bundle.imageDigest}/${url.neuron?.layer ?? ""}:${url.neuron?.index ?? ""}`}>
+              <ErrorBoundary what="intermediate view" resetKey={`${activations.bundle.imageDigest}/${url.neuron?.layer ?? ""}:${url.neuron?.index ?? ""}`}>
                 <SelectedNeuron
                   graph={model.description} activations={activations} weights={weights}
-                  selection={url.neuron} onClose={() => setUrl({ neuron: null })}
+                  selection={url.neuron} scope={url.scope} onClose={() => setUrl({ neuron: null })}
                 />
               </ErrorBoundary>
             </>

@@ -379,6 +379,43 @@ def test_a_differently_shaped_model_lays_out_from_its_graph(
     model = float(formula.get_attribute("data-model") or "nan")
     assert total == pytest.approx(model, rel=1e-5, abs=1e-6)
     _shot(page, "9-second-model-conv")
+    page.get_by_test_id("close-conv").click()
+    page.locator("[data-class]").nth(1).click()
+    flat = next(layer for layer in layers if layer["type"] == "flatten")["output_shape"][0]
+    expect(page.get_by_test_id("flatten-view").locator(".flatten-line")).to_have_count(flat)
+    _shot(page, "11-second-model-flatten")
+
+
+def test_flatten_and_softmax_views(spa: GatewayThread, page: Page) -> None:
+    http = httpx.Client(base_url=spa.url, timeout=60)
+    layers = _layers(http)
+    flatten = next(layer for layer in layers if layer["type"] == "flatten")
+    count = int(np.prod(flatten["output_shape"]))  # 1690 for Tiny VGG: every element, no sample
+    bundle = _open_example(page, http, spa, class_index=2)
+    page.locator("[data-class]").nth(2).click()
+    expect(page).to_have_url(re.compile(r"neuron=softmax%3A2"))
+    view = page.get_by_test_id("flatten-view")
+    expect(view).to_be_visible(timeout=30_000)
+    expect(view.locator(".flatten-line")).to_have_count(count)
+    line = view.locator(".flatten-line").nth(count // 2)
+    index = line.get_attribute("data-index")
+    settle = "() => new Promise((done) => { const y = scrollY; setTimeout(() => done(scrollY === y), 300); })"
+    while not page.evaluate(settle):  # the view scrolls itself into sight (smoothly)
+        pass
+    line.hover(force=True)
+    expect(page.get_by_test_id("flatten-highlight")).to_have_attribute("data-index", index or "")
+    expect(page.get_by_test_id("flatten-readout")).to_contain_text("\u00d7 weight")
+    logit = page.get_by_test_id("logit-formula")
+    assert float(logit.get_attribute("data-logit") or "nan") == pytest.approx(
+        float(logit.get_attribute("data-model") or "nan"), abs=1e-4
+    )
+    shown = page.get_by_test_id("softmax-probability").inner_text()
+    decimals = len(shown.split(".")[1])
+    assert float(shown) == pytest.approx(bundle.probabilities[2], abs=0.5 * 10**-decimals)
+    expect(page.get_by_test_id("softmax-view").locator("[data-testid=logit]")).to_have_count(10)
+    _shot(page, "10-flatten-softmax")
+    page.get_by_test_id("close-flatten").click()
+    expect(view).to_have_count(0)
 
 
 DRAWN = "performance.getEntriesByName('cnn101:overview-drawn')"

@@ -10,11 +10,13 @@ interface OutputColumnProps {
   probabilities: number[];
   hovered: NeuronRef | null;
   onHover: (neuron: NeuronRef | null) => void;
+  /** Opens the flatten and softmax views of a class. */
+  onSelect: (index: number) => void;
 }
 
 const BAR_WIDTH = 56;
 
-export function OutputColumn({ column, columnIndex, classes, probabilities, hovered, onHover }: OutputColumnProps) {
+export function OutputColumn({ column, columnIndex, classes, probabilities, hovered, onHover, onSelect }: OutputColumnProps) {
   const top = probabilities.indexOf(Math.max(...probabilities));
   return (
     <>
@@ -38,7 +40,7 @@ export function OutputColumn({ column, columnIndex, classes, probabilities, hove
             onPointerLeave={() => onHover(null)}
             onFocus={() => onHover(ref)}
             onBlur={() => onHover(null)}
-            onClick={() => onHover(ref)}
+            onClick={() => { onHover(ref); onSelect(neuron.index); }}
           >
             <span className="class-bar" style={{ width: BAR_WIDTH }}>
               <span className="class-bar-fill" style={{ width: Math.max(1, probability * BAR_WIDTH) }} />

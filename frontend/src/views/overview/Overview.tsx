@@ -79,6 +79,7 @@ export function Overview({ graph, activations, scope, width, height, onSelectNeu
               probabilities={activations.bundle.probabilities}
               hovered={hovered}
               onHover={setHovered}
+              onSelect={(index) => onSelectNeuron(column.layer.name, index)}
             />
           ) : (
             <MapColumn
