@@ -399,7 +399,10 @@ def test_flatten_and_softmax_views(spa: GatewayThread, page: Page) -> None:
     expect(view.locator(".flatten-line")).to_have_count(count)
     line = view.locator(".flatten-line").nth(count // 2)
     index = line.get_attribute("data-index")
-    settle = "() => new Promise((done) => { const y = scrollY; setTimeout(() => done(scrollY === y), 300); })"
+    settle = (
+        "() => new Promise((done) => {"
+        " const y = scrollY; setTimeout(() => done(scrollY === y), 300); })"
+    )
     while not page.evaluate(settle):  # the view scrolls itself into sight (smoothly)
         pass
     line.hover(force=True)
