@@ -26,6 +26,7 @@ from types import FrameType
 from urllib.parse import urlparse
 
 from services.pipeline.settings import PROJECT_ROOT, PipelineSettings
+from services.worker.app import worker_command
 
 READY_TIMEOUT_SECONDS = 180.0
 STOP_GRACE_SECONDS = 10.0
@@ -183,25 +184,7 @@ def start_services(supervisor: Supervisor, log_dir: Path) -> str:
     python = sys.executable
     supervisor.start("inference", [python, "-m", "services.inference.server"], env)
     supervisor.start("activations", [python, "-m", "services.activations.server"], env)
-    supervisor.start(
-        "worker",
-        [
-            python,
-            "-m",
-            "celery",
-            "-A",
-            "services.worker.app",
-            "worker",
-            "-B",
-            "-Q",
-            "warm,celery",
-            "--concurrency",
-            "1",
-            "--schedule",
-            str(log_dir / "beat-schedule"),
-        ],
-        env,
-    )
+    supervisor.start("worker", worker_command(python, str(log_dir / "beat-schedule")), env)
     supervisor.start("evaluation", [python, "-m", "evaluation.app"], env)
     supervisor.start("gateway", [python, "-m", "services.gateway.app"], env)
     return port

@@ -13,6 +13,25 @@ from services.worker.settings import WorkerSettings
 WARM_QUEUE = "warm"
 
 
+def worker_command(python: str, schedule_file: str) -> list[str]:
+    """The command that runs a worker with its version-watching scheduler (runner, tests)."""
+    return [
+        python,
+        "-m",
+        "celery",
+        "-A",
+        "services.worker.app",
+        "worker",
+        "-B",
+        "-Q",
+        f"{WARM_QUEUE},celery",
+        "--concurrency",
+        "1",
+        "--schedule",
+        schedule_file,
+    ]
+
+
 def create_celery(settings: WorkerSettings | None = None) -> Celery:
     settings = settings or WorkerSettings()
     app = Celery("cnn101", broker=settings.broker_url, backend=settings.result_backend)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 import redis
 
+from services.worker.app import worker_command
 from services.worker.warming import activation_stub, served_versions, warm_examples
 from tests.exports import export_untrained
 from tests.serving.conftest import Stack
@@ -53,21 +54,9 @@ def worker(stack: Stack) -> Iterator[subprocess.Popen[bytes]]:
     }
     process = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "services.worker.app",
-            "worker",
-            "-B",
-            "-Q",
-            "warm,celery",
-            "--concurrency",
-            "1",
+            *worker_command(sys.executable, str(stack.base_path.parent / "beat-schedule")),
             "--loglevel",
             "WARNING",
-            "--schedule",
-            str(stack.base_path.parent / "beat-schedule"),
         ],
         env=env,
     )

@@ -16,13 +16,15 @@ from services.gateway.state import GatewayState, StateDep
 router = APIRouter(prefix="/api/examples", tags=["examples"])
 
 
-async def _known(state: GatewayState, example_id: str, model: str, version: int) -> tuple[int, str]:
-    """The resolved version and the example's digest at that model's input size."""
+async def _known(
+    state: GatewayState, example_id: str, model: str, version: int
+) -> tuple[int, int, str]:
+    """The resolved version, the model's input size and the example's digest at that size."""
     if state.example(example_id) is None:
         raise ApiError(404, "unknown_example", f"There is no example called {example_id!r}.")
     described = await state.model_version(model, version)
     size = int(described.description["input"]["shape"][0])
-    return described.version, (await state.example_digests(size))[example_id]
+    return described.version, size, (await state.example_digests(size))[example_id]
 
 
 @router.get("", responses=error_responses(404, 503))
@@ -58,9 +60,7 @@ async def list_examples(state: StateDep, model: str | None = None) -> dict[str, 
 async def example_image(example_id: str, state: StateDep, model: str | None = None) -> Response:
     """The example as the model sees it: centre-cropped, resized, PNG."""
     name = model or state.settings.model_name
-    _, digest = await _known(state, example_id, name, 0)
-    described = await state.model_version(name, 0)
-    size = int(described.description["input"]["shape"][0])
+    _, size, digest = await _known(state, example_id, name, 0)
     png = encode_png(state.examples.pixels(example_id, size))
     return Response(
         png,
@@ -83,7 +83,7 @@ async def example_activations(
 ) -> Response:
     """The example's activation bundle (newest version unless ``version`` is given)."""
     name = model or state.settings.model_name
-    resolved, digest = await _known(state, example_id, name, version)
+    resolved, _, digest = await _known(state, example_id, name, version)
     data = await fetch_bundle(
         state,
         name,
