@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +35,12 @@ from tests.exports import export_untrained
 from tests.serving.conftest import Stack
 from tests.serving.stack import GatewayThread, LoopThread, wait_until
 
-SPA_DIR = Path(__file__).resolve().parents[2] / "frontend" / "dist"
+# CNN101_TEST_SPA_DIR lets parallel work test its own build (npx vite build --outDir ...).
+SPA_DIR = Path(
+    os.environ.get(
+        "CNN101_TEST_SPA_DIR", Path(__file__).resolve().parents[2] / "frontend" / "dist"
+    )
+)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
