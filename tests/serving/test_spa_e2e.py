@@ -37,9 +37,7 @@ from tests.serving.stack import GatewayThread, LoopThread, wait_until
 
 # CNN101_TEST_SPA_DIR lets parallel work test its own build (npx vite build --outDir ...).
 SPA_DIR = Path(
-    os.environ.get(
-        "CNN101_TEST_SPA_DIR", Path(__file__).resolve().parents[2] / "frontend" / "dist"
-    )
+    os.environ.get("CNN101_TEST_SPA_DIR", Path(__file__).resolve().parents[2] / "frontend" / "dist")
 )
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
