@@ -6,7 +6,11 @@ Starts the platform as processes on free ports (a private Redis, the models unde
 - bytes on the wire per image (the bundle) and the raw size of all layers;
 - uncached activations (each request a new picture: upload, inference, caching),
   p50/p95/p99 and requests/s at 1, 16 and 64 concurrent clients;
-- cached activations (GET by digest, what a class mostly does), the same figures.
+- cached activations (GET by digest, what a class mostly does), the same figures, twice:
+  saturated (every client sends its next request as soon as the last is answered: the
+  throughput ceiling) and paced (the clients together send ``--paced-rate`` requests/s,
+  each waiting ``clients / rate`` s between requests: the latency a class sees at that
+  load, as students do not hammer the server in a closed loop).
 
 Load comes from ``wrk`` when installed (C, so the client does not compete with the server
 for the interpreter), else from an asyncio httpx client. Figures, not assertions: run it
@@ -76,7 +80,7 @@ def _row(
     p: tuple[float, float, float],
 ) -> str:
     return (
-        f"{label:<10} {clients:>7} {n:>8} {errors:>6} {n / seconds:>9.0f} "
+        f"{label:<14} {clients:>7} {n:>8} {errors:>6} {n / seconds:>9.0f} "
         f"{p[0]:>8.2f} {p[1]:>8.2f} {p[2]:>8.2f}"
     )
 
@@ -111,9 +115,11 @@ async def _uncached(url: str, clients: int, per_client: int, seed: int) -> str:
     )
 
 
-def _cached_wrk(url: str, clients: int, seconds: int) -> str:
+def _cached_wrk(url: str, clients: int, seconds: int, rate: float | None = None) -> str:
+    """Saturated load, or paced to ``rate`` requests/s over all clients (wrk's delay())."""
+    pacing = "" if rate is None else f"delay = function() return {clients * 1000 / rate:.3f} end\n"
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
+        script.write(pacing + WRK_SCRIPT)
     threads = min(2, clients)
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "-s", script.name, url],
@@ -124,7 +130,8 @@ def _cached_wrk(url: str, clients: int, seconds: int) -> str:
     fields = next(line for line in out.splitlines() if line.startswith("RESULT")).split()
     n, errors, duration = int(fields[1]), int(fields[2]), float(fields[3])
     p = (float(fields[4]), float(fields[5]), float(fields[6]))
-    return _row("cached", clients=clients, n=n, errors=errors, seconds=duration, p=p)
+    kind = "cached" if rate is None else f"cached@{rate:g}/s"
+    return _row(kind, clients=clients, n=n, errors=errors, seconds=duration, p=p)
 
 
 async def _cached_httpx(url: str, clients: int, seconds: int) -> str:
@@ -169,6 +176,12 @@ def main() -> int:
     )
     parser.add_argument("--seconds", type=int, default=10, help="duration of each cached run")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 16, 64])
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=600.0,
+        help="requests/s over all clients for the paced cached runs (wrk only; 0: skip)",
+    )
     args = parser.parse_args()
 
     log_dir = Path(tempfile.mkdtemp(prefix="cnn101-bench-"))
@@ -225,7 +238,7 @@ def main() -> int:
         )
         print()
         print(
-            f"{'kind':<10} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>9} "
+            f"{'kind':<14} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>9} "
             f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
         )
         for clients in args.clients:
@@ -240,6 +253,12 @@ def main() -> int:
                 print(_cached_wrk(cached_url, clients, args.seconds), flush=True)
             else:
                 print(asyncio.run(_cached_httpx(cached_url, clients, args.seconds)), flush=True)
+        if shutil.which("wrk") and args.paced_rate > 0:
+            for clients in args.clients:
+                if clients > 1:
+                    print(
+                        _cached_wrk(cached_url, clients, args.seconds, args.paced_rate), flush=True
+                    )
         if not shutil.which("wrk"):
             print("* measured with the Python client (install wrk for a lighter client)")
         return 0
