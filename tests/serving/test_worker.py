@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -91,10 +92,20 @@ def test_a_new_model_version_is_warmed_by_itself(
     stack: Stack, worker: subprocess.Popen[bytes]
 ) -> None:
     export_untrained(stack.base_path, "second", version=1, seed=5)
-    wait_until(
-        lambda: _bundle_keys(stack, "second", 1) == 250,
-        "the worker warmed every example of the new version",
-        timeout=240,
-    )
-    warmed = redis.Redis.from_url(stack.redis.url).smembers(f"{stack.prefix}:warmed")
-    assert b"second:1" in warmed
+    try:
+        wait_until(
+            lambda: _bundle_keys(stack, "second", 1) == 250,
+            "the worker warmed every example of the new version",
+            timeout=240,
+        )
+        warmed = redis.Redis.from_url(stack.redis.url).smembers(f"{stack.prefix}:warmed")
+        assert b"second:1" in warmed
+    finally:  # the shared stack serves tiny_vgg alone again for the tests that follow
+        shutil.rmtree(stack.base_path / "second")
+        wait_until(
+            lambda: (
+                [m["name"] for m in httpx.get(f"{stack.gateway.url}/api/models").json()["models"]]
+                == ["tiny_vgg"]
+            ),
+            "the removed model is no longer served",
+        )
