@@ -11,10 +11,11 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
+from evaluation.admission import AdmissionLimit
 from evaluation.auth import LoginThrottle, create_instructor
 from evaluation.db import make_engine, make_session_factory
 from evaluation.deps import Clock, SessionDep
-from evaluation.errors import BodySizeLimit, install_error_handlers
+from evaluation.errors import BodySizeLimit, CrossSiteGuard, install_error_handlers
 from evaluation.items.bank import seed_default_items
 from evaluation.migrations import upgrade_database
 from evaluation.models import Instructor, utcnow
@@ -57,6 +58,8 @@ def create_app(settings: EvaluationSettings | None = None, clock: Clock = utcnow
     app.state.clock = clock
     app.state.login_throttle = LoginThrottle()
     app.add_middleware(BodySizeLimit, max_bytes=settings.evaluation_max_body_bytes)
+    app.add_middleware(CrossSiteGuard)
+    app.add_middleware(AdmissionLimit)  # see evaluation/admission.py: no pool deadlock
     install_error_handlers(app)
     app.include_router(instructor.router)
     app.include_router(student.router)

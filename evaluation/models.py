@@ -224,3 +224,33 @@ class QuestionnaireResponse(Base):
     umux_ease: Mapped[int] = mapped_column(Integer)
     mental_effort: Mapped[int] = mapped_column(Integer)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+REPORT_STATUSES = ("queued", "running", "done", "failed")
+
+
+class StudyReport(Base):
+    """The HTML report of a closed study, built by the worker; one per study, rebuilt on request.
+
+    ``build_id`` is the Celery task id of the build that owns the row: a build that finds
+    another id has been superseded and stops, so a redelivered task cannot overwrite a newer one.
+    """
+
+    __tablename__ = "study_report"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+        CheckConstraint("percent BETWEEN 0 AND 100", name="percent"),
+    )
+
+    study_id: Mapped[int] = mapped_column(
+        ForeignKey("study.id", ondelete="CASCADE"), primary_key=True
+    )
+    build_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))
+    percent: Mapped[int] = mapped_column(Integer, default=0)
+    step: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)

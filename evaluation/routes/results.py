@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal, cast
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from evaluation.analysis import Results, analyse
+from evaluation.analysis import PlotData, Results, analyse, plot_data
 from evaluation.auth import InstructorDep
-from evaluation.deps import RowId, SessionDep
+from evaluation.deps import NowDep, RowId, SessionDep
 from evaluation.errors import ApiError
 from evaluation.export import (
     ANSWER_CODEBOOK,
@@ -18,10 +25,68 @@ from evaluation.export import (
     participant_rows,
     rows_to_csv,
 )
-from evaluation.models import Study
+from evaluation.models import Study, StudyReport
+from evaluation.report import CeleryReportQueue, ReportQueue
 from evaluation.studies import owned_study
+from services.worker.settings import WorkerSettings
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/instructor/studies/{study_id}", tags=["results"])
+
+
+def get_report_queue(request: Request) -> ReportQueue:
+    """The app's report queue; by default Celery on ``CNN101_BROKER_URL``, made on first use."""
+    queue = getattr(request.app.state, "report_queue", None)
+    if queue is None:
+        queue = CeleryReportQueue(WorkerSettings().broker_url)  # the worker's own setting
+        request.app.state.report_queue = queue
+    return cast(ReportQueue, queue)
+
+
+ReportQueueDep = Annotated[ReportQueue, Depends(get_report_queue)]
+# A build takes seconds; one queued or running this long was lost (say, with its broker),
+# so asking again starts a new one instead of waiting for it forever.
+REPORT_GIVEN_UP_AFTER = timedelta(minutes=10)
+# What a new request overwrites, restored when the queue refuses it (the html stays).
+_REPORT_COLUMNS = (
+    "build_id",
+    "status",
+    "percent",
+    "step",
+    "requested_at",
+    "started_at",
+    "finished_at",
+    "error",
+)
+
+
+class ReportStatus(BaseModel):
+    """A report build: ``queued`` → ``running`` (percent, step) → ``done`` or ``failed``."""
+
+    status: str
+    percent: int
+    step: str
+    build_id: str
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+    html_url: str | None
+
+
+def _report_status(row: StudyReport) -> ReportStatus:
+    done = row.status == "done"
+    return ReportStatus(
+        status=row.status,
+        percent=row.percent,
+        step=row.step,
+        build_id=row.build_id,
+        requested_at=row.requested_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        error=row.error,
+        html_url=f"/api/instructor/studies/{row.study_id}/report.html" if done else None,
+    )
 
 
 def _closed(study: Study) -> Study:
@@ -36,6 +101,84 @@ def results(study_id: RowId, instructor: InstructorDep, session: SessionDep) -> 
     return analyse(session, study.id)
 
 
+@router.get("/plots")
+def plots(study_id: RowId, instructor: InstructorDep, session: SessionDep) -> PlotData:
+    """The data the dashboard's plots draw (shape in evaluation/README.md)."""
+    study = _closed(owned_study(session, instructor, study_id))
+    return plot_data(session, study.id)
+
+
+@router.post("/report/build", status_code=status.HTTP_202_ACCEPTED)
+def start_report(
+    study_id: RowId,
+    instructor: InstructorDep,
+    session: SessionDep,
+    queue: ReportQueueDep,
+    now: NowDep,
+) -> ReportStatus:
+    """Queue a build of the HTML report; while one is queued or running, return that one."""
+    study = _closed(owned_study(session, instructor, study_id))
+    # The study row's lock makes two simultaneous requests queue one build, not two.
+    session.execute(select(Study.id).where(Study.id == study.id).with_for_update())
+    row = session.get(StudyReport, study.id)
+    if (
+        row is not None
+        and row.status in {"queued", "running"}
+        and now - row.requested_at < REPORT_GIVEN_UP_AFTER
+    ):
+        return _report_status(row)
+    previous = None if row is None else {c: getattr(row, c) for c in _REPORT_COLUMNS}
+    if row is None:
+        row = StudyReport(study_id=study.id)
+        session.add(row)
+    row.build_id, row.status, row.percent, row.step = uuid.uuid4().hex, "queued", 0, "queued"
+    row.requested_at, row.started_at, row.finished_at, row.error = now, None, None, None
+    session.commit()
+    try:
+        queue.enqueue(study.id, row.build_id)
+    except Exception as error:
+        logger.warning("report build for study %s not queued: %s", study.id, error)
+        if previous is None:
+            session.delete(row)
+        else:
+            for column, value in previous.items():
+                setattr(row, column, value)
+        session.commit()  # as before the request: a refusal changes nothing
+        raise ApiError(
+            503, "queue_unavailable", "the report worker's queue cannot be reached; try again"
+        ) from None
+    return _report_status(row)
+
+
+def _report_row(session: Session, study: Study) -> StudyReport:
+    row = session.get(StudyReport, study.id)
+    if row is None:
+        raise ApiError(404, "no_report", "no report has been requested for this study")
+    return row
+
+
+@router.get("/report")
+def report_status(study_id: RowId, instructor: InstructorDep, session: SessionDep) -> ReportStatus:
+    """The latest build's state and progress."""
+    return _report_status(_report_row(session, owned_study(session, instructor, study_id)))
+
+
+@router.get("/report.html", response_class=HTMLResponse)
+def report_html(study_id: RowId, instructor: InstructorDep, session: SessionDep) -> Response:
+    """The finished report: one HTML file, nothing to fetch, no script allowed to run."""
+    row = _report_row(session, owned_study(session, instructor, study_id))
+    if row.status != "done" or row.html is None:
+        raise ApiError(409, "report_not_ready", f"the report is {row.status} ({row.percent} %)")
+    return HTMLResponse(
+        row.html,
+        headers={
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            "Content-Disposition": f'inline; filename="study-{study_id}-report.html"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @router.get("/export/codebook")
 def codebook(
     study_id: RowId, instructor: InstructorDep, session: SessionDep
@@ -44,7 +187,10 @@ def codebook(
     return CODEBOOK
 
 
-@router.get("/export/{table}.{fmt}")
+@router.get(
+    "/export/{table}.{fmt}",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
 def export_table(
     *,
     study_id: RowId,

@@ -1,7 +1,7 @@
 """The Celery application: Redis broker, JSON only, tasks on named queues.
 
 Run a worker (with the embedded scheduler that watches for new model versions) as
-``celery -A services.worker.app worker -B -Q warm,celery``.
+``celery -A services.worker.app worker -B -Q warm,reports,celery``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from celery import Celery
 from services.worker.settings import WorkerSettings
 
 WARM_QUEUE = "warm"
+REPORT_QUEUE = "reports"  # evaluation.report.REPORT_QUEUE, which the sender uses
 
 
 def worker_command(python: str, schedule_file: str) -> list[str]:
@@ -24,7 +25,7 @@ def worker_command(python: str, schedule_file: str) -> list[str]:
         "worker",
         "-B",
         "-Q",
-        f"{WARM_QUEUE},celery",
+        f"{WARM_QUEUE},{REPORT_QUEUE},celery",
         "--concurrency",
         "1",
         "--schedule",
@@ -45,7 +46,10 @@ def create_celery(settings: WorkerSettings | None = None) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         result_expires=24 * 3600,
-        task_routes={"cnn101.warm_examples": {"queue": WARM_QUEUE}},
+        task_routes={
+            "cnn101.warm_examples": {"queue": WARM_QUEUE},
+            "cnn101.build_study_report": {"queue": REPORT_QUEUE},
+        },
         beat_schedule={
             "watch-model-versions": {
                 "task": "cnn101.watch_model_versions",
@@ -59,4 +63,6 @@ def create_celery(settings: WorkerSettings | None = None) -> Celery:
 
 app = create_celery()
 
-import services.worker.tasks  # noqa: E402, F401  (registers the tasks on `app`)
+# Imported for their effect: they register the tasks on `app`.
+import services.worker.report_tasks  # noqa: E402
+import services.worker.tasks  # noqa: E402, F401

@@ -10,7 +10,7 @@ from services.pipeline.settings import PROJECT_ROOT
 
 
 class WorkerSettings(BaseSettings):
-    """The broker, the activation service to warm through, and how often to look for models."""
+    """The broker, the activation service, how often to look for models, the study database."""
 
     model_config = SettingsConfigDict(env_prefix="CNN101_", extra="ignore")
 
@@ -22,3 +22,6 @@ class WorkerSettings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     cache_prefix: str = "cnn101"
     version_watch_seconds: float = 10.0
+    # The study database the report builds read and write: the evaluation service's own
+    # variable and default, so one setting points both at the same database.
+    evaluation_database_url: str = f"sqlite:///{PROJECT_ROOT / '.data' / 'evaluation.db'}"

@@ -1,0 +1,34 @@
+"""Admit a bounded number of requests at once; the rest wait their turn on the event loop.
+
+Why: FastAPI runs each sync dependency and then the endpoint as separate thread-pool jobs.
+A request whose dependency has checked out a database connection then waits for a free
+thread to run its endpoint; when every thread is meanwhile blocked waiting for a
+connection, nothing moves until the pool times out (a class of 200 acting at once hit
+exactly this). With fewer requests in flight than connections and threads, no request
+ever waits for either, and the queue forms where waiting costs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+# Below the smallest pool the engine builds (SQLite's 5 + 10 overflow; PostgreSQL has 40)
+# and the 40 worker threads; a request holds one connection for milliseconds.
+DEFAULT_LIMIT = 12
+
+
+class AdmissionLimit:
+    """ASGI middleware: at most ``limit`` HTTP requests inside the app at any moment."""
+
+    def __init__(self, app: ASGIApp, limit: int = DEFAULT_LIMIT) -> None:
+        self.app = app
+        self.slots = asyncio.Semaphore(limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with self.slots:
+            await self.app(scope, receive, send)

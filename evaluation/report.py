@@ -1,0 +1,282 @@
+"""The self-contained HTML report of a closed study, and the record of its build.
+
+``build_report`` is a plain function (tested directly); the worker runs it through
+``run_report_build``, which keeps percent and step in the ``study_report`` row so the
+instructor's page can show progress without reaching the Celery result backend.
+
+The file must open from a USB stick years later: no scripts, no fonts, no links to
+fetch; the CSS is inline and the plots are hand-written SVG (``evaluation.report_svg``).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from celery import Celery
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from evaluation.analysis import PlotData, Results, analyse, plot_data
+from evaluation.db import SessionFactory
+from evaluation.models import Participant, Study, StudyReport, utcnow
+from evaluation.report_svg import CONDITION_COLOURS, gain_chart, item_chart, slope_chart
+
+logger = logging.getLogger(__name__)
+REPORT_TASK = "cnn101.build_study_report"
+REPORT_QUEUE = "reports"
+Progress = Callable[[int, str], None]
+Clock = Callable[[], datetime]
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _p(value: float) -> str:
+    """APA style: no leading zero, and tiny p-values as a bound."""
+    return "< .001" if value < 0.001 else f"{value:.3f}".lstrip("0")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+STYLE = """
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2430;
+max-width:60rem;margin:2rem auto;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;
+border-bottom:1px solid #d8dde6}table{border-collapse:collapse;margin:.5rem 0}
+th,td{padding:.2rem .6rem;border-bottom:1px solid #e3e7ee;text-align:right}
+th:first-child,td:first-child{text-align:left}.meta{color:#5a6475}
+figure{margin:1rem 0}figcaption{color:#5a6475;font-size:.9rem}
+.key span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 1rem}
+@media print{body{margin:0}h2{break-after:avoid}figure{break-inside:avoid}}
+"""
+
+
+def _conditions_table(results: Results) -> str:
+    rows = [
+        [
+            row.condition,
+            str(row.n),
+            f"{_fmt(row.pre_mean)} ({_fmt(row.pre_sd)})",
+            f"{_fmt(row.post_mean)} ({_fmt(row.post_sd)})",
+            f"{_fmt(row.gain_mean)} ({_fmt(row.gain_sd)})",
+            _fmt(row.normalised_gain),
+        ]
+        for row in results.conditions
+    ]
+    header = ["condition", "n", "pre M (SD)", "post M (SD)", "gain M (SD)", "Hake's ⟨g⟩"]
+    return _table(header, rows)
+
+
+def _tests(results: Results) -> str:
+    parts = []
+    if results.ancova is None:
+        parts.append("<p>ANCOVA: not enough completed participants in both conditions.</p>")
+    else:
+        a = results.ancova
+        parts.append(
+            "<p><strong>Primary analysis (ANCOVA</strong>, post-test on condition with the "
+            f"pre-test as covariate, n = {a.n}): at equal pre-test scores, cnn101 minus "
+            f"conventional = {_fmt(a.adjusted_difference, 3)} (SE "
+            f"{_fmt(a.standard_error, 3)}); F(1, {a.df}) = {_fmt(a.f)}, p {_p(a.p)}, "
+            f"partial η² = {_fmt(a.partial_eta_squared, 3)}; pre-test slope "
+            f"{_fmt(a.pre_slope)}.</p>"
+        )
+    if results.gain_test is not None:
+        g = results.gain_test
+        parts.append(
+            f"<p>Welch's t on gains: t({_fmt(g.df, 1)}) = {_fmt(g.t)}, p {_p(g.p)}; "
+            f"Hedges' g = {_fmt(g.hedges_g)}, 95 % CI [{_fmt(g.g_ci_low)}, "
+            f"{_fmt(g.g_ci_high)}].</p>"
+        )
+    if results.gain_rank_test is not None:
+        u = results.gain_rank_test
+        parts.append(f"<p>Mann&ndash;Whitney U on gains: U = {_fmt(u.u, 1)}, p {_p(u.p)}.</p>")
+    return "".join(parts)
+
+
+def _key() -> str:
+    return (
+        '<p class="key">'
+        + "".join(
+            f'<span style="background:{colour}"></span>{html.escape(condition)}'
+            for condition, colour in CONDITION_COLOURS.items()
+        )
+        + "</p>"
+    )
+
+
+def render_report(
+    study: Study, counts: dict[str, int], results: Results, plots: PlotData, generated_at: datetime
+) -> str:
+    """The whole report as one HTML document; every text from the database is escaped."""
+    title = html.escape(study.title)
+    closed = study.closed_at.strftime("%Y-%m-%d %H:%M UTC") if study.closed_at else "—"
+    concept_rows = [
+        [row.concept, row.condition, row.phase, str(row.answered), _fmt(row.proportion_correct)]
+        for row in results.concepts
+    ]
+    item_rows = [
+        [
+            row.item_key,
+            row.phase,
+            row.concept,
+            str(row.n),
+            _fmt(row.difficulty),
+            _fmt(row.discrimination),
+        ]
+        for row in results.items
+    ]
+    reliability_rows = [
+        [row.form, row.phase, str(row.n), _fmt(row.kr20)] for row in results.reliability
+    ]
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{title} — CNN 101 study report</title><style>{STYLE}</style></head>
+<body>
+<h1>{title}</h1>
+<p class="meta">Study {study.id} · closed {closed} · report generated
+{generated_at.strftime("%Y-%m-%d %H:%M UTC")} · {counts["joined"]} joined,
+{counts["participated"]} took part, {counts["assigned"]} were assigned,
+{len(plots.students)} took both tests, {counts["completed"]} answered the questionnaire</p>
+<p>Scores are the proportion of a form's 13 items answered correctly (0&ndash;1); unanswered
+items count as wrong. Gain is post-test minus pre-test.</p>
+<h2>Outcomes by condition</h2>
+{_conditions_table(results)}
+{_tests(results)}
+<h2>Each student's pre-test → post-test</h2>
+<figure>{slope_chart(plots.students)}{_key()}<figcaption>One line per student who completed
+both tests; the thick line joins the condition's means.</figcaption></figure>
+<h2>Gains</h2>
+<figure>{gain_chart(plots.gain_histogram)}{_key()}<figcaption>Number of students per gain
+bin of 0.2, by condition.</figcaption></figure>
+<h2>Concepts</h2>
+{_table(["concept", "condition", "phase", "answers", "proportion correct"], concept_rows)}
+<h2>Items</h2>
+<figure>{item_chart(plots.items)}<figcaption>Difficulty (proportion correct) against
+discrimination (corrected item&ndash;total correlation) of each item in each phase; items below
+0.2 discriminate poorly.</figcaption></figure>
+{_table(["item", "phase", "concept", "n", "difficulty", "discrimination"], item_rows)}
+<h2>Reliability</h2>
+{_table(["form", "phase", "n", "KR-20"], reliability_rows)}
+<p class="meta">Raw data: the answers and participants exports (CSV or JSON) with their
+codebook, from the instructor's page.</p>
+</body></html>
+"""
+
+
+def participant_counts(session: Session, study_id: int) -> dict[str, int]:
+    def count(*conditions: ColumnElement[bool]) -> int:
+        query = select(func.count()).select_from(Participant)
+        return int(session.scalar(query.where(Participant.study_id == study_id, *conditions)) or 0)
+
+    return {
+        "joined": count(),
+        "participated": count(Participant.consent == "participate"),
+        "assigned": count(Participant.condition.is_not(None)),
+        "completed": count(Participant.completed_at.is_not(None)),
+    }
+
+
+def build_report(
+    session: Session, study_id: int, progress: Progress | None = None, clock: Clock = utcnow
+) -> str:
+    """Analyse the study and render its report, telling ``progress`` (percent, step)."""
+
+    def report(percent: int, step: str) -> None:
+        if progress is not None:
+            progress(percent, step)
+
+    study = session.get(Study, study_id)
+    if study is None:
+        raise LookupError(f"no study {study_id}")
+    report(10, "counting participants")
+    counts = participant_counts(session, study_id)
+    report(30, "analysing outcomes")
+    results = analyse(session, study_id)
+    report(60, "item statistics and plot data")
+    plots = plot_data(session, study_id)
+    report(85, "drawing the plots")
+    document = render_report(study, counts, results, plots, clock())
+    report(100, "done")
+    return document
+
+
+def run_report_build(
+    factory: SessionFactory,
+    study_id: int,
+    build_id: str,
+    progress: Progress | None = None,
+    clock: Clock = utcnow,
+) -> str:
+    """Build the report a ``study_report`` row asks for; return the row's final status.
+
+    Idempotent: a build already done is not redone, a build superseded by a newer request
+    stops without writing, and a failed or interrupted one starts again from the beginning.
+    """
+    with factory() as session:
+        row = session.get(StudyReport, study_id)
+        if row is None or row.build_id != build_id:
+            return "superseded"
+        if row.status == "done":
+            return "done"
+        row.status, row.percent, row.step = "running", 0, "starting"
+        row.started_at, row.error = clock(), None
+        session.commit()
+
+        def record(percent: int, step: str) -> None:
+            # Committed at once (and in the build's own session: SQLite allows one writer).
+            row.percent, row.step = percent, step
+            session.commit()
+            if progress is not None:
+                progress(percent, step)
+
+        try:
+            document = build_report(session, study_id, record, clock)
+        except Exception as error:
+            session.rollback()
+            try:
+                row.status, row.error = "failed", f"{type(error).__name__}: {error}"[:2000]
+                row.finished_at = clock()
+                session.commit()
+            except SQLAlchemyError:
+                logger.exception("could not record the failed report build %s", build_id)
+            raise
+        row.html, row.status, row.finished_at = document, "done", clock()
+        session.commit()
+        return "done"
+
+
+class ReportQueue(Protocol):
+    """Where report builds are sent: the Celery broker in service, anything in a test."""
+
+    def enqueue(self, study_id: int, build_id: str) -> None: ...
+
+
+class CeleryReportQueue:
+    """Sends the build task by name, so the evaluation service needs no worker code."""
+
+    def __init__(self, broker_url: str) -> None:
+        self.celery = Celery("cnn101", broker=broker_url)
+        self.celery.conf.update(task_serializer="json", accept_content=["json"])
+
+    def enqueue(self, study_id: int, build_id: str) -> None:
+        self.celery.send_task(
+            REPORT_TASK,
+            args=[study_id, build_id],
+            task_id=build_id,
+            queue=REPORT_QUEUE,
+            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+        )

@@ -1,0 +1,148 @@
+"""Upgrading a database that holds a study from the previous revision keeps every row.
+
+The rows are written with plain SQL as revision 0001 knew the tables, not through today's
+models, so the test keeps meaning the same thing when the models change again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, inspect, text
+
+from evaluation.analysis import analyse
+from evaluation.db import make_engine, make_session_factory
+from evaluation.items.bank import seed_default_items
+from evaluation.migrations import alembic_config, upgrade_database
+from evaluation.models import StudyReport
+from tests.evaluation.conftest import PostgresDatabases
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+STUDENTS = [("P-AAAAAA", "AB", "cnn101", 3, 9), ("P-BBBBBB", "BA", "conventional", 4, 6)]
+STUDENTS += [("P-CCCCCC", "AB", "conventional", 2, 5), ("P-DDDDDD", "BA", "cnn101", 5, 12)]
+
+
+def _fill_revision_0001(engine: Engine) -> int:
+    """A closed study with four finished students, as revision 0001 stored it."""
+    with make_session_factory(engine)() as session:
+        seed_default_items(session)  # items have not changed since 0001
+        session.commit()
+    with engine.begin() as connection:
+        run = connection.execute
+        instructor = run(
+            text(
+                "INSERT INTO instructor (email, password_hash, created_at)"
+                " VALUES ('old@school.example', 'x', :now) RETURNING id"
+            ),
+            {"now": NOW},
+        ).scalar_one()
+        study = run(
+            text(
+                "INSERT INTO study (instructor_id, title, consent_text, learning_seconds,"
+                " pre_test_seconds, post_test_seconds, status, join_code, assignment_seed,"
+                " created_at, opened_at, closed_at) VALUES (:i, 'spring', 'ok', 600, 300, 300,"
+                " 'closed', 'OLDONE', 7, :now, :now, :now) RETURNING id"
+            ),
+            {"i": instructor, "now": NOW},
+        ).scalar_one()
+        items = {
+            (form, position): (item_id, correct)
+            for item_id, form, position, correct in run(
+                text("SELECT id, form, position, correct_index FROM item")
+            )
+        }
+        for slot, (code, order, condition, pre, post) in enumerate(STUDENTS):
+            participant = run(
+                text(
+                    "INSERT INTO participant (study_id, code, token_hash, consent, prior_ml,"
+                    " form_order, form_slot, stratum, condition, condition_slot, joined_at,"
+                    " consented_at, assigned_at, completed_at) VALUES (:s, :code, :token,"
+                    " 'participate', false, :order, :slot, 'low|ml_no', :condition, :slot,"
+                    " :now, :now, :now, :now) RETURNING id"
+                ),
+                {
+                    "s": study,
+                    "code": code,
+                    "token": code.ljust(64, "0"),
+                    "order": order,
+                    "slot": slot,
+                    "condition": condition,
+                    "now": NOW,
+                },
+            ).scalar_one()
+            for phase, form, n_correct in (("pre", order[0], pre), ("post", order[1], post)):
+                run(
+                    text(
+                        "INSERT INTO phase_attempt (participant_id, phase, form, started_at,"
+                        " deadline_at, finished_at, finish_reason)"
+                        " VALUES (:p, :phase, :form, :now, :now, :now, 'submitted')"
+                    ),
+                    {"p": participant, "phase": phase, "form": form, "now": NOW},
+                )
+                for position in range(1, 14):
+                    item_id, correct = items[(form, position)]
+                    choice = correct if position <= n_correct else (correct + 1) % 4
+                    run(
+                        text(
+                            "INSERT INTO answer (participant_id, item_id, phase, choice_index,"
+                            " is_correct, submission_id, answered_at, elapsed_ms) VALUES"
+                            " (:p, :item, :phase, :choice, :ok, :sub, :now, 1000)"
+                        ),
+                        {
+                            "p": participant,
+                            "item": item_id,
+                            "phase": phase,
+                            "choice": choice,
+                            "ok": choice == correct,
+                            "sub": f"{code}-{phase}-{position}",
+                            "now": NOW,
+                        },
+                    )
+    return int(study)
+
+
+def _check_upgrade_keeps_the_study(engine: Engine) -> None:
+    upgrade_database(engine, "0001")
+    assert "study_report" not in inspect(engine).get_table_names()
+    study_id = _fill_revision_0001(engine)
+    upgrade_database(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM answer")).scalar_one() == 4 * 26
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            "0002"
+        )
+    with make_session_factory(engine)() as session:
+        results = analyse(session, study_id)
+        by_condition = {row.condition: row for row in results.conditions}
+        assert by_condition["cnn101"].n == by_condition["conventional"].n == 2
+        assert by_condition["cnn101"].pre_mean == pytest.approx((3 + 5) / 2 / 13)
+        assert by_condition["conventional"].post_mean == pytest.approx((6 + 5) / 2 / 13)
+        # The new table works on the upgraded database.
+        session.add(
+            StudyReport(
+                study_id=study_id, build_id="b", status="queued", step="queued", requested_at=NOW
+            )
+        )
+        session.commit()
+    command.downgrade(alembic_config(engine), "0001")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM participant")).scalar_one() == 4
+    assert "study_report" not in inspect(engine).get_table_names()
+
+
+def test_postgres_upgrade_from_0001_keeps_the_data(postgres: PostgresDatabases) -> None:
+    engine = make_engine(postgres.create())
+    try:
+        _check_upgrade_keeps_the_study(engine)
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_upgrade_from_0001_keeps_the_data(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        _check_upgrade_keeps_the_study(engine)
+    finally:
+        engine.dispose()
