@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,9 +27,26 @@ class ApiError(Exception):
         self.message = message
 
 
-def error_response(status_code: int, code: str, message: str) -> JSONResponse:
+def error_response(
+    status_code: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(
-        status_code=status_code, content={"error": {"code": code, "message": message}}
+        status_code=status_code,
+        content={"error": {"code": code, "message": message}},
+        headers=headers,
+    )
+
+
+# Seconds a client waits before retrying while the database is unreachable.
+DATABASE_RETRY_AFTER_SECONDS = 2
+
+
+def _database_unavailable() -> JSONResponse:
+    return error_response(
+        503,
+        "database_unavailable",
+        "the study database is not reachable right now; nothing was stored; try again",
+        {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
     )
 
 
@@ -39,6 +59,8 @@ def _describe_validation(exc: RequestValidationError) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    document_error_shape(app)
+
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status_code, exc.code, exc.message)
@@ -52,10 +74,65 @@ def install_error_handlers(app: FastAPI) -> None:
         code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
         return error_response(exc.status_code, code, str(exc.detail))
 
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:
+        # A lost or refused connection is the database being away (restart, network), not
+        # a bug: 503 with Retry-After, so clients retry; the transaction was rolled back.
+        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+            logger.warning("database unavailable: %s", type(exc.orig).__name__)
+            return _database_unavailable()
+        logger.exception("database error", exc_info=exc)
+        return error_response(500, "internal_error", "unexpected error; nothing was stored")
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(_request: Request, _exc: PoolTimeoutError) -> JSONResponse:
+        logger.warning("no database connection free within the pool timeout")
+        return _database_unavailable()
+
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unexpected error", exc_info=exc)
         return error_response(500, "internal_error", "unexpected error; nothing was stored")
+
+
+# The body every refusal has, as JSON Schema for the OpenAPI document.
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+
+
+def document_error_shape(app: FastAPI) -> None:
+    """Say in the OpenAPI document what every operation may answer: any 4xx in the error
+    shape (FastAPI's own 422 schema is not what the handler above sends) and 503."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        error = {"content": {"application/json": {"schema": ERROR_SCHEMA}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = {"description": "Malformed request", **error}
+                responses.setdefault(
+                    "4XX", {"description": "Refused; the message says why", **error}
+                )
+                responses.setdefault(
+                    "503", {"description": "Unavailable; retry after `Retry-After`", **error}
+                )
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class BodySizeLimit:
@@ -110,3 +187,36 @@ def _replay(body: bytes) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class CrossSiteGuard:
+    """Refuse state-changing requests a browser sent from a page of another origin (CSRF).
+
+    The instructor's cookie is ``SameSite=Lax``, which does not cover a page on another
+    port of the same host; ``Origin`` and ``Sec-Fetch-Site`` do. Requests without them
+    (programs, the gateway forwarding a same-origin request) pass.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS:
+            headers = {name.lower(): value for name, value in scope["headers"]}
+            site = headers.get(b"sec-fetch-site", b"")
+            origin = headers.get(b"origin")
+            host = headers.get(b"x-forwarded-host", headers.get(b"host", b""))
+            foreign = origin is not None and (
+                origin == b"null"
+                or origin.split(b"://", 1)[-1].lower() != host.split(b",")[0].strip().lower()
+            )
+            if site in (b"cross-site", b"same-site") or foreign:
+                response = error_response(
+                    403, "cross_site_request", "this request came from another site; refused"
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -153,7 +153,11 @@ def change_status(
     return study_public(settings, study)
 
 
-@router.get("/studies/{study_id}/qr.svg")
+@router.get(
+    "/studies/{study_id}/qr.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "QR code (SVG)"}},
+)
 def join_qr(
     study_id: RowId, instructor: InstructorDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -213,7 +217,11 @@ def edit_item(
     return _stored(item)
 
 
-@router.get("/items/export.{fmt}")
+@router.get(
+    "/items/export.{fmt}",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
 def export_items(
     fmt: Literal["json", "csv"], _instructor: InstructorDep, session: SessionDep
 ) -> Response:

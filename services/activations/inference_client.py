@@ -22,6 +22,10 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 CHANNEL_OPTIONS = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    # Reconnect within ~2 s of a restarted inference service, not after gRPC's default
+    # exponential backoff (up to 120 s), so requests stop failing soon after it is back.
+    ("grpc.initial_reconnect_backoff_ms", 500),
+    ("grpc.max_reconnect_backoff_ms", 2000),
 ]
 AVAILABLE = get_model_status_pb2.ModelVersionStatus.AVAILABLE
 

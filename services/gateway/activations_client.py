@@ -46,6 +46,10 @@ class ActivationsClient:
             options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                # Reconnect within ~2 s of a restarted activation service (gRPC's default
+                # backoff grows to 120 s, leaving students with 503s long after it is back).
+                ("grpc.initial_reconnect_backoff_ms", 500),
+                ("grpc.max_reconnect_backoff_ms", 2000),
             ],
         )
         self._timeout = timeout_seconds

@@ -12,10 +12,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from kombu.exceptions import OperationalError as KombuOperationalError
 from pydantic import BaseModel
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
+QUEUE_RETRY_AFTER_SECONDS = 5
 
 
 class ApiError(Exception):
@@ -41,6 +44,7 @@ def error_response(
 
 def install_error_handlers(app: FastAPI) -> None:
     """Route every kind of failure through :func:`error_response`."""
+    document_error_shape(app)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, error: ApiError) -> JSONResponse:
@@ -61,6 +65,18 @@ def install_error_handlers(app: FastAPI) -> None:
             for item in error.errors()[:5]
         )
         return error_response(422, "invalid_request", f"The request is not valid: {problems}")
+
+    @app.exception_handler(RedisError)
+    @app.exception_handler(KombuOperationalError)
+    async def queue_unavailable(_: Request, error: Exception) -> JSONResponse:
+        # The job queue (Redis) is away: a 503 the page retries, not a 500.
+        log.warning("job queue unavailable: %s", type(error).__name__)
+        return error_response(
+            503,
+            "queue_unavailable",
+            "Background jobs are not reachable right now; try again in a moment.",
+            {"Retry-After": str(QUEUE_RETRY_AFTER_SECONDS)},
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:
@@ -94,3 +110,43 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {"model": ErrorBody, "description": descriptions[status]} for status in statuses
     }
+
+
+# The body every refusal has, as JSON Schema for the OpenAPI document.
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+
+
+def document_error_shape(app: FastAPI) -> None:
+    """Say in the OpenAPI document what every operation may answer: any 4xx in the error
+    shape (FastAPI's own 422 schema is not what the handler above sends) and 503."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        error = {"content": {"application/json": {"schema": ERROR_SCHEMA}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = {"description": "Malformed request", **error}
+                responses.setdefault(
+                    "4XX", {"description": "Refused; the message says why", **error}
+                )
+                responses.setdefault(
+                    "503", {"description": "Unavailable; retry after `Retry-After`", **error}
+                )
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -126,3 +126,113 @@ def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return str(path) if path else "unmatched"
+
+
+# The SPA is served from this origin only: scripts and styles from its own files (no inline
+# script, no CDN), pictures also as data:/blob: URLs (canvas, webcam, uploads), and it may
+# be framed only by itself (the study page embeds the explorer in a same-origin iframe).
+SPA_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    )
+)
+# FastAPI's interactive API pages load Swagger UI / ReDoc from a CDN with an inline boot
+# script: they get their own, wider policy, and nothing else does.
+API_DOCS_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
+        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
+        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "frame-ancestors 'self'",
+    )
+)
+API_DOCS_PATHS = ("/docs", "/redoc")
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=(), payment=()"),
+)
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class SecurityHeaders:
+    """Add the security headers to every response, and refuse cross-site writes (CSRF).
+
+    A state-changing request whose ``Origin`` names another host, or that the browser
+    marks ``Sec-Fetch-Site: cross-site``/``same-site``, gets 403 before any handler runs:
+    the instructor's cookie is ``SameSite=Lax``, which does not stop a page on another
+    port of the same host (same site) from posting a form.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        policy = API_DOCS_POLICY if path.startswith(API_DOCS_PATHS) else SPA_POLICY
+        extra = [(b"content-security-policy", policy.encode()), *SECURITY_HEADERS]
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *((name, value) for name, value in extra if name not in present),
+                ]
+            await send(message)
+
+        if scope["method"] in UNSAFE_METHODS and is_cross_site(scope):
+            body = json.dumps(
+                {
+                    "error": {
+                        "code": "cross_site_request",
+                        "message": "This request came from another site and was refused.",
+                    }
+                }
+            ).encode()
+            await with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await with_headers({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, with_headers)
+
+
+def is_cross_site(scope: Scope) -> bool:
+    """Whether the browser says this request comes from a page of another origin."""
+    headers: dict[bytes, bytes] = {name.lower(): value for name, value in scope["headers"]}
+    if headers.get(b"sec-fetch-site", b"") in (b"cross-site", b"same-site"):
+        return True
+    origin = headers.get(b"origin")
+    if origin is None:
+        return False  # not a browser, or a same-origin GET-like request
+    host = headers.get(b"x-forwarded-host", headers.get(b"host", b""))
+    netloc = origin.split(b"://", 1)[-1]
+    return origin == b"null" or netloc.lower() != host.split(b",")[0].strip().lower()

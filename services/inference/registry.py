@@ -30,6 +30,11 @@ class ServableNotFoundError(LookupError):
     """No such model, or no such version of it (NOT_FOUND)."""
 
 
+class ModelsLoadingError(RuntimeError):
+    """The first scan of the base path has not finished: nothing is known yet (UNAVAILABLE),
+    so a restarting server does not tell clients that a model they use does not exist."""
+
+
 @dataclass(frozen=True)
 class VersionStatus:
     """A version's state: served (``error`` is None) or failed to load (with why)."""
@@ -89,6 +94,7 @@ class ModelRegistry:
         self._servables: dict[Key, tuple[Servable, Fingerprint]] = {}
         self._failures: dict[Key, tuple[str, Fingerprint]] = {}
         self._reported: bool | None = None
+        self._scanned = False
 
     def refresh(self) -> None:
         """Load versions that appeared or changed, unload those that disappeared."""
@@ -112,6 +118,7 @@ class ModelRegistry:
             if self._on_change is not None and serving != self._reported:
                 self._on_change(serving)
             self._reported = serving
+            self._scanned = True
 
     def _load(self, key: Key, path: Path, fingerprint: Fingerprint) -> None:
         try:
@@ -135,6 +142,8 @@ class ModelRegistry:
 
     def get(self, name: str, version: int | None = None) -> Servable:
         """The version asked for, or the newest loaded version of ``name``."""
+        if not self._scanned:
+            raise ModelsLoadingError("the model server is still loading its models")
         with self._lock:
             if version is not None:
                 entry = self._servables.get((name, version))
@@ -150,6 +159,8 @@ class ModelRegistry:
 
     def statuses(self, name: str) -> list[VersionStatus]:
         """Every version of ``name`` this server knows, served or failed, oldest first."""
+        if not self._scanned:
+            raise ModelsLoadingError("the model server is still loading its models")
         with self._lock:
             served = [VersionStatus(v) for (n, v) in self._servables if n == name]
             failed = [

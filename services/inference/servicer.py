@@ -27,7 +27,7 @@ from tensorflow_serving.apis import (
 )
 
 from services.inference.models import DEFAULT_SIGNATURE, RequestError, SignatureNotFoundError
-from services.inference.registry import ModelRegistry, ServableNotFoundError
+from services.inference.registry import ModelRegistry, ModelsLoadingError, ServableNotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ def _status(error: Exception) -> tuple[Any, str]:
     """The gRPC status code and message for an error raised while serving a request."""
     if isinstance(error, ServableNotFoundError):
         return grpc.StatusCode.NOT_FOUND, str(error)
+    if isinstance(error, ModelsLoadingError):
+        return grpc.StatusCode.UNAVAILABLE, str(error)
     if isinstance(error, SignatureNotFoundError):
         return grpc.StatusCode.FAILED_PRECONDITION, str(error)
     if isinstance(error, RequestError):

@@ -8,6 +8,8 @@ status, body and cookies. When it is unreachable, the browser gets the gateway's
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 from fastapi import APIRouter, Request, Response
 
@@ -32,6 +34,8 @@ FORWARDED_RESPONSE_HEADERS = (
     "content-disposition",
     "location",
     "etag",
+    # The study report (one HTML file with inline CSS) brings its own, stricter policy.
+    "content-security-policy",
 )
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -41,7 +45,9 @@ async def _forward(request: Request, state: StateDep, path: str) -> Response:
     try:
         upstream = await state.evaluation.request(
             request.method,
-            path,
+            # The decoded path may hold characters a URL cannot (control characters):
+            # forward it percent-encoded, so the study service answers 404, not us 500.
+            quote(path, safe="/"),
             params=request.query_params,
             content=await request.body(),
             headers=headers,

@@ -8,10 +8,11 @@ from typing import Any
 from celery.result import AsyncResult
 from fastapi import APIRouter, status
 
-from services.gateway.errors import error_responses
+from services.gateway.errors import ApiError, error_responses
 from services.gateway.state import StateDep
 
 router = APIRouter(prefix="/api", tags=["tasks"])
+SEND_TIMEOUT_SECONDS = 5.0
 
 
 @router.post(
@@ -22,9 +23,20 @@ router = APIRouter(prefix="/api", tags=["tasks"])
 async def warm_version(name: str, version: int, state: StateDep) -> dict[str, str]:
     """Queue the warm-up of every example's bundle for this version; returns the task id."""
     await state.model_version(name, version)  # 404 for an unknown model or version
-    result = await asyncio.to_thread(
+    send = asyncio.to_thread(
         state.celery.send_task, "cnn101.warm_examples", args=[name, version], queue="warm"
     )
+    try:
+        # With Redis away, Celery retries for ~20 s and then raises RuntimeError; answer
+        # 503 sooner. A warm-up sent late anyway is harmless: warming is idempotent.
+        result = await asyncio.wait_for(send, timeout=SEND_TIMEOUT_SECONDS)
+    except (TimeoutError, RuntimeError) as error:
+        raise ApiError(
+            503,
+            "queue_unavailable",
+            "Background jobs are not reachable right now; try again in a moment.",
+            {"Retry-After": str(state.settings.retry_after_seconds)},
+        ) from error
     return {"task_id": str(result.id), "status_url": f"/api/tasks/{result.id}"}
 
 
