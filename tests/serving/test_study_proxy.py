@@ -33,6 +33,10 @@ def test_instructor_session_and_student_errors_pass_through(stack: Stack) -> Non
     assert "httponly" in login.headers["set-cookie"].lower()
     me = http.get("/api/instructor/me")
     assert me.status_code == 200 and me.json()["email"] == "teacher@example.org"
+    # The gateway forwards each browser's own cookie and keeps none: another browser
+    # without the session cookie is still anonymous after the instructor logged in.
+    stranger = httpx.Client(base_url=stack.gateway.url, timeout=30)
+    assert stranger.get("/api/instructor/me").status_code == 401
     created = http.post(
         "/api/instructor/studies", json={"title": "Proxy check", "consent_text": "I agree."}
     )
