@@ -204,6 +204,8 @@ class StudentState(BaseModel):
     participant_code: str
     study_title: str
     study_status: str
+    # Repeated here so a student who lost the join reply still reads what they consent to.
+    consent_text: str
     step: str
     consent: str | None
     condition: str | None

@@ -51,8 +51,9 @@ def owned_study(session: Session, owner: Instructor, study_id: int) -> Study:
 
 
 def join_link(settings: EvaluationSettings, study: Study) -> str:
+    """The student page (the SPA's ``study.html`` entry, served by the gateway) with the code."""
     base = settings.evaluation_public_url.rstrip("/")
-    return f"{base}/study/join?{urlencode({'code': study.join_code})}"
+    return f"{base}/study.html?{urlencode({'code': study.join_code})}"
 
 
 def study_public(settings: EvaluationSettings, study: Study) -> StudyPublic:

@@ -85,6 +85,7 @@ def state(
         participant_code=participant.code,
         study_title=study.title,
         study_status=study.status,
+        consent_text=study.consent_text,
         step=step,
         consent=participant.consent,
         condition=participant.condition,

@@ -101,7 +101,7 @@ def test_study_lifecycle_and_ownership(
     study = created.json()
     assert study["status"] == "draft" and study["conditions"] == ["cnn101", "conventional"]
     assert re.fullmatch(r"[A-Z2-9]{6}", study["join_code"])
-    assert study["join_link"].endswith(f"/study/join?code={study['join_code']}")
+    assert study["join_link"].endswith(f"/study.html?code={study['join_code']}")
     sid = study["id"]
     edited = admin.patch(f"/api/instructor/studies/{sid}", json={"learning_seconds": 900})
     assert edited.json()["learning_seconds"] == 900

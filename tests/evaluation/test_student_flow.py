@@ -51,7 +51,9 @@ def test_full_flow_resumes_and_ends_with_scores(
     admin = instructor_client(client, database_url)
     study = create_open_study(admin)
     headers = join(client, study["join_code"].lower())
-    assert state(client, headers)["step"] == "consent"
+    resumed_at_consent = state(client, headers)
+    assert resumed_at_consent["step"] == "consent"
+    assert resumed_at_consent["consent_text"] == study["consent_text"]
     consent(client, headers, prior_ml=True)
     assert state(client, headers)["step"] == "pre_test"
 
