@@ -1,6 +1,8 @@
 /**
- * The state a teacher shares: model, pinned version, image and colour scope, in the URL
- * (`?model=tiny_vgg&version=3&example=val_1083&scope=module`). One parser, one formatter.
+ * The state a teacher shares: model, pinned version, image, colour scope, selected neuron
+ * and open detail view, in the URL
+ * (`?model=tiny_vgg&version=3&example=val_1083&scope=module&neuron=conv_2_1:4&detail=5,7`).
+ * One parser, one formatter.
  */
 import { SCOPES, type Scope } from "../math/scopes";
 
@@ -12,6 +14,13 @@ export interface NeuronSelection {
   index: number;
 }
 
+/**
+ * The open detail view of the selected neuron: the arithmetic at one output pixel (row y,
+ * column x) of a map layer, with the input channel a convolution detail shows, or the
+ * softmax of a class.
+ */
+export type DetailRef = { kind: "pixel"; y: number; x: number; channel: number | null } | { kind: "softmax" };
+
 export interface UrlState {
   model: string | null;
   /** Pinned once loaded so every view reads one version, even when a newer one appears. */
@@ -19,18 +28,33 @@ export interface UrlState {
   image: ImageRef | null;
   scope: Scope;
   neuron: NeuronSelection | null;
+  /** Only meaningful with a neuron: the detail view opened from its intermediate view. */
+  detail: DetailRef | null;
 }
 
-export const DEFAULT_STATE: UrlState = { model: null, version: null, image: null, scope: "unit", neuron: null };
+export const DEFAULT_STATE: UrlState = { model: null, version: null, image: null, scope: "unit", neuron: null, detail: null };
 
 const DIGEST = /^[0-9a-f]{64}$/;
 const EXAMPLE_ID = /^[\w.-]{1,100}$/;
 const MODEL_NAME = /^[\w.-]{1,100}$/;
 const NEURON = /^([\w.-]{1,100}):(\d{1,5})$/;
+const PIXEL = /^(\d{1,5}),(\d{1,5})(?:,(\d{1,5}))?$/;
 
 function parseNeuron(text: string | null): NeuronSelection | null {
   const match = NEURON.exec(text ?? "");
   return match?.[1] && match[2] ? { layer: match[1], index: Number(match[2]) } : null;
+}
+
+function parseDetail(text: string | null): DetailRef | null {
+  if (text === "softmax") return { kind: "softmax" };
+  const match = PIXEL.exec(text ?? "");
+  if (!match?.[1] || !match[2]) return null;
+  return { kind: "pixel", y: Number(match[1]), x: Number(match[2]), channel: match[3] ? Number(match[3]) : null };
+}
+
+export function formatDetail(detail: DetailRef): string {
+  if (detail.kind === "softmax") return "softmax";
+  return detail.channel === null ? `${detail.y},${detail.x}` : `${detail.y},${detail.x},${detail.channel}`;
 }
 
 export function parseUrlState(search: string): UrlState {
@@ -40,6 +64,7 @@ export function parseUrlState(search: string): UrlState {
   const example = params.get("example");
   const digest = params.get("image")?.toLowerCase() ?? null;
   const scope = params.get("scope");
+  const neuron = parseNeuron(params.get("neuron"));
   let image: ImageRef | null = null;
   if (digest !== null && DIGEST.test(digest)) image = { kind: "digest", digest };
   else if (example !== null && EXAMPLE_ID.test(example)) image = { kind: "example", id: example };
@@ -48,7 +73,8 @@ export function parseUrlState(search: string): UrlState {
     version: Number.isInteger(version) && version >= 1 ? version : null,
     image,
     scope: SCOPES.find((candidate) => candidate === scope) ?? DEFAULT_STATE.scope,
-    neuron: parseNeuron(params.get("neuron")),
+    neuron,
+    detail: neuron === null ? null : parseDetail(params.get("detail")),
   };
 }
 
@@ -60,8 +86,13 @@ export function formatUrlState(state: UrlState): string {
   if (state.image?.kind === "digest") params.set("image", state.image.digest);
   if (state.scope !== DEFAULT_STATE.scope) params.set("scope", state.scope);
   if (state.neuron !== null) params.set("neuron", `${state.neuron.layer}:${state.neuron.index}`);
+  if (state.neuron !== null && state.detail !== null) params.set("detail", formatDetail(state.detail));
   const text = params.toString();
   return text === "" ? "" : `?${text}`;
+}
+
+export function sameNeuron(a: NeuronSelection | null, b: NeuronSelection | null): boolean {
+  return a === null || b === null ? a === b : a.layer === b.layer && a.index === b.index;
 }
 
 export function sameImage(a: ImageRef | null, b: ImageRef | null): boolean {

@@ -2,12 +2,24 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { formatUrlState, parseUrlState, type UrlState } from "./state";
 
-export type UpdateUrlState = (change: Partial<UrlState>, replace?: boolean) => void;
+/**
+ * A change, or a function of the latest state giving one (null: no change). The function
+ * form lets a view that finishes closing after an animation check it is still the open one.
+ */
+export type UrlChange = Partial<UrlState> | ((current: UrlState) => Partial<UrlState> | null);
+export type UpdateUrlState = (change: UrlChange, replace?: boolean) => void;
 
 export function useUrlState(): [UrlState, UpdateUrlState] {
   const [state, setState] = useState(() => parseUrlState(window.location.search));
   // The latest state outside React's updaters, so history is written once per change.
   const current = useRef(state);
+
+  // Embedded in the study's learning phase (study.html), the parent records what is explored.
+  useEffect(() => {
+    if (window.parent !== window) {
+      window.parent.postMessage({ type: "cnn101:url-state", state }, window.location.origin);
+    }
+  }, [state]);
 
   useEffect(() => {
     const onPop = () => {
@@ -19,7 +31,9 @@ export function useUrlState(): [UrlState, UpdateUrlState] {
   }, []);
 
   const update = useCallback<UpdateUrlState>((change, replace = false) => {
-    const next = { ...current.current, ...change };
+    const partial = typeof change === "function" ? change(current.current) : change;
+    if (partial === null) return;
+    const next = { ...current.current, ...partial };
     current.current = next;
     const url = `${window.location.pathname}${formatUrlState(next)}`;
     if (replace) window.history.replaceState(null, "", url);

@@ -4,11 +4,14 @@
  * neuron. One window slides over all of them in sync; its arithmetic is written out.
  */
 import { useEffect, useMemo, useRef } from "react";
+import type { Pixel } from "../detail/detailData";
+import { shrinkInto, useGrowFrom } from "../motion";
 import type { Layer, ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
 import { Heatmap } from "../overview/Heatmap";
 import { formatValue } from "../overview/planes";
 import { convNeuronData } from "./convData";
+import { FlowEdges } from "./FlowEdges";
 import { useSlidingWindow } from "./useSlidingWindow";
 import { WindowedMap } from "./WindowedMap";
 import { WindowSum } from "./WindowSum";
@@ -19,19 +22,25 @@ interface ConvViewProps {
   index: number;
   activations: Activations;
   weights: ReadonlyMap<string, Float32Array>;
+  /** The overview neuron this view grows out of. */
+  origin: string | null;
+  /** The pixel of an open detail view: the window waits there. */
+  focus: Pixel | null;
+  /** Opens the convolution detail at a pixel (and an input channel, when one was clicked). */
+  onDetail: (pixel: Pixel, channel: number | null) => void;
   onClose: () => void;
 }
 
 const MAP_SIZE = 64;
 const KERNEL_SIZE = 36;
 
-export function ConvView({ graph, layer, index, activations, weights, onClose }: ConvViewProps) {
+export function ConvView({ graph, layer, index, activations, weights, origin, focus, onDetail, onClose }: ConvViewProps) {
   const data = useMemo(
     () => convNeuronData(graph, layer, index, activations.outputs, weights),
     [graph, layer, index, activations, weights],
   );
   const [outHeight, outWidth] = data.outputSize;
-  const slider = useSlidingWindow(outHeight, outWidth);
+  const slider = useSlidingWindow(outHeight, outWidth, focus);
   const [kh, kw] = data.kernelSize;
   const sourceBox = { y: slider.y * data.stride[0], x: slider.x * data.stride[1], height: kh, width: kw };
   const pixelBox = { y: slider.y, x: slider.x, height: 1, width: 1 };
@@ -41,9 +50,18 @@ export function ConvView({ graph, layer, index, activations, weights, onClose }:
   useEffect(() => {
     section.current?.scrollIntoView({ behavior: reducedMotion ? "auto" : "smooth", block: "start" });
   }, [reducedMotion]);
+  useGrowFrom(section, origin);
+  const focusY = focus?.y;
+  const focusX = focus?.x;
+  const moveTo = slider.moveTo;
+  useEffect(() => {
+    if (focusY !== undefined && focusX !== undefined) moveTo(focusY, focusX);
+  }, [focusY, focusX, moveTo]);
+  const here = { y: slider.y, x: slider.x };
+  const close = () => shrinkInto(section.current, origin, onClose);
 
   return (
-    <section ref={section} className="conv-view" aria-label={`How ${layer.name} neuron ${index + 1} is computed`} data-testid="conv-view">
+    <section ref={section} className={`conv-view${focus ? " view-context" : ""}`} aria-label={`How ${layer.name} neuron ${index + 1} is computed`} data-testid="conv-view">
       <header className="conv-view-header">
         <h2>{layer.name}, neuron {index + 1}: a convolution step by step</h2>
         <div className="conv-controls">
@@ -51,15 +69,17 @@ export function ConvView({ graph, layer, index, activations, weights, onClose }:
           <button type="button" onClick={slider.toggle} data-testid="play-pause">{slider.playing ? "Pause" : "Play"}</button>
           <button type="button" onClick={() => slider.step(1)} aria-label="Step forward" data-testid="step">▶</button>
           <span className="conv-position" data-testid="window-position">row {slider.y + 1}, column {slider.x + 1}</span>
-          <button type="button" onClick={onClose} data-testid="close-conv">Back to the overview</button>
+          <button type="button" onClick={() => onDetail(here, null)} data-testid="open-conv-detail">Show the arithmetic</button>
+          <button type="button" onClick={close} data-testid="close-conv">Back to the overview</button>
         </div>
       </header>
       <p className="conv-help">
         Each of the {data.channels.length} maps of <strong>{data.sourceLayer.name}</strong> is multiplied, window by window, with its own
         {" "}{kh}×{kw} slice of the filter (the small squares) into an intermediate map. Adding the intermediate maps and the bias
-        gives this neuron’s map. {slider.reducedMotion ? "Animation is off because your system asks for reduced motion; step through or point at the output." : "Point at the output map to move the window yourself."}
+        gives this neuron’s map. Click the output map or an intermediate map to see the arithmetic of one pixel. {slider.reducedMotion ? "Animation is off because your system asks for reduced motion; step through or point at the output." : "Point at the output map to move the window yourself."}
       </p>
       <div className="conv-body">
+        <FlowEdges from='[data-testid="intermediate-map"]' to='[data-testid="conv-output-map"]' />
         <div className="conv-rows">
           {data.channels.map((step) => (
             <div className="conv-row" key={step.channel}>
@@ -73,14 +93,19 @@ export function ConvView({ graph, layer, index, activations, weights, onClose }:
                 <Heatmap plane={step.kernel} height={kh} width={kw} magnitude={data.magnitudes.kernel} displaySize={KERNEL_SIZE} />
               </div>
               <span className="conv-op">=</span>
-              <WindowedMap
-                plane={step.intermediate} height={outHeight} width={outWidth} magnitude={data.magnitudes.intermediate}
-                displaySize={MAP_SIZE} box={pixelBox} label={`intermediate map ${step.channel + 1}`}
-              />
+              <button
+                type="button" className="map-button" data-testid="intermediate-map" onClick={() => onDetail(here, step.channel)}
+                aria-label={`Intermediate map ${step.channel + 1}: show its arithmetic at row ${slider.y + 1}, column ${slider.x + 1}`}
+              >
+                <WindowedMap
+                  plane={step.intermediate} height={outHeight} width={outWidth} magnitude={data.magnitudes.intermediate}
+                  displaySize={MAP_SIZE} box={pixelBox} label={`intermediate map ${step.channel + 1}`}
+                />
+              </button>
             </div>
           ))}
         </div>
-        <WindowSum data={data} y={slider.y} x={slider.x} onPoint={slider.moveTo} />
+        <WindowSum data={data} y={slider.y} x={slider.x} onPoint={slider.moveTo} onPick={(y, x) => onDetail({ y, x }, null)} />
       </div>
       <p className="conv-scales">
         Colour ranges: inputs ±{formatValue(data.magnitudes.source)}, kernels ±{formatValue(data.magnitudes.kernel)},

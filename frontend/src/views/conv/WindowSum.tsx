@@ -8,11 +8,13 @@ interface WindowSumProps {
   y: number;
   x: number;
   onPoint: (y: number, x: number) => void;
+  /** A click on the output map opens that pixel's detail view. */
+  onPick: (y: number, x: number) => void;
 }
 
 const OUTPUT_SIZE = 160;
 
-export function WindowSum({ data, y, x, onPoint }: WindowSumProps) {
+export function WindowSum({ data, y, x, onPoint, onPick }: WindowSumProps) {
   const [height, width] = data.outputSize;
   const position = y * width + x;
   const parts = data.channels.map((step) => step.intermediate[position] ?? 0);
@@ -22,11 +24,16 @@ export function WindowSum({ data, y, x, onPoint }: WindowSumProps) {
   const rounded = formatValue(total) !== formatValue(model);
   return (
     <div className="conv-sum">
-      <WindowedMap
-        plane={data.output} height={height} width={width} magnitude={data.magnitudes.output}
-        displaySize={OUTPUT_SIZE} box={{ y, x, height: 1, width: 1 }}
-        label={`${data.layer.name} neuron output map`} onPoint={onPoint}
-      />
+      <button
+        type="button" className="map-button" data-testid="conv-output-map" onClick={() => onPick(y, x)}
+        aria-label={`${data.layer.name} output map: show the arithmetic at row ${y + 1}, column ${x + 1}`}
+      >
+        <WindowedMap
+          plane={data.output} height={height} width={width} magnitude={data.magnitudes.output}
+          displaySize={OUTPUT_SIZE} box={{ y, x, height: 1, width: 1 }}
+          label={`${data.layer.name} neuron output map`} onPoint={onPoint}
+        />
+      </button>
       <p className="conv-formula" data-testid="conv-formula" data-total={total} data-model={model}>
         {parts.map((value, channel) => (
           <span key={channel}>{channel > 0 && " + "}{formatValue(value)}</span>

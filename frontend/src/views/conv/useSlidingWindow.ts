@@ -20,10 +20,11 @@ export interface SlidingWindow {
   moveTo: (y: number, x: number) => void;
 }
 
-export function useSlidingWindow(height: number, width: number): SlidingWindow {
+/** `start`: a pixel to wait at (a detail view is open on it), so it does not play by itself. */
+export function useSlidingWindow(height: number, width: number, start: { y: number; x: number } | null = null): SlidingWindow {
   const [reducedMotion] = useState(prefersReducedMotion);
-  const [index, setIndex] = useState(0);
-  const [playing, setPlaying] = useState(() => !prefersReducedMotion());
+  const [index, setIndex] = useState(() => (start ? Math.max(0, start.y * width + start.x) : 0));
+  const [playing, setPlaying] = useState(() => start === null && !prefersReducedMotion());
   const total = Math.max(1, height * width);
 
   useEffect(() => {

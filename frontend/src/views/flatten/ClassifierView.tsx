@@ -8,6 +8,7 @@ import { flattenSource, rounded } from "../../math/classifier";
 import type { Scope } from "../../math/scopes";
 import type { Layer, ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
+import { shrinkInto, useGrowFrom } from "../motion";
 import { classifierData } from "./classifierData";
 import { FlattenLines } from "./FlattenLines";
 import { SoftmaxPanel } from "./SoftmaxPanel";
@@ -19,13 +20,18 @@ interface ClassifierViewProps {
   activations: Activations;
   weights: ReadonlyMap<string, Float32Array>;
   scope: Scope;
+  /** The overview class row this view grows out of. */
+  origin: string | null;
+  /** A detail view is open below: this view steps back (focus + context). */
+  context: boolean;
+  onSoftmaxDetail: () => void;
   onClose: () => void;
 }
 
 const LINES_WIDTH = 360;
 const reducedMotionQuery = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
-export function ClassifierView({ graph, layer, index, activations, weights, scope, onClose }: ClassifierViewProps) {
+export function ClassifierView({ graph, layer, index, activations, weights, scope, origin, context, onSoftmaxDetail, onClose }: ClassifierViewProps) {
   const data = useMemo(
     () => classifierData(graph, layer, index, activations.outputs, weights, scope),
     [graph, layer, index, activations, weights, scope],
@@ -35,6 +41,7 @@ export function ClassifierView({ graph, layer, index, activations, weights, scop
   useEffect(() => {
     section.current?.scrollIntoView({ behavior: reducedMotionQuery() ? "auto" : "smooth", block: "start" });
   }, []);
+  useGrowFrom(section, origin);
   const [height, width, channels] = data.sourceShape;
   const count = data.flat.length;
   const source = hovered === null ? null : flattenSource(hovered, data.sourceShape);
@@ -42,10 +49,11 @@ export function ClassifierView({ graph, layer, index, activations, weights, scop
   const weight = hovered === null ? 0 : data.weights[hovered] ?? 0;
 
   return (
-    <section ref={section} className="classifier-view" aria-label={`How the score of ${data.className} is computed`} data-testid="flatten-view" data-count={count}>
+    <section ref={section} className={`classifier-view${context ? " view-context" : ""}`} aria-label={`How the score of ${data.className} is computed`} data-testid="flatten-view" data-count={count}>
       <header className="conv-view-header">
         <h2>{data.className}: flatten, weigh, add up, softmax</h2>
-        <button type="button" onClick={onClose} data-testid="close-flatten">Back to the overview</button>
+        <button type="button" className="header-end" onClick={onSoftmaxDetail} data-testid="open-softmax-detail">Softmax in detail</button>
+        <button type="button" onClick={() => shrinkInto(section.current, origin, onClose)} data-testid="close-flatten">Back to the overview</button>
       </header>
       <p className="conv-help">
         The {channels} maps of <strong>{data.sourceLayer.name}</strong> ({height}×{width} each) are unrolled into one list of

@@ -4,7 +4,10 @@ import type { ClassifierData } from "./classifierData";
 
 const DIGITS = 4;
 
-export function SoftmaxPanel({ data }: { data: ClassifierData }) {
+/** What the panel reads: the logits and softmax terms, no weights (the softmax detail view has none). */
+export type SoftmaxData = Pick<ClassifierData, "softmax" | "classIndex" | "className" | "classNames" | "logits" | "modelProbability">;
+
+export function SoftmaxPanel({ data }: { data: SoftmaxData }) {
   const { softmax, classIndex } = data;
   const logit = rounded(data.logits[classIndex] ?? 0, DIGITS);
   const top = rounded(softmax.exps[classIndex] ?? 0, DIGITS);

@@ -2,8 +2,6 @@
 import { useEffect, useRef } from "react";
 import { paintInputChannel, paintPlane, rampTable } from "../../math/colour";
 
-const TABLE = rampTable();
-
 interface HeatmapProps {
   plane: Float32Array;
   height: number;
@@ -22,7 +20,7 @@ export function Heatmap({ plane, height, width, magnitude, inputChannel, display
     const context = canvas.current?.getContext("2d");
     if (!context) return;
     const image = context.createImageData(width, height);
-    if (inputChannel === undefined) paintPlane(plane, magnitude, TABLE, image.data);
+    if (inputChannel === undefined) paintPlane(plane, magnitude, rampTable(), image.data); // the chosen palette's table
     else paintInputChannel(plane, inputChannel, image.data);
     context.putImageData(image, 0, 0);
   }, [plane, height, width, magnitude, inputChannel]);

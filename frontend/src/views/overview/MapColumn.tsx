@@ -17,12 +17,14 @@ interface MapColumnProps {
   /** The neuron whose intermediate view is open, if it is in this column. */
   selected: number | null;
   highlighted: ReadonlySet<number>;
+  /** Another neuron's view is open and this column is context only: it steps back. */
+  faded?: boolean;
   onHover: (neuron: NeuronRef | null) => void;
-  /** Opens the neuron's intermediate view (conv layers). */
+  /** Opens the neuron's intermediate view (conv) or detail view (relu, max-pool). */
   onSelect?: (index: number) => void;
 }
 
-export function MapColumn({ column, columnIndex, maps, range, nodeSize, hovered, selected, highlighted, onHover, onSelect }: MapColumnProps) {
+export function MapColumn({ column, columnIndex, maps, range, nodeSize, hovered, selected, highlighted, faded, onHover, onSelect }: MapColumnProps) {
   const isInput = column.kind === "input";
   return (
     <>
@@ -36,7 +38,7 @@ export function MapColumn({ column, columnIndex, maps, range, nodeSize, hovered,
           <button
             type="button"
             key={neuron.index}
-            className={`neuron${active ? " neuron-active" : ""}${highlighted.has(neuron.index) ? " neuron-source" : ""}${selected === neuron.index ? " neuron-selected" : ""}`}
+            className={`neuron${active ? " neuron-active" : ""}${highlighted.has(neuron.index) ? " neuron-source" : ""}${selected === neuron.index ? " neuron-selected" : ""}${faded ? " neuron-context" : ""}`}
             style={{ left: neuron.x, top: neuron.y, width: nodeSize, height: nodeSize }}
             aria-label={`${name}: values from ${formatValue(map.extent.min)} to ${formatValue(map.extent.max)}`}
             data-layer={column.layer.name}

@@ -4,7 +4,7 @@
  * edges it receives, the neurons they come from and its range of values.
  */
 import { useEffect, useMemo, useState, type KeyboardEvent } from "react";
-import { isArrowKey, layoutOverview, neighbour, sourcesOf } from "../../math/layout";
+import { isArrowKey, layoutOverview, neighbour, sourcesOf, type OverviewLayout } from "../../math/layout";
 import { scopeRanges, type Scope } from "../../math/scopes";
 import type { ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
@@ -16,6 +16,30 @@ import { neuronMaps } from "./planes";
 import { ScopeLegends } from "./ScopeLegends";
 import type { NeuronSelection } from "../../url/state";
 import type { NeuronRef } from "./types";
+
+/** Neurons with a view of their own: the conv intermediate view, the ReLU and max-pool details. */
+const SELECTABLE: ReadonlySet<string> = new Set(["conv", "relu", "max_pool"]);
+
+/**
+ * The columns that stay in focus while a neuron's view is open: its own and the column it
+ * reads from (found by following `input` through layers without a column, e.g. flatten).
+ */
+function focusLayers(graph: ModelGraph, layout: OverviewLayout, selected: NeuronSelection | null): Set<string> | null {
+  if (selected === null) return null;
+  const columns = new Set(layout.columns.map((column) => column.layer.name));
+  if (!columns.has(selected.layer)) return null;
+  const focus = new Set([selected.layer]);
+  let current = graph.layers.find((layer) => layer.name === selected.layer);
+  while (current?.input) {
+    const input = current.input;
+    if (columns.has(input)) {
+      focus.add(input);
+      break;
+    }
+    current = graph.layers.find((layer) => layer.name === input);
+  }
+  return focus;
+}
 
 interface OverviewProps {
   graph: ModelGraph;
@@ -53,11 +77,12 @@ export function Overview({ graph, activations, scope, width, height, onSelectNeu
     target?.focus();
   };
   const sources = hovered ? new Set(sourcesOf(layout, hovered.column, hovered.index)) : new Set<number>();
+  const focused = useMemo(() => focusLayers(graph, layout, selected), [graph, layout, selected]);
 
   return (
     <figure className="overview-figure">
       <NeuronInfo hovered={hovered} layout={layout} maps={maps} ranges={ranges} scope={scope} probabilities={activations.bundle.probabilities} classes={graph.classes} />
-      <div className="overview" style={{ width, height }} data-testid="overview" onKeyDown={onKeyDown}>
+      <div className={`overview${focused ? " overview-focused" : ""}`} style={{ width, height }} data-testid="overview" onKeyDown={onKeyDown}>
         <svg className="overview-svg" width={width} height={height} aria-hidden="true">
           <Edges layout={layout} hovered={hovered} />
           {layout.columns.map((column) => (
@@ -93,7 +118,8 @@ export function Overview({ graph, activations, scope, width, height, onSelectNeu
               selected={selected?.layer === column.layer.name ? selected.index : null}
               highlighted={hovered?.column === columnIndex + 1 ? sources : new Set()}
               onHover={setHovered}
-              onSelect={column.layer.type === "conv" ? (index) => onSelectNeuron(column.layer.name, index) : undefined}
+              faded={focused !== null && !focused.has(column.layer.name)}
+              onSelect={SELECTABLE.has(column.layer.type) ? (index) => onSelectNeuron(column.layer.name, index) : undefined}
             />
           ),
         )}

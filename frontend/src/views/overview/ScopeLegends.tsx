@@ -1,5 +1,5 @@
 /** One colour legend per scope group, under the columns it covers, from the current image's ranges. */
-import { NEGATIVE, POSITIVE, ZERO } from "../../math/colour";
+import { paletteStops } from "../../math/colour";
 import type { OverviewLayout } from "../../math/layout";
 import type { ScopeRange } from "../../math/scopes";
 import { formatValue } from "./planes";
@@ -21,6 +21,7 @@ export function ScopeLegends({ layout, ranges }: ScopeLegendsProps) {
     });
   }
   const top = layout.height - 30;
+  const stops = paletteStops();
   // Under a single narrow column three labels collide: show the range as ±m instead.
   const NARROW = 110;
   return (
@@ -34,7 +35,7 @@ export function ScopeLegends({ layout, ranges }: ScopeLegendsProps) {
           data-magnitude={range.magnitude}
           title={`Colour range of ${range.layers.join(", ")}`}
         >
-          <div className="legend-bar" style={{ background: `linear-gradient(to right, ${NEGATIVE}, ${ZERO}, ${POSITIVE})` }} />
+          <div className="legend-bar" style={{ background: `linear-gradient(to right, ${stops.negative}, ${stops.zero}, ${stops.positive})` }} />
           {span.right - span.left < NARROW ? (
             <div className="legend-ticks legend-ticks-narrow">±{formatValue(range.magnitude)}</div>
           ) : (

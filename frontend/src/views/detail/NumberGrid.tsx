@@ -1,0 +1,57 @@
+/** A small matrix of numbers (a window, a kernel, products) on the colours of their values. */
+import { formatFixed } from "../../math/arithmetic";
+import { divergingScale } from "../../math/colour";
+
+interface NumberGridProps {
+  values: ArrayLike<number>;
+  rows: number;
+  columns: number;
+  decimals: number;
+  magnitude: number;
+  /** What the grid is, for screen readers and the caption. */
+  label: string;
+  /** Cells to outline (the maximum of a pooling window). */
+  marked?: ReadonlySet<number>;
+  /** Cell under the pointer or focus, shared between the grids of one step. */
+  active?: number | null;
+  onActive?: (cell: number | null) => void;
+  testId?: string;
+}
+
+/** Dark text on light cells, white text on strong colours. */
+function textColour(value: number, magnitude: number): string {
+  return magnitude > 0 && Math.abs(value) / magnitude > 0.55 ? "white" : "#1f2328";
+}
+
+export function NumberGrid({ values, rows, columns, decimals, magnitude, label, marked, active, onActive, testId }: NumberGridProps) {
+  const colour = divergingScale(magnitude);
+  return (
+    <figure className="number-grid-figure">
+      <figcaption>{label}</figcaption>
+      <div className="number-grid" role="table" aria-label={label} data-testid={testId} style={{ gridTemplateColumns: `repeat(${columns}, auto)` }}>
+        {Array.from({ length: rows }, (_, row) => (
+          <div role="row" key={row} className="number-grid-row">
+            {Array.from({ length: columns }, (_, column) => {
+              const cell = row * columns + column;
+              const value = values[cell] ?? 0;
+              const classes = ["number-cell", marked?.has(cell) ? "number-cell-marked" : "", active === cell ? "number-cell-active" : ""].filter(Boolean).join(" ");
+              return (
+                <span
+                  role="cell"
+                  key={column}
+                  className={classes}
+                  style={{ background: colour(value), color: textColour(value, magnitude) }}
+                  data-value={value}
+                  onPointerEnter={onActive && (() => onActive(cell))}
+                  onPointerLeave={onActive && (() => onActive(null))}
+                >
+                  {formatFixed(value, decimals)}
+                </span>
+              );
+            })}
+          </div>
+        ))}
+      </div>
+    </figure>
+  );
+}
