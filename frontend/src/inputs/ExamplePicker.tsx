@@ -1,6 +1,7 @@
 /** The class examples as thumbnails, one class at a time, the current image's class first. */
 import { useState } from "react";
 import type { Example } from "../api/client";
+import { RetryingImage } from "../components/RetryingImage";
 import type { ImageRef } from "../url/state";
 
 interface ExamplePickerProps {
@@ -36,7 +37,7 @@ export function ExamplePicker({ examples, imageUrl, current, onPick }: ExamplePi
               data-example={example.id}
               onClick={() => onPick(example.id)}
             >
-              <img src={imageUrl(example.id)} alt="" width={48} height={48} loading="lazy" />
+              <RetryingImage src={imageUrl(example.id)} alt="" width={48} height={48} loading="lazy" />
             </button>
           );
         })}

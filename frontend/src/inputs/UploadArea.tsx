@@ -1,4 +1,4 @@
-/** Your own picture: file picker, drag and drop, or paste (anywhere on the page). */
+/** Your own picture: file picker, drag and drop (on the box or anywhere), or paste (anywhere on the page). */
 import { useEffect, useState, type DragEvent } from "react";
 
 interface UploadAreaProps {
@@ -18,8 +18,22 @@ export function UploadArea({ onImage, disabled }: UploadAreaProps) {
       const file = firstImage(event.clipboardData?.files);
       if (file && !disabled) onImage(file, file.name || "pasted.png");
     };
+    // A picture dropped outside the box would make the browser leave the app to show it.
+    const onDragOver = (event: globalThis.DragEvent) => event.preventDefault();
+    const onWindowDrop = (event: globalThis.DragEvent) => {
+      if (event.defaultPrevented) return; // the box took it
+      event.preventDefault();
+      const file = firstImage(event.dataTransfer?.files);
+      if (file && !disabled) onImage(file, file.name);
+    };
     window.addEventListener("paste", onPaste);
-    return () => window.removeEventListener("paste", onPaste);
+    window.addEventListener("dragover", onDragOver);
+    window.addEventListener("drop", onWindowDrop);
+    return () => {
+      window.removeEventListener("paste", onPaste);
+      window.removeEventListener("dragover", onDragOver);
+      window.removeEventListener("drop", onWindowDrop);
+    };
   }, [onImage, disabled]);
 
   const onDrop = (event: DragEvent) => {

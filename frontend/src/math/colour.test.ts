@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { divergingScale, NEGATIVE, paintPlane, POSITIVE, RAMP_STEPS, rampIndex, rampTable, symmetricDomain } from "./colour";
+import {
+  currentPalette, divergingScale, isPaletteName, NEGATIVE, paintPlane, PALETTE_NAMES, PALETTES, paletteStops, POSITIVE,
+  RAMP_STEPS, rampIndex, rampTable, setPalette, symmetricDomain,
+} from "./colour";
 
 describe("diverging colour scale", () => {
   it("maps zero to exactly white and the ends to red and blue", () => {
@@ -29,5 +32,55 @@ describe("diverging colour scale", () => {
   it("gives equal magnitudes of opposite sign equally distant ramp entries", () => {
     const middle = (RAMP_STEPS - 1) / 2;
     expect(rampIndex(1.3, 4) - middle).toBe(middle - rampIndex(-1.3, 4));
+  });
+});
+
+/** Relative luminance (WCAG) of an "rgb(r, g, b)" colour. */
+function luminance(colour: string): number {
+  const [r = 0, g = 0, b = 0] = (colour.match(/\d+/g) ?? []).map((part) => {
+    const c = Number(part) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+describe("colour-blind-safe palette", () => {
+  it("keeps zero white and uses orange and purple at the ends", () => {
+    const scale = divergingScale(3, "orange-purple");
+    expect(scale(0)).toBe("rgb(255, 255, 255)");
+    expect(scale(-3)).toBe(PALETTES["orange-purple"].negative);
+    expect(scale(3)).toBe(PALETTES["orange-purple"].positive);
+    const table = rampTable(RAMP_STEPS, "orange-purple");
+    const middle = ((RAMP_STEPS - 1) / 2) * 3;
+    expect([...table.slice(middle, middle + 3)]).toEqual([255, 255, 255]);
+    expect([...table.slice(0, 3)]).toEqual([230, 97, 1]);
+  });
+
+  it("tells negative from positive by lightness too, not only by hue", () => {
+    // Orange and purple differ in luminance, so they stay apart when hue is lost.
+    const { negative, positive } = PALETTES["orange-purple"];
+    expect(Math.abs(luminance(negative) - luminance(positive))).toBeGreaterThan(0.1);
+  });
+
+  it("is what every painting function uses once chosen, until changed back", () => {
+    expect(currentPalette()).toBe("red-blue");
+    try {
+      setPalette("orange-purple");
+      expect(paletteStops().negative).toBe("rgb(230, 97, 1)");
+      expect(divergingScale(1)(-1)).toBe("rgb(230, 97, 1)");
+      const pixels = new Uint8ClampedArray(4);
+      paintPlane(new Float32Array([2]), 2, rampTable(), pixels);
+      expect([...pixels.slice(0, 3)]).toEqual([94, 60, 153]);
+    } finally {
+      setPalette("red-blue");
+    }
+    expect(divergingScale(1)(-1)).toBe(NEGATIVE);
+  });
+
+  it("recognises only the palettes it has", () => {
+    expect(PALETTE_NAMES).toEqual(["red-blue", "orange-purple"]);
+    expect(isPaletteName("orange-purple")).toBe(true);
+    expect(isPaletteName("rainbow")).toBe(false);
+    expect(isPaletteName(null)).toBe(false);
   });
 });

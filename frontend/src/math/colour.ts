@@ -1,6 +1,7 @@
 /**
- * The overview's colours. Activations use a diverging red–white–blue scale whose range is
- * symmetric around zero, so zero is exactly white and equal magnitudes look equally strong.
+ * The overview's colours. Activations use a diverging scale (red–white–blue, or the
+ * colour-blind-safe orange–white–purple) whose range is symmetric around zero, so zero is
+ * exactly white and equal magnitudes look equally strong.
  */
 import { piecewise, interpolateRgb } from "d3-interpolate";
 import { scaleDiverging } from "d3-scale";
@@ -10,8 +11,53 @@ export const NEGATIVE = "rgb(202, 0, 32)";
 export const ZERO = "rgb(255, 255, 255)";
 export const POSITIVE = "rgb(5, 113, 176)";
 
+/**
+ * The two palettes a student can choose. Red–blue is the paper's; orange–purple
+ * (ColorBrewer PuOr) stays distinguishable with red–green colour blindness, where red and
+ * blue's darker shades can look alike.
+ */
+export const PALETTES = {
+  "red-blue": { name: "Red – blue", negative: NEGATIVE, zero: ZERO, positive: POSITIVE },
+  "orange-purple": { name: "Orange – purple (colour-blind safe)", negative: "rgb(230, 97, 1)", zero: ZERO, positive: "rgb(94, 60, 153)" },
+} as const;
+
+export type PaletteName = keyof typeof PALETTES;
+export const PALETTE_NAMES = Object.keys(PALETTES) as PaletteName[];
+export type Palette = (typeof PALETTES)[PaletteName];
+
+export function isPaletteName(value: unknown): value is PaletteName {
+  return typeof value === "string" && Object.hasOwn(PALETTES, value);
+}
+
+/**
+ * The palette every heatmap, legend and edge uses. One module-level choice (set by
+ * components/palette.ts, which persists it and redraws the views) so the painting functions
+ * keep their signatures.
+ */
+let current: PaletteName = "red-blue";
+
+export function setPalette(name: PaletteName): void {
+  current = name;
+}
+
+export function currentPalette(): PaletteName {
+  return current;
+}
+
+/** The current palette's negative, zero and positive colours (for legends and swatches). */
+export function paletteStops(name: PaletteName = current): Palette {
+  return PALETTES[name];
+}
+
 /** t in [0, 1] → colour, white exactly at t = 0.5 (the middle of the three stops). */
-const interpolateDiverging = piecewise(interpolateRgb, [NEGATIVE, ZERO, POSITIVE]) as (t: number) => string;
+function interpolatorOf(name: PaletteName): (t: number) => string {
+  const { negative, zero, positive } = PALETTES[name];
+  return piecewise(interpolateRgb, [negative, zero, positive]) as (t: number) => string;
+}
+
+const interpolators = new Map(PALETTE_NAMES.map((name) => [name, interpolatorOf(name)]));
+const interpolateDiverging = (t: number, name: PaletteName = current): string =>
+  (interpolators.get(name) ?? interpolatorOf(name))(t);
 
 /** A symmetric domain [-m, 0, m] covering the extent (m = 0 for an all-zero extent). */
 export function symmetricDomain(extent: Extent): [number, number, number] {
@@ -20,20 +66,27 @@ export function symmetricDomain(extent: Extent): [number, number, number] {
 }
 
 /** value → CSS colour for a symmetric range of `magnitude`. */
-export function divergingScale(magnitude: number): (value: number) => string {
+export function divergingScale(magnitude: number, palette: PaletteName = current): (value: number) => string {
   const m = magnitude > 0 ? magnitude : 1;
-  return scaleDiverging<string>(interpolateDiverging).domain([-m, 0, m]).clamp(true);
+  return scaleDiverging<string>((t) => interpolateDiverging(t, palette)).domain([-m, 0, m]).clamp(true);
 }
 
 /** An odd-length lookup table of RGB bytes, its middle entry exactly white, for canvases. */
 export const RAMP_STEPS = 255;
 
-export function rampTable(steps = RAMP_STEPS): Uint8ClampedArray {
+const tables = new Map<string, Uint8ClampedArray>();
+
+/** The palette's lookup table, built once per palette and size (callers must not write to it). */
+export function rampTable(steps = RAMP_STEPS, palette: PaletteName = current): Uint8ClampedArray {
+  const key = `${palette}/${steps}`;
+  const kept = tables.get(key);
+  if (kept) return kept;
   const table = new Uint8ClampedArray(steps * 3);
   for (let i = 0; i < steps; i += 1) {
-    const [r = 0, g = 0, b = 0] = (interpolateDiverging(i / (steps - 1)).match(/\d+/g) ?? []).map(Number);
+    const [r = 0, g = 0, b = 0] = (interpolateDiverging(i / (steps - 1), palette).match(/\d+/g) ?? []).map(Number);
     table.set([r, g, b], i * 3);
   }
+  tables.set(key, table);
   return table;
 }
 

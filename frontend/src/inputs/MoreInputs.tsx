@@ -1,0 +1,44 @@
+/** The other ways to make a picture: a camera frame or a drawing, one panel open at a time. */
+import { useState } from "react";
+import { CameraCapture } from "./CameraCapture";
+import { DrawingPad } from "./DrawingPad";
+
+type Panel = "camera" | "drawing";
+
+const LABELS: Record<Panel, string> = { camera: "Take a photo", drawing: "Draw a picture" };
+
+interface MoreInputsProps {
+  onImage: (file: Blob, filename: string) => Promise<string | null>;
+  disabled: boolean;
+}
+
+export function MoreInputs({ onImage, disabled }: MoreInputsProps) {
+  const [open, setOpen] = useState<Panel | null>(null);
+  return (
+    <>
+      <div className="more-inputs" role="group" aria-label="Make a picture">
+        {(["camera", "drawing"] as const).map((panel) => (
+          <button
+            type="button"
+            key={panel}
+            aria-expanded={open === panel}
+            aria-controls="input-panel"
+            disabled={disabled}
+            onClick={() => setOpen(open === panel ? null : panel)}
+            data-testid={`open-${panel}`}
+          >
+            {LABELS[panel]}
+          </button>
+        ))}
+      </div>
+      {open !== null && (
+        <div className="input-panel" id="input-panel">
+          {open === "camera" ? <CameraCapture onImage={onImage} /> : <DrawingPad onImage={onImage} />}
+          <button type="button" className="input-panel-close" onClick={() => setOpen(null)} aria-label={`Close ${open === "camera" ? "the camera" : "the drawing"}`}>
+            Close
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
