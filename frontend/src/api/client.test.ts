@@ -48,7 +48,8 @@ describe("API client", () => {
     const list = await createClient({ fetch, sleep, onRetry: (notice) => notices.push(notice) }).models();
     expect(list.default).toBe("tiny_vgg");
     expect(calls).toHaveLength(3);
-    expect(sleep.mock.calls.map(([seconds]) => seconds)).toEqual([3, 3]);
+    // Retry-After for the 503; the backoff's 2 s for the second failure, which has none.
+    expect(sleep.mock.calls.map(([seconds]) => seconds)).toEqual([3, 2]);
     expect(notices.map((notice) => notice.error.message)).toEqual([
       "The model is not reachable right now.",
       "The CNN 101 server cannot be reached. Check the network; the page will try again.",
@@ -100,5 +101,40 @@ describe("API client", () => {
     expect(retryAfterSeconds("7")).toBe(7);
     expect(retryAfterSeconds(null)).toBeNull();
     expect(retryAfterSeconds("soon")).toBeNull();
+  });
+  it("shares a bundle request: a prefetch, then the click, cost one fetch; a failure is not kept", async () => {
+    const bytes = () => new Response(fixtureBytes("small3.bundle.pb"));
+    const { fetch, calls } = fakeFetch(bytes(), errorResponse(404, "unknown_example", "No such example."), bytes());
+    const client = createClient({ fetch });
+    client.prefetchExample("val_1", "small3", 1);
+    const [first, second] = await Promise.all([client.exampleBundle("val_1", "small3", 1), client.exampleBundle("val_1", "small3", 1)]);
+    expect(second).toBe(first);
+    expect(calls).toHaveLength(1);
+    await expect(client.exampleBundle("val_2", "small3", 1)).rejects.toMatchObject({ status: 404 });
+    await client.exampleBundle("val_2", "small3", 1);
+    expect(calls.map((call) => call.url)).toEqual([
+      "/api/examples/val_1/activations?model=small3&version=1",
+      "/api/examples/val_2/activations?model=small3&version=1",
+      "/api/examples/val_2/activations?model=small3&version=1",
+    ]);
+  });
+
+  it("asks for the model list once and for the examples together with the model", async () => {
+    const json = (body: unknown) => new Response(JSON.stringify(body));
+    const { fetch, calls } = fakeFetch(
+      json({ default: "m", models: [] }),
+      json({ model: "m", version: 1, examples: [] }),
+      json({ name: "m", version: 1 }),
+      json({ model: "m", version: 1, examples: [] }),
+    );
+    const client = createClient({ fetch });
+    await Promise.all([client.models(), client.models()]);
+    const described = client.newestModel("m");
+    expect(calls.map((call) => call.url)).toEqual(["/api/models", "/api/examples?model=m", "/api/models/m"]);
+    await described;
+    await client.examples("m"); // the list already under way
+    expect(calls).toHaveLength(3);
+    await client.examples("m"); // a later visit asks afresh
+    expect(calls).toHaveLength(4);
   });
 });

@@ -50,5 +50,25 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
 }
 
 export function networkError(): ApiError {
-  return new ApiError(0, "network", "The CNN 101 server cannot be reached. Check the network; the page will try again.", 3);
+  return new ApiError(0, "network", "The CNN 101 server cannot be reached. Check the network; the page will try again.");
+}
+
+/** Waits between retries grow 1, 2, 4, 8 s to this cap: a class of 40 asks at most every 10 s each. */
+export const MAX_BACKOFF_SECONDS = 10;
+/** A Retry-After longer than this is cut short: the page should notice a recovery within a minute. */
+export const MAX_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * Seconds to wait before retry number `attempt` (1 = the first retry): the server's
+ * Retry-After when it gives one (bounded), never less than the exponential backoff.
+ */
+export function retryDelaySeconds(attempt: number, retryAfter: number | null): number {
+  const backoff = Math.min(MAX_BACKOFF_SECONDS, 2 ** Math.max(0, attempt - 1));
+  return Math.max(backoff, Math.min(retryAfter ?? 0, MAX_RETRY_AFTER_SECONDS));
+}
+
+/** What a student reads while the page waits to retry: why, in plain words (the countdown is added by the banner). */
+export function retryReason(error: ApiError): string {
+  if (error.status === 0) return "The CNN 101 server cannot be reached: it may be restarting, or the network is down.";
+  return "The server is busy or restarting.";
 }

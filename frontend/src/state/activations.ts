@@ -10,9 +10,16 @@ export interface Activations {
   outputs: Map<string, Tensor>;
 }
 
+/** Derived once per bundle: going back to an image already seen skips ReLU and pooling. */
+const derived = new WeakMap<Bundle, { graph: ModelGraph; activations: Activations }>();
+
 export function activationsOf(graph: ModelGraph, bundle: Bundle): Activations {
+  const known = derived.get(bundle);
+  if (known?.graph === graph) return known.activations;
   const outputs = deriveLayers(graph.layers, bundle.tensors);
   const input = graph.layers[0];
   if (input) outputs.set(input.name, inputTensor(bundle));
-  return { bundle, outputs };
+  const activations = { bundle, outputs };
+  derived.set(bundle, { graph, activations });
+  return activations;
 }

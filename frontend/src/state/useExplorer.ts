@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { createClient, type Example, type RetryNotice } from "../api/client";
 import type { Bundle } from "../api/bundle";
-import { ApiError } from "../api/errors";
+import { ApiError, retryReason } from "../api/errors";
 import { checkGraph, type ModelVersion } from "../model/graph";
 import type { ImageRef } from "../url/state";
 import { useUrlState } from "../url/useUrlState";
@@ -15,6 +15,16 @@ import { activationsOf, type Activations } from "./activations";
 export interface Notice {
   kind: "error" | "retrying" | "loading";
   message: string;
+  /** For "retrying": when the next attempt starts (ms since the epoch), for the banner's countdown. */
+  retryAt?: number;
+}
+
+/** Retries of a 503 or a network failure never give up while the page is open: the class waits for the server. */
+const RETRY_FOREVER = Number.POSITIVE_INFINITY;
+
+/** A loading notice never hides a retry notice: that the server is away matters more. */
+function unlessRetrying(next: Notice) {
+  return (now: Notice | null) => (now?.kind === "retrying" ? now : next);
 }
 
 function imageKey(model: string, version: number, image: ImageRef): string {
@@ -23,6 +33,8 @@ function imageKey(model: string, version: number, image: ImageRef): string {
 
 /** Bundles kept in memory (about 370 KB each for Tiny VGG): revisits cost no request. */
 const KEPT_BUNDLES = 40;
+/** A bundle that takes longer than this gets a "Computing the activations…" notice. */
+const SLOW_LOAD_MS = 300;
 
 function remember(memory: Map<string, Bundle>, key: string, bundle: Bundle): void {
   memory.delete(key);
@@ -43,10 +55,19 @@ export function useExplorer() {
   const [notice, setNotice] = useState<Notice | null>({ kind: "loading", message: "Loading the model…" });
   const bundles = useRef(new Map<string, Bundle>());
   const loaded = useRef<ModelVersion | null>(null);
+  const showing = useRef(false);
+  useEffect(() => { showing.current = activations !== null; }, [activations]);
 
+  // While the server is away the last view stays on screen under a message with a countdown;
+  // the message goes once every retried request has an answer.
   const client = useMemo(() => createClient({
-    onRetry: ({ error, waitSeconds }: RetryNotice) =>
-      setNotice({ kind: "retrying", message: `${error.message} Trying again in ${Math.ceil(waitSeconds)} s.` }),
+    maxAttempts: RETRY_FOREVER,
+    onRetry: ({ error, waitSeconds }: RetryNotice) => setNotice({
+      kind: "retrying",
+      message: `${retryReason(error)}${showing.current ? " You still see the last picture that loaded." : ""}`,
+      retryAt: Date.now() + waitSeconds * 1000,
+    }),
+    onSettled: () => setNotice((now) => (now?.kind === "retrying" ? null : now)),
   }), []);
 
   // 1. The model version: the URL's, or the newest of the default model, then pinned.
@@ -92,15 +113,20 @@ export function useExplorer() {
     const request = cached ? Promise.resolve(cached)
       : image.kind === "example" ? client.exampleBundle(image.id, model.name, model.version)
         : client.bundleByDigest(model.name, model.version, image.digest);
-    if (!cached) setNotice({ kind: "loading", message: "Computing the activations…" });
+    // Said only when it takes a while: a banner shown for a 50 ms load just makes the page
+    // jump twice (and lays it out twice) on every switch.
+    const announce = cached ? undefined : window.setTimeout(() => {
+      if (run.live) setNotice(unlessRetrying({ kind: "loading", message: "Computing the activations…" }));
+    }, SLOW_LOAD_MS);
     request.then((bundle) => {
       if (bundle.modelVersion !== model.version) throw new Error("The server answered for another model version.");
       remember(bundles.current, key, bundle);
       if (!run.live) return;
       setActivations(activationsOf(model.description, bundle));
       setNotice(null);
-    }).catch((error: unknown) => run.live && setNotice({ kind: "error", message: describe(error) }));
-    return () => { run.live = false; };
+    }).catch((error: unknown) => run.live && setNotice({ kind: "error", message: describe(error) }))
+      .finally(() => window.clearTimeout(announce));
+    return () => { run.live = false; window.clearTimeout(announce); };
   }, [client, model, examples, image, setUrl]);
 
   // 4. The weights, only once a neuron's intermediate view needs them.
@@ -115,16 +141,19 @@ export function useExplorer() {
     return () => { run.live = false; };
   }, [client, model, wantsWeights, weights]);
 
-  const upload = useCallback(async (file: Blob, filename: string) => {
-    if (model === null) return;
-    setNotice({ kind: "loading", message: `Sending ${filename} to the model…` });
+  /** Every input (file, drop, paste, camera, drawing, channel edit) ends here; resolves to the new digest, or null. */
+  const upload = useCallback(async (file: Blob, filename: string): Promise<string | null> => {
+    if (model === null) return null;
+    setNotice(unlessRetrying({ kind: "loading", message: `Sending ${filename} to the model…` }));
     try {
       const bundle = await client.upload(file, model.name, model.version, filename);
       const ref: ImageRef = { kind: "digest", digest: bundle.imageDigest };
       remember(bundles.current, imageKey(model.name, model.version, ref), bundle);
       setUrl({ image: ref });
+      return bundle.imageDigest;
     } catch (error) {
       setNotice({ kind: "error", message: describe(error) });
+      return null;
     }
   }, [client, model, setUrl]);
 
