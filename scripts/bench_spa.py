@@ -1,0 +1,244 @@
+"""Benchmark the explorer SPA as a student's browser sees it, in headless Chromium.
+
+Starts the platform as processes on free ports (a private Redis, the models under
+``--base-path``, the SPA build in ``--spa-dir``), or measures a running one (``--url``),
+then prints:
+
+- first overview: from the navigation's start to the overview drawn (the app's
+  ``cnn101:overview-drawn`` performance mark, set once every canvas is painted), in a
+  fresh browser context (empty cache) per run: the first run, then the median;
+- example switch: from clicking an example's thumbnail to the overview redrawn, median of
+  ``--switches`` switches to examples new to the page (a bundle request each; the server's
+  cache is warm once the worker has warmed the examples), clicked at once or after the
+  pointer rested 150 ms on the thumbnail (as a mouse does: the app starts loading the
+  bundle on hover), and to examples seen before in the page (no request);
+- bytes of the first load without the example images: what went over the wire (encoded
+  bodies, as the gateway sent them: gzip-compressed where it compresses) and decoded.
+
+Targets (issue 4): first overview <= 1 s on localhost, switch <= 100 ms, first load
+<= 500 KB gzipped. Figures, not assertions: run it on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
+
+from services.runner import Supervisor, start_services, wait_ready
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DRAWN = "performance.getEntriesByName('cnn101:overview-drawn')"
+# Resolves with the time from the click to the next overview-drawn mark.
+SWITCH_JS = f"""async (id) => {{
+  const before = {DRAWN}.length;
+  const start = performance.now();
+  document.querySelector(`[data-example="${{id}}"]`).click();
+  while ({DRAWN}.length === before) await new Promise((resolve) => setTimeout(resolve, 1));
+  return {DRAWN}.at(-1).startTime - start;
+}}"""
+TRANSFERS_JS = """() => [...performance.getEntriesByType('navigation'),
+                      ...performance.getEntriesByType('resource')]
+  .filter((e) => !/\\/api\\/examples\\/[^/]+\\/image/.test(e.name))
+  .map((e) => ({ name: e.name, wire: e.transferSize, encoded: e.encodedBodySize,
+                 decoded: e.decodedBodySize }))"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _context(browser: Browser, accept_encoding: str) -> BrowserContext:
+    return browser.new_context(
+        viewport={"width": 1440, "height": 900},
+        extra_http_headers={"Accept-Encoding": accept_encoding},
+    )
+
+
+def _first_load(
+    browser: Browser, url: str, accept_encoding: str
+) -> tuple[float, list[dict[str, Any]]]:
+    """One load in a fresh context: ms to the first overview drawn, and the transfers."""
+    context = _context(browser, accept_encoding)
+    try:
+        page = context.new_page()
+        page.goto(url + "/", wait_until="commit")
+        page.wait_for_function(f"() => {DRAWN}.length > 0", timeout=120_000)
+        drawn_ms = float(page.evaluate(f"() => {DRAWN}[0].startTime"))
+        page.wait_for_load_state("networkidle")
+        transfers: list[dict[str, Any]] = page.evaluate(TRANSFERS_JS)
+        return drawn_ms, transfers
+    finally:
+        context.close()
+
+
+def _switches(
+    browser: Browser, url: str, count: int, accept_encoding: str, hover_ms: int
+) -> tuple[list[float], list[float]]:
+    """Click ``count`` examples new to the page, then the same ones again.
+
+    With ``hover_ms`` the pointer rests on the thumbnail that long before the click, as a
+    mouse does; the clock starts at the click either way.
+    """
+    context = _context(browser, accept_encoding)
+    try:
+        page = context.new_page()
+        page.goto(url + "/")
+        page.wait_for_function(f"() => {DRAWN}.length > 0", timeout=120_000)
+        picker = page.get_by_test_id("class-select")
+        chosen: list[tuple[int, str]] = []  # (class option, example id), across the classes
+        for label in range(picker.locator("option").count()):
+            picker.select_option(index=label)
+            ids = page.locator("[data-example]").evaluate_all(
+                "els => els.map(e => e.dataset.example)"
+            )
+            chosen += [(label, example) for example in ids[1:3]]  # the first may be shown
+        chosen = chosen[:count]
+
+        def switch(label: int, example: str) -> float:
+            picker.select_option(index=label)
+            if hover_ms:
+                page.locator(f'[data-example="{example}"]').hover()
+                page.wait_for_timeout(hover_ms)
+            return float(page.evaluate(SWITCH_JS, example))
+
+        new = [switch(label, example) for label, example in chosen]
+        again = [switch(label, example) for label, example in chosen]
+        return new, again
+    finally:
+        context.close()
+
+
+def _kb(n: float) -> str:
+    return f"{n / 1024:,.1f} KB"
+
+
+def measure(url: str, runs: int, switches: int, accept_encoding: str) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            loads = [_first_load(browser, url, accept_encoding) for _ in range(runs)]
+            clicked, again = _switches(browser, url, switches, accept_encoding, hover_ms=0)
+            hovered, _ = _switches(browser, url, switches, accept_encoding, hover_ms=150)
+        finally:
+            browser.close()
+    firsts = [ms for ms, _ in loads]
+    transfers = loads[-1][1]
+    print(
+        f"first overview drawn: first run {firsts[0]:.0f} ms, "
+        f"median of {runs} cold-browser runs {statistics.median(firsts):.0f} ms "
+        f"(target <= 1000 ms; all: {', '.join(f'{ms:.0f}' for ms in firsts)})"
+    )
+    print(
+        f"example switch, new to the page, clicked at once: median "
+        f"{statistics.median(clicked):.0f} ms, max {max(clicked):.0f} ms over {len(clicked)} "
+        f"(target <= 100 ms)"
+    )
+    print(
+        f"example switch, new to the page, 150 ms hover first: median "
+        f"{statistics.median(hovered):.0f} ms, max {max(hovered):.0f} ms over {len(hovered)}"
+    )
+    print(
+        f"example switch, seen before in the page: median {statistics.median(again):.0f} ms, "
+        f"max {max(again):.0f} ms over {len(again)}"
+    )
+    wire = sum(t["wire"] for t in transfers)
+    encoded = sum(t["encoded"] for t in transfers)
+    decoded = sum(t["decoded"] for t in transfers)
+    print(
+        f"first load without example images: {_kb(encoded)} of bodies on the wire "
+        f"({_kb(wire)} with headers; {_kb(decoded)} decoded) in {len(transfers)} responses "
+        f"(Accept-Encoding: {accept_encoding}; target <= 500 KB gzipped)"
+    )
+    for transfer in sorted(transfers, key=lambda t: -int(t["encoded"])):
+        name = str(transfer["name"]).replace(url, "")
+        print(f"  {_kb(transfer['encoded']):>11} {_kb(transfer['decoded']):>11}  {name[:90]}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--url", help="measure this running gateway instead of starting one")
+    parser.add_argument("--base-path", type=Path, default=ROOT / "models")
+    parser.add_argument("--spa-dir", type=Path, default=ROOT / "frontend" / "dist")
+    parser.add_argument("--runs", type=int, default=5, help="cold-browser first loads")
+    parser.add_argument("--switches", type=int, default=10, help="example switches")
+    parser.add_argument(
+        "--accept-encoding",
+        default="gzip, deflate",
+        help="what the browser accepts; Chromium offers br only over HTTPS and on localhost, "
+        "so a classroom on plain HTTP gets gzip (the default here)",
+    )
+    args = parser.parse_args()
+    if not Path(CHROMIUM).is_file():
+        print(f"{CHROMIUM} is needed (apt-get install chromium)", file=sys.stderr)
+        return 2
+    if args.url:
+        measure(args.url.rstrip("/"), args.runs, args.switches, args.accept_encoding)
+        return 0
+    if not (args.spa_dir / "index.html").is_file():
+        print(f"{args.spa_dir}/index.html is missing: build the SPA first", file=sys.stderr)
+        return 2
+    redis_binary = shutil.which("redis-server")
+    if redis_binary is None:
+        print("redis-server is needed (apt-get install redis-server)", file=sys.stderr)
+        return 2
+    log_dir = Path(tempfile.mkdtemp(prefix="cnn101-bench-spa-"))
+    supervisor = Supervisor(log_dir)
+    redis_port = _free_port()
+    gateway_port = _free_port()
+    os.environ.update(
+        {
+            "CNN101_MODEL_BASE_PATH": str(args.base_path.resolve()),
+            "CNN101_SPA_DIR": str(args.spa_dir.resolve()),
+            "CNN101_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+            "CNN101_INFERENCE_PORT": str(_free_port()),
+            "CNN101_ACTIVATIONS_PORT": str(_free_port()),
+            "CNN101_GATEWAY_PORT": str(gateway_port),
+            "CNN101_EVALUATION_PORT": str(_free_port()),
+            "CNN101_EVALUATION_DATABASE_URL": f"sqlite:///{log_dir / 'study.db'}",
+            "CNN101_CACHE_PREFIX": "bench-spa",
+        }
+    )
+    try:
+        supervisor.start(
+            "redis",
+            [redis_binary, "--port", str(redis_port), "--save", "", "--appendonly", "no"],
+            dict(os.environ),
+        )
+        time.sleep(0.5)
+        start_services(supervisor, log_dir)
+        url = f"http://127.0.0.1:{gateway_port}"
+        wait_ready(supervisor, f"{url}/health/ready")
+        print(f"platform on {url}; SPA from {args.spa_dir}; logs in {log_dir}")
+        measure(url, args.runs, args.switches, args.accept_encoding)
+        return 0
+    finally:
+        supervisor.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
