@@ -1,0 +1,93 @@
+/** The instructor's dashboard: log in, run studies (join code, progress, results), edit the item bank. */
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { ApiError, messageOf } from "../study/http";
+import { createInstructorApi, type Instructor, type Study } from "./api";
+import { ItemBank } from "./ItemBank";
+import { Login } from "./Login";
+import { StudyForm } from "./StudyForm";
+import { StudyPanel } from "./StudyPanel";
+
+type View = { kind: "studies" } | { kind: "new" } | { kind: "study"; id: number } | { kind: "items" };
+
+export function InstructorApp() {
+  const api = useMemo(() => createInstructorApi(), []);
+  const [me, setMe] = useState<Instructor | null | undefined>(undefined);
+  const [studies, setStudies] = useState<Study[]>([]);
+  const [view, setView] = useState<View>({ kind: "studies" });
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.me().then(setMe, () => setMe(null));
+  }, [api]);
+
+  const reload = useCallback(async () => {
+    try {
+      setStudies(await api.studies());
+    } catch (caught) {
+      if (caught instanceof ApiError && caught.status === 401) setMe(null);
+      else setError(messageOf(caught));
+    }
+  }, [api]);
+
+  useEffect(() => {
+    if (me) void reload();
+  }, [me, reload]);
+
+  if (me === undefined) return <p role="status" className="instructor">Loading…</p>;
+  if (me === null) return <Login api={api} onLogin={setMe} />;
+
+  const selected = view.kind === "study" ? studies.find((study) => study.id === view.id) : undefined;
+  return (
+    <div className="instructor">
+      <header className="study-header">
+        <h1>CNN 101 — instructor</h1>
+        <nav className="instructor-nav" aria-label="Dashboard">
+          <button type="button" aria-current={view.kind === "studies" || view.kind === "study" ? "page" : undefined} onClick={() => setView({ kind: "studies" })}>Studies</button>
+          <button type="button" aria-current={view.kind === "items" ? "page" : undefined} onClick={() => setView({ kind: "items" })}>Item bank</button>
+        </nav>
+        <p className="study-code">{me.email}</p>
+        <button type="button" onClick={() => void api.logout().finally(() => setMe(null))}>Log out</button>
+      </header>
+      {error && <p className="status status-error" role="alert">{error}</p>}
+      <main className="instructor-main">
+        {view.kind === "items" && <ItemBank api={api} />}
+        {view.kind === "new" && (
+          <StudyForm
+            onCancel={() => setView({ kind: "studies" })}
+            onSave={async (fields) => {
+              const created = await api.createStudy(fields);
+              await reload();
+              setView({ kind: "study", id: created.id });
+            }}
+          />
+        )}
+        {(view.kind === "studies" || view.kind === "study") && (
+          <div className="instructor-columns">
+            <section className="study-list" aria-labelledby="studies-title">
+              <h2 id="studies-title">Studies</h2>
+              <button type="button" className="primary" onClick={() => setView({ kind: "new" })}>New study</button>
+              <ul>
+                {studies.map((study) => (
+                  <li key={study.id}>
+                    <button
+                      type="button" className="study-entry" aria-current={selected?.id === study.id ? "true" : undefined}
+                      onClick={() => setView({ kind: "study", id: study.id })}
+                    >
+                      <span>{study.title}</span> <span className={`badge badge-${study.status}`}>{study.status}</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+              {studies.length === 0 && <p className="hint">No studies yet.</p>}
+            </section>
+            {selected ? (
+              <StudyPanel key={selected.id} api={api} study={selected} onChanged={reload} />
+            ) : (
+              <p className="hint">Choose a study, or create one.</p>
+            )}
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}
