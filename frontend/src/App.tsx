@@ -1,38 +1,73 @@
 /** CNN 101: the input panel, the overview and its explanation, all driven by the URL state. */
-import { useRef } from "react";
+import { lazy, Suspense, useRef, useState } from "react";
+import { AppTabs, initialTab } from "./components/AppTabs";
 import { ErrorBoundary } from "./components/ErrorBoundary";
+import { usePalette } from "./components/palette";
+import { PaletteToggle } from "./components/PaletteToggle";
 import { StatusBanner } from "./components/StatusBanner";
 import { useElementWidth } from "./components/useElementWidth";
+import { ChannelToggles } from "./inputs/ChannelToggles";
 import { CurrentImage } from "./inputs/CurrentImage";
 import { ExamplePicker } from "./inputs/ExamplePicker";
+import { MoreInputs } from "./inputs/MoreInputs";
 import { UploadArea } from "./inputs/UploadArea";
 import { useExplorer } from "./state/useExplorer";
+import { sameNeuron } from "./url/state";
 import { Explanation } from "./views/Explanation";
-import { SelectedNeuron } from "./views/conv/SelectedNeuron";
 import { Overview } from "./views/overview/Overview";
 import { ScopeSelector } from "./views/ScopeSelector";
+import { ModelChoice } from "./model/ModelChoice";
 
 const OVERVIEW_HEIGHT = 560;
+
+// Loaded when first opened, so the first overview does not wait for their code.
+const SelectedNeuron = lazy(() => import("./views/conv/SelectedNeuron").then((module) => ({ default: module.SelectedNeuron })));
+const Playground = lazy(() => import("./playground/Playground").then((module) => ({ default: module.Playground })));
 
 export function App() {
   const { url, setUrl, client, model, examples, activations, notice, upload, weights } = useExplorer();
   const main = useRef<HTMLDivElement>(null);
   const width = useElementWidth(main, 1000);
+  const [tab, setTab] = useState(initialTab);
+  const palette = usePalette();
   const modelName = model?.name ?? "";
   const image = url.image;
   const shown = image?.kind === "example" ? examples.find((example) => example.id === image.id) : undefined;
-  const caption = shown ? `${shown.class_name} (${shown.id})` : "your picture";
+  // Loads a thumbnail's bundle once the pointer rests on it (not while it sweeps across the
+  // row: every bundle is ~370 KB on the classroom's network), or at once when it is pressed
+  // (a tap's click comes ~100 ms later) or focused.
+  const intent = useRef<number | undefined>(undefined);
+  const prefetch = (target: EventTarget, delayMs: number) => {
+    window.clearTimeout(intent.current);
+    const id = target instanceof Element ? target.closest<HTMLElement>("[data-example]")?.dataset.example : undefined;
+    if (id === undefined || !model) return;
+    intent.current = window.setTimeout(() => client.prefetchExample(id, model.name, model.version), delayMs);
+  };
+  // The caption names the picture on screen, which during an outage is still the last one
+  // that loaded, not the newly chosen example.
+  const onScreen = activations ? examples.find((example) => example.digest === activations.bundle.imageDigest) : shown;
+  const caption = onScreen ? `${onScreen.class_name} (${onScreen.id})` : "your picture";
 
   return (
     <div className="app">
       <header className="app-header">
         <h1>CNN 101</h1>
         <p className="app-subtitle">See how a convolutional neural network classifies a picture.</p>
-        {model && <p className="app-model" data-testid="model-version">Model {model.name}, version {model.version}</p>}
+        <AppTabs tab={tab} onChange={setTab} />
+        {model && (
+          <ModelChoice
+            client={client} name={model.name} version={model.version}
+            // Layer names and digests belong to one model; an example is shown by every model.
+            onChoose={(name) => setUrl({ model: name, version: null, neuron: null, detail: null, image: image?.kind === "example" ? image : null })}
+          />
+        )}
       </header>
       <StatusBanner notice={notice} />
-      <div className="app-inputs">
+      {tab === "playground" && <Suspense fallback={null}><Playground /></Suspense>}
+      {/* A thumbnail under the pointer or focus starts loading its bundle before the click. */}
+      <div className="app-inputs" hidden={tab !== "explorer"} onPointerOver={(event) => prefetch(event.target, 60)} onPointerDown={(event) => prefetch(event.target, 0)} onFocus={(event) => prefetch(event.target, 0)}>
         {activations && <CurrentImage bundle={activations.bundle} caption={caption} />}
+        {activations && <ChannelToggles bundle={activations.bundle} image={url.image} onImage={upload} onShow={(shown) => setUrl({ image: shown })} />}
         <ExamplePicker
           examples={examples}
           imageUrl={(id) => client.exampleImageUrl(id, modelName)}
@@ -40,32 +75,44 @@ export function App() {
           onPick={(id) => setUrl({ image: { kind: "example", id } })}
         />
         <UploadArea onImage={(file, name) => void upload(file, name)} disabled={model === null} />
-        <ScopeSelector scope={url.scope} onChange={(scope) => setUrl({ scope })} />
+        <div className="colour-settings">
+          <ScopeSelector scope={url.scope} onChange={(scope) => setUrl({ scope })} />
+          <PaletteToggle />
+        </div>
+        <MoreInputs onImage={upload} disabled={model === null} />
       </div>
-      <div className="app-body">
+      {/* A new palette remounts the views, so every canvas repaints with it. */}
+      <div className="app-body" key={palette} hidden={tab !== "explorer"}>
         <main ref={main} className="app-main">
-          {model && activations ? (
+          {/* Until the chosen model's first bundle arrives, the last one belongs to another graph. */}
+          {model && activations && activations.bundle.modelName === model.name && activations.bundle.modelVersion === model.version ? (
             <>
               <ErrorBoundary what="overview" resetKey={activations.bundle.imageDigest}>
                 <Overview
                   graph={model.description} activations={activations} scope={url.scope}
                   width={Math.max(width, 720)} height={OVERVIEW_HEIGHT}
-                  onSelectNeuron={(layer, index) => setUrl({ neuron: { layer, index } })}
+                  onSelectNeuron={(layer, index) => setUrl({ neuron: { layer, index }, detail: null })}
                   selected={url.neuron}
                 />
               </ErrorBoundary>
               <ErrorBoundary what="intermediate view" resetKey={`${activations.bundle.imageDigest}/${url.neuron?.layer ?? ""}:${url.neuron?.index ?? ""}`}>
-                <SelectedNeuron
-                  graph={model.description} activations={activations} weights={weights}
-                  selection={url.neuron} scope={url.scope} onClose={() => setUrl({ neuron: null })}
-                />
+                {url.neuron !== null && (
+                  <Suspense fallback={<p className="status">Loading the view…</p>}>
+                    <SelectedNeuron
+                      graph={model.description} activations={activations} weights={weights}
+                      selection={url.neuron} detail={url.detail} scope={url.scope}
+                      onDetail={(of, detail, replace) => setUrl((now) => (sameNeuron(now.neuron, of) ? { detail } : null), replace)}
+                      onClose={(of) => setUrl((now) => (sameNeuron(now.neuron, of) ? { neuron: null, detail: null } : null))}
+                    />
+                  </Suspense>
+                )}
               </ErrorBoundary>
             </>
           ) : (
             <div className="overview-placeholder" style={{ height: OVERVIEW_HEIGHT }}>The network will appear here.</div>
           )}
         </main>
-        <Explanation />
+        <Explanation graph={model?.description ?? null} selection={url.neuron} detail={url.detail} />
       </div>
     </div>
   );
