@@ -62,7 +62,9 @@ def test_the_explorer_says_so_and_recovers_without_a_reload(
             loads: list[str] = []
             page.on("load", lambda _: loads.append("load"))
             page.goto(gateway.url + "/")
-            message = page.get_by_text("not reachable right now", exact=False).first
+            # The explorer's banner: what happened, and that it tries again by itself.
+            message = page.get_by_text("busy or restarting", exact=False).first
+            expect(message).to_be_visible(timeout=20_000)
             expect(message).to_be_visible(timeout=20_000)
             page.screenshot(path=str(SHOTS / "explorer-service-away.png"))
             assert len(page.locator("body").inner_text().strip()) > 40

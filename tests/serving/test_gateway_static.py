@@ -119,7 +119,8 @@ def test_the_build_writes_the_siblings_the_gateway_serves() -> None:
     """The SPA build (vite.config.ts's precompress plugin) leaves .gz and .br beside its code."""
     scripts = sorted((SPA_DIR / "assets").glob("*.js"))
     assert scripts, f"no scripts in {SPA_DIR}/assets: build the SPA first"
-    for script in scripts:
+    # Files under 1 KB are not worth compressing: the plugin leaves them alone.
+    for script in (script for script in scripts if script.stat().st_size >= 1024):
         assert gzip.decompress(script.with_name(script.name + ".gz").read_bytes()) == (
             script.read_bytes()
         )
