@@ -1,10 +1,12 @@
 """Run the whole platform as local processes: ``cnn101 run`` (and so ``make run``).
 
-Starts the inference service, the activation-cache service, the Celery worker and the
-gateway with embedded defaults, using the local Redis (or one it starts when only
-``redis-server`` is installed); waits until the gateway reports ready; prints the address
-a student opens; and on Ctrl-C (or SIGTERM) stops every process it started. A missing
-prerequisite is reported with what to do about it, never with a traceback.
+Starts the inference service, the activation-cache service, the Celery worker, the
+evaluation (study) service and the gateway with embedded defaults, using the local Redis
+(or one it starts when only ``redis-server`` is installed); waits until each is healthy;
+prints the address a student opens; and on Ctrl-C (or SIGTERM) stops every process it
+started. A missing prerequisite is reported with what to do about it, never with a
+traceback. ``service_commands`` is the one list of commands: the compose file and the
+Kubernetes manifests run exactly these (``tests/test_compose.py``, ``tests/infra``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class Supervisor:
 
     log_dir: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # The environment the services were started with (set by start_services).
+    env: dict[str, str] = field(default_factory=dict)
 
     def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
         log = (self.log_dir / f"{name}.log").open("ab")
@@ -145,7 +149,49 @@ def _check_model(settings: PipelineSettings) -> str:
     return f"Model {settings.model_name} version {versions[-1]}: {shown}."
 
 
-def wait_ready(supervisor: Supervisor, url: str) -> None:
+def _readiness(url: str) -> dict[str, str]:
+    """The gateway's per-downstream checks, empty while it does not answer."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            body = json.load(response)
+    except urllib.error.HTTPError as error:  # 503 while a downstream is down: same body
+        try:
+            body = json.load(error)
+        except ValueError:
+            return {}
+    except (urllib.error.URLError, OSError, ValueError):
+        return {}
+    checks = body.get("checks", {}) if isinstance(body, dict) else {}
+    return {str(name): str(state) for name, state in checks.items()}
+
+
+def _worker_answers(broker_url: str) -> bool:
+    """A Celery worker answers a ping on the broker."""
+    from services.worker.app import create_celery
+    from services.worker.settings import WorkerSettings
+
+    app = create_celery(WorkerSettings(broker_url=broker_url, result_backend=broker_url))
+    try:
+        return bool(app.control.ping(timeout=1.0))
+    finally:
+        app.close()
+
+
+def wait_ready(
+    supervisor: Supervisor,
+    url: str,
+    broker_url: str | None = None,
+    report: bool = False,
+) -> None:
+    """Wait until the gateway reports every downstream ``ok`` (and the worker answers).
+
+    The gateway's readiness checks the activation service, the cache (Redis), inference
+    and the study service; ``broker_url`` adds a ping of the Celery worker. ``report``
+    prints each service as it becomes healthy.
+    """
+    expected = ["inference", "activations", "cache", "study"]
+    expected += ["worker"] if broker_url is not None else []
+    healthy: set[str] = set()
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         crashed = supervisor.exited()
@@ -154,14 +200,33 @@ def wait_ready(supervisor: Supervisor, url: str) -> None:
                 f"The {crashed} service stopped while starting. Its log ends with:\n"
                 + supervisor.tail(crashed)
             )
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
+        checks = _readiness(url)
+        if broker_url is not None and "worker" not in healthy and _worker_answers(broker_url):
+            checks["worker"] = "ok"
+        for name in expected:
+            if name not in healthy and checks.get(name) == "ok":
+                healthy.add(name)
+                if report:
+                    print(f"  {name}: healthy", flush=True)
+        if healthy == set(expected):
+            return
         time.sleep(0.5)
-    raise PrerequisiteError(f"The platform was not ready after {READY_TIMEOUT_SECONDS:.0f} s.")
+    waiting = ", ".join(name for name in expected if name not in healthy)
+    raise PrerequisiteError(
+        f"The platform was not ready after {READY_TIMEOUT_SECONDS:.0f} s (not healthy: "
+        f"{waiting}). The logs are in {supervisor.log_dir}."
+    )
+
+
+def service_commands(python: str, state_dir: str) -> dict[str, list[str]]:
+    """Each service's command, in start order; ``state_dir`` holds the beat schedule."""
+    return {
+        "inference": [python, "-m", "services.inference.server"],
+        "activations": [python, "-m", "services.activations.server"],
+        "worker": worker_command(python, f"{state_dir}/beat-schedule"),
+        "evaluation": [python, "-m", "evaluation.app"],
+        "gateway": [python, "-m", "services.gateway.app"],
+    }
 
 
 def start_services(supervisor: Supervisor, log_dir: Path) -> str:
@@ -181,12 +246,9 @@ def start_services(supervisor: Supervisor, log_dir: Path) -> str:
     port = env.setdefault("CNN101_GATEWAY_PORT", "8000")
     evaluation_port = env.setdefault("CNN101_EVALUATION_PORT", "8001")
     env.setdefault("CNN101_EVALUATION_URL", f"http://127.0.0.1:{evaluation_port}")
-    python = sys.executable
-    supervisor.start("inference", [python, "-m", "services.inference.server"], env)
-    supervisor.start("activations", [python, "-m", "services.activations.server"], env)
-    supervisor.start("worker", worker_command(python, str(log_dir / "beat-schedule")), env)
-    supervisor.start("evaluation", [python, "-m", "evaluation.app"], env)
-    supervisor.start("gateway", [python, "-m", "services.gateway.app"], env)
+    for name, command in service_commands(sys.executable, str(log_dir)).items():
+        supervisor.start(name, command, env)
+    supervisor.env = env
     return port
 
 
@@ -200,6 +262,13 @@ def run_platform() -> int:
     except DataDirectoryError as error:
         raise PrerequisiteError(str(error)) from error
     print(_check_model(settings), flush=True)
+    spa_dir = Path(os.environ.get("CNN101_SPA_DIR") or PROJECT_ROOT / "frontend" / "dist")
+    if not (spa_dir / "index.html").is_file():
+        print(
+            f"Warning: no explorer build in {spa_dir}; students would see a notice instead. "
+            "Build it with `make frontend` (or set CNN101_SPA_DIR).",
+            flush=True,
+        )
 
     log_dir = Path(os.environ.get("CNN101_LOG_DIR") or tempfile.mkdtemp(prefix="cnn101-"))
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -218,7 +287,12 @@ def run_platform() -> int:
     try:
         port = start_services(supervisor, log_dir)
         print(f"Starting services (logs in {log_dir}) ...", flush=True)
-        wait_ready(supervisor, f"http://127.0.0.1:{port}/health/ready")
+        wait_ready(
+            supervisor,
+            f"http://127.0.0.1:{port}/health/ready",
+            broker_url=supervisor.env["CNN101_BROKER_URL"],
+            report=True,
+        )
         ready = True
         for line in supervisor.tail("evaluation", 200).splitlines():
             if "development instructor" in line:  # printed once, on the study's first start

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from services.runner import service_commands
 from tests.serving.stack import free_port
 
 
@@ -55,6 +56,10 @@ def test_run_starts_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert f"http://localhost:{ports['GATEWAY']}/" in output, output
         assert "top-1 on the validation images" in output
         assert "Study dashboard login: instructor@localhost" in output
+        # It waited for each service, the worker included, before printing the address.
+        for service in ("inference", "activations", "cache", "study", "worker"):
+            assert f"  {service}: healthy" in output, output
+        assert output.index("worker: healthy") < output.index("CNN 101 is running")
         base = f"http://127.0.0.1:{ports['GATEWAY']}"
         ready = httpx.get(f"{base}/health/ready", timeout=30).json()
         assert ready["status"] == "ok", ready
@@ -66,6 +71,34 @@ def test_run_starts_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert "Stopping" in rest
     for port in ports.values():
         assert _closed(port)
+
+
+def test_compose_and_kubernetes_run_these_commands() -> None:
+    """One list of commands (the compose and manifest tests compare against it)."""
+    commands = service_commands("python", "/state")
+    assert list(commands) == ["inference", "activations", "worker", "evaluation", "gateway"]
+    assert commands["worker"][-2:] == ["--schedule", "/state/beat-schedule"]
+    assert all(command[0] == "python" for command in commands.values())
+
+
+def test_a_missing_redis_is_explained(tmp_path: Path) -> None:
+    """No Redis answering and no redis-server to start: a message saying how to get one."""
+    env = os.environ | {
+        "CNN101_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "PATH": str(tmp_path),  # redis-server cannot be found
+        "CNN101_LOG_DIR": str(tmp_path / "logs"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "services.pipeline.cli", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "redis-server is not installed" in result.stderr
+    assert "apt-get install redis-server" in result.stderr
 
 
 def test_a_missing_data_directory_is_explained(tmp_path: Path) -> None:
