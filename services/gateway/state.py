@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from services.common.bundles import pixels_digest
 from services.common.examples import Example, ExampleCatalog
 from services.gateway.activations_client import ActivationsClient, ModelVersion
+from services.gateway.images import encode_png
 from services.gateway.settings import GatewaySettings
 
 NEWEST_VERSION_SECONDS = 2.0
@@ -34,6 +35,10 @@ class GatewayState:
     _versions: dict[tuple[str, int], ModelVersion] = field(default_factory=dict)
     _example_digests: dict[int, dict[str, str]] = field(default_factory=dict)
     _digest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Encoded thumbnails: a class asks for each one many times, decoding is not free.
+    _example_pngs: LRUCache[tuple[str, int], bytes] = field(
+        default_factory=lambda: LRUCache(maxsize=4096)
+    )
 
     async def model_version(self, name: str, version: int) -> ModelVersion:
         """A described version; the newest (``version`` 0) is re-checked every 2 s."""
@@ -58,6 +63,17 @@ class GatewayState:
 
     def _digest_all(self, size: int) -> dict[str, str]:
         return {e.id: pixels_digest(self.examples.pixels(e.id, size)) for e in self.examples}
+
+    async def example_png(self, example_id: str, size: int) -> bytes:
+        """The example as the model sees it, PNG-encoded off the event loop, then kept."""
+        key = (example_id, size)
+        png = self._example_pngs.get(key)
+        if png is None:
+            png = await asyncio.to_thread(
+                lambda: encode_png(self.examples.pixels(example_id, size))
+            )
+            self._example_pngs[key] = png
+        return png
 
     def example(self, example_id: str) -> Example | None:
         return self.examples.get(example_id)

@@ -84,6 +84,10 @@ def test_examples_list_image_and_activations(http: httpx.Client) -> None:
     assert image.headers["content-type"] == "image/png"
     pixels = np.asarray(Image.open(io.BytesIO(image.content)).convert("RGB"))
     assert hashlib.sha256(pixels.tobytes()).hexdigest() == first["digest"]
+    again = http.get(first["image_url"])  # from the gateway's memory this time: same bytes
+    assert again.content == image.content and again.headers["etag"] == image.headers["etag"]
+    revalidated = http.get(first["image_url"], headers={"If-None-Match": image.headers["etag"]})
+    assert revalidated.status_code == 304 and revalidated.content == b""
     bundle = http.get(f"/api/examples/{first['id']}/activations")
     assert bundle.status_code == 200
     assert bundle.headers["x-image-digest"] == first["digest"]

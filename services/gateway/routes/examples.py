@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request, Response
 
 from services.gateway.bundles import fetch_bundle
 from services.gateway.errors import ApiError, error_responses
-from services.gateway.images import encode_png
 from services.gateway.responses import BUNDLE_OPENAPI, bundle_response
 from services.gateway.state import GatewayState, StateDep
 
@@ -57,16 +56,17 @@ async def list_examples(state: StateDep, model: str | None = None) -> dict[str, 
         **error_responses(404, 503),
     },
 )
-async def example_image(example_id: str, state: StateDep, model: str | None = None) -> Response:
+async def example_image(
+    example_id: str, state: StateDep, request: Request, model: str | None = None
+) -> Response:
     """The example as the model sees it: centre-cropped, resized, PNG."""
     name = model or state.settings.model_name
     _, size, digest = await _known(state, example_id, name, 0)
-    png = encode_png(state.examples.pixels(example_id, size))
-    return Response(
-        png,
-        media_type="image/png",
-        headers={"Cache-Control": "public, max-age=86400", "ETag": f'"{digest}"'},
-    )
+    headers = {"Cache-Control": "public, max-age=86400", "ETag": f'"{digest}"'}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    png = await state.example_png(example_id, size)
+    return Response(png, media_type="image/png", headers=headers)
 
 
 @router.get(
