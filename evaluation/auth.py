@@ -98,7 +98,9 @@ def _serializer(settings: EvaluationSettings) -> URLSafeTimedSerializer:
 def set_session_cookie(
     response: Response, settings: EvaluationSettings, instructor: Instructor
 ) -> None:
-    value = _serializer(settings).dumps({"instructor_id": instructor.id})
+    value = _serializer(settings).dumps(
+        {"instructor_id": instructor.id, "epoch": instructor.session_epoch}
+    )
     response.set_cookie(
         SESSION_COOKIE,
         value,
@@ -116,19 +118,33 @@ def clear_session_cookie(response: Response, settings: EvaluationSettings) -> No
     )
 
 
-def current_instructor(request: Request, session: SessionDep, settings: SettingsDep) -> Instructor:
-    """The instructor of a valid, unexpired session cookie; anyone else gets 401."""
+def session_instructor(
+    request: Request, session: Session, settings: EvaluationSettings
+) -> Instructor | None:
+    """The instructor of a valid, unexpired, not logged-out session cookie, if any."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
-        raise ApiError(401, "not_authenticated", "instructor login required")
+        return None
     try:
         data = _serializer(settings).loads(
             cookie, max_age=settings.evaluation_session_max_age_seconds
         )
-    except BadSignature as exc:
-        raise ApiError(401, "not_authenticated", "session invalid or expired") from exc
-    instructor_id = data.get("instructor_id") if isinstance(data, dict) else None
+    except BadSignature:
+        return None
+    if not isinstance(data, dict):
+        return None
+    instructor_id, epoch = data.get("instructor_id"), data.get("epoch")
     instructor = session.get(Instructor, instructor_id) if isinstance(instructor_id, int) else None
+    if instructor is None or epoch != instructor.session_epoch:
+        return None
+    return instructor
+
+
+def current_instructor(request: Request, session: SessionDep, settings: SettingsDep) -> Instructor:
+    """The instructor of a valid session cookie; anyone else gets 401."""
+    if not request.cookies.get(SESSION_COOKIE):
+        raise ApiError(401, "not_authenticated", "instructor login required")
+    instructor = session_instructor(request, session, settings)
     if instructor is None:
         raise ApiError(401, "not_authenticated", "session invalid or expired")
     return instructor

@@ -72,6 +72,8 @@ class Instructor(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Part of every session cookie; logout increments it, so a copied cookie dies too.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Study(Base):

@@ -15,6 +15,7 @@ from evaluation.auth import (
     LoginThrottle,
     authenticate,
     clear_session_cookie,
+    session_instructor,
     set_session_cookie,
 )
 from evaluation.dashboard import Progress, progress
@@ -68,7 +69,12 @@ def login(
 
 
 @router.post("/logout", status_code=204)
-def logout(settings: SettingsDep) -> Response:
+def logout(http_request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Ends this instructor's sessions everywhere (a copied cookie too), clears the cookie."""
+    instructor = session_instructor(http_request, session, settings)
+    if instructor is not None:
+        instructor.session_epoch += 1
+        session.commit()
     response = Response(status_code=204)
     clear_session_cookie(response, settings)
     return response

@@ -70,8 +70,15 @@ def test_login_sets_a_safe_cookie(client: TestClient, database_url: str) -> None
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=" in cookie
     assert client.get("/api/instructor/me").json()["email"] == email
+    copied = {"Cookie": f"cnn101_instructor={client.cookies['cnn101_instructor']}"}
     assert client.post("/api/instructor/logout").status_code == 204
     assert client.get("/api/instructor/me").status_code == 401
+    # A copy of the cookie taken before logout is dead too, and a new login works.
+    client.cookies.clear()
+    assert client.get("/api/instructor/me", headers=copied).status_code == 401
+    again = client.post("/api/instructor/login", json={"email": email, "password": PASSWORD})
+    assert again.status_code == 200
+    assert client.get("/api/instructor/me").json()["email"] == email
 
 
 def test_repeated_failed_logins_are_throttled(

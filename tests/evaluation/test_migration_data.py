@@ -111,8 +111,11 @@ def _check_upgrade_keeps_the_study(engine: Engine) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM answer")).scalar_one() == 4 * 26
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
-            "0002"
+            "0003"
         )
+        # Instructors from before 0003 start at session epoch 0 (their cookies are new).
+        epochs = connection.execute(text("SELECT session_epoch FROM instructor")).scalars()
+        assert set(epochs) == {0}
     with make_session_factory(engine)() as session:
         results = analyse(session, study_id)
         by_condition = {row.condition: row for row in results.conditions}
