@@ -130,6 +130,9 @@ def main() -> None:
         workers=settings.gateway_workers,
         log_level="info",
         access_log=False,
+        # A worker process imports TensorFlow-free but heavy modules (Celery, SciPy): on a
+        # busy machine that outlasts uvicorn's 5 s ping and it would kill healthy workers.
+        timeout_worker_healthcheck=30,
     )
 
 
