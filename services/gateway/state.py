@@ -35,6 +35,7 @@ class GatewayState:
     _versions: dict[tuple[str, int], ModelVersion] = field(default_factory=dict)
     _example_digests: dict[int, dict[str, str]] = field(default_factory=dict)
     _digest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _refreshing: dict[str, asyncio.Future[ModelVersion]] = field(default_factory=dict)
     # Encoded thumbnails: a class asks for each one many times, decoding is not free.
     _example_pngs: LRUCache[tuple[str, int], bytes] = field(
         default_factory=lambda: LRUCache(maxsize=4096)
@@ -46,12 +47,21 @@ class GatewayState:
             if (name, version) not in self._versions:
                 self._versions[name, version] = await self.client.describe(name, version)
             return self._versions[name, version]
-        now = time.monotonic()
         cached = self._newest.get(name)
-        if cached and now - cached[0] < NEWEST_VERSION_SECONDS:
+        if cached and time.monotonic() - cached[0] < NEWEST_VERSION_SECONDS:
             return cached[1]
+        # One refresh at a time: a class's requests arriving together would otherwise each
+        # fetch the description (with its weights) when the 2 s run out.
+        refresh = self._refreshing.get(name)
+        if refresh is None:
+            refresh = asyncio.ensure_future(self._refresh_newest(name))
+            self._refreshing[name] = refresh
+            refresh.add_done_callback(lambda _: self._refreshing.pop(name, None))
+        return await asyncio.shield(refresh)
+
+    async def _refresh_newest(self, name: str) -> ModelVersion:
         described = await self.client.describe(name, 0)
-        self._newest[name] = (now, described)
+        self._newest[name] = (time.monotonic(), described)
         return described
 
     async def example_digests(self, size: int) -> dict[str, str]:
