@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,6 +12,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.common.openapi_errors import document_error_shape
 
 logger = logging.getLogger(__name__)
 
@@ -93,46 +94,6 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unexpected error", exc_info=exc)
         return error_response(500, "internal_error", "unexpected error; nothing was stored")
-
-
-# The body every refusal has, as JSON Schema for the OpenAPI document.
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-        }
-    },
-}
-
-
-def document_error_shape(app: FastAPI) -> None:
-    """Say in the OpenAPI document what every operation may answer: any 4xx in the error
-    shape (FastAPI's own 422 schema is not what the handler above sends) and 503."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        schema = generate()
-        error = {"content": {"application/json": {"schema": ERROR_SCHEMA}}}
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                responses = operation.setdefault("responses", {})
-                if "422" in responses:
-                    responses["422"] = {"description": "Malformed request", **error}
-                responses.setdefault(
-                    "4XX", {"description": "Refused; the message says why", **error}
-                )
-                responses.setdefault(
-                    "503", {"description": "Unavailable; retry after `Retry-After`", **error}
-                )
-        for name in ("HTTPValidationError", "ValidationError"):
-            schema.get("components", {}).get("schemas", {}).pop(name, None)
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class BodySizeLimit:

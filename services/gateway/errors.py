@@ -17,6 +17,8 @@ from pydantic import BaseModel
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.common.openapi_errors import document_error_shape
+
 log = logging.getLogger(__name__)
 QUEUE_RETRY_AFTER_SECONDS = 5
 
@@ -110,43 +112,3 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {"model": ErrorBody, "description": descriptions[status]} for status in statuses
     }
-
-
-# The body every refusal has, as JSON Schema for the OpenAPI document.
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-        }
-    },
-}
-
-
-def document_error_shape(app: FastAPI) -> None:
-    """Say in the OpenAPI document what every operation may answer: any 4xx in the error
-    shape (FastAPI's own 422 schema is not what the handler above sends) and 503."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        schema = generate()
-        error = {"content": {"application/json": {"schema": ERROR_SCHEMA}}}
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                responses = operation.setdefault("responses", {})
-                if "422" in responses:
-                    responses["422"] = {"description": "Malformed request", **error}
-                responses.setdefault(
-                    "4XX", {"description": "Refused; the message says why", **error}
-                )
-                responses.setdefault(
-                    "503", {"description": "Unavailable; retry after `Retry-After`", **error}
-                )
-        for name in ("HTTPValidationError", "ValidationError"):
-            schema.get("components", {}).get("schemas", {}).pop(name, None)
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
