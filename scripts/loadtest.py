@@ -35,6 +35,7 @@ import argparse
 import asyncio
 import io
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -49,6 +50,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,10 +195,8 @@ class Student:
         label = self.rng.choice(sorted(site.by_class))
 
         async def thumbnails() -> None:
-            ids = site.by_class[label][: self.args.thumbnails]
-            await asyncio.gather(
-                *(self.cached_get("example image", f"/api/examples/{i}/image?{query}") for i in ids)
-            )
+            # The picker shows a class's thumbnails as tiles of one sprite image.
+            await self.cached_get("class thumbnails (sprite)", site.sprites[label])
 
         await thumbnails()
         uploaded = weights = False
@@ -278,6 +278,7 @@ class Site:
     version: int
     weights_url: str
     by_class: dict[int, list[str]]
+    sprites: dict[int, str]
 
 
 def _discover(base: str) -> Site:
@@ -289,12 +290,16 @@ def _discover(base: str) -> Site:
         examples = http.get("/api/examples").json()
         model = http.get(f"/api/models/{examples['model']}").json()
         by_class: dict[int, list[str]] = defaultdict(list)
+        sprites: dict[int, str] = {}
         for example in examples["examples"]:
             by_class[int(example["label"])].append(example["id"])
+            sprites[int(example["label"])] = example["sprite_url"]
         query = f"model={examples['model']}&version={examples['version']}"
         for example in examples["examples"]:  # warm the cache: these are the cached requests
             http.get(f"/api/examples/{example['id']}/activations?{query}").raise_for_status()
-    return Site(assets, examples["model"], int(examples["version"]), model["weights_url"], by_class)
+    return Site(
+        assets, examples["model"], int(examples["version"]), model["weights_url"], by_class, sprites
+    )
 
 
 def _open_study(base: str, args: argparse.Namespace, students: int) -> str:
@@ -360,9 +365,13 @@ async def _loop_lag(samples: list[float], stop: asyncio.Event) -> None:
         samples.append(time.perf_counter() - started - 0.05)
 
 
-async def _stage(base: str, site: Site, join_code: str, n: int, args: argparse.Namespace) -> Any:
+async def _stage(
+    base: str, site: Site, join_code: str, n: int, *, part: int, args: argparse.Namespace
+) -> tuple[Stats, list[float]]:
+    """Students ``part``, ``part + P``, ... of ``n``, each arriving at its place in the ramp."""
     stats = Stats()
-    students = [Student(i, base, stats, args) for i in range(n)]
+    indices = range(part, n, args.client_processes)
+    students = [Student(i, base, stats, args) for i in indices]
     lag: list[float] = []
     stop = asyncio.Event()
     lag_task = asyncio.create_task(_loop_lag(lag, stop))
@@ -371,30 +380,63 @@ async def _stage(base: str, site: Site, join_code: str, n: int, args: argparse.N
         await asyncio.sleep(delay)
         await student.run(site, join_code)
 
-    await asyncio.gather(*(arrive(s, args.ramp * i / max(1, n)) for i, s in enumerate(students)))
+    await asyncio.gather(
+        *(arrive(s, args.ramp * i / max(1, n)) for i, s in zip(indices, students, strict=True))
+    )
     stop.set()
     await lag_task
     return stats, lag
 
 
+def _client_part(
+    base: str, site: Site, join_code: str, n: int, *, part: int, args: argparse.Namespace
+) -> tuple[Stats, list[float], float]:
+    """One client process's share of the class, with the CPU time it used."""
+    cpu0 = time.process_time()
+    stats, lag = asyncio.run(_stage(base, site, join_code, n, part=part, args=args))
+    return stats, lag, time.process_time() - cpu0
+
+
+def _merge(parts: list[Stats]) -> Stats:
+    merged = Stats()
+    for stats in parts:
+        for kind, values in stats.latencies.items():
+            merged.latencies[kind].extend(values)
+        for kind, count in stats.errors.items():
+            merged.errors[kind] += count
+        merged.error_samples.extend(stats.error_samples[: 8 - len(merged.error_samples)])
+        merged.bytes_received += stats.bytes_received
+        merged.resent += stats.resent
+    return merged
+
+
 def run_stage(
     base: str, site: Site, n: int, args: argparse.Namespace, server_pids: set[int]
 ) -> tuple[Stats, dict[str, float]]:
+    """One class of ``n``: the students are shared among ``--client-processes`` processes,
+    so that one client event loop's lag is not counted as the server's latency."""
     join_code = _open_study(base, args, n)
-    wall0, client0 = time.perf_counter(), time.process_time()
+    wall0 = time.perf_counter()
     server0, machine0 = _cpu_seconds(server_pids), _machine_busy_seconds()
-    stats, lag = asyncio.run(_stage(base, site, join_code, n, args))
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(args.client_processes, mp_context=context) as pool:
+        futures = [
+            pool.submit(_client_part, base, site, join_code, n, part=part, args=args)
+            for part in range(args.client_processes)
+        ]
+        results = [future.result() for future in futures]
     wall = time.perf_counter() - wall0
-    client = (time.process_time() - client0) / wall
+    stats = _merge([stats for stats, _, _ in results])
+    lag = sorted(value for _, part_lag, _ in results for value in part_lag) or [0.0]
+    client = sum(cpu for _, _, cpu in results) / wall
     server = (_cpu_seconds(server_pids) - server0) / wall if server_pids else float("nan")
     machine = (_machine_busy_seconds() - machine0) / wall
-    lag_sorted = sorted(lag) or [0.0]
     usage = {
         "seconds": wall,
         "client_cores": client,
         "server_cores": server,
         "other_cores": max(0.0, machine - client - (server if server_pids else 0.0)),
-        "loop_lag_p95_ms": lag_sorted[int(0.95 * (len(lag_sorted) - 1))] * 1000,
+        "loop_lag_p95_ms": lag[int(0.95 * (len(lag) - 1))] * 1000,
         "requests": float(sum(len(v) for v in stats.latencies.values())),
         "megabits_per_second": stats.bytes_received * 8 / wall / 1e6,
     }
@@ -535,10 +577,15 @@ def main() -> int:
     parser.add_argument("--ramp", type=float, default=30.0, help="seconds over which they join")
     parser.add_argument("--learning-seconds", type=int, default=60)
     parser.add_argument("--think-scale", type=float, default=1.0, help="multiplies think times")
-    parser.add_argument("--thumbnails", type=int, default=25, help="images a class shows")
     parser.add_argument("--p95-limit-ms", type=float, default=100.0)
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=2,
+        help="processes the simulated students are shared among (one per core)",
+    )
     args = parser.parse_args()
 
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -30,7 +30,6 @@ export function App() {
   const width = useElementWidth(main, 1000);
   const [tab, setTab] = useState(initialTab);
   const palette = usePalette();
-  const modelName = model?.name ?? "";
   const image = url.image;
   const shown = image?.kind === "example" ? examples.find((example) => example.id === image.id) : undefined;
   // Loads a thumbnail's bundle once the pointer rests on it (not while it sweeps across the
@@ -70,7 +69,6 @@ export function App() {
         {activations && <ChannelToggles bundle={activations.bundle} image={url.image} onImage={upload} onShow={(shown) => setUrl({ image: shown })} />}
         <ExamplePicker
           examples={examples}
-          imageUrl={(id) => client.exampleImageUrl(id, modelName)}
           current={url.image}
           onPick={(id) => setUrl({ image: { kind: "example", id } })}
         />

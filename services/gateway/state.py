@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 import httpx
+import numpy as np
 from cachetools import LRUCache
 from celery import Celery
 from fastapi import Depends, Request
@@ -87,6 +88,29 @@ class GatewayState:
 
     def example(self, example_id: str) -> Example | None:
         return self.examples.get(example_id)
+
+    def class_examples(self, label: int) -> list[Example]:
+        """A class's examples in catalogue order: the order of its sprite's tiles."""
+        return [example for example in self.examples if example.label == label]
+
+    async def class_sprite(self, label: int, size: int) -> bytes:
+        """A class's examples side by side in one PNG, encoded once and kept.
+
+        A student who opens a class needs all its thumbnails at once: one image instead of
+        25 keeps a class of 300 opening the explorer together from queueing thousands of
+        small requests on the gateway.
+        """
+        key = (f"sprite:{label}", size)
+        png = self._example_pngs.get(key)
+        if png is None:
+            ids = [example.id for example in self.class_examples(label)]
+            png = await asyncio.to_thread(
+                lambda: encode_png(
+                    np.concatenate([self.examples.pixels(i, size) for i in ids], axis=1)
+                )
+            )
+            self._example_pngs[key] = png
+        return png
 
 
 def get_state(request: Request) -> GatewayState:

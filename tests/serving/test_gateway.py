@@ -98,6 +98,26 @@ def test_examples_list_image_and_activations(http: httpx.Client) -> None:
     assert http.get("/api/examples/val_0000000/activations").status_code == 404
 
 
+def test_class_sprite_holds_each_example_at_its_index(http: httpx.Client) -> None:
+    """One PNG per class whose tiles are the examples' model inputs, in list order."""
+    examples = http.get("/api/examples").json()["examples"]
+    koalas = [e for e in examples if e["class_name"] == "koala"]
+    assert len({e["sprite_url"] for e in koalas}) == 1
+    assert sorted(e["sprite_index"] for e in koalas) == list(range(len(koalas)))
+    sprite = http.get(koalas[0]["sprite_url"])
+    assert sprite.status_code == 200 and sprite.headers["content-type"] == "image/png"
+    strip = np.asarray(Image.open(io.BytesIO(sprite.content)).convert("RGB"))
+    assert strip.shape == (64, 64 * len(koalas), 3)
+    for example in koalas:
+        tile = strip[:, 64 * example["sprite_index"] : 64 * (example["sprite_index"] + 1)]
+        assert hashlib.sha256(np.ascontiguousarray(tile).tobytes()).hexdigest() == example["digest"]
+    etag = sprite.headers["etag"]
+    assert http.get(koalas[0]["sprite_url"], headers={"If-None-Match": etag}).status_code == 304
+    missing = http.get("/api/examples/sprites/99")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_class"
+    assert http.get("/api/examples/sprites/koala").status_code == 422
+
+
 def test_models_description_and_weights(stack: Stack, http: httpx.Client) -> None:
     listed = http.get("/api/models").json()
     assert listed == {

@@ -203,16 +203,16 @@ def test_a_thumbnail_that_failed_loads_again_by_itself(spa: GatewayThread, page:
     # Only the browser's thumbnail requests are refused (as a restarting service would).
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
-    page.route("**/api/examples/*/image*", refuse)
+    page.route("**/api/examples/sprites/*", refuse)
     page.get_by_test_id("class-select").select_option(index=7)
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-example] img')]"
         ".some((image) => image.complete && image.naturalWidth === 0)"
     )
     assert refused
-    page.unroute("**/api/examples/*/image*")
+    page.unroute("**/api/examples/sprites/*")
     _wait_for_thumbnails(page)
-    assert any("/image?" in url and "retry=" in url for url in asked), asked[-3:]
+    assert any("/sprites/" in url and "retry=" in url for url in asked), asked[-3:]
     _shot(page, "thumbnails-recovered")
 
 

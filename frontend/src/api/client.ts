@@ -14,6 +14,9 @@ export interface Example {
   class_name: string;
   digest: string;
   image_url: string;
+  /** One image of all the class's examples side by side; this one is tile `sprite_index`. */
+  sprite_url: string;
+  sprite_index: number;
 }
 
 export interface ExampleList {
@@ -156,7 +159,6 @@ export function createClient(options: ClientOptions = {}) {
       return weightsByManifest(buffer, model.description.weights.tensors);
     },
     examples,
-    exampleImageUrl: (id: string, model: string) => `/api/examples/${path(id)}/image?model=${encodeURIComponent(model)}`,
     exampleBundle: (id: string, model: string, version: number) =>
       sharedBundle(`/api/examples/${path(id)}/activations?${query(model, version)}`),
     /** Starts loading an example's bundle the student is likely to open next (hover, focus). */

@@ -1,21 +1,31 @@
-/** The class examples as thumbnails, one class at a time, the current image's class first. */
-import { useState } from "react";
+/**
+ * The class examples as thumbnails, one class at a time, the current image's class first.
+ * A class's thumbnails are tiles of one sprite image (`sprite_url`, tile `sprite_index`):
+ * one request per class instead of one per thumbnail, which is what a class of several
+ * hundred opening the explorer at once sends the gateway.
+ */
+import { useState, type CSSProperties } from "react";
 import type { Example } from "../api/client";
 import { RetryingImage } from "../components/RetryingImage";
 import type { ImageRef } from "../url/state";
 
 interface ExamplePickerProps {
   examples: Example[];
-  imageUrl: (id: string) => string;
   current: ImageRef | null;
   onPick: (id: string) => void;
 }
 
-export function ExamplePicker({ examples, imageUrl, current, onPick }: ExamplePickerProps) {
+/** Places the sprite so that only tile `index` of `count` shows through the thumbnail. */
+export function tileStyle(index: number, count: number): CSSProperties {
+  return { "--tile-index": index, "--tile-count": count } as CSSProperties;
+}
+
+export function ExamplePicker({ examples, current, onPick }: ExamplePickerProps) {
   const classes = [...new Map(examples.map((example) => [example.label, example.class_name]))];
   const currentLabel = examples.find((example) => current?.kind === "example" && example.id === current.id)?.label;
   const [chosen, setChosen] = useState<number | null>(null);
   const label = chosen ?? currentLabel ?? classes[0]?.[0] ?? 0;
+  const shown = examples.filter((example) => example.label === label);
   return (
     <section className="examples" aria-label="Example images">
       <label className="examples-class">
@@ -25,7 +35,7 @@ export function ExamplePicker({ examples, imageUrl, current, onPick }: ExamplePi
         </select>
       </label>
       <div className="thumbnails">
-        {examples.filter((example) => example.label === label).map((example) => {
+        {shown.map((example) => {
           const selected = current?.kind === "example" && current.id === example.id;
           return (
             <button
@@ -37,7 +47,9 @@ export function ExamplePicker({ examples, imageUrl, current, onPick }: ExamplePi
               data-example={example.id}
               onClick={() => onPick(example.id)}
             >
-              <RetryingImage src={imageUrl(example.id)} alt="" width={48} height={48} loading="lazy" />
+              <span className="thumbnail-tile" style={tileStyle(example.sprite_index, shown.length)}>
+                <RetryingImage src={example.sprite_url} alt="" />
+              </span>
             </button>
           );
         })}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
+from urllib.parse import quote
 
 from cnn101.v1 import activations_pb2
 from fastapi import APIRouter, Request, Response
@@ -32,6 +34,9 @@ async def list_examples(state: StateDep, model: str | None = None) -> dict[str, 
     name = model or state.settings.model_name
     described = await state.model_version(name, 0)
     digests = await state.example_digests(int(described.description["input"]["shape"][0]))
+    tiles: dict[str, int] = {}
+    for label in {example.label for example in state.examples}:
+        tiles.update((e.id, i) for i, e in enumerate(state.class_examples(label)))
     return {
         "model": name,
         "version": described.version,
@@ -42,6 +47,8 @@ async def list_examples(state: StateDep, model: str | None = None) -> dict[str, 
                 "class_name": e.class_name,
                 "digest": digests[e.id],
                 "image_url": f"/api/examples/{e.id}/image",
+                "sprite_url": f"/api/examples/sprites/{e.label}?model={quote(name)}",
+                "sprite_index": tiles[e.id],
             }
             for e in state.examples
         ],
@@ -66,6 +73,33 @@ async def example_image(
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
     png = await state.example_png(example_id, size)
+    return Response(png, media_type="image/png", headers=headers)
+
+
+@router.get(
+    "/sprites/{label}",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "the class's examples side by side"},
+        **error_responses(404, 503),
+    },
+)
+async def class_sprite(
+    label: int, state: StateDep, request: Request, model: str | None = None
+) -> Response:
+    """All of a class's examples in one PNG, left to right in list order (``sprite_index``)."""
+    examples = state.class_examples(label)
+    if not examples:
+        raise ApiError(404, "unknown_class", f"There are no examples of a class {label}.")
+    name = model or state.settings.model_name
+    described = await state.model_version(name, 0)
+    size = int(described.description["input"]["shape"][0])
+    digests = await state.example_digests(size)
+    tag = hashlib.sha256("".join(digests[e.id] for e in examples).encode()).hexdigest()
+    headers = {"Cache-Control": "public, max-age=86400", "ETag": f'"{tag}"'}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    png = await state.class_sprite(label, size)
     return Response(png, media_type="image/png", headers=headers)
 
 
