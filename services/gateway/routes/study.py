@@ -67,23 +67,25 @@ async def _forward(request: Request, state: StateDep, path: str) -> Response:
     return response
 
 
-@router.api_route(
-    "/api/student/{rest:path}",
-    methods=METHODS,
-    response_class=Response,
-    responses=error_responses(503),
-)
 async def student(rest: str, request: Request, state: StateDep) -> Response:
     """A student's study step (join, consent, quizzes, questionnaire): see evaluation/."""
     return await _forward(request, state, f"/api/student/{rest}")
 
 
-@router.api_route(
-    "/api/instructor/{rest:path}",
-    methods=METHODS,
-    response_class=Response,
-    responses=error_responses(503),
-)
 async def instructor(rest: str, request: Request, state: StateDep) -> Response:
     """The instructor's study management and results: see evaluation/."""
     return await _forward(request, state, f"/api/instructor/{rest}")
+
+
+# One route per method, so that each has its own OpenAPI operation id (one route with
+# several methods gives them all the same id, which OpenAPI forbids).
+for _prefix, _forwarder in (("student", student), ("instructor", instructor)):
+    for _method in METHODS:
+        router.add_api_route(
+            f"/api/{_prefix}/{{rest:path}}",
+            _forwarder,
+            methods=[_method],
+            operation_id=f"forward_{_prefix}_{_method.lower()}",
+            response_class=Response,
+            responses=error_responses(503),
+        )
