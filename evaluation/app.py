@@ -19,7 +19,7 @@ from evaluation.errors import BodySizeLimit, CrossSiteGuard, install_error_handl
 from evaluation.items.bank import seed_default_items
 from evaluation.migrations import upgrade_database
 from evaluation.models import Instructor, utcnow
-from evaluation.routes import instructor, results, student
+from evaluation.routes import instructor, models, results, student
 from evaluation.settings import EvaluationSettings, load_settings
 
 logger = logging.getLogger("evaluation")
@@ -57,13 +57,24 @@ def create_app(settings: EvaluationSettings | None = None, clock: Clock = utcnow
     app.state.settings = settings
     app.state.clock = clock
     app.state.login_throttle = LoginThrottle()
-    app.add_middleware(BodySizeLimit, max_bytes=settings.evaluation_max_body_bytes)
+    # Multipart framing on top of the model studio's own limits (which it checks itself).
+    studio_overhead = 64 * 1024
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.evaluation_max_body_bytes,
+        uploads={
+            "/api/instructor/datasets": settings.studio_max_zip_bytes + studio_overhead,
+            "/api/instructor/models/import": settings.studio_max_import_bytes + studio_overhead,
+        },
+    )
     app.add_middleware(CrossSiteGuard)
     app.add_middleware(AdmissionLimit)  # see evaluation/admission.py: no pool deadlock
     install_error_handlers(app)
     app.include_router(instructor.router)
     app.include_router(student.router)
     app.include_router(results.router)
+    app.include_router(models.router)
+    app.include_router(models.student_router)
 
     @app.get("/health")
     def health(session: SessionDep) -> dict[str, str]:

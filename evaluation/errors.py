@@ -97,32 +97,37 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class BodySizeLimit:
-    """Refuse bodies above ``max_bytes`` before any handler reads them (413)."""
+    """Refuse bodies above ``max_bytes`` before any handler reads them (413).
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``uploads`` raises the limit for a few exact paths (the model studio's zips and models).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = uploads or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.uploads.get(scope.get("path", ""), self.max_bytes)
         headers = dict(scope.get("headers", []))
         length = headers.get(b"content-length")
-        too_large = length is not None and (not length.isdigit() or int(length) > self.max_bytes)
+        too_large = length is not None and (not length.isdigit() or int(length) > limit)
         if length is None and headers.get(b"transfer-encoding"):
-            too_large, body = await self._read_chunked(receive)
+            too_large, body = await self._read_chunked(receive, limit)
             if not too_large:
                 receive = _replay(body)
         if too_large:
             response = error_response(
-                413, "body_too_large", f"request bodies are limited to {self.max_bytes} bytes"
+                413, "body_too_large", f"request bodies are limited to {limit} bytes"
             )
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
-    async def _read_chunked(self, receive: Receive) -> tuple[bool, bytes]:
+    async def _read_chunked(self, receive: Receive, limit: int) -> tuple[bool, bytes]:
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -130,7 +135,7 @@ class BodySizeLimit:
             message = await receive()
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > limit:
                 return True, b""
             chunks.append(chunk)
             more = message.get("more_body", False)

@@ -35,6 +35,20 @@ class EvaluationSettings(BaseSettings):
     evaluation_stuck_after_seconds: int = 180
     # Development only: create this instructor on first run, password printed once.
     evaluation_bootstrap_instructor: str | None = "instructor@localhost"
+    # Model studio (docs/models.md): the models folder it lists (the inference service's),
+    # the default model (always published), and what an upload may hold.
+    model_base_path: Path = REPO_ROOT / "models"
+    model_name: str = "tiny_vgg"
+    studio_max_zip_bytes: int = 10 * 1024 * 1024
+    studio_max_unzipped_bytes: int = 100 * 1024 * 1024
+    studio_max_files: int = 5000
+    studio_min_images_per_class: int = 10
+    studio_max_images_per_class: int = 1000
+    studio_max_classes: int = 20
+    studio_max_image_pixels: int = 4096 * 4096
+    studio_max_import_bytes: int = 10 * 1024 * 1024
+    # A running job whose worker has not written for this long is reported failed.
+    studio_stale_job_seconds: int = 300
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret_in_production(self) -> EvaluationSettings:

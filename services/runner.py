@@ -1,6 +1,7 @@
 """Run the whole platform as local processes: ``cnn101 run`` (and so ``make run``).
 
-Starts the inference service, the activation-cache service, the Celery worker, the
+Starts the inference service, the activation-cache service, the Celery worker, the model
+studio's worker (training and imports on the ``models`` queue), the
 evaluation (study) service and the gateway with embedded defaults, using the local Redis
 (or one it starts when only ``redis-server`` is installed); waits until each is healthy;
 prints the address a student opens; and on Ctrl-C (or SIGTERM) stops every process it
@@ -28,7 +29,7 @@ from types import FrameType
 from urllib.parse import urlparse
 
 from services.pipeline.settings import PROJECT_ROOT, PipelineSettings
-from services.worker.app import worker_command
+from services.worker.app import model_worker_command, worker_command
 
 READY_TIMEOUT_SECONDS = 180.0
 STOP_GRACE_SECONDS = 10.0
@@ -224,6 +225,8 @@ def service_commands(python: str, state_dir: str) -> dict[str, list[str]]:
         "inference": [python, "-m", "services.inference.server"],
         "activations": [python, "-m", "services.activations.server"],
         "worker": worker_command(python, f"{state_dir}/beat-schedule"),
+        # Training and imports (minutes, TensorFlow): a process of their own (docs/models.md).
+        "model-worker": model_worker_command(python),
         "evaluation": [python, "-m", "evaluation.app"],
         "gateway": [python, "-m", "services.gateway.app"],
     }

@@ -25,7 +25,7 @@ from tests.infra.files import (
 )
 
 SECRETS = ("CNN101_POSTGRES_PASSWORD", "CNN101_EVALUATION_SECRET_KEY")
-OUR_SERVICES = ("inference", "activations", "worker", "evaluation", "gateway")
+OUR_SERVICES = ("inference", "activations", "worker", "model-worker", "evaluation", "gateway")
 
 
 @pytest.fixture(scope="module")

@@ -76,7 +76,21 @@ def test_run_starts_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
 def test_compose_and_kubernetes_run_these_commands() -> None:
     """One list of commands (the compose and manifest tests compare against it)."""
     commands = service_commands("python", "/state")
-    assert list(commands) == ["inference", "activations", "worker", "evaluation", "gateway"]
+    assert list(commands) == [
+        "inference",
+        "activations",
+        "worker",
+        "model-worker",
+        "evaluation",
+        "gateway",
+    ]
+    assert commands["model-worker"][-5:] == [
+        "models",
+        "--concurrency",
+        "1",
+        "--hostname",
+        "models@%h",
+    ]
     assert commands["worker"][-2:] == ["--schedule", "/state/beat-schedule"]
     assert all(command[0] == "python" for command in commands.values())
 

@@ -24,6 +24,7 @@ from services.pipeline.bundle import ModelBundle, ModelNotFoundError, resolve_ve
 from services.pipeline.classes import CNN101_CLASSES
 from services.pipeline.data import DataDirectoryError, LabelledImages
 from services.pipeline.download import DownloadError
+from services.pipeline.import_formats import ImportRejected
 from services.pipeline.settings import PipelineSettings
 from services.runner import PrerequisiteError
 
@@ -93,6 +94,7 @@ def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
             "label_smoothing": args.label_smoothing,
             "batch_size": args.batch_size,
             "light_final_fraction": args.light_final_fraction,
+            "teacher_width": args.teacher_width,
         }.items()
         if value is not None
     }
@@ -116,7 +118,9 @@ def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
         "best_epoch_val_accuracy": result.best_epoch_accuracy,
         "averaged_val_accuracy": result.averaged_accuracy,
         "best_val_accuracy": result.best_val_accuracy,
+        "teacher_val_accuracy": result.teacher_val_accuracy,
         "seconds": round(result.seconds, 1),
+        "teacher_seconds": round(result.teacher_seconds, 1),
         "train_images": len(train_images),
         "val_images": len(val_images),
         "machine": f"{os.cpu_count()} CPU cores ({platform.machine()})",
@@ -173,6 +177,27 @@ def cmd_run(args: argparse.Namespace, settings: PipelineSettings) -> int:
     return run_platform()
 
 
+def cmd_import_model(args: argparse.Namespace, settings: PipelineSettings) -> int:
+    """Import a Keras (.keras, .h5) or TensorFlow.js layers model as a served model version."""
+    from services.pipeline.importing import import_model
+
+    files: dict[str, bytes] = {}
+    for path in args.files:
+        if not path.is_file():
+            raise ImportRejected(f"{path} is not a file.")
+        files[path.name] = path.read_bytes()
+    classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
+    version_dir = import_model(
+        files,
+        base_path=args.base_path or settings.model_base_path,
+        name=args.name,
+        class_names=classes,
+        title=args.title,
+    )
+    print(version_dir)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cnn101", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -193,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--base-path", type=Path, help="models folder (default: models/)")
     train.add_argument("--name", help="model name (default: tiny_vgg)")
     train.add_argument("--version", type=int, help="version number (default: next free)")
-    train.add_argument("--epochs", type=int, default=40)
+    train.add_argument("--epochs", type=int, default=70)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--limit-per-class", type=int, help="use only N images per class")
     train.add_argument("--optimizer", choices=["adamw", "sgd"])
@@ -205,6 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--light-final-fraction",
         type=float,
         help="share of the last epochs trained with flips only",
+    )
+    train.add_argument(
+        "--teacher-width",
+        type=int,
+        default=16,
+        help="width of the distillation teacher (default 16; 0 trains without one)",
     )
     train.add_argument("--threads", type=int, help="CPU threads for TensorFlow (default: all)")
     train.add_argument("--input-size", type=int, default=64)
@@ -219,6 +250,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--version", type=int, help="default: the newest")
     evaluate.add_argument("--split", type=Path, help="folder with val_annotations.txt + images/")
     evaluate.set_defaults(handler=cmd_evaluate)
+
+    imported = commands.add_parser(
+        "import-model",
+        help="import a Keras (.keras, .h5) or TensorFlow.js layers model (model.json + shards)",
+    )
+    imported.add_argument("files", type=Path, nargs="+", help="the model file(s)")
+    imported.add_argument("--name", required=True, help="model name (a-z, 0-9, - and _)")
+    imported.add_argument("--classes", help="class names in output order, comma-separated")
+    imported.add_argument("--title", help="a title for the model card")
+    imported.add_argument("--base-path", type=Path, help="models folder (default: models/)")
+    imported.set_defaults(handler=cmd_import_model)
 
     run = commands.add_parser("run", help="run the whole platform as local processes")
     run.set_defaults(handler=cmd_run)
@@ -237,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ModelNotFoundError,
         DownloadError,
         FileExistsError,
+        ImportRejected,
         PrerequisiteError,
     ) as error:
         print(f"cnn101: error: {error}", file=sys.stderr)

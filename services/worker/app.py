@@ -1,7 +1,9 @@
 """The Celery application: Redis broker, JSON only, tasks on named queues.
 
 Run a worker (with the embedded scheduler that watches for new model versions) as
-``celery -A services.worker.app worker -B -Q warm,reports,celery``.
+``celery -A services.worker.app worker -B -Q warm,reports,celery``, and the model studio's
+worker (training and imports, minutes long, with TensorFlow) as a second process on the
+``models`` queue (:func:`model_worker_command`), so a training never delays a warm-up.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from services.worker.settings import WorkerSettings
 
 WARM_QUEUE = "warm"
 REPORT_QUEUE = "reports"  # evaluation.report.REPORT_QUEUE, which the sender uses
+MODELS_QUEUE = "models"  # evaluation.routes.models.MODELS_QUEUE, which the sender uses
 
 
 def worker_command(python: str, schedule_file: str) -> list[str]:
@@ -33,6 +36,24 @@ def worker_command(python: str, schedule_file: str) -> list[str]:
     ]
 
 
+def model_worker_command(python: str) -> list[str]:
+    """The model studio's worker: one job at a time on the ``models`` queue, its own name."""
+    return [
+        python,
+        "-m",
+        "celery",
+        "-A",
+        "services.worker.app",
+        "worker",
+        "-Q",
+        MODELS_QUEUE,
+        "--concurrency",
+        "1",
+        "--hostname",
+        "models@%h",
+    ]
+
+
 def create_celery(settings: WorkerSettings | None = None) -> Celery:
     settings = settings or WorkerSettings()
     app = Celery("cnn101", broker=settings.broker_url, backend=settings.result_backend)
@@ -49,6 +70,8 @@ def create_celery(settings: WorkerSettings | None = None) -> Celery:
         task_routes={
             "cnn101.warm_examples": {"queue": WARM_QUEUE},
             "cnn101.build_study_report": {"queue": REPORT_QUEUE},
+            "cnn101.train_variant": {"queue": MODELS_QUEUE},
+            "cnn101.import_model": {"queue": MODELS_QUEUE},
         },
         beat_schedule={
             "watch-model-versions": {
@@ -64,5 +87,6 @@ def create_celery(settings: WorkerSettings | None = None) -> Celery:
 app = create_celery()
 
 # Imported for their effect: they register the tasks on `app`.
+import services.worker.model_tasks  # noqa: E402
 import services.worker.report_tasks  # noqa: E402
 import services.worker.tasks  # noqa: E402, F401

@@ -25,3 +25,9 @@ class WorkerSettings(BaseSettings):
     # The study database the report builds read and write: the evaluation service's own
     # variable and default, so one setting points both at the same database.
     evaluation_database_url: str = f"sqlite:///{PROJECT_ROOT / '.data' / 'evaluation.db'}"
+    # Where the model studio's jobs export new versions: the inference service's folder.
+    model_base_path: Path = PROJECT_ROOT / "models"
+    # How often (seconds) a training job checks its row for a cancel, and writes that it
+    # is alive (the evaluation service fails a job silent for CNN101_STUDIO_STALE_JOB_SECONDS).
+    model_job_check_seconds: float = 1.0
+    model_job_heartbeat_seconds: float = 5.0

@@ -15,7 +15,15 @@ from evaluation.settings import EvaluationSettings
 from tests.evaluation.conftest import PASSWORD, FakeClock, instructor_client, new_instructor
 from tests.evaluation.helpers import consent, create_open_study, join
 
-PATH_VALUES = {"study_id": "1", "item_id": "1", "action": "open", "fmt": "json", "table": "answers"}
+PATH_VALUES = {
+    "study_id": "1",
+    "item_id": "1",
+    "action": "open",
+    "fmt": "json",
+    "table": "answers",
+    "name": "tiny_vgg",
+    "job_id": "0" * 32,
+}
 
 
 def instructor_routes(client: TestClient) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ from tests.infra.files import (
 )
 
 DOCKER = Path("infra") / "docker"
-SERVICES = ("inference", "activations", "worker", "evaluation", "gateway")
+SERVICES = ("inference", "activations", "worker", "model-worker", "evaluation", "gateway")
 # The module each image runs: what it must be able to import.
 ENTRY_MODULES = {
     "gateway": "services.gateway.app",

@@ -1,0 +1,182 @@
+"""Train a variant of Tiny VGG for the model studio, export it as a new model version.
+
+The instructor picks the shape (blocks, convs per block, filters, kernel, input size) and
+the epochs; the recipe is the default model's (:mod:`services.pipeline.training`) with a
+fixed seed. Progress and cancellation go through callbacks the caller hands in, so the
+worker can write them to the job row; a cancelled run raises :class:`TrainingCancelledError`
+before anything is exported.
+
+:func:`train_variant` imports TensorFlow when called; the evaluation service checks a
+configuration with :mod:`services.pipeline.variant_shape`, which needs nothing heavy.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from services.pipeline.classes import ImageClass
+from services.pipeline.data import LabelledImages
+from services.pipeline.variant_shape import feature_map_sizes
+
+if TYPE_CHECKING:  # the architecture module imports Keras
+    from services.pipeline.architecture import Architecture
+
+EpochLog = dict[str, float]
+OnEpoch = Callable[[int, int, EpochLog], None]
+ShouldStop = Callable[[], bool]
+CARD_FILE = "README.md"
+
+
+class TrainingCancelledError(Exception):
+    """The instructor cancelled the job; nothing was exported."""
+
+
+def arch_sizes(arch: Architecture) -> list[int]:
+    return feature_map_sizes(
+        arch.input_size, arch.blocks, arch.convs_per_block, arch.kernel_size, arch.pool_size
+    )
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    version_dir: Path
+    version: int
+    accuracy: float
+    history: dict[str, list[float]]
+
+
+def render_variant_card(
+    *,
+    name: str,
+    version: int,
+    title: str,
+    arch: Architecture,
+    classes: Sequence[ImageClass],
+    dataset: str,
+    train_images: int,
+    val_images: int,
+    summary: dict[str, Any],
+) -> str:
+    """The model card of a studio-trained version (markdown, kept inside its folder)."""
+    sides = arch_sizes(arch)
+    history = summary.get("history", {})
+    rows = "\n".join(
+        f"| {epoch} | {loss:.3f} | {acc:.1%} | {vloss:.3f} | {vacc:.1%} |"
+        for epoch, (loss, acc, vloss, vacc) in enumerate(
+            zip(
+                history.get("loss", []),
+                history.get("accuracy", []),
+                history.get("val_loss", []),
+                history.get("val_accuracy", []),
+                strict=False,
+            ),
+            start=1,
+        )
+    )
+    class_list = ", ".join(c.name for c in classes)
+    return f"""# Model card: {title} (`{name}` version {version})
+
+Trained in the CNN 101 model studio: {arch.blocks} block(s) of {arch.convs_per_block} x
+({arch.kernel_size}x{arch.kernel_size} convolution with {arch.filters} filters, ReLU) and
+2x2 max pooling (feature maps {" -> ".join(f"{s}x{s}" for s in sides)}), then flatten and a
+dense layer with softmax over {len(classes)} classes.
+
+- **Data**: {dataset}; classes in output order: {class_list}.
+  {train_images} training images, {val_images} held out for validation.
+- **Input**: RGB, {arch.input_size}x{arch.input_size}, centre-cropped and resized, scaled
+  to [0, 1].
+- **Accuracy on the validation images**: **{summary.get("best_val_accuracy", 0.0):.1%}**
+  (kept: {summary.get("selected", "?")}). The same images chose the epoch, so the figure
+  flatters the model a little.
+- **Recipe**: the default model's (batch norm folded before export, flips, shifts,
+  colour jitter, AdamW with a cosine schedule, label smoothing), seed
+  {summary.get("recipe", {}).get("seed", 0)}, {summary.get("recipe", {}).get("epochs", "?")}
+  epochs; {summary.get("seconds", 0):.0f} s on {summary.get("machine", "the worker")}.
+
+| epoch | loss | accuracy | val loss | val accuracy |
+|---|---|---|---|---|
+{rows}
+"""
+
+
+def train_variant(
+    train_images: LabelledImages,
+    val_images: LabelledImages,
+    arch: Architecture,
+    classes: Sequence[ImageClass],
+    *,
+    epochs: int,
+    base_path: Path,
+    name: str,
+    title: str,
+    dataset: str,
+    on_epoch: OnEpoch | None = None,
+    should_stop: ShouldStop | None = None,
+    check_every_batches: int = 2,
+) -> VariantResult:
+    """Train, then export ``base_path/name/<next version>`` with its card; see module doc."""
+    import keras
+
+    from services.pipeline.export import ASSETS_DIR, export_model
+    from services.pipeline.training import Recipe, train
+
+    arch_sizes(arch)
+
+    class Reporter(keras.callbacks.Callback):  # type: ignore[misc]
+        """Hands each epoch's metrics out and stops (by raising) when told to."""
+
+        def on_train_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None:
+            if should_stop is not None and batch % check_every_batches == 0 and should_stop():
+                raise TrainingCancelledError
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+            if should_stop is not None and should_stop():
+                raise TrainingCancelledError
+            if on_epoch is not None:
+                on_epoch(epoch + 1, epochs, {k: float(v) for k, v in (logs or {}).items()})
+
+    batch_size = 32 if len(train_images) < 2000 else 64
+    # No distillation teacher: a class waits for this job, and its epochs are the teacher's too.
+    recipe = Recipe(epochs=epochs, batch_size=batch_size, seed=0, teacher_width=0)
+    result = train(
+        train_images, val_images, arch, classes, recipe, verbose=0, callbacks=[Reporter()]
+    )
+    if should_stop is not None and should_stop():
+        raise TrainingCancelledError
+    summary: dict[str, Any] = {
+        "title": title,
+        "source": "trained",
+        "dataset": dataset,
+        "recipe": recipe.to_json(),
+        "selected": result.selected,
+        "best_epoch": result.best_epoch,
+        "best_epoch_val_accuracy": result.best_epoch_accuracy,
+        "averaged_val_accuracy": result.averaged_accuracy,
+        "best_val_accuracy": result.best_val_accuracy,
+        "accuracy": result.best_val_accuracy,
+        "seconds": round(result.seconds, 1),
+        "train_images": len(train_images),
+        "val_images": len(val_images),
+        "machine": f"{os.cpu_count()} CPU cores ({platform.machine()})",
+        "history": result.history,
+    }
+    version_dir = export_model(result.model, base_path, name, classes, arch=arch, summary=summary)
+    version = int(version_dir.name)
+    card = render_variant_card(
+        name=name,
+        version=version,
+        title=title,
+        arch=arch,
+        classes=classes,
+        dataset=dataset,
+        train_images=len(train_images),
+        val_images=len(val_images),
+        summary=summary,
+    )
+    (version_dir / ASSETS_DIR / CARD_FILE).write_text(card, encoding="utf-8")
+    return VariantResult(version_dir, version, result.best_val_accuracy, result.history)

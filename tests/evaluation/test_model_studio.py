@@ -1,0 +1,448 @@
+"""The model studio's HTTP API on the real app and database (SQLite and PostgreSQL).
+
+What is checked here is the evaluation service's side: the models folder read without
+TensorFlow, publishing, data-set validation, job validation and bookkeeping. The queue is
+a recorder (the worker's side runs for real in tests/serving/test_model_jobs_e2e.py).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from evaluation.app import create_app
+from evaluation.db import make_engine, make_session_factory
+from evaluation.models import ModelJob, StudioDataset
+from services.worker.model_tasks import MAX_ATTEMPTS, claim_job
+from tests.evaluation.conftest import FakeClock, db_session, instructor_client, make_settings
+from tests.studio_zips import shapes_zip
+
+
+class RecordingQueue:
+    """Stands in for the broker: records what was queued, or refuses when told to."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.fail = False
+
+    def enqueue(self, task: str, job_id: str) -> None:
+        if self.fail:
+            raise ConnectionError("broker down")
+        self.sent.append((task, job_id))
+
+
+def write_model(base: Path, name: str, version: int, **training: Any) -> Path:
+    """A version folder as the exporter leaves it, as far as the catalogue reads it."""
+    assets = base / name / str(version) / "assets.extra"
+    assets.mkdir(parents=True)
+    description = {
+        "name": name,
+        "version": version,
+        "classes": [
+            {"index": 0, "wnid": "a", "name": "cat"},
+            {"index": 1, "wnid": "b", "name": "dog"},
+        ],
+        "training": training,
+    }
+    (assets / "model.json").write_text(json.dumps(description))
+    (assets / "README.md").write_text(f"# card of {name} {version}\n")
+    return assets.parent
+
+
+@pytest.fixture
+def models_dir(tmp_path: Path) -> Path:
+    base = tmp_path / "models"
+    write_model(base, "tiny_vgg", 1, best_val_accuracy=0.78)
+    write_model(base, "shapes", 1, accuracy=0.5, title="Shapes", source="trained")
+    write_model(base, "shapes", 2, accuracy=0.9, title="Shapes v2", source="trained")
+    write_model(base, "imported_net", 3, imported=True, title="Their net")
+    (base / "shapes" / ".3-staging").mkdir()  # an export in progress: not a version
+    (base / "empty_model").mkdir()
+    return base
+
+
+@pytest.fixture
+def queue() -> RecordingQueue:
+    return RecordingQueue()
+
+
+@pytest.fixture
+def studio(
+    database_url: str, models_dir: Path, queue: RecordingQueue, clock: FakeClock
+) -> Iterator[tuple[TestClient, TestClient, str]]:
+    """(anonymous client, logged-in instructor client, database URL)."""
+    settings = make_settings(
+        database_url,
+        model_base_path=models_dir,
+        studio_max_zip_bytes=200_000,
+        studio_min_images_per_class=5,
+    )
+    app = create_app(settings, clock=clock)
+    app.state.model_queue = queue
+    with TestClient(app) as anonymous:
+        yield anonymous, instructor_client(anonymous, database_url), database_url
+
+
+def _error(response: Any, status: int, code: str) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error"]["code"] == code, body
+    message: str = body["error"]["message"]
+    return message
+
+
+def test_models_are_listed_from_the_folder_and_published_for_students(
+    studio: tuple[TestClient, TestClient, str],
+) -> None:
+    anonymous, teacher, _ = studio
+    _error(anonymous.get("/api/instructor/models"), 401, "not_authenticated")
+    listed = teacher.get("/api/instructor/models").json()
+    assert listed["default"] == "tiny_vgg"
+    models = {m["name"]: m for m in listed["models"]}
+    assert [m["name"] for m in listed["models"]] == ["tiny_vgg", "imported_net", "shapes"]
+    assert models["shapes"]["versions"] == [1, 2] and models["shapes"]["latest"] == 2
+    assert models["shapes"]["title"] == "Shapes v2" and models["shapes"]["accuracy"] == 0.9
+    assert models["shapes"]["card"] == "# card of shapes 2\n"
+    assert models["shapes"]["classes"] == ["cat", "dog"]
+    assert models["tiny_vgg"]["source"] == "builtin" and models["tiny_vgg"]["published"]
+    assert models["imported_net"]["source"] == "imported"
+    assert models["imported_net"]["accuracy"] is None
+    assert not models["shapes"]["published"]
+
+    students = anonymous.get("/api/student/models").json()
+    assert [m["name"] for m in students["models"]] == ["tiny_vgg"]
+
+    entry = teacher.put("/api/instructor/models/shapes/published", json={"published": True})
+    assert entry.status_code == 200 and entry.json()["published"] is True
+    students = anonymous.get("/api/student/models").json()
+    assert [m["name"] for m in students["models"]] == ["tiny_vgg", "shapes"]
+    assert students["models"][1] == {
+        "name": "shapes",
+        "title": "Shapes v2",
+        "latest": 2,
+        "classes": ["cat", "dog"],
+        "accuracy": 0.9,
+    }
+    teacher.put("/api/instructor/models/shapes/published", json={"published": False})
+    assert [m["name"] for m in anonymous.get("/api/student/models").json()["models"]] == [
+        "tiny_vgg"
+    ]
+
+    _error(
+        teacher.put("/api/instructor/models/tiny_vgg/published", json={"published": False}),
+        409,
+        "default_model",
+    )
+    _error(
+        teacher.put("/api/instructor/models/nothere/published", json={"published": True}),
+        404,
+        "unknown_model",
+    )
+    _error(
+        teacher.put("/api/instructor/models/shapes/published", json={"published": "maybe"}),
+        422,
+        "invalid_request",
+    )
+    _error(
+        anonymous.put("/api/instructor/models/shapes/published", json={"published": True}),
+        401,
+        "not_authenticated",
+    )
+
+
+def _upload(client: TestClient, data: bytes, filename: str = "shapes.zip") -> Any:
+    return client.post(
+        "/api/instructor/datasets", files={"file": (filename, data, "application/zip")}
+    )
+
+
+def test_a_valid_zip_is_stored_and_listed_for_its_instructor_only(
+    studio: tuple[TestClient, TestClient, str],
+) -> None:
+    anonymous, teacher, url = studio
+    _error(_upload(anonymous, shapes_zip(per_class=6)), 401, "not_authenticated")
+    created = _upload(teacher, shapes_zip(per_class=6, root="my shapes/"))
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["images"] == 18 and body["warnings"] == []
+    assert body["classes"] == [
+        {"name": "circle", "images": 6},
+        {"name": "square", "images": 6},
+        {"name": "triangle", "images": 6},
+    ]
+    listed = teacher.get("/api/instructor/datasets").json()["datasets"]
+    assert [d["dataset_id"] for d in listed] == [body["dataset_id"]]
+    other = instructor_client(anonymous, url)
+    assert other.get("/api/instructor/datasets").json()["datasets"] == []
+    # Another instructor cannot train on it either.
+    config = {**GOOD_CONFIG, "dataset": body["dataset_id"]}
+    _error(other.post("/api/instructor/models/train", json=config), 404, "unknown_dataset")
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _with(extra: dict[str, bytes], per_class: int = 6) -> bytes:
+    return shapes_zip(per_class=per_class, extra=extra)
+
+
+def _unsupported_compression() -> bytes:
+    """A member whose compression method (99) no unzip implements, in both headers."""
+    data = bytearray(shapes_zip(per_class=6))
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        position = data.find(signature)  # the first member's local and central header
+        data[position + offset : position + offset + 2] = (99).to_bytes(2, "little")
+    return bytes(data)
+
+
+BAD_ZIPS = {
+    "one class": (shapes_zip(per_class=6, classes=("circle",)), "1 class folder"),
+    "empty folder": (_with({"empty/": b""}), "folder 'empty' holds 0 image"),
+    "too few images": (shapes_zip(per_class=3), "folder 'circle' holds 3 image"),
+    "not an image": (_with({"circle/notes.txt": b"hello"}), "'circle/notes.txt' is not an image"),
+    "corrupt image": (_with({"square/broken.png": b"not a png"}), "'square/broken.png' cannot"),
+    "traversal": (_with({"../evil/x.png": b"x"}), "must be relative"),
+    "absolute": (_with({"/etc/x.png": b"x"}), "must be relative"),
+    "too deep": (_with({"circle/deeper/x.png": b"x"}), "nested too deep"),
+    "loose file": (_with({"x.png": b"x"}), "is not in a class folder"),
+    "gif": (
+        _with({"circle/anim.gif": b"GIF89a"}),
+        "'circle/anim.gif' is not an image file",
+    ),
+    "not a zip": (b"PK but not really a zip archive", "not a zip archive"),
+    "unknown compression": (_unsupported_compression(), "'circle/000.png' cannot be read"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ZIPS))
+def test_a_bad_zip_is_refused_with_a_message_and_nothing_stored(
+    studio: tuple[TestClient, TestClient, str], case: str
+) -> None:
+    _, teacher, _ = studio
+    data, expected = BAD_ZIPS[case]
+    message = _error(_upload(teacher, data), 400, "invalid_dataset")
+    assert expected in message, message
+    assert teacher.get("/api/instructor/datasets").json()["datasets"] == []
+
+
+def test_a_too_large_zip_is_refused_with_413(studio: tuple[TestClient, TestClient, str]) -> None:
+    _, teacher, url = studio
+    rng_bytes = np.random.default_rng(0).bytes(210_000)
+    big = _zip({"a/1.png": rng_bytes[:105_000], "b/1.png": rng_bytes[105_000:]})
+    response = _upload(teacher, big)
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["code"] == "upload_too_large"
+    with db_session(url) as session:
+        assert (
+            session.scalar(select(StudioDataset).where(StudioDataset.size_bytes > 200_000)) is None
+        )
+    assert teacher.get("/api/instructor/datasets").json()["datasets"] == []
+
+
+GOOD_CONFIG: dict[str, Any] = {
+    "name": "small_net",
+    "title": "A small net",
+    "dataset": "builtin",
+    "blocks": 2,
+    "convs_per_block": 1,
+    "filters": 4,
+    "kernel_size": 3,
+    "input_size": 32,
+    "epochs": 2,
+}
+
+BAD_CONFIGS = [
+    ({"name": "Bad Name"}, 422, "name"),
+    ({"name": "x"}, 422, "name"),
+    ({"blocks": 5}, 422, "blocks"),
+    ({"blocks": 0}, 422, "blocks"),
+    ({"convs_per_block": 4}, 422, "convs_per_block"),
+    ({"filters": 1}, 422, "filters"),
+    ({"filters": 33}, 422, "filters"),
+    ({"kernel_size": 4}, 422, "kernel_size"),
+    ({"input_size": 36}, 422, "input_size"),
+    ({"input_size": 128}, 422, "input_size"),
+    ({"epochs": 0}, 422, "epochs"),
+    ({"epochs": 61}, 422, "epochs"),
+    ({"dataset": "../etc"}, 422, "dataset"),
+    ({"surprise": 1}, 422, "surprise"),
+    ({"blocks": 4, "convs_per_block": 3, "kernel_size": 5}, 400, "blocks"),
+    ({"blocks": 4, "convs_per_block": 1, "kernel_size": 5, "input_size": 32}, 400, "blocks"),
+    ({"name": "tiny_vgg"}, 409, "name"),
+    ({"dataset": "0" * 32}, 404, "dataset"),
+]
+
+
+@pytest.mark.parametrize(("change", "status", "field"), BAD_CONFIGS)
+def test_a_bad_training_config_is_refused_naming_the_field(
+    studio: tuple[TestClient, TestClient, str],
+    queue: RecordingQueue,
+    change: dict[str, Any],
+    status: int,
+    field: str,
+) -> None:
+    _, teacher, _ = studio
+    response = teacher.post("/api/instructor/models/train", json={**GOOD_CONFIG, **change})
+    assert response.status_code == status, response.text
+    assert field in response.json()["error"]["message"]
+    assert queue.sent == []
+    assert teacher.get("/api/instructor/models/jobs").json()["jobs"] == []
+
+
+def test_training_jobs_are_queued_listed_and_cancelled(
+    studio: tuple[TestClient, TestClient, str], queue: RecordingQueue, clock: FakeClock
+) -> None:
+    anonymous, teacher, url = studio
+    _error(
+        anonymous.post("/api/instructor/models/train", json=GOOD_CONFIG), 401, "not_authenticated"
+    )
+    dataset = _upload(teacher, shapes_zip(per_class=6)).json()["dataset_id"]
+    response = teacher.post(
+        "/api/instructor/models/train", json={**GOOD_CONFIG, "dataset": dataset}
+    )
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["status"] == "queued" and job["kind"] == "train" and job["name"] == "small_net"
+    assert job["progress"] == {"epoch": 0, "epochs": 2, "history": []}
+    assert job["config"]["classes"] == ["circle", "square", "triangle"]
+    assert job["result"] is None and job["error"] is None and job["finished_at"] is None
+    assert queue.sent == [("cnn101.train_variant", job["job_id"])]
+
+    # One job per model name at a time: two would race for the same version number.
+    _error(teacher.post("/api/instructor/models/train", json=GOOD_CONFIG), 409, "job_in_progress")
+
+    clock.advance(1)
+    second = teacher.post("/api/instructor/models/train", json={**GOOD_CONFIG, "name": "other"})
+    assert second.status_code == 202
+    jobs = teacher.get("/api/instructor/models/jobs").json()["jobs"]
+    assert [j["job_id"] for j in jobs] == [second.json()["job_id"], job["job_id"]]
+    assert teacher.get(f"/api/instructor/models/jobs/{job['job_id']}").json() == job
+
+    cancelled = teacher.post(f"/api/instructor/models/jobs/{job['job_id']}/cancel")
+    assert cancelled.status_code == 202 and cancelled.json()["status"] == "cancelled"
+    _error(teacher.post(f"/api/instructor/models/jobs/{job['job_id']}/cancel"), 409, "job_finished")
+    _error(teacher.get(f"/api/instructor/models/jobs/{'f' * 32}"), 404, "unknown_job")
+    _error(teacher.get("/api/instructor/models/jobs/not-an-id"), 422, "invalid_request")
+
+    # A queue that cannot be reached: 503 and no job row left behind.
+    queue.fail = True
+    _error(
+        teacher.post("/api/instructor/models/train", json={**GOOD_CONFIG, "name": "third"}),
+        503,
+        "queue_unavailable",
+    )
+    with db_session(url) as session:
+        assert session.scalar(select(ModelJob).where(ModelJob.name == "third")) is None
+
+
+def test_a_running_job_with_a_silent_worker_is_reported_failed(
+    studio: tuple[TestClient, TestClient, str], clock: FakeClock
+) -> None:
+    _, teacher, url = studio
+    job_id = teacher.post("/api/instructor/models/train", json=GOOD_CONFIG).json()["job_id"]
+    with db_session(url) as session:
+        job = session.get(ModelJob, job_id)
+        assert job is not None
+        job.status, job.started_at, job.heartbeat_at = "running", clock.now, clock.now
+        session.commit()
+    clock.advance(60)
+    assert teacher.get(f"/api/instructor/models/jobs/{job_id}").json()["status"] == "running"
+    running = teacher.post(f"/api/instructor/models/jobs/{job_id}/cancel").json()
+    assert running["status"] == "running"  # the worker ends it at its next check
+    clock.advance(400)
+    failed = teacher.get(f"/api/instructor/models/jobs/{job_id}").json()
+    assert failed["status"] == "failed" and "stopped answering" in failed["error"]
+
+
+def test_a_redelivered_job_starts_over_then_fails_after_the_attempts(database_url: str) -> None:
+    """What the worker does with a job delivered again after it died (acks_late)."""
+    app = create_app(make_settings(database_url))
+    with TestClient(app):
+        pass  # migrated
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    job_id = uuid.uuid4().hex
+    try:
+        with factory() as session:
+            session.add(
+                ModelJob(
+                    id=job_id,
+                    kind="train",
+                    name="redelivered",
+                    status="queued",
+                    config={},
+                    progress={"epoch": 1, "epochs": 3, "history": [{"epoch": 1}]},
+                )
+            )
+            session.commit()
+        assert not claim_job(factory, job_id, "import")  # the wrong task: left alone
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            assert claim_job(factory, job_id, "train")
+            with factory() as session:
+                job = session.get(ModelJob, job_id)
+                assert job is not None
+                assert (job.status, job.attempts) == ("running", attempt)
+                assert job.progress["history"] == []  # starts over
+        assert not claim_job(factory, job_id, "train")
+        with factory() as session:
+            job = session.get(ModelJob, job_id)
+            assert job is not None and job.status == "failed"
+            assert "stopped during this job" in (job.error or "")
+            session.delete(job)
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def test_import_uploads_are_checked_and_queued(
+    studio: tuple[TestClient, TestClient, str], queue: RecordingQueue, clock: FakeClock
+) -> None:
+    _, teacher, url = studio
+
+    def send(name: str, files: list[tuple[str, bytes]], **form: str) -> Any:
+        return teacher.post(
+            "/api/instructor/models/import",
+            data={"name": name, **form},
+            files=[
+                ("files", (filename, data, "application/octet-stream")) for filename, data in files
+            ],
+        )
+
+    message = _error(send("their_net", [("weights.exe", b"x")]), 400, "invalid_import")
+    assert "weights.exe" in message
+    _error(send("their_net", [("a.keras", b"x"), ("b.h5", b"y")]), 400, "invalid_import")
+    _error(send("their_net", [("group1-shard1of1.bin", b"x")]), 400, "invalid_import")
+    _error(send("Their Net", [("a.keras", b"x")]), 422, "invalid_request")
+    _error(send("tiny_vgg", [("a.keras", b"x")]), 409, "default_model")
+    assert queue.sent == []
+
+    accepted = send(
+        "their_net",
+        [("model.json", b"{}"), ("group1-shard1of1.bin", b"\0" * 8)],
+        title="Theirs",
+        classes="cat\ndog\n",
+    )
+    assert accepted.status_code == 202, accepted.text
+    job = accepted.json()
+    assert job["kind"] == "import" and job["status"] == "queued"
+    assert job["config"]["classes"] == ["cat", "dog"] and job["config"]["title"] == "Theirs"
+    assert queue.sent == [("cnn101.import_model", job["job_id"])]
+    with db_session(url) as session:
+        stored = session.get(ModelJob, job["job_id"])
+        assert stored is not None
+        assert sorted(f.filename for f in stored.files) == ["group1-shard1of1.bin", "model.json"]
