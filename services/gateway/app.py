@@ -23,7 +23,16 @@ from services.common.examples import ExampleCatalog
 from services.gateway.activations_client import ActivationsClient
 from services.gateway.errors import install_error_handlers
 from services.gateway.middleware import BodySizeLimit, RequestMetrics, SecurityHeaders
-from services.gateway.routes import activations, examples, health, models, study, tasks
+from services.gateway.presentations import PresentationHub
+from services.gateway.routes import (
+    activations,
+    examples,
+    health,
+    models,
+    presentations,
+    study,
+    tasks,
+)
 from services.gateway.settings import GatewaySettings
 from services.gateway.state import GatewayState
 from services.gateway.static import PrecompressedStaticFiles
@@ -67,9 +76,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 )
             ),
         )
+        hub = PresentationHub(
+            settings.redis_url,
+            settings.cache_prefix,
+            settings.presentation_ttl_seconds,
+            settings.presentation_heartbeat_seconds,
+        )
+        await hub.start()
+        app.state.presentations = hub
         try:
             yield
         finally:
+            await hub.close()
             await client.close()
             await evaluation.aclose()
 
@@ -88,6 +106,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         activations.router,
         tasks.router,
         study.router,
+        presentations.router,
         health.router,
     )
     for router in routers:
@@ -133,6 +152,8 @@ def main() -> None:
         # A worker process imports TensorFlow-free but heavy modules (Celery, SciPy): on a
         # busy machine that outlasts uvicorn's 5 s ping and it would kill healthy workers.
         timeout_worker_healthcheck=30,
+        # Followers' event streams never end by themselves: do not wait for them forever.
+        timeout_graceful_shutdown=5,
     )
 
 

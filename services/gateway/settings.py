@@ -33,3 +33,10 @@ class GatewaySettings(BaseSettings):
     evaluation_timeout_seconds: float = 15.0
     broker_url: str = "redis://127.0.0.1:6379/1"
     result_backend: str = "redis://127.0.0.1:6379/1"
+    # Presenter mode: presentations live in this Redis (the activation cache's by default).
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    cache_prefix: str = "cnn101"
+    # A presentation nobody changes for this long ends by itself.
+    presentation_ttl_seconds: int = 4 * 3600
+    # Followers' streams carry a comment this often, so proxies keep them open.
+    presentation_heartbeat_seconds: float = 15.0

@@ -32,7 +32,7 @@ from tests.reliability.routes import endpoints
 from tests.reliability.study import add_instructor
 
 SECURITY_DOC = PROJECT_ROOT / "docs" / "security.md"
-WHO = {"anyone", "forwarded", "student", "instructor", "instructor (own study)"}
+WHO = {"anyone", "forwarded", "student", "instructor", "instructor (own study)", "presenter"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 DENIED = {401, 403}
 
@@ -172,6 +172,9 @@ def concrete(path: str, personas: Personas) -> str:
         "task_id": "no-such-task",
         "rest": "state",
         "path": "index.html",
+        "code": "K7P-2QX",
+        "job_id": "0" * 32,
+        "label": "0",
     }
     return re.sub(r"\{(\w+)\}", lambda match: values[match.group(1)], path)
 
@@ -182,6 +185,8 @@ def expected_denied(who: str, persona: str) -> bool | None:
         return False
     if who == "forwarded":
         return None  # the gateway passes it on; the study service's rows decide
+    if who == "presenter":
+        return True  # only the presenting page holds the token: every persona is refused
     students = ("student", "another study's student")
     if who == "student":
         return persona not in students
