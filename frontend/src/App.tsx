@@ -1,6 +1,6 @@
 /** CNN 101: the input panel, the overview and its explanation, all driven by the URL state. */
-import { lazy, Suspense, useRef, useState } from "react";
-import { AppTabs, initialTab } from "./components/AppTabs";
+import { lazy, Suspense, useMemo, useRef } from "react";
+import { AppTabs, TABS } from "./components/AppTabs";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { usePalette } from "./components/palette";
 import { PaletteToggle } from "./components/PaletteToggle";
@@ -11,6 +11,10 @@ import { CurrentImage } from "./inputs/CurrentImage";
 import { ExamplePicker } from "./inputs/ExamplePicker";
 import { MoreInputs } from "./inputs/MoreInputs";
 import { UploadArea } from "./inputs/UploadArea";
+import { neuronKindOf, openedSelection, parseLesson, shownTab, shows, viewOfNeuron, type Part } from "./lesson/lesson";
+import { LessonBanner } from "./lesson/LessonBanner";
+import { PresenterBanner } from "./presenter/PresenterBanner";
+import { usePresentation } from "./presenter/usePresentation";
 import { useExplorer } from "./state/useExplorer";
 import { sameNeuron } from "./url/state";
 import { Explanation } from "./views/Explanation";
@@ -25,10 +29,25 @@ const SelectedNeuron = lazy(() => import("./views/conv/SelectedNeuron").then((mo
 const Playground = lazy(() => import("./playground/Playground").then((module) => ({ default: module.Playground })));
 
 export function App() {
-  const { url, setUrl, client, model, examples, activations, notice, upload, weights } = useExplorer();
+  const { url, setUrl: applyUrl, client, model, examples, activations, notice, upload, weights } = useExplorer();
+  // Presenter mode (presenter/): the teacher's states are applied with applyUrl; this page's
+  // own changes go through setUrl, which leaves follow mode.
+  const presentation = usePresentation(url, applyUrl);
+  const setUrl = presentation.setUrl;
   const main = useRef<HTMLDivElement>(null);
   const width = useElementWidth(main, 1000);
-  const [tab, setTab] = useState(initialTab);
+  // The lesson of the link (lesson/lesson.ts): what is hidden is not rendered at all, and a
+  // neuron or detail view of a hidden view that the URL names is not opened.
+  const read = useMemo(() => parseLesson(url.lesson), [url.lesson]);
+  const lesson = read.lesson;
+  const show = (part: Part) => shows(lesson, part);
+  const tab = shownTab(lesson, url.tab);
+  const graph = model?.description ?? null;
+  const opened = openedSelection(lesson, url.neuron, url.detail, neuronKindOf(graph, url.neuron?.layer));
+  const canOpen = (layer: string) => {
+    const kind = neuronKindOf(graph, layer);
+    return kind === null || show(viewOfNeuron(kind));
+  };
   const palette = usePalette();
   const image = url.image;
   const shown = image?.kind === "example" ? examples.find((example) => example.id === image.id) : undefined;
@@ -49,11 +68,12 @@ export function App() {
 
   return (
     <div className="app">
-      <header className="app-header">
+      {/* Inside the study's learning phase (study.html) the study page has its own header. */}
+      <header className="app-header" hidden={url.embed === "study"}>
         <h1>CNN 101</h1>
         <p className="app-subtitle">See how a convolutional neural network classifies a picture.</p>
-        <AppTabs tab={tab} onChange={setTab} />
-        {model && (
+        <AppTabs tab={tab} onChange={(next) => setUrl({ tab: next })} shown={TABS.map((entry) => entry.id).filter(show)} />
+        {model && show("model") && (
           <ModelChoice
             client={client} name={model.name} version={model.version}
             // Layer names and digests belong to one model; an example is shown by every model.
@@ -62,22 +82,28 @@ export function App() {
         )}
       </header>
       <StatusBanner notice={notice} />
+      {url.embed !== "study" && <PresenterBanner presentation={presentation} />}
+      <LessonBanner read={read} />
       {tab === "playground" && <Suspense fallback={null}><Playground /></Suspense>}
       {/* A thumbnail under the pointer or focus starts loading its bundle before the click. */}
       <div className="app-inputs" hidden={tab !== "explorer"} onPointerOver={(event) => prefetch(event.target, 60)} onPointerDown={(event) => prefetch(event.target, 0)} onFocus={(event) => prefetch(event.target, 0)}>
         {activations && <CurrentImage bundle={activations.bundle} caption={caption} />}
-        {activations && <ChannelToggles bundle={activations.bundle} image={url.image} onImage={upload} onShow={(shown) => setUrl({ image: shown })} />}
-        <ExamplePicker
-          examples={examples}
-          current={url.image}
-          onPick={(id) => setUrl({ image: { kind: "example", id } })}
-        />
-        <UploadArea onImage={(file, name) => void upload(file, name)} disabled={model === null} />
-        <div className="colour-settings">
-          <ScopeSelector scope={url.scope} onChange={(scope) => setUrl({ scope })} />
-          <PaletteToggle />
-        </div>
-        <MoreInputs onImage={upload} disabled={model === null} />
+        {activations && show("channels") && <ChannelToggles bundle={activations.bundle} image={url.image} onImage={upload} onShow={(shown) => setUrl({ image: shown })} />}
+        {show("examples") && (
+          <ExamplePicker
+            examples={examples}
+            current={url.image}
+            onPick={(id) => setUrl({ image: { kind: "example", id } })}
+          />
+        )}
+        {show("upload") && <UploadArea onImage={(file, name) => void upload(file, name)} disabled={model === null} />}
+        {(show("scope") || show("palette")) && (
+          <div className="colour-settings">
+            {show("scope") && <ScopeSelector scope={url.scope} onChange={(scope) => setUrl({ scope })} />}
+            {show("palette") && <PaletteToggle />}
+          </div>
+        )}
+        <MoreInputs onImage={upload} disabled={model === null} panels={(["camera", "drawing"] as const).filter(show)} />
       </div>
       {/* A new palette remounts the views, so every canvas repaints with it. */}
       <div className="app-body" key={palette} hidden={tab !== "explorer"}>
@@ -85,20 +111,23 @@ export function App() {
           {/* Until the chosen model's first bundle arrives, the last one belongs to another graph. */}
           {model && activations && activations.bundle.modelName === model.name && activations.bundle.modelVersion === model.version ? (
             <>
-              <ErrorBoundary what="overview" resetKey={activations.bundle.imageDigest}>
-                <Overview
-                  graph={model.description} activations={activations} scope={url.scope}
-                  width={Math.max(width, 720)} height={OVERVIEW_HEIGHT}
-                  onSelectNeuron={(layer, index) => setUrl({ neuron: { layer, index }, detail: null })}
-                  selected={url.neuron}
-                />
-              </ErrorBoundary>
+              {show("overview") && (
+                <ErrorBoundary what="overview" resetKey={activations.bundle.imageDigest}>
+                  <Overview
+                    graph={model.description} activations={activations} scope={url.scope}
+                    width={Math.max(width, 720)} height={OVERVIEW_HEIGHT}
+                    onSelectNeuron={(layer, index) => setUrl({ neuron: { layer, index }, detail: null })}
+                    selected={opened.neuron} canOpen={canOpen}
+                  />
+                </ErrorBoundary>
+              )}
               <ErrorBoundary what="intermediate view" resetKey={`${activations.bundle.imageDigest}/${url.neuron?.layer ?? ""}:${url.neuron?.index ?? ""}`}>
-                {url.neuron !== null && (
+                {opened.neuron !== null && (
                   <Suspense fallback={<p className="status">Loading the view…</p>}>
                     <SelectedNeuron
                       graph={model.description} activations={activations} weights={weights}
-                      selection={url.neuron} detail={url.detail} scope={url.scope}
+                      selection={opened.neuron} detail={opened.detail} scope={url.scope}
+                      details={{ conv: show("conv-detail"), softmax: show("softmax") }}
                       onDetail={(of, detail, replace) => setUrl((now) => (sameNeuron(now.neuron, of) ? { detail } : null), replace)}
                       onClose={(of) => setUrl((now) => (sameNeuron(now.neuron, of) ? { neuron: null, detail: null } : null))}
                     />
@@ -110,7 +139,7 @@ export function App() {
             <div className="overview-placeholder" style={{ height: OVERVIEW_HEIGHT }}>The network will appear here.</div>
           )}
         </main>
-        <Explanation graph={model?.description ?? null} selection={url.neuron} detail={url.detail} />
+        <Explanation graph={graph} selection={opened.neuron} detail={opened.detail} />
       </div>
     </div>
   );

@@ -20,7 +20,12 @@ import numpy as np
 import pytest
 from cnn101.v1 import activations_pb2
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy.orm import Session
 
+from evaluation.app import create_app as create_evaluation_app
+from evaluation.db import make_engine
+from evaluation.models import PublishedModel
+from evaluation.settings import EvaluationSettings
 from services.activations.server import build_server as build_activation_server
 from services.activations.settings import ActivationSettings
 from services.gateway.app import create_app
@@ -90,10 +95,28 @@ def two_models(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             )
         )
     )
+    # Students are offered the models the instructor published (the study service's list).
+    database_url = f"sqlite:///{root / 'evaluation.db'}"
+    evaluation = GatewayThread(
+        create_evaluation_app(
+            EvaluationSettings(
+                evaluation_database_url=database_url,
+                evaluation_bootstrap_instructor=None,
+                model_base_path=base_path,
+            )
+        )
+    )
+    evaluation.start()
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        session.add(PublishedModel(name="small3", published=True))
+        session.commit()
+    engine.dispose()
     gateway = GatewayThread(
         create_app(
             GatewaySettings(
                 activations_target=f"127.0.0.1:{activations.port}",
+                evaluation_url=evaluation.url,
                 model_name="tiny_vgg",
                 data_dir=stack.data_dir,
                 spa_dir=SPA_DIR,
@@ -107,6 +130,7 @@ def two_models(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     with httpx.Client(base_url=gateway.url, timeout=60) as http:
         yield TwoModels(gateway, http)
     gateway.stop()
+    evaluation.stop()
     loop.run(activations.stop(grace=0))
     loop.close()
     inference.stop(grace=0)
@@ -269,8 +293,10 @@ def test_first_load_leaves_views_for_later_and_hover_loads_early(
     expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
     page.wait_for_load_state("networkidle")
     scripts = [url for url in requested if url.endswith(".js")]
-    # The page's entry and the chunk it shares with the study pages; not the views' code.
-    assert len(scripts) <= 2, scripts
+    # The page's entry, the chunk it shares with the study pages (React) and the one it
+    # shares with the instructor's dashboard (URL state, lesson links, the model graph);
+    # not the views' code.
+    assert len(scripts) <= 3, scripts
     assert not [url for url in scripts if "SelectedNeuron" in url or "Playground" in url]
     assert sum(url.removeprefix(two_models.gateway.url) == "/api/models" for url in requested) == 1
     thumbnail = page.locator("[data-example]").nth(3)

@@ -1,33 +1,33 @@
 /**
- * Explorer or playground. The tab is not yet part of url/state (that module drops unknown
- * parameters), so `?tab=playground` only opens the playground on load.
+ * Explorer or playground. The tab is part of the URL state (`?tab=playground`, url/state.ts);
+ * a lesson may leave only one tab, and then there is no tab bar at all.
  */
 import type { KeyboardEvent } from "react";
+import type { Tab } from "../url/state";
 
-export type Tab = "explorer" | "playground";
+export type { Tab };
 
-const TABS: { id: Tab; label: string }[] = [
+export const TABS: { id: Tab; label: string }[] = [
   { id: "explorer", label: "Explorer" },
   { id: "playground", label: "Playground" },
 ];
 
-export function initialTab(): Tab {
-  return new URLSearchParams(window.location.search).get("tab") === "playground" ? "playground" : "explorer";
-}
-
-export function AppTabs({ tab, onChange }: { tab: Tab; onChange: (tab: Tab) => void }) {
+/** The tab bar of the tabs shown (all by default); none when only one is. */
+export function AppTabs({ tab, onChange, shown = TABS.map((entry) => entry.id) }: { tab: Tab; onChange: (tab: Tab) => void; shown?: readonly Tab[] }) {
+  const tabs = TABS.filter((entry) => shown.includes(entry.id));
   // The tablist pattern: arrows move between tabs, and focus follows.
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
     event.preventDefault();
-    const next = TABS[(TABS.findIndex((entry) => entry.id === tab) + 1) % TABS.length];
+    const next = tabs[(tabs.findIndex((entry) => entry.id === tab) + 1) % tabs.length];
     if (!next) return;
     onChange(next.id);
     event.currentTarget.querySelector<HTMLElement>(`#tab-${next.id}`)?.focus();
   };
+  if (tabs.length < 2) return null;
   return (
     <div className="app-tabs" role="tablist" aria-label="Views" onKeyDown={onKeyDown}>
-      {TABS.map(({ id, label }) => (
+      {tabs.map(({ id, label }) => (
         <button
           key={id}
           type="button"

@@ -3,21 +3,24 @@ import { useState } from "react";
 import { CameraCapture } from "./CameraCapture";
 import { DrawingPad } from "./DrawingPad";
 
-type Panel = "camera" | "drawing";
+export type Panel = "camera" | "drawing";
 
 const LABELS: Record<Panel, string> = { camera: "Take a photo", drawing: "Draw a picture" };
 
 interface MoreInputsProps {
   onImage: (file: Blob, filename: string) => Promise<string | null>;
   disabled: boolean;
+  /** The panels offered (a lesson may hide either); none: nothing is rendered. */
+  panels?: readonly Panel[];
 }
 
-export function MoreInputs({ onImage, disabled }: MoreInputsProps) {
+export function MoreInputs({ onImage, disabled, panels = ["camera", "drawing"] }: MoreInputsProps) {
   const [open, setOpen] = useState<Panel | null>(null);
+  if (panels.length === 0) return null;
   return (
     <>
       <div className="more-inputs" role="group" aria-label="Make a picture">
-        {(["camera", "drawing"] as const).map((panel) => (
+        {panels.map((panel) => (
           <button
             type="button"
             key={panel}
@@ -31,7 +34,7 @@ export function MoreInputs({ onImage, disabled }: MoreInputsProps) {
           </button>
         ))}
       </div>
-      {open !== null && (
+      {open !== null && panels.includes(open) && (
         <div className="input-panel" id="input-panel">
           {open === "camera" ? <CameraCapture onImage={onImage} /> : <DrawingPad onImage={onImage} />}
           <button type="button" className="input-panel-close" onClick={() => setOpen(null)} aria-label={`Close ${open === "camera" ? "the camera" : "the drawing"}`}>

@@ -3,11 +3,14 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { ApiError, messageOf } from "../study/http";
 import { createInstructorApi, type Instructor, type Study } from "./api";
 import { ItemBank } from "./ItemBank";
+import { PresentButton } from "../presenter/PresentButton";
+import { LessonComposer } from "./lessons/LessonComposer";
 import { Login } from "./Login";
+import { ModelsPanel } from "./models/ModelsPanel";
 import { StudyForm } from "./StudyForm";
 import { StudyPanel } from "./StudyPanel";
 
-type View = { kind: "studies" } | { kind: "new" } | { kind: "study"; id: number } | { kind: "items" };
+type View = { kind: "lessons" } | { kind: "studies" } | { kind: "new" } | { kind: "study"; id: number } | { kind: "items" } | { kind: "models" };
 
 export function InstructorApp() {
   const api = useMemo(() => createInstructorApi(), []);
@@ -44,13 +47,18 @@ export function InstructorApp() {
         <nav className="instructor-nav" aria-label="Dashboard">
           <button type="button" aria-current={view.kind === "studies" || view.kind === "study" ? "page" : undefined} onClick={() => setView({ kind: "studies" })}>Studies</button>
           <button type="button" aria-current={view.kind === "items" ? "page" : undefined} onClick={() => setView({ kind: "items" })}>Item bank</button>
+          <button type="button" aria-current={view.kind === "lessons" ? "page" : undefined} onClick={() => setView({ kind: "lessons" })}>Lesson links</button>
+          <button type="button" aria-current={view.kind === "models" ? "page" : undefined} onClick={() => setView({ kind: "models" })}>Models</button>
         </nav>
         <p className="study-code">{me.email}</p>
+        <PresentButton />
         <button type="button" onClick={() => void api.logout().finally(() => setMe(null))}>Log out</button>
       </header>
       {error && <p className="status status-error" role="alert">{error}</p>}
       <main className="instructor-main">
         {view.kind === "items" && <ItemBank api={api} />}
+        {view.kind === "lessons" && <LessonComposer />}
+        {view.kind === "models" && <ModelsPanel onUnauthorised={() => setMe(null)} />}
         {view.kind === "new" && (
           <StudyForm
             onCancel={() => setView({ kind: "studies" })}

@@ -12,11 +12,60 @@ export interface WindowProducts {
   inputs: Float32Array;
   weights: Float32Array;
   products: Float32Array;
+  /** 1 where the window lies on the zero padding around the input ("same" padding), else 0. */
+  padded: Uint8Array;
   /** Sum of the products in float64 (what the views print), before the bias. */
   sum: number;
 }
 
-/** One output position of a valid convolution of `input` channel(s) with filter `out`. */
+/** Zeros added on each side of a map before the window slides: rows above/below, columns left/right. */
+export interface Padding {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+export const NO_PADDING: Padding = { top: 0, bottom: 0, left: 0, right: 0 };
+
+/**
+ * TensorFlow's rule along one axis: "same" gives ⌈n / s⌉ outputs and pads just enough zeros
+ * for the last window, half before and the odd one after; "valid" pads nothing.
+ */
+export function axisPadding(padding: string | undefined, inputSize: number, kernel: number, stride: number): [number, number] {
+  if (padding !== "same") return [0, 0];
+  const outputs = Math.ceil(inputSize / stride);
+  const total = Math.max((outputs - 1) * stride + kernel - inputSize, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/** The padding of a conv layer (`padding` as in model.json) over an H x W input. */
+export function paddingOf(
+  padding: string | undefined,
+  [height, width]: readonly [number, number],
+  [kh, kw]: readonly [number, number],
+  stride: readonly [number, number] = [1, 1],
+): Padding {
+  const [top, bottom] = axisPadding(padding, height, kh, stride[0]);
+  const [left, right] = axisPadding(padding, width, kw, stride[1]);
+  return { top, bottom, left, right };
+}
+
+/** An H x W plane with the zero padding added around it, for a view that shows the padding. */
+export function padPlane(plane: ArrayLike<number>, height: number, width: number, padding: Padding): Float32Array {
+  const paddedWidth = width + padding.left + padding.right;
+  const result = new Float32Array((height + padding.top + padding.bottom) * paddedWidth);
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) result[(y + padding.top) * paddedWidth + x + padding.left] = plane[y * width + x] ?? 0;
+  }
+  return result;
+}
+
+/**
+ * One output position of a convolution of `input` channel(s) with filter `out`. The window's
+ * top-left corner is at (y·s − top, x·s − left) of the input; cells outside it read the
+ * padding's zeros (flagged in `padded`).
+ */
 export function convWindow(
   input: Tensor,
   kernel: ConvKernel,
@@ -25,8 +74,9 @@ export function convWindow(
   x: number,
   stride: readonly [number, number] = [1, 1],
   channels: readonly number[] | null = null,
+  padding: Padding = NO_PADDING,
 ): WindowProducts {
-  const [, inWidth = 0, inChannels = 0] = input.shape;
+  const [inHeight = 0, inWidth = 0, inChannels = 0] = input.shape;
   const [kh, kw, kernelIn, kernelOut] = kernel.shape;
   if (kernelIn !== inChannels) throw new Error(`kernel expects ${kernelIn} channels, input has ${inChannels}`);
   const picked = channels ?? Array.from({ length: inChannels }, (_, c) => c);
@@ -35,17 +85,22 @@ export function convWindow(
     inputs: new Float32Array(count),
     weights: new Float32Array(count),
     products: new Float32Array(count),
+    padded: new Uint8Array(count),
     sum: 0,
   };
   let i = 0;
   for (let dy = 0; dy < kh; dy += 1) {
     for (let dx = 0; dx < kw; dx += 1) {
+      const iy = y * stride[0] + dy - padding.top;
+      const ix = x * stride[1] + dx - padding.left;
+      const inside = iy >= 0 && iy < inHeight && ix >= 0 && ix < inWidth;
       for (const c of picked) {
-        const value = input.data[((y * stride[0] + dy) * inWidth + (x * stride[1] + dx)) * inChannels + c] ?? 0;
+        const value = inside ? input.data[(iy * inWidth + ix) * inChannels + c] ?? 0 : 0;
         const weight = kernel.data[((dy * kw + dx) * kernelIn + c) * kernelOut + out] ?? 0;
         result.inputs[i] = value;
         result.weights[i] = weight;
         result.products[i] = value * weight;
+        result.padded[i] = inside ? 0 : 1;
         result.sum += value * weight;
         i += 1;
       }
@@ -103,22 +158,35 @@ export function convOutputSize(inputSize: number, kernel: number, stride: number
 
 /**
  * The intermediate map of one input channel for filter `out`: that channel alone convolved
- * with its kernel slice (valid padding). Summed over channels plus the bias it gives the
- * conv layer's map, which is what the convolutional intermediate view shows.
+ * with its kernel slice ("valid", or "same" with zeros around the input as TensorFlow pads).
+ * Summed over channels plus the bias it gives the conv layer's map, which is what the
+ * convolutional intermediate view shows.
  */
-export function convChannelMap(input: Tensor, kernel: ConvKernel, out: number, channel: number, stride: readonly [number, number] = [1, 1]): Tensor {
+export function convChannelMap(
+  input: Tensor,
+  kernel: ConvKernel,
+  out: number,
+  channel: number,
+  stride: readonly [number, number] = [1, 1],
+  padding: "valid" | "same" = "valid",
+): Tensor {
   const [inHeight = 0, inWidth = 0, inChannels = 0] = input.shape;
   const [kh, kw, kernelIn, kernelOut] = kernel.shape;
   if (kernelIn !== inChannels) throw new Error(`kernel expects ${kernelIn} channels, input has ${inChannels}`);
-  const height = Math.floor((inHeight - kh) / stride[0]) + 1;
-  const width = Math.floor((inWidth - kw) / stride[1]) + 1;
+  const pad = paddingOf(padding, [inHeight, inWidth], [kh, kw], stride);
+  const height = Math.floor((inHeight + pad.top + pad.bottom - kh) / stride[0]) + 1;
+  const width = Math.floor((inWidth + pad.left + pad.right - kw) / stride[1]) + 1;
   const data = new Float32Array(height * width);
   for (let y = 0; y < height; y += 1) {
     for (let x = 0; x < width; x += 1) {
       let sum = 0;
       for (let dy = 0; dy < kh; dy += 1) {
+        const iy = y * stride[0] + dy - pad.top;
+        if (iy < 0 || iy >= inHeight) continue;
         for (let dx = 0; dx < kw; dx += 1) {
-          const value = input.data[((y * stride[0] + dy) * inWidth + (x * stride[1] + dx)) * inChannels + channel] ?? 0;
+          const ix = x * stride[1] + dx - pad.left;
+          if (ix < 0 || ix >= inWidth) continue;
+          const value = input.data[(iy * inWidth + ix) * inChannels + channel] ?? 0;
           sum += value * (kernel.data[((dy * kw + dx) * kernelIn + channel) * kernelOut + out] ?? 0);
         }
       }

@@ -1,8 +1,8 @@
 /**
- * The state a teacher shares: model, pinned version, image, colour scope, selected neuron
- * and open detail view, in the URL
+ * The state a teacher shares: model, pinned version, image, colour scope, selected neuron,
+ * open detail view, the tab, the lesson and the embedding, in the URL
  * (`?model=tiny_vgg&version=3&example=val_1083&scope=module&neuron=conv_2_1:4&detail=5,7`).
- * One parser, one formatter.
+ * One parser, one formatter: whatever the app rewrites keeps every part it does not change.
  */
 import { SCOPES, type Scope } from "../math/scopes";
 
@@ -21,6 +21,12 @@ export interface NeuronSelection {
  */
 export type DetailRef = { kind: "pixel"; y: number; x: number; channel: number | null } | { kind: "softmax" };
 
+/** The page's tabs: the network explorer or the convolution playground. */
+export type Tab = "explorer" | "playground";
+
+/** How the page is embedded: inside the study's learning phase (study.html), without its header. */
+export type Embed = "study";
+
 export interface UrlState {
   model: string | null;
   /** Pinned once loaded so every view reads one version, even when a newer one appears. */
@@ -30,6 +36,15 @@ export interface UrlState {
   neuron: NeuronSelection | null;
   /** Only meaningful with a neuron: the detail view opened from its intermediate view. */
   detail: DetailRef | null;
+  /** The open tab; absent means the explorer. */
+  tab?: Tab;
+  /**
+   * The lesson (`lesson=`), carried verbatim so it survives every rewrite of the URL;
+   * lesson/lesson.ts reads it (and says so when it cannot).
+   */
+  lesson?: string;
+  /** Set when the study embeds the explorer (`embed=study`). */
+  embed?: Embed;
 }
 
 export const DEFAULT_STATE: UrlState = { model: null, version: null, image: null, scope: "unit", neuron: null, detail: null };
@@ -65,6 +80,7 @@ export function parseUrlState(search: string): UrlState {
   const digest = params.get("image")?.toLowerCase() ?? null;
   const scope = params.get("scope");
   const neuron = parseNeuron(params.get("neuron"));
+  const lesson = params.get("lesson");
   let image: ImageRef | null = null;
   if (digest !== null && DIGEST.test(digest)) image = { kind: "digest", digest };
   else if (example !== null && EXAMPLE_ID.test(example)) image = { kind: "example", id: example };
@@ -75,6 +91,9 @@ export function parseUrlState(search: string): UrlState {
     scope: SCOPES.find((candidate) => candidate === scope) ?? DEFAULT_STATE.scope,
     neuron,
     detail: neuron === null ? null : parseDetail(params.get("detail")),
+    ...(params.get("tab") === "playground" ? { tab: "playground" as const } : {}),
+    ...(lesson !== null && lesson !== "" ? { lesson } : {}),
+    ...(params.get("embed") === "study" ? { embed: "study" as const } : {}),
   };
 }
 
@@ -87,6 +106,9 @@ export function formatUrlState(state: UrlState): string {
   if (state.scope !== DEFAULT_STATE.scope) params.set("scope", state.scope);
   if (state.neuron !== null) params.set("neuron", `${state.neuron.layer}:${state.neuron.index}`);
   if (state.neuron !== null && state.detail !== null) params.set("detail", formatDetail(state.detail));
+  if (state.tab === "playground") params.set("tab", state.tab);
+  if (state.embed !== undefined) params.set("embed", state.embed);
+  if (state.lesson !== undefined && state.lesson !== "") params.set("lesson", state.lesson);
   const text = params.toString();
   return text === "" ? "" : `?${text}`;
 }

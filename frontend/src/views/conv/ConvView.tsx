@@ -26,8 +26,11 @@ interface ConvViewProps {
   origin: string | null;
   /** The pixel of an open detail view: the window waits there. */
   focus: Pixel | null;
-  /** Opens the convolution detail at a pixel (and an input channel, when one was clicked). */
-  onDetail: (pixel: Pixel, channel: number | null) => void;
+  /**
+   * Opens the convolution detail at a pixel (and an input channel, when one was clicked);
+   * absent when a lesson hides the detail, and then nothing offers it.
+   */
+  onDetail?: (pixel: Pixel, channel: number | null) => void;
   onClose: () => void;
 }
 
@@ -42,7 +45,7 @@ export function ConvView({ graph, layer, index, activations, weights, origin, fo
   const [outHeight, outWidth] = data.outputSize;
   const slider = useSlidingWindow(outHeight, outWidth, focus);
   const [kh, kw] = data.kernelSize;
-  const sourceBox = { y: slider.y * data.stride[0], x: slider.x * data.stride[1], height: kh, width: kw };
+  const sourceBox = { y: slider.y * data.stride[0] - data.padding.top, x: slider.x * data.stride[1] - data.padding.left, height: kh, width: kw };
   const pixelBox = { y: slider.y, x: slider.x, height: 1, width: 1 };
   const isInput = data.sourceLayer.type === "input";
   const section = useRef<HTMLElement>(null);
@@ -69,14 +72,14 @@ export function ConvView({ graph, layer, index, activations, weights, origin, fo
           <button type="button" onClick={slider.toggle} data-testid="play-pause">{slider.playing ? "Pause" : "Play"}</button>
           <button type="button" onClick={() => slider.step(1)} aria-label="Step forward" data-testid="step">▶</button>
           <span className="conv-position" data-testid="window-position">row {slider.y + 1}, column {slider.x + 1}</span>
-          <button type="button" onClick={() => onDetail(here, null)} data-testid="open-conv-detail">Show the arithmetic</button>
+          {onDetail && <button type="button" onClick={() => onDetail(here, null)} data-testid="open-conv-detail">Show the arithmetic</button>}
           <button type="button" onClick={close} data-testid="close-conv">Back to the overview</button>
         </div>
       </header>
       <p className="conv-help">
         Each of the {data.channels.length} maps of <strong>{data.sourceLayer.name}</strong> is multiplied, window by window, with its own
         {" "}{kh}×{kw} slice of the filter (the small squares) into an intermediate map. Adding the intermediate maps and the bias
-        gives this neuron’s map. Click the output map or an intermediate map to see the arithmetic of one pixel. {slider.reducedMotion ? "Animation is off because your system asks for reduced motion; step through or point at the output." : "Point at the output map to move the window yourself."}
+        gives this neuron’s map.{onDetail && " Click the output map or an intermediate map to see the arithmetic of one pixel."} {slider.reducedMotion ? "Animation is off because your system asks for reduced motion; step through or point at the output." : "Point at the output map to move the window yourself."}
       </p>
       <div className="conv-body">
         <FlowEdges from='[data-testid="intermediate-map"]' to='[data-testid="conv-output-map"]' />
@@ -93,19 +96,28 @@ export function ConvView({ graph, layer, index, activations, weights, origin, fo
                 <Heatmap plane={step.kernel} height={kh} width={kw} magnitude={data.magnitudes.kernel} displaySize={KERNEL_SIZE} />
               </div>
               <span className="conv-op">=</span>
-              <button
-                type="button" className="map-button" data-testid="intermediate-map" onClick={() => onDetail(here, step.channel)}
-                aria-label={`Intermediate map ${step.channel + 1}: show its arithmetic at row ${slider.y + 1}, column ${slider.x + 1}`}
-              >
-                <WindowedMap
-                  plane={step.intermediate} height={outHeight} width={outWidth} magnitude={data.magnitudes.intermediate}
-                  displaySize={MAP_SIZE} box={pixelBox} label={`intermediate map ${step.channel + 1}`}
-                />
-              </button>
+              {onDetail ? (
+                <button
+                  type="button" className="map-button" data-testid="intermediate-map" onClick={() => onDetail(here, step.channel)}
+                  aria-label={`Intermediate map ${step.channel + 1}: show its arithmetic at row ${slider.y + 1}, column ${slider.x + 1}`}
+                >
+                  <WindowedMap
+                    plane={step.intermediate} height={outHeight} width={outWidth} magnitude={data.magnitudes.intermediate}
+                    displaySize={MAP_SIZE} box={pixelBox} label={`intermediate map ${step.channel + 1}`}
+                  />
+                </button>
+              ) : (
+                <div className="map-button" data-testid="intermediate-map">
+                  <WindowedMap
+                    plane={step.intermediate} height={outHeight} width={outWidth} magnitude={data.magnitudes.intermediate}
+                    displaySize={MAP_SIZE} box={pixelBox} label={`intermediate map ${step.channel + 1}`}
+                  />
+                </div>
+              )}
             </div>
           ))}
         </div>
-        <WindowSum data={data} y={slider.y} x={slider.x} onPoint={slider.moveTo} onPick={(y, x) => onDetail({ y, x }, null)} />
+        <WindowSum data={data} y={slider.y} x={slider.x} onPoint={slider.moveTo} onPick={onDetail && ((y, x) => onDetail({ y, x }, null))} />
       </div>
       <p className="conv-scales">
         Colour ranges: inputs ±{formatValue(data.magnitudes.source)}, kernels ±{formatValue(data.magnitudes.kernel)},

@@ -32,9 +32,11 @@ interface SelectedNeuronProps {
    */
   onDetail: (of: NeuronSelection, detail: DetailRef | null, replace?: boolean) => void;
   onClose: (of: NeuronSelection) => void;
+  /** Which detail views may open from an intermediate view (a lesson may hide them); both by default. */
+  details?: { conv: boolean; softmax: boolean };
 }
 
-export function SelectedNeuron({ graph, activations, weights, selection, detail, scope, onDetail: onDetailOf, onClose: onCloseOf }: SelectedNeuronProps) {
+export function SelectedNeuron({ graph, activations, weights, selection, detail, scope, onDetail: onDetailOf, onClose: onCloseOf, details = { conv: true, softmax: true } }: SelectedNeuronProps) {
   if (selection === null) return null;
   const onDetail = (next: DetailRef | null, replace?: boolean) => onDetailOf(selection, next, replace);
   const onClose = () => onCloseOf(selection);
@@ -63,7 +65,7 @@ export function SelectedNeuron({ graph, activations, weights, selection, detail,
       <>
         <ClassifierView
           key={key} {...common} weights={weights} scope={scope} origin={classSelector(selection.index)}
-          context={open} onSoftmaxDetail={() => onDetail({ kind: "softmax" })} onClose={onClose}
+          context={open} onSoftmaxDetail={details.softmax ? () => onDetail({ kind: "softmax" }) : undefined} onClose={onClose}
         />
         {open && <SoftmaxDetail key={`${key}:softmax`} {...common} origin='[data-testid="softmax-view"]' onBack={() => onDetail(null)} />}
       </>
@@ -72,7 +74,7 @@ export function SelectedNeuron({ graph, activations, weights, selection, detail,
   return (
     <ConvWithDetail
       key={key} {...common} weights={weights} detail={detail?.kind === "pixel" ? detail : null}
-      onDetail={(next, channel, replace) => onDetail({ kind: "pixel", ...next, channel }, replace)}
+      onDetail={details.conv ? (next, channel, replace) => onDetail({ kind: "pixel", ...next, channel }, replace) : undefined}
       onCloseDetail={() => onDetail(null)} onClose={onClose}
     />
   );
@@ -85,7 +87,8 @@ interface ConvWithDetailProps {
   activations: Activations;
   weights: ReadonlyMap<string, Float32Array>;
   detail: { y: number; x: number; channel: number | null } | null;
-  onDetail: (pixel: Pixel, channel: number | null, replace?: boolean) => void;
+  /** Absent when a lesson hides the convolution detail. */
+  onDetail: ((pixel: Pixel, channel: number | null, replace?: boolean) => void) | undefined;
   onCloseDetail: () => void;
   onClose: () => void;
 }
@@ -101,7 +104,7 @@ function ConvWithDetail({ graph, layer, index, activations, weights, detail, onD
       {detail && (
         <ConvDetail
           {...common} pixel={pixel} channel={detail.channel} onShown={setShown}
-          onPick={(next, channel) => onDetail(next, channel, true)} origin='[data-testid="conv-output-map"]'
+          onPick={(next, channel) => onDetail?.(next, channel, true)} origin='[data-testid="conv-output-map"]'
           onBack={() => { setShown(null); onCloseDetail(); }}
         />
       )}

@@ -8,8 +8,8 @@ interface WindowSumProps {
   y: number;
   x: number;
   onPoint: (y: number, x: number) => void;
-  /** A click on the output map opens that pixel's detail view. */
-  onPick: (y: number, x: number) => void;
+  /** A click on the output map opens that pixel's detail view (none when a lesson hides it). */
+  onPick?: (y: number, x: number) => void;
 }
 
 const OUTPUT_SIZE = 160;
@@ -22,18 +22,25 @@ export function WindowSum({ data, y, x, onPoint, onPick }: WindowSumProps) {
   const model = data.output[position] ?? 0;
   // The model adds in float32 and in its own order; our float64 sum may differ in the last digits.
   const rounded = formatValue(total) !== formatValue(model);
+  const map = (
+    <WindowedMap
+      plane={data.output} height={height} width={width} magnitude={data.magnitudes.output}
+      displaySize={OUTPUT_SIZE} box={{ y, x, height: 1, width: 1 }}
+      label={`${data.layer.name} neuron output map`} onPoint={onPoint}
+    />
+  );
   return (
     <div className="conv-sum">
-      <button
-        type="button" className="map-button" data-testid="conv-output-map" onClick={() => onPick(y, x)}
-        aria-label={`${data.layer.name} output map: show the arithmetic at row ${y + 1}, column ${x + 1}`}
-      >
-        <WindowedMap
-          plane={data.output} height={height} width={width} magnitude={data.magnitudes.output}
-          displaySize={OUTPUT_SIZE} box={{ y, x, height: 1, width: 1 }}
-          label={`${data.layer.name} neuron output map`} onPoint={onPoint}
-        />
-      </button>
+      {onPick ? (
+        <button
+          type="button" className="map-button" data-testid="conv-output-map" onClick={() => onPick(y, x)}
+          aria-label={`${data.layer.name} output map: show the arithmetic at row ${y + 1}, column ${x + 1}`}
+        >
+          {map}
+        </button>
+      ) : (
+        <div className="map-button" data-testid="conv-output-map">{map}</div>
+      )}
       <p className="conv-formula" data-testid="conv-formula" data-total={total} data-model={model}>
         {parts.map((value, channel) => (
           <span key={channel}>{channel > 0 && " + "}{formatValue(value)}</span>

@@ -1,5 +1,5 @@
 /** What the convolutional intermediate view draws for one conv neuron, computed once. */
-import { convChannelMap, kernelSlice, type ConvKernel } from "../../math/ops";
+import { convChannelMap, kernelSlice, paddingOf, type ConvKernel, type Padding } from "../../math/ops";
 import { channelPlane, extentOf, type Tensor } from "../../math/tensor";
 import type { Layer, ModelGraph } from "../../model/graph";
 
@@ -17,6 +17,8 @@ export interface ConvNeuronData {
   outputSize: [number, number];
   kernelSize: [number, number];
   stride: [number, number];
+  /** Zeros around the source ("same" padding): the window of output (y, x) starts at (y·s − top, x·s − left). */
+  padding: Padding;
   channels: ChannelStep[];
   bias: number;
   output: Float32Array;
@@ -51,7 +53,7 @@ export function convNeuronData(
     channel,
     source: channelPlane(source, channel),
     kernel: kernelSlice(kernel, index, channel),
-    intermediate: convChannelMap(source, kernel, index, channel, stride).data,
+    intermediate: convChannelMap(source, kernel, index, channel, stride, layer.padding ?? "valid").data,
   }));
   const output = channelPlane(own, index);
   return {
@@ -61,6 +63,7 @@ export function convNeuronData(
     outputSize: [own.shape[0] ?? 0, own.shape[1] ?? 0],
     kernelSize: [kh, kw],
     stride,
+    padding: paddingOf(layer.padding, [source.shape[0] ?? 0, source.shape[1] ?? 0], [kh, kw], stride),
     channels,
     bias: biases[index] ?? 0,
     output,

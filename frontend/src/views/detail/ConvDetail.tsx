@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useState } from "react";
 import { decimalsFor, decimalsThatAddUp, formatExact, formatFixed } from "../../math/arithmetic";
+import { padPlane } from "../../math/ops";
 import { channelPlane, extentOf } from "../../math/tensor";
 import type { Layer, ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
@@ -61,10 +62,19 @@ export function ConvDetail({ graph, layer, index, activations, weights, pixel, c
   const inputDecimals = decimalsFor(detail.channels.flatMap((item) => [...item.inputs]));
   const weightDecimals = decimalsFor(detail.channels.flatMap((item) => [...item.weights]));
   const outputMagnitude = magnitudeOf(map.output);
-  const sourcePlane = useMemo(() => channelPlane(map.source, shownChannel), [map, shownChannel]);
+  const { padding } = detail;
+  const isPadded = padding.top + padding.bottom + padding.left + padding.right > 0;
+  const [sourceHeight, sourceWidth] = map.sourceSize;
+  const paddedSize: [number, number] = [sourceHeight + padding.top + padding.bottom, sourceWidth + padding.left + padding.right];
+  const sourcePlane = useMemo(
+    () => padPlane(channelPlane(map.source, shownChannel), sourceHeight, sourceWidth, padding),
+    [map, shownChannel, sourceHeight, sourceWidth, padding],
+  );
+  const mapScale = 160 / Math.max(...paddedSize);
+  const paddedCells = step ? [...step.padded].filter(Boolean).length : 0;
   const pick = (next: Pixel, nextChannel = shownChannel) => onPick(next, nextChannel);
   const cellText = cell === null || !step ? null
-    : `row ${Math.floor(cell / kw) + 1}, column ${(cell % kw) + 1} of the window: ${formatFixed(step.inputs[cell] ?? 0, inputDecimals)} × ${formatFixed(step.weights[cell] ?? 0, weightDecimals)} = ${formatFixed(step.products[cell] ?? 0, decimals)}`;
+    : `row ${Math.floor(cell / kw) + 1}, column ${(cell % kw) + 1} of the window${step.padded[cell] ? " (padding)" : ""}: ${formatFixed(step.inputs[cell] ?? 0, inputDecimals)} × ${formatFixed(step.weights[cell] ?? 0, weightDecimals)} = ${formatFixed(step.products[cell] ?? 0, decimals)}`;
 
   return (
     <DetailFrame
@@ -89,12 +99,28 @@ export function ConvDetail({ graph, layer, index, activations, weights, pixel, c
           <span className="detail-caption">{layer.name} neuron {index + 1}</span>
           {step && (
             <>
-              <WindowedMap
-                plane={sourcePlane} height={map.sourceSize[0]} width={map.sourceSize[1]}
-                magnitude={magnitudeOf(map.source.data)} displaySize={160} inputChannel={isInput ? shownChannel : undefined}
-                box={{ y: y * detail.stride[0], x: x * detail.stride[1], height: kh, width: kw }} label={`${channelName(shownChannel)} with the window`}
-              />
-              <span className="detail-caption">{channelName(shownChannel)}</span>
+              <div className="padded-map" style={{ position: "relative" }} data-testid="detail-source-map" data-padding={JSON.stringify(padding)}>
+                <WindowedMap
+                  plane={sourcePlane} height={paddedSize[0]} width={paddedSize[1]}
+                  magnitude={magnitudeOf(map.source.data)} displaySize={160} inputChannel={isInput ? shownChannel : undefined}
+                  box={{ y: detail.windowAt.y, x: detail.windowAt.x, height: kh, width: kw }}
+                  label={`${channelName(shownChannel)}${isPadded ? " with its zero padding" : ""} and the window`}
+                />
+                {isPadded && (
+                  <div
+                    aria-hidden="true" data-testid="input-border"
+                    style={{
+                      position: "absolute", pointerEvents: "none", outline: "1px dashed #9ca3af",
+                      top: padding.top * mapScale, left: padding.left * mapScale,
+                      height: sourceHeight * mapScale, width: sourceWidth * mapScale,
+                    }}
+                  />
+                )}
+              </div>
+              <span className="detail-caption">
+                {channelName(shownChannel)}
+                {isPadded && <> with “same” padding: zeros around it (outside the dashed line)</>}
+              </span>
             </>
           )}
         </div>
@@ -114,7 +140,7 @@ export function ConvDetail({ graph, layer, index, activations, weights, pixel, c
             <>
               <div className="grid-equation">
                 <NumberGrid values={step.inputs} rows={kh} columns={kw} decimals={inputDecimals} magnitude={magnitudeOf(map.source.data)}
-                  label={`window of ${channelName(shownChannel)}`} active={cell} onActive={setCell} testId="window-grid" />
+                  label={`window of ${channelName(shownChannel)}`} active={cell} onActive={setCell} testId="window-grid" padded={step.padded} />
                 <span className="conv-op">×</span>
                 <NumberGrid values={step.weights} rows={kh} columns={kw} decimals={weightDecimals} magnitude={magnitudeOf(step.weights)}
                   label="kernel slice" active={cell} onActive={setCell} testId="kernel-grid" />
@@ -122,6 +148,12 @@ export function ConvDetail({ graph, layer, index, activations, weights, pixel, c
                 <NumberGrid values={step.products} rows={kh} columns={kw} decimals={decimals} magnitude={magnitudeOf(step.products)}
                   label="products" active={cell} onActive={setCell} testId="product-grid" />
               </div>
+              {paddedCells > 0 && (
+                <p className="padding-note" data-testid="padding-note">
+                  {paddedCells} of the window’s {kh * kw} cells lie on the padding (dashed): they are zeros added around the map
+                  so that the output keeps its size, and their products are 0.
+                </p>
+              )}
               <p className="cell-readout" aria-live="polite">{cellText ?? "Point at a number to see its multiplication."}</p>
               <SumLine values={[...step.products]} decimals={decimals} prefix={<>Sum of the {kh * kw} products: </>} testId="product-sum" />
             </>

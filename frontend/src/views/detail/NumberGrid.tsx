@@ -12,6 +12,8 @@ interface NumberGridProps {
   label: string;
   /** Cells to outline (the maximum of a pooling window). */
   marked?: ReadonlySet<number>;
+  /** 1 for cells that lie on zero padding: drawn dashed and greyed, spoken as padding. */
+  padded?: ArrayLike<number>;
   /** Cell under the pointer or focus, shared between the grids of one step. */
   active?: number | null;
   onActive?: (cell: number | null) => void;
@@ -23,7 +25,9 @@ function textColour(value: number, magnitude: number): string {
   return magnitude > 0 && Math.abs(value) / magnitude > 0.55 ? "white" : "#1f2328";
 }
 
-export function NumberGrid({ values, rows, columns, decimals, magnitude, label, marked, active, onActive, testId }: NumberGridProps) {
+const PADDING_STYLE = { outline: "1px dashed #6b7280", outlineOffset: "-3px", color: "#6b7280", fontStyle: "italic" } as const;
+
+export function NumberGrid({ values, rows, columns, decimals, magnitude, label, marked, padded, active, onActive, testId }: NumberGridProps) {
   const colour = divergingScale(magnitude);
   return (
     <figure className="number-grid-figure">
@@ -34,14 +38,17 @@ export function NumberGrid({ values, rows, columns, decimals, magnitude, label, 
             {Array.from({ length: columns }, (_, column) => {
               const cell = row * columns + column;
               const value = values[cell] ?? 0;
+              const isPadding = Boolean(padded?.[cell]);
               const classes = ["number-cell", marked?.has(cell) ? "number-cell-marked" : "", active === cell ? "number-cell-active" : ""].filter(Boolean).join(" ");
               return (
                 <span
                   role="cell"
                   key={column}
                   className={classes}
-                  style={{ background: colour(value), color: textColour(value, magnitude) }}
+                  style={{ background: colour(value), color: textColour(value, magnitude), ...(isPadding ? PADDING_STYLE : {}) }}
                   data-value={value}
+                  data-padding={isPadding ? "true" : undefined}
+                  title={isPadding ? "zero padding" : undefined}
                   onPointerEnter={onActive && (() => onActive(cell))}
                   onPointerLeave={onActive && (() => onActive(null))}
                 >

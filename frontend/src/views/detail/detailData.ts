@@ -3,7 +3,7 @@
  * (the layer's type and its `input`, never its name): a convolution window's products per
  * input channel, a ReLU's input and output, a max-pool window and its maximum.
  */
-import { convWindow, maxPoolWindow, type ConvKernel } from "../../math/ops";
+import { convWindow, maxPoolWindow, paddingOf, type ConvKernel, type Padding } from "../../math/ops";
 import { channelPlane, type Tensor } from "../../math/tensor";
 import type { Layer, ModelGraph } from "../../model/graph";
 
@@ -30,6 +30,8 @@ export interface ChannelProducts {
   inputs: Float32Array;
   weights: Float32Array;
   products: Float32Array;
+  /** 1 where the window lies on the zero padding ("same" padding), else 0. */
+  padded: Uint8Array;
   /** Sum of this channel's products: the intermediate map's value at the pixel. */
   sum: number;
 }
@@ -37,6 +39,10 @@ export interface ChannelProducts {
 export interface ConvPixelDetail {
   kernelSize: [number, number];
   stride: [number, number];
+  /** Zeros around the input ("same" padding); all 0 for "valid". */
+  padding: Padding;
+  /** Top-left corner of the window in the padded input (row, column). */
+  windowAt: Pixel;
   channels: ChannelProducts[];
   bias: number;
   /** Σ channel sums + bias in float64. */
@@ -96,14 +102,16 @@ export function convPixelDetail(
   const [kh = 1, kw = 1, cin = 1, cout = 1] = entry.shape;
   const kernel: ConvKernel = { shape: [kh, kw, cin, cout], data: kernelData };
   const stride = layer.stride ?? [1, 1];
+  const padding = paddingOf(layer.padding, map.sourceSize, [kh, kw], stride);
   const channels = Array.from({ length: cin }, (_, channel) => ({
     channel,
-    ...convWindow(map.source, kernel, index, pixel.y, pixel.x, stride, [channel]),
+    ...convWindow(map.source, kernel, index, pixel.y, pixel.x, stride, [channel], padding),
   }));
   const bias = biases[index] ?? 0;
   const total = channels.reduce((sum, step) => sum + step.sum, bias);
   const model = map.output[pixel.y * map.outputSize[1] + pixel.x] ?? Number.NaN;
-  return { kernelSize: [kh, kw], stride, channels, bias, total, model };
+  const windowAt = { y: pixel.y * stride[0], x: pixel.x * stride[1] };
+  return { kernelSize: [kh, kw], stride, padding, windowAt, channels, bias, total, model };
 }
 
 export function poolPixelDetail(layer: Layer, map: NeuronMapData, index: number, pixel: Pixel): PoolPixelDetail {

@@ -24,7 +24,8 @@ interface ClassifierViewProps {
   origin: string | null;
   /** A detail view is open below: this view steps back (focus + context). */
   context: boolean;
-  onSoftmaxDetail: () => void;
+  /** Opens the softmax detail; absent when a lesson hides it. */
+  onSoftmaxDetail?: () => void;
   onClose: () => void;
 }
 
@@ -52,7 +53,7 @@ export function ClassifierView({ graph, layer, index, activations, weights, scop
     <section ref={section} className={`classifier-view${context ? " view-context" : ""}`} aria-label={`How the score of ${data.className} is computed`} data-testid="flatten-view" data-count={count}>
       <header className="conv-view-header">
         <h2>{data.className}: flatten, weigh, add up, softmax</h2>
-        <button type="button" className="header-end" onClick={onSoftmaxDetail} data-testid="open-softmax-detail">Softmax in detail</button>
+        {onSoftmaxDetail && <button type="button" className="header-end" onClick={onSoftmaxDetail} data-testid="open-softmax-detail">Softmax in detail</button>}
         <button type="button" onClick={() => shrinkInto(section.current, origin, onClose)} data-testid="close-flatten">Back to the overview</button>
       </header>
       <p className="conv-help">

@@ -10,8 +10,8 @@ interface OutputColumnProps {
   probabilities: number[];
   hovered: NeuronRef | null;
   onHover: (neuron: NeuronRef | null) => void;
-  /** Opens the flatten and softmax views of a class. */
-  onSelect: (index: number) => void;
+  /** Opens the flatten and softmax views of a class (absent when a lesson hides them). */
+  onSelect?: (index: number) => void;
 }
 
 const BAR_WIDTH = 56;
@@ -40,7 +40,7 @@ export function OutputColumn({ column, columnIndex, classes, probabilities, hove
             onPointerLeave={() => onHover(null)}
             onFocus={() => onHover(ref)}
             onBlur={() => onHover(null)}
-            onClick={() => { onHover(ref); onSelect(neuron.index); }}
+            onClick={() => { onHover(ref); onSelect?.(neuron.index); }}
           >
             <span className="class-bar" style={{ width: BAR_WIDTH }}>
               <span className="class-bar-fill" style={{ width: Math.max(1, probability * BAR_WIDTH) }} />

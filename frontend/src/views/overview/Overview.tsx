@@ -49,9 +49,11 @@ interface OverviewProps {
   height: number;
   onSelectNeuron: (layer: string, index: number) => void;
   selected: NeuronSelection | null;
+  /** Whether a layer's neurons open their view (a lesson may hide it); all by default. */
+  canOpen?: (layer: string) => boolean;
 }
 
-export function Overview({ graph, activations, scope, width, height, onSelectNeuron, selected }: OverviewProps) {
+export function Overview({ graph, activations, scope, width, height, onSelectNeuron, selected, canOpen = () => true }: OverviewProps) {
   const [hovered, setHovered] = useState<NeuronRef | null>(null);
   const layout = useMemo(() => layoutOverview(graph, { width, height }), [graph, width, height]);
   const ranges = useMemo(() => scopeRanges(graph.layers, activations.outputs, scope), [graph, activations, scope]);
@@ -104,7 +106,7 @@ export function Overview({ graph, activations, scope, width, height, onSelectNeu
               probabilities={activations.bundle.probabilities}
               hovered={hovered}
               onHover={setHovered}
-              onSelect={(index) => onSelectNeuron(column.layer.name, index)}
+              onSelect={canOpen(column.layer.name) ? (index) => onSelectNeuron(column.layer.name, index) : undefined}
             />
           ) : (
             <MapColumn
@@ -119,7 +121,7 @@ export function Overview({ graph, activations, scope, width, height, onSelectNeu
               highlighted={hovered?.column === columnIndex + 1 ? sources : new Set()}
               onHover={setHovered}
               faded={focused !== null && !focused.has(column.layer.name)}
-              onSelect={SELECTABLE.has(column.layer.type) ? (index) => onSelectNeuron(column.layer.name, index) : undefined}
+              onSelect={SELECTABLE.has(column.layer.type) && canOpen(column.layer.name) ? (index) => onSelectNeuron(column.layer.name, index) : undefined}
             />
           ),
         )}
