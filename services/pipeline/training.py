@@ -2,15 +2,17 @@
 
 The recipe is what gets the unchanged 10-filter Tiny VGG from the paper's ~71 % to over
 80 %: batch normalisation during training only (folded away before export, see
-:mod:`services.pipeline.folding`), flips, shifts and colour jitter, AdamW with a cosine
-schedule and label smoothing, and keeping the epoch that scores best on the validation split.
+:mod:`services.pipeline.folding`), flips, per-image shifts and colour jitter, AdamW with a
+cosine schedule and label smoothing, optionally a teacher network whose soft targets the
+student learns from (:mod:`services.pipeline.distill`), and keeping the epoch that scores
+best on the validation split.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -21,6 +23,12 @@ import tensorflow as tf
 from services.pipeline.architecture import Architecture, build_model
 from services.pipeline.classes import ImageClass
 from services.pipeline.data import LabelledImages
+from services.pipeline.distill import (
+    build_teacher,
+    distillation_loss,
+    label_accuracy,
+    teacher_logits,
+)
 from services.pipeline.folding import fold_batch_norm
 
 
@@ -45,6 +53,14 @@ class Recipe:
     reparam: bool = False
     # Weight averaging over the last epochs (SWA), a candidate beside the best epoch.
     average_last_fraction: float = 0.25
+    # Knowledge distillation: a ResNet-style teacher of this width (0: none) is trained
+    # first for ``teacher_fraction`` x ``epochs`` epochs; the student then learns from
+    # (1 - distill_weight) x labels + distill_weight x its softened outputs.
+    teacher_width: int = 0
+    teacher_fraction: float = 0.5
+    teacher_weight_decay: float = 0.05
+    distill_weight: float = 0.7
+    distill_temperature: float = 4.0
     seed: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -63,20 +79,33 @@ class TrainingResult:
     selected: str = ""
     best_epoch_accuracy: float = 0.0
     averaged_accuracy: float = 0.0
+    teacher_val_accuracy: float | None = None
+    teacher_seconds: float = 0.0
 
 
 def augment_batch(
     images: tf.Tensor, recipe: Recipe, num_classes: int, labels: tf.Tensor
 ) -> tuple[tf.Tensor, tf.Tensor]:
-    """Random flip, shift (reflect padding) and brightness/contrast/saturation jitter."""
+    """Random flip, shift (each image its own, reflect fill) and colour jitter."""
     x = tf.cast(images, tf.float32) / 255.0
     x = tf.image.random_flip_left_right(x)
     batch = tf.shape(x)[0]
     size = tf.shape(x)[1]
     pad = recipe.shift_pixels
     if pad > 0:
-        x = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="REFLECT")
-        x = tf.image.random_crop(x, tf.stack([batch, size, size, 3]))
+        # One projective-transform op moves every image by its own whole-pixel offset.
+        dx, dy = (tf.random.uniform([batch], -pad, pad + 1, dtype=tf.int32) for _ in range(2))
+        ones, zeros = tf.ones([batch]), tf.zeros([batch])
+        shifts = [tf.cast(dx, tf.float32), tf.cast(dy, tf.float32)]
+        transforms = tf.stack([ones, zeros, shifts[0], zeros, ones, shifts[1], zeros, zeros], 1)
+        x = tf.raw_ops.ImageProjectiveTransformV3(
+            images=x,
+            transforms=transforms,
+            output_shape=tf.stack([size, size]),
+            fill_value=0.0,
+            interpolation="NEAREST",
+            fill_mode="REFLECT",
+        )
     x = x + tf.random.uniform([batch, 1, 1, 1], -recipe.brightness, recipe.brightness)
     mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
     x = (x - mean) * tf.random.uniform(
@@ -168,6 +197,97 @@ def _optimizer(
     raise ValueError(f"Unknown optimizer {recipe.optimizer!r}: use adamw or sgd.")
 
 
+def _schedule(
+    recipe: Recipe, epochs: int, images: int
+) -> keras.optimizers.schedules.LearningRateSchedule:
+    """Linear warm-up, then cosine decay to zero over ``epochs``."""
+    steps = epochs * int(np.ceil(images / recipe.batch_size))
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0,
+        decay_steps=steps,
+        warmup_target=recipe.learning_rate,
+        warmup_steps=max(1, int(steps * recipe.warmup_fraction)),
+    )
+
+
+def _batches(
+    images: LabelledImages, num_classes: int, soft_targets: np.ndarray | None
+) -> Callable[[Recipe], tf.data.Dataset]:
+    """Shuffled, augmented batches; with ``soft_targets`` the targets are [label | teacher]."""
+
+    def dataset(recipe: Recipe) -> tf.data.Dataset:
+        def to_batch(pixels: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            return augment_batch(pixels, recipe, num_classes, labels)
+
+        def to_distill_batch(
+            pixels: tf.Tensor, labels: tf.Tensor, soft: tf.Tensor
+        ) -> tuple[tf.Tensor, tf.Tensor]:
+            x, y = augment_batch(pixels, recipe, num_classes, labels)
+            return x, tf.concat([y, soft], axis=1)
+
+        if soft_targets is None:
+            source = tf.data.Dataset.from_tensor_slices((images.pixels, images.labels))
+            mapper: Callable[..., tuple[tf.Tensor, tf.Tensor]] = to_batch
+        else:
+            source = tf.data.Dataset.from_tensor_slices(
+                (images.pixels, images.labels, soft_targets)
+            )
+            mapper = to_distill_batch
+        return (
+            source.shuffle(len(images), seed=recipe.seed, reshuffle_each_iteration=True)
+            .batch(recipe.batch_size)
+            .map(mapper, num_parallel_calls=tf.data.AUTOTUNE)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+
+    return dataset
+
+
+def _validation(
+    images: LabelledImages, num_classes: int, *, with_teacher_columns: bool
+) -> tf.data.Dataset:
+    """The validation split as one-hot targets (padded with zero "teacher logits" if needed).
+
+    Only its accuracy is used; under distillation its loss is against a uniform teacher.
+    """
+    targets = np.eye(num_classes, dtype=np.float32)[images.labels]
+    if with_teacher_columns:
+        targets = np.concatenate([targets, np.zeros_like(targets)], axis=1)
+    return tf.data.Dataset.from_tensor_slices(
+        (images.pixels.astype(np.float32) / np.float32(255.0), targets)
+    ).batch(256)
+
+
+def _train_teacher(
+    train_images: LabelledImages,
+    val_images: LabelledImages,
+    arch: Architecture,
+    recipe: Recipe,
+    *,
+    verbose: int,
+) -> tuple[np.ndarray, float]:
+    """Train the distillation teacher; return its logits on the training images and its
+    best validation accuracy (the epoch with that accuracy is the one that teaches)."""
+    epochs = max(1, round(recipe.epochs * recipe.teacher_fraction))
+    teacher = build_teacher(recipe.teacher_width, arch.input_size, arch.num_classes, recipe.seed)
+    teacher_recipe = replace(recipe, weight_decay=recipe.teacher_weight_decay, optimizer="adamw")
+    teacher.compile(
+        optimizer=_optimizer(teacher_recipe, _schedule(teacher_recipe, epochs, len(train_images))),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
+        metrics=["accuracy"],
+    )
+    keep_best = _KeepBest()
+    teacher.fit(
+        _batches(train_images, arch.num_classes, None)(recipe),
+        epochs=epochs,
+        validation_data=_validation(val_images, arch.num_classes, with_teacher_columns=False),
+        callbacks=[keep_best],
+        verbose=verbose,
+    )
+    teacher.set_weights(keep_best.best_weights)
+    return teacher_logits(teacher, train_images.pixels), keep_best.best_accuracy
+
+
 def train(
     train_images: LabelledImages,
     val_images: LabelledImages,
@@ -176,64 +296,63 @@ def train(
     recipe: Recipe,
     *,
     verbose: int | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TrainingResult:
-    """Train ``arch`` on ``train_images``, select on ``val_images``, return the folded model."""
+    """Train ``arch`` on ``train_images``, select on ``val_images``, return the folded model.
+
+    ``callbacks`` run after the recipe's own (progress, cancellation: the model studio);
+    they observe the training and do not change its result.
+    """
     if len(classes) != arch.num_classes:
         raise ValueError(f"{len(classes)} classes given for a {arch.num_classes}-class model.")
-    keras.utils.set_random_seed(recipe.seed)
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
-
-    def batches(augmentation: Recipe) -> tf.data.Dataset:
-        def to_batch(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-            return augment_batch(images, augmentation, arch.num_classes, labels)
-
-        return (
-            tf.data.Dataset.from_tensor_slices((train_images.pixels, train_images.labels))
-            .shuffle(len(train_images), seed=recipe.seed, reshuffle_each_iteration=True)
-            .batch(recipe.batch_size)
-            .map(to_batch, num_parallel_calls=tf.data.AUTOTUNE)
-            .prefetch(tf.data.AUTOTUNE)
+    started = time.monotonic()
+    soft_targets: np.ndarray | None = None
+    teacher_accuracy: float | None = None
+    if recipe.teacher_width:
+        soft_targets, teacher_accuracy = _train_teacher(
+            train_images, val_images, arch, recipe, verbose=verbose
         )
-
+    teacher_seconds = time.monotonic() - started
+    keras.utils.set_random_seed(recipe.seed)  # the student's stream, with or without teacher
+    distilling = soft_targets is not None
+    dataset = _batches(train_images, arch.num_classes, soft_targets)
     light = replace(recipe, shift_pixels=0, brightness=0.0, contrast=0.0, saturation=0.0)
     light_epochs = int(recipe.epochs * recipe.light_final_fraction)
-    val_ds = tf.data.Dataset.from_tensor_slices(
-        (
-            val_images.pixels.astype(np.float32) / np.float32(255.0),
-            tf.one_hot(val_images.labels, arch.num_classes),
-        )
-    ).batch(256)
+    val_ds = _validation(val_images, arch.num_classes, with_teacher_columns=distilling)
 
     model = build_model(arch, batch_norm=True, seed=recipe.seed, reparam=recipe.reparam)
-    steps = recipe.epochs * int(np.ceil(len(train_images) / recipe.batch_size))
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=0.0,
-        decay_steps=steps,
-        warmup_target=recipe.learning_rate,
-        warmup_steps=max(1, int(steps * recipe.warmup_fraction)),
-    )
+    loss: Any = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
+    metric: Any = "accuracy"
+    if distilling:
+        loss = distillation_loss(
+            arch.num_classes,
+            recipe.label_smoothing,
+            recipe.distill_weight,
+            recipe.distill_temperature,
+        )
+        metric = label_accuracy(arch.num_classes)
     model.compile(
-        optimizer=_optimizer(recipe, schedule),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
-        metrics=["accuracy"],
+        optimizer=_optimizer(recipe, _schedule(recipe, recipe.epochs, len(train_images))),
+        loss=loss,
+        metrics=[metric],
     )
     keep_best = _KeepBest()
     averaged_epochs = max(1, int(recipe.epochs * recipe.average_last_fraction))
     first_averaged = recipe.epochs - averaged_epochs + 1
     averager = _AverageLastEpochs(first_averaged)
-    started = time.monotonic()
     history: dict[str, list[float]] = {}
-    phases = [(batches(recipe), 0, recipe.epochs - light_epochs)]
+    phases = [(dataset(recipe), 0, recipe.epochs - light_epochs)]
     if light_epochs:
-        phases.append((batches(light), recipe.epochs - light_epochs, recipe.epochs))
-    for dataset, first, last in phases:  # one optimizer and schedule across both phases
+        phases.append((dataset(light), recipe.epochs - light_epochs, recipe.epochs))
+    for batches, first, last in phases:  # one optimizer and schedule across both phases
         fitted = model.fit(
-            dataset,
+            batches,
             initial_epoch=first,
             epochs=last,
             validation_data=val_ds,
-            callbacks=[keep_best, averager],
+            callbacks=[keep_best, averager, *callbacks],
             verbose=verbose,
         )
         for key, values in fitted.history.items():
@@ -261,4 +380,6 @@ def train(
         selected=selected,
         best_epoch_accuracy=keep_best.best_accuracy,
         averaged_accuracy=averaged_accuracy,
+        teacher_val_accuracy=teacher_accuracy,
+        teacher_seconds=teacher_seconds if recipe.teacher_width else 0.0,
     )

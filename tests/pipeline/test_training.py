@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 
 from services.pipeline.architecture import Architecture, build_model
-from services.pipeline.training import Recipe, augment_batch, recompute_batch_norm
+from services.pipeline.classes import CNN101_CLASSES
+from services.pipeline.data import load_train, load_validation
+from services.pipeline.distill import distillation_loss
+from services.pipeline.training import Recipe, augment_batch, recompute_batch_norm, train
+from tests.synthetic import write_tiny_imagenet
 
 
 def test_recomputed_batch_norm_statistics_are_exact() -> None:
@@ -33,3 +39,54 @@ def test_augmentation_keeps_shape_range_and_labels() -> None:
     assert x.min() >= 0.0 and x.max() <= 1.0
     assert np.array_equal(np.argmax(np.asarray(y), axis=1), labels)
     assert not np.allclose(x, images / 255.0)  # something was changed
+
+
+def test_each_image_of_a_batch_gets_its_own_shift() -> None:
+    """The shift is per image (a per-batch offset gives every image of a step the same one)."""
+    image = np.random.default_rng(2).integers(0, 256, (1, 64, 64, 3), dtype=np.uint8)
+    still = Recipe(shift_pixels=6, brightness=0.0, contrast=0.0, saturation=0.0)
+    x, _ = augment_batch(np.repeat(image, 32, axis=0), still, 10, np.zeros(32, dtype=np.int64))
+    x = np.asarray(x)
+    # Each output is the image (or its mirror) moved by whole pixels: its pixels are the
+    # source's, and at most 2 x 13 x 13 distinct outputs exist; 32 draws give many of them.
+    assert np.allclose(x * 255, np.round(x * 255), atol=1e-3)
+    assert len({out.tobytes() for out in x}) >= 16
+
+
+def test_distillation_loss_mixes_labels_and_teacher() -> None:
+    labels = np.eye(3, dtype=np.float32)[[0, 1, 2, 0]]
+    teacher = np.array(
+        [[2.0, 0.5, -1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 3.0], [0.1, 0.2, 0.3]], np.float32
+    )
+    agreeing = np.asarray(keras.ops.softmax(teacher))
+    targets = np.concatenate([labels, teacher], axis=1)
+    hard = keras.losses.CategoricalCrossentropy(label_smoothing=0.1, reduction=None)
+    only_labels = distillation_loss(3, 0.1, weight=0.0, temperature=4.0)
+    assert np.allclose(only_labels(targets, agreeing), hard(labels, agreeing), atol=1e-6)
+    only_teacher = distillation_loss(3, 0.1, weight=1.0, temperature=4.0)
+    assert np.allclose(only_teacher(targets, agreeing), 0.0, atol=1e-5)  # KL of equals
+    uniform = np.full_like(agreeing, 1 / 3)
+    assert np.all(np.asarray(only_teacher(targets, uniform))[:3] > 1e-3)
+
+
+def test_training_with_a_teacher_exports_only_the_design_s_layers(tmp_path: Path) -> None:
+    """A (very short) distilled run: the teacher trains, the student is folded and plain."""
+    arch = Architecture(input_size=16, blocks=1, convs_per_block=2, filters=3, num_classes=3)
+    classes = CNN101_CLASSES[:3]
+    data_dir = write_tiny_imagenet(tmp_path, classes, per_class=6, val_per_class=2, size=16)
+    recipe = Recipe(epochs=2, batch_size=6, teacher_width=4, teacher_fraction=0.5)
+    result = train(
+        load_train(data_dir, classes, 16),
+        load_validation(data_dir, classes, 16),
+        arch,
+        classes,
+        recipe,
+        verbose=0,
+    )
+    assert result.teacher_val_accuracy is not None
+    assert 0.0 <= result.teacher_val_accuracy <= 1.0
+    assert len(result.history["accuracy"]) == 2  # the student's epochs only
+    assert [layer.name for layer in result.model.layers] == [
+        layer.name for layer in build_model(arch).layers
+    ]
+    assert 0.0 <= result.best_val_accuracy <= 1.0
