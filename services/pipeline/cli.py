@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shlex
 import sys
 from collections.abc import Sequence
@@ -72,7 +71,7 @@ def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
     from services.pipeline.evaluation import evaluate, format_report
     from services.pipeline.export import export_model
     from services.pipeline.model_card import render_model_card, write_model_card
-    from services.pipeline.training import Recipe, train
+    from services.pipeline.training import Recipe, train, training_summary
 
     data_dir: Path = args.data_dir or settings.data_dir
     base_path: Path = args.base_path or settings.model_base_path
@@ -112,18 +111,9 @@ def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
     print(f"Training on {len(train_images)} images, selecting on {len(val_images)}.", flush=True)
     result = train(train_images, val_images, arch, CNN101_CLASSES, recipe)
     summary = {
-        "recipe": recipe.to_json(),
-        "selected": result.selected,
-        "best_epoch": result.best_epoch,
-        "best_epoch_val_accuracy": result.best_epoch_accuracy,
-        "averaged_val_accuracy": result.averaged_accuracy,
-        "best_val_accuracy": result.best_val_accuracy,
+        **training_summary(result, recipe, len(train_images), len(val_images)),
         "teacher_val_accuracy": result.teacher_val_accuracy,
-        "seconds": round(result.seconds, 1),
         "teacher_seconds": round(result.teacher_seconds, 1),
-        "train_images": len(train_images),
-        "val_images": len(val_images),
-        "machine": f"{os.cpu_count()} CPU cores ({platform.machine()})",
     }
     version_dir = export_model(
         result.model,

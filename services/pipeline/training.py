@@ -10,6 +10,8 @@ best on the validation split.
 
 from __future__ import annotations
 
+import os
+import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -81,6 +83,24 @@ class TrainingResult:
     averaged_accuracy: float = 0.0
     teacher_val_accuracy: float | None = None
     teacher_seconds: float = 0.0
+
+
+def training_summary(
+    result: TrainingResult, recipe: Recipe, train_images: int, val_images: int
+) -> dict[str, Any]:
+    """What an export's ``training`` summary records of any run (the CLI's, the studio's)."""
+    return {
+        "recipe": recipe.to_json(),
+        "selected": result.selected,
+        "best_epoch": result.best_epoch,
+        "best_epoch_val_accuracy": result.best_epoch_accuracy,
+        "averaged_val_accuracy": result.averaged_accuracy,
+        "best_val_accuracy": result.best_val_accuracy,
+        "seconds": round(result.seconds, 1),
+        "train_images": train_images,
+        "val_images": val_images,
+        "machine": f"{os.cpu_count()} CPU cores ({platform.machine()})",
+    }
 
 
 def augment_batch(

@@ -12,8 +12,6 @@ configuration with :mod:`services.pipeline.variant_shape`, which needs nothing h
 
 from __future__ import annotations
 
-import os
-import platform
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,7 +121,7 @@ def train_variant(
     import keras
 
     from services.pipeline.export import ASSETS_DIR, export_model
-    from services.pipeline.training import Recipe, train
+    from services.pipeline.training import Recipe, train, training_summary
 
     arch_sizes(arch)
 
@@ -149,20 +147,11 @@ def train_variant(
     if should_stop is not None and should_stop():
         raise TrainingCancelledError
     summary: dict[str, Any] = {
+        **training_summary(result, recipe, len(train_images), len(val_images)),
         "title": title,
         "source": "trained",
         "dataset": dataset,
-        "recipe": recipe.to_json(),
-        "selected": result.selected,
-        "best_epoch": result.best_epoch,
-        "best_epoch_val_accuracy": result.best_epoch_accuracy,
-        "averaged_val_accuracy": result.averaged_accuracy,
-        "best_val_accuracy": result.best_val_accuracy,
         "accuracy": result.best_val_accuracy,
-        "seconds": round(result.seconds, 1),
-        "train_images": len(train_images),
-        "val_images": len(val_images),
-        "machine": f"{os.cpu_count()} CPU cores ({platform.machine()})",
         "history": result.history,
     }
     version_dir = export_model(result.model, base_path, name, classes, arch=arch, summary=summary)

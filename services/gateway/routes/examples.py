@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +27,16 @@ async def _known(
     described = await state.model_version(model, version)
     size = int(described.description["input"]["shape"][0])
     return described.version, size, (await state.example_digests(size))[example_id]
+
+
+async def _revalidated_png(
+    request: Request, tag: str, encoded: Callable[[], Awaitable[bytes]]
+) -> Response:
+    """A PNG that browsers keep for a day, then revalidate by ``tag`` (304: nothing encoded)."""
+    headers = {"Cache-Control": "public, max-age=86400", "ETag": f'"{tag}"'}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    return Response(await encoded(), media_type="image/png", headers=headers)
 
 
 @router.get("", responses=error_responses(404, 503))
@@ -69,11 +80,7 @@ async def example_image(
     """The example as the model sees it: centre-cropped, resized, PNG."""
     name = model or state.settings.model_name
     _, size, digest = await _known(state, example_id, name, 0)
-    headers = {"Cache-Control": "public, max-age=86400", "ETag": f'"{digest}"'}
-    if request.headers.get("if-none-match") == headers["ETag"]:
-        return Response(status_code=304, headers=headers)
-    png = await state.example_png(example_id, size)
-    return Response(png, media_type="image/png", headers=headers)
+    return await _revalidated_png(request, digest, lambda: state.example_png(example_id, size))
 
 
 @router.get(
@@ -96,11 +103,7 @@ async def class_sprite(
     size = int(described.description["input"]["shape"][0])
     digests = await state.example_digests(size)
     tag = hashlib.sha256("".join(digests[e.id] for e in examples).encode()).hexdigest()
-    headers = {"Cache-Control": "public, max-age=86400", "ETag": f'"{tag}"'}
-    if request.headers.get("if-none-match") == headers["ETag"]:
-        return Response(status_code=304, headers=headers)
-    png = await state.class_sprite(label, size)
-    return Response(png, media_type="image/png", headers=headers)
+    return await _revalidated_png(request, tag, lambda: state.class_sprite(label, size))
 
 
 @router.get(
