@@ -11,13 +11,18 @@ NPM_STAMP := frontend/node_modules/.installed
 # Node comes into the virtual environment through nodeenv, linked to the machine's Node.
 NODE_PATH_ENV := PATH="$(BIN):$$PATH"
 
-.PHONY: install run test lint typecheck pytest protos frontend frontend-check clean
+.PHONY: install lock run test lint typecheck pytest protos frontend frontend-check clean
 
-$(STAMP): pyproject.toml
+# Python packages come from uv.lock only (`make lock` refreshes it). uv itself is pinned here
+# and in the lock's dev extra, so the sync below keeps the same uv in the environment.
+UV_VERSION := 0.13.9
+UV := UV_PROJECT_ENVIRONMENT=$(abspath $(VENV)) $(BIN)/uv
+
+$(STAMP): pyproject.toml uv.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "CNN 101 needs Python 3.11, found " + sys.version'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(UV) sync --locked --all-extras --python $(BIN)/python
 	touch $(STAMP)
 
 $(NODE_STAMP): $(STAMP)
@@ -30,6 +35,10 @@ $(NPM_STAMP): frontend/package-lock.json $(NODE_STAMP)
 	touch $(NPM_STAMP)
 
 install: $(STAMP)
+
+# Re-resolve every Python dependency to today's newest allowed versions and rewrite uv.lock.
+lock: $(STAMP)
+	$(UV) lock --upgrade
 
 frontend: $(NPM_STAMP)
 	cd frontend && $(NODE_PATH_ENV) npm run build

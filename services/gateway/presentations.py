@@ -333,7 +333,7 @@ class PresentationHub:
                 log.warning("presentation subscription lost (%s); reconnecting", error)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX_SECONDS)
 

@@ -172,7 +172,7 @@ CONFIG: dict[str, Any] = {
 def test_a_variant_is_trained_on_a_custom_zip_and_served(studio: Studio) -> None:
     teacher = studio.teacher
     dataset = _upload(teacher, shapes_zip(per_class=20))
-    listener = redis.Redis.from_url(studio.broker.url_for(1)).pubsub()  # type: ignore[no-untyped-call]
+    listener = redis.Redis.from_url(studio.broker.url_for(1)).pubsub()
     listener.psubscribe("celery-task-meta-*")
     started = teacher.post(
         "/api/instructor/models/train",

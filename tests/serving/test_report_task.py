@@ -96,7 +96,7 @@ def test_the_worker_builds_the_report_with_progress(
     clock = FakeClock()
     app = create_app(make_settings(study_database), clock=clock)
     app.state.report_queue = CeleryReportQueue(broker.url_for(1))
-    listener = redis.Redis.from_url(broker.url).pubsub()  # type: ignore[no-untyped-call]
+    listener = redis.Redis.from_url(broker.url).pubsub()
     listener.psubscribe("celery-task-meta-*")  # before the build is queued: nothing missed
     with TestClient(app) as client:
         admin = instructor_client(client, study_database)
