@@ -1,4 +1,4 @@
-"""The environment holds exactly the versions uv.lock names: a fresh install is the locked program."""
+"""The environment holds exactly the versions uv.lock names: a fresh install is the locked one."""
 
 from __future__ import annotations
 
