@@ -44,7 +44,10 @@ frontend: $(NPM_STAMP)
 	cd frontend && $(NODE_PATH_ENV) npm run build
 
 frontend-check: $(NPM_STAMP)
+	$(BIN)/python scripts/export_openapi.py --check
 	cd frontend && $(NODE_PATH_ENV) npm run check:proto
+	cd frontend && $(NODE_PATH_ENV) npm run check:api
+	cd frontend && $(NODE_PATH_ENV) npm run format:check
 	cd frontend && $(NODE_PATH_ENV) npm run lint
 	cd frontend && $(NODE_PATH_ENV) npm run typecheck
 	cd frontend && $(NODE_PATH_ENV) npm test
@@ -58,6 +61,7 @@ protos: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python scripts/gen_protos.py --check
 
 typecheck: install

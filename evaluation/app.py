@@ -13,14 +13,20 @@ from sqlalchemy import func, select, text
 
 from evaluation.admission import AdmissionLimit
 from evaluation.auth import LoginThrottle, create_instructor
-from evaluation.db import make_engine, make_session_factory
 from evaluation.deps import Clock, SessionDep
-from evaluation.errors import BodySizeLimit, CrossSiteGuard, install_error_handlers
 from evaluation.items.bank import seed_default_items
 from evaluation.migrations import upgrade_database
-from evaluation.models import Instructor, utcnow
-from evaluation.routes import instructor, models, results, student
+from evaluation.models import Instructor
+from evaluation.routes import instructor, results, student
 from evaluation.settings import EvaluationSettings, load_settings
+from services.common.body_limit import BodyLimit, BodySizeLimit
+from services.common.cross_site import CrossSiteGuard
+from services.common.errors import install_error_handlers
+from services.common.private_responses import NoStoreByDefault
+from services.common.secrets import write_private_file
+from services.database.engine import make_engine, make_session_factory
+from services.database.http_errors import install_database_error_handlers
+from services.database.schema import utcnow
 
 logger = logging.getLogger("evaluation")
 
@@ -35,11 +41,17 @@ def _bootstrap(settings: EvaluationSettings, app: FastAPI) -> None:
         if settings.env == "development" and email and first_run:
             password = secrets.token_urlsafe(12)
             create_instructor(session, email, password)
-            logger.warning("development instructor %s created, password: %s", email, password)
+            # The password goes to a file only this user can read, never into a log.
+            write_private_file(settings.evaluation_bootstrap_login_file, f"{email}\n{password}\n")
+            logger.warning(
+                "development instructor %s created; its password is in %s",
+                email,
+                settings.evaluation_bootstrap_login_file,
+            )
 
 
 def create_app(settings: EvaluationSettings | None = None, clock: Clock = utcnow) -> FastAPI:
-    settings = settings or EvaluationSettings()
+    settings = (settings or EvaluationSettings()).with_signing_key()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,24 +69,15 @@ def create_app(settings: EvaluationSettings | None = None, clock: Clock = utcnow
     app.state.settings = settings
     app.state.clock = clock
     app.state.login_throttle = LoginThrottle()
-    # Multipart framing on top of the model studio's own limits (which it checks itself).
-    studio_overhead = 64 * 1024
-    app.add_middleware(
-        BodySizeLimit,
-        max_bytes=settings.evaluation_max_body_bytes,
-        uploads={
-            "/api/instructor/datasets": settings.studio_max_zip_bytes + studio_overhead,
-            "/api/instructor/models/import": settings.studio_max_import_bytes + studio_overhead,
-        },
-    )
+    app.add_middleware(BodySizeLimit, default=BodyLimit(settings.evaluation_max_body_bytes))
     app.add_middleware(CrossSiteGuard)
+    app.add_middleware(NoStoreByDefault)
     app.add_middleware(AdmissionLimit)  # see evaluation/admission.py: no pool deadlock
-    install_error_handlers(app)
+    install_error_handlers(app, unexpected_message="unexpected error; nothing was stored")
+    install_database_error_handlers(app)
     app.include_router(instructor.router)
     app.include_router(student.router)
     app.include_router(results.router)
-    app.include_router(models.router)
-    app.include_router(models.student_router)
 
     @app.get("/health")
     def health(session: SessionDep) -> dict[str, str]:

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evaluation.deps import SessionDep, SettingsDep
-from evaluation.errors import ApiError
 from evaluation.models import Instructor, Participant
 from evaluation.settings import EvaluationSettings
+from services.common.errors import ApiError
 
 SESSION_COOKIE = "cnn101_instructor"
 _hasher = PasswordHasher()
@@ -92,7 +92,7 @@ class LoginThrottle:
 
 
 def _serializer(settings: EvaluationSettings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.evaluation_secret_key, salt="instructor-session")
+    return URLSafeTimedSerializer(settings.signing_key, salt="instructor-session")
 
 
 def set_session_cookie(

@@ -8,10 +8,10 @@ import sys
 from collections.abc import Sequence
 
 from evaluation.auth import create_instructor
-from evaluation.db import make_engine, make_session_factory
 from evaluation.items.bank import seed_default_items
 from evaluation.migrations import upgrade_database
 from evaluation.settings import load_settings
+from services.database.engine import make_engine, make_session_factory
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evaluation.assignment import allocate, lock_study
-from evaluation.errors import ApiError
 from evaluation.models import (
     CONDITIONS,
     FORM_ORDERS,
@@ -34,6 +33,7 @@ from evaluation.schemas import (
     QuestionnaireRequest,
 )
 from evaluation.scoring import form_size, phase_score, score_band, stratum_key
+from services.common.errors import ApiError
 
 TERMINAL_STEPS = ("declined", "free_use", "done")
 

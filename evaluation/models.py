@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -10,18 +10,15 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
-    Dialect,
     ForeignKey,
     Integer,
-    LargeBinary,
-    MetaData,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from services.database.schema import UTCDateTime, naming_metadata, utcnow
 
 CONDITIONS = ("cnn101", "conventional")
 FORMS = ("A", "B")
@@ -31,39 +28,9 @@ PHASES = ("pre", "learning", "post")
 CONSENT_CHOICES = ("participate", "no_data", "decline")
 STUDY_STATUSES = ("draft", "open", "closed")
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timestamps always UTC-aware, also on SQLite, which stores them without a zone."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime refused: use UTC-aware timestamps")
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = naming_metadata()
 
 
 class Instructor(Base):
@@ -257,91 +224,3 @@ class StudyReport(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
-
-
-# --- model studio ------------------------------------------------------------------------
-
-MODEL_JOB_KINDS = ("train", "import")
-MODEL_JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
-
-
-class StudioDataset(Base):
-    """An instructor's validated zip (one folder per class), kept as a blob.
-
-    A blob in the database rather than a file: the worker that trains on it needs no
-    volume shared with the evaluation service.
-    """
-
-    __tablename__ = "studio_dataset"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    instructor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("instructor.id", ondelete="SET NULL")
-    )
-    filename: Mapped[str] = mapped_column(String(255))
-    classes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    images: Mapped[int] = mapped_column(Integer)
-    warnings: Mapped[list[str]] = mapped_column(JSON)
-    size_bytes: Mapped[int] = mapped_column(Integer)
-    archive: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class ModelJob(Base):
-    """A training or import run on the ``models`` queue, with its progress and outcome.
-
-    ``cancel_requested`` is what the worker's training loop polls; ``heartbeat_at`` tells
-    a running job from one whose worker died, and ``attempts`` counts deliveries.
-    """
-
-    __tablename__ = "model_job"
-    __table_args__ = (
-        CheckConstraint("kind IN ('train', 'import')", name="kind"),
-        CheckConstraint(
-            "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name="status"
-        ),
-    )
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))
-    name: Mapped[str] = mapped_column(String(40), index=True)
-    status: Mapped[str] = mapped_column(String(10))
-    config: Mapped[dict[str, Any]] = mapped_column(JSON)
-    progress: Mapped[dict[str, Any]] = mapped_column(JSON)
-    error: Mapped[str | None] = mapped_column(Text)
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    task_id: Mapped[str | None] = mapped_column(String(64))
-    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    files: Mapped[list[ModelJobFile]] = relationship(
-        back_populates="job", cascade="all, delete-orphan", passive_deletes=True
-    )
-
-
-class ModelJobFile(Base):
-    """One uploaded file of an import job (a .keras/.h5, or model.json and its shards)."""
-
-    __tablename__ = "model_job_file"
-    __table_args__ = (UniqueConstraint("job_id", "filename"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[str] = mapped_column(ForeignKey("model_job.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-
-    job: Mapped[ModelJob] = relationship(back_populates="files")
-
-
-class PublishedModel(Base):
-    """Whether students may pick a model (by name; absent means not published)."""
-
-    __tablename__ = "published_model"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    published: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

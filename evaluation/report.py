@@ -16,19 +16,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from celery import Celery
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from evaluation.analysis import PlotData, Results, analyse, plot_data
-from evaluation.db import SessionFactory
-from evaluation.models import Participant, Study, StudyReport, utcnow
+from evaluation.models import Participant, Study, StudyReport
 from evaluation.report_svg import CONDITION_COLOURS, gain_chart, item_chart, slope_chart
+from services.common.jobs import TaskName, TaskSender
+from services.database.engine import SessionFactory
+from services.database.schema import utcnow
 
 logger = logging.getLogger(__name__)
-REPORT_TASK = "cnn101.build_study_report"
-REPORT_QUEUE = "reports"
 Progress = Callable[[int, str], None]
 Clock = Callable[[], datetime]
 
@@ -248,7 +247,12 @@ def run_report_build(
         except Exception as error:
             session.rollback()
             try:
-                row.status, row.error = "failed", f"{type(error).__name__}: {error}"[:2000]
+                # The kind of error only: its text may name files, hosts or internals.
+                row.status = "failed"
+                row.error = (
+                    f"the report build stopped on an unexpected error ({type(error).__name__}); "
+                    f"the worker's log has the details under build {build_id}"
+                )
                 row.finished_at = clock()
                 session.commit()
             except SQLAlchemyError:
@@ -269,14 +273,7 @@ class CeleryReportQueue:
     """Sends the build task by name, so the evaluation service needs no worker code."""
 
     def __init__(self, broker_url: str) -> None:
-        self.celery = Celery("cnn101", broker=broker_url)
-        self.celery.conf.update(task_serializer="json", accept_content=["json"])
+        self.sender = TaskSender(broker_url)
 
     def enqueue(self, study_id: int, build_id: str) -> None:
-        self.celery.send_task(
-            REPORT_TASK,
-            args=[study_id, build_id],
-            task_id=build_id,
-            queue=REPORT_QUEUE,
-            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
-        )
+        self.sender.send(TaskName.BUILD_STUDY_REPORT, args=[study_id, build_id], task_id=build_id)

@@ -21,13 +21,25 @@ ConsentChoice = Literal["participate", "no_data", "decline"]
 MAX_EVENT_PAYLOAD_CHARS = 2048
 
 
+# JSON nested deeper than this is refused: no student page sends more than a few levels,
+# and a walk of unbounded depth is a way to exhaust the server's stack.
+MAX_NESTING = 32
+
+
 def _contains_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_contains_nul(v) for v in value)
+    """Whether any string in ``value`` holds a NUL; walked without recursion, depth-bounded."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_NESTING:
+            raise ValueError(f"nested deeper than {MAX_NESTING} levels")
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend((part, depth + 1) for pair in item.items() for part in pair)
+        elif isinstance(item, list | tuple):
+            pending.extend((part, depth + 1) for part in item)
     return False
 
 

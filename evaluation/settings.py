@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "development-only"})
-DEFAULT_SECRET = "development-only"
+from services.common.paths import LOCAL_STATE_DIR
+from services.common.secrets import load_or_create_secret, weakness
+from services.common.settings import SharedSettings
 
 
-class EvaluationSettings(BaseSettings):
-    """One settings object for the service; production refuses a placeholder signing key."""
+class EvaluationSettings(SharedSettings):
+    """One settings object for the service; a weak signing key is refused in every mode."""
 
-    model_config = SettingsConfigDict(env_prefix="CNN101_", extra="ignore")
-
-    env: Literal["development", "production"] = "development"
     evaluation_host: str = "127.0.0.1"
     evaluation_port: int = 8001
-    evaluation_database_url: str = f"sqlite:///{REPO_ROOT / '.data' / 'evaluation.db'}"
-    evaluation_secret_key: str = DEFAULT_SECRET
+    # Signs instructor sessions. Unset: a random key is made on first start and kept in
+    # ``evaluation_secret_key_file`` (mode 0600), see :meth:`with_signing_key`.
+    evaluation_secret_key: str | None = None
+    evaluation_secret_key_file: Path = LOCAL_STATE_DIR / "evaluation-secret-key"
     # The address students type or scan: the gateway, which forwards /api/evaluation here.
     evaluation_public_url: str = "http://localhost:8000"
     evaluation_session_max_age_seconds: int = 8 * 3600
@@ -33,34 +30,34 @@ class EvaluationSettings(BaseSettings):
     evaluation_migrate_on_start: bool = True
     # The dashboard flags a student idle this long outside the learning phase.
     evaluation_stuck_after_seconds: int = 180
-    # Development only: create this instructor on first run, password printed once.
+    # Development only: create this instructor on first run; its e-mail and password are
+    # written to ``evaluation_bootstrap_login_file`` (mode 0600), which `cnn101 run` shows.
     evaluation_bootstrap_instructor: str | None = "instructor@localhost"
-    # Model studio (docs/models.md): the models folder it lists (the inference service's),
-    # the default model (always published), and what an upload may hold.
-    model_base_path: Path = REPO_ROOT / "models"
-    model_name: str = "tiny_vgg"
-    studio_max_zip_bytes: int = 10 * 1024 * 1024
-    studio_max_unzipped_bytes: int = 100 * 1024 * 1024
-    studio_max_files: int = 5000
-    studio_min_images_per_class: int = 10
-    studio_max_images_per_class: int = 1000
-    studio_max_classes: int = 20
-    studio_max_image_pixels: int = 4096 * 4096
-    studio_max_import_bytes: int = 10 * 1024 * 1024
-    # A running job whose worker has not written for this long is reported failed.
-    studio_stale_job_seconds: int = 300
+    evaluation_bootstrap_login_file: Path = LOCAL_STATE_DIR / "development-instructor-login"
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret_in_production(self) -> EvaluationSettings:
-        if self.env == "production" and (
-            self.evaluation_secret_key.strip().lower() in PLACEHOLDER_SECRETS
-            or len(self.evaluation_secret_key) < 32
-        ):
-            raise ValueError(
-                "CNN101_EVALUATION_SECRET_KEY must be set to a random value of at least "
-                "32 characters in production"
-            )
+    def _refuse_a_weak_secret(self) -> EvaluationSettings:
+        if self.evaluation_secret_key is not None:
+            problem = weakness(self.evaluation_secret_key)
+            if problem:
+                raise ValueError(
+                    f"CNN101_EVALUATION_SECRET_KEY {problem}: set a random value (for example "
+                    "`openssl rand -hex 32`), or unset it to have one made and kept"
+                )
         return self
+
+    def with_signing_key(self) -> EvaluationSettings:
+        """These settings with a signing key: the one set, else the kept (or a new) one."""
+        if self.evaluation_secret_key is not None:
+            return self
+        key = load_or_create_secret(self.evaluation_secret_key_file)
+        return self.model_copy(update={"evaluation_secret_key": key})
+
+    @property
+    def signing_key(self) -> str:
+        if self.evaluation_secret_key is None:
+            raise RuntimeError("no signing key yet: build the app with with_signing_key()")
+        return self.evaluation_secret_key
 
     @property
     def cookie_secure(self) -> bool:

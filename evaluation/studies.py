@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evaluation.errors import ApiError
 from evaluation.models import CONDITIONS, Instructor, Study
 from evaluation.schemas import StudyCreate, StudyPublic
 from evaluation.settings import EvaluationSettings
+from services.common.errors import ApiError
 
 JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a projector
 JOIN_CODE_LENGTH = 6

@@ -95,7 +95,7 @@ def platform(gateways: int) -> Iterator[tuple[list[str], str]]:
     try:
         _wait(f"http://127.0.0.1:{evaluation_port}/health", "the study service")
         from evaluation.auth import create_instructor
-        from evaluation.db import make_engine, make_session_factory
+        from services.database.engine import make_engine, make_session_factory
 
         engine = make_engine(database)
         email = "bench@school.example"

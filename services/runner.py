@@ -1,9 +1,9 @@
 """Run the whole platform as local processes: ``cnn101 run`` (and so ``make run``).
 
 Starts the inference service, the activation-cache service, the Celery worker, the model
-studio's worker (training and imports on the ``models`` queue), the
-evaluation (study) service and the gateway with embedded defaults, using the local Redis
-(or one it starts when only ``redis-server`` is installed); waits until each is healthy;
+studio's worker (training and imports on the ``models`` queue), the evaluation (study)
+service, the model-studio service and the gateway with embedded defaults, using the local
+Redis (or one it starts when only ``redis-server`` is installed); waits until each is healthy;
 prints the address a student opens; and on Ctrl-C (or SIGTERM) stops every process it
 started. A missing prerequisite is reported with what to do about it, never with a
 traceback. ``service_commands`` is the one list of commands: the compose file and the
@@ -28,7 +28,8 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import urlparse
 
-from services.pipeline.settings import PROJECT_ROOT, PipelineSettings
+from services.common.paths import PROJECT_ROOT
+from services.pipeline.settings import PipelineSettings
 from services.worker.app import model_worker_command, worker_command
 
 READY_TIMEOUT_SECONDS = 180.0
@@ -150,6 +151,19 @@ def _check_model(settings: PipelineSettings) -> str:
     return f"Model {settings.model_name} version {versions[-1]}: {shown}."
 
 
+def _development_login() -> str | None:
+    """The development instructor's e-mail and password, from the file (mode 0600) the study
+    service wrote on its first start; never from a log."""
+    from evaluation.settings import EvaluationSettings
+
+    path = EvaluationSettings().evaluation_bootstrap_login_file
+    try:
+        email, password = path.read_text(encoding="utf-8").split()[:2]
+    except (OSError, ValueError):
+        return None
+    return f"{email} / {password} (kept in {path})"
+
+
 def _readiness(url: str) -> dict[str, str]:
     """The gateway's per-downstream checks, empty while it does not answer."""
     try:
@@ -187,10 +201,10 @@ def wait_ready(
     """Wait until the gateway reports every downstream ``ok`` (and the worker answers).
 
     The gateway's readiness checks the activation service, the cache (Redis), inference
-    and the study service; ``broker_url`` adds a ping of the Celery worker. ``report``
+    and the study and studio services; ``broker_url`` adds a ping of the Celery worker. ``report``
     prints each service as it becomes healthy.
     """
-    expected = ["inference", "activations", "cache", "study"]
+    expected = ["inference", "activations", "cache", "study", "studio"]
     expected += ["worker"] if broker_url is not None else []
     healthy: set[str] = set()
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
@@ -228,6 +242,7 @@ def service_commands(python: str, state_dir: str) -> dict[str, list[str]]:
         # Training and imports (minutes, TensorFlow): a process of their own (docs/models.md).
         "model-worker": model_worker_command(python),
         "evaluation": [python, "-m", "evaluation.app"],
+        "studio": [python, "-m", "services.studio.app"],
         "gateway": [python, "-m", "services.gateway.app"],
     }
 
@@ -249,6 +264,8 @@ def start_services(supervisor: Supervisor, log_dir: Path) -> str:
     port = env.setdefault("CNN101_GATEWAY_PORT", "8000")
     evaluation_port = env.setdefault("CNN101_EVALUATION_PORT", "8001")
     env.setdefault("CNN101_EVALUATION_URL", f"http://127.0.0.1:{evaluation_port}")
+    studio_port = env.setdefault("CNN101_STUDIO_PORT", "8002")
+    env.setdefault("CNN101_STUDIO_URL", f"http://127.0.0.1:{studio_port}")
     for name, command in service_commands(sys.executable, str(log_dir)).items():
         supervisor.start(name, command, env)
     supervisor.env = env
@@ -297,10 +314,9 @@ def run_platform() -> int:
             report=True,
         )
         ready = True
-        for line in supervisor.tail("evaluation", 200).splitlines():
-            if "development instructor" in line:  # printed once, on the study's first start
-                account = line.split("development instructor", 1)[1].strip()
-                print(f"Study dashboard login: {account}")
+        login = _development_login()
+        if login:
+            print(f"Study dashboard login: {login}")
         host = os.environ.get("CNN101_GATEWAY_HOST", "127.0.0.1")
         shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
         print(

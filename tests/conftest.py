@@ -12,11 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from services.common.paths import PROJECT_ROOT
 from services.pipeline.classes import CNN101_CLASSES
-from services.pipeline.settings import PROJECT_ROOT, PipelineSettings
+from services.pipeline.settings import PipelineSettings
 from tests.synthetic import write_tiny_imagenet
 
 MakeDataset = Callable[..., Path]
+
+# The databases and the clock the study's and the studio's tests share.
+pytest_plugins = ["tests.databases"]
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,7 @@ def test_run_starts_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         }
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.pipeline.cli", "run"],
+        [sys.executable, "-m", "services.cli", "run"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -103,7 +103,7 @@ def test_a_missing_redis_is_explained(tmp_path: Path) -> None:
         "CNN101_LOG_DIR": str(tmp_path / "logs"),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "services.pipeline.cli", "run"],
+        [sys.executable, "-m", "services.cli", "run"],
         env=env,
         capture_output=True,
         text=True,
@@ -118,7 +118,7 @@ def test_a_missing_redis_is_explained(tmp_path: Path) -> None:
 def test_a_missing_data_directory_is_explained(tmp_path: Path) -> None:
     env = os.environ | {"CNN101_DATA_DIR": str(tmp_path / "nowhere")}
     result = subprocess.run(
-        [sys.executable, "-m", "services.pipeline.cli", "run"],
+        [sys.executable, "-m", "services.cli", "run"],
         env=env,
         capture_output=True,
         text=True,

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evaluation.errors import ApiError
-from evaluation.models import Answer, Item, Study, utcnow
+from evaluation.models import Answer, Item, Study
 from evaluation.schemas import ImportResult, ItemData
+from services.common.errors import ApiError
+from services.database.schema import utcnow
 
 MAX_OPTIONS = 6
 CSV_COLUMNS = [

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from services.database import migrations
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent
+VERSION_TABLE = "alembic_version"
 
 
 def alembic_config(engine: Engine) -> Config:
-    """An in-memory Alembic configuration bound to ``engine`` (no alembic.ini needed)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["engine"] = engine
-    return config
+    return migrations.alembic_config(MIGRATIONS_DIR, engine, VERSION_TABLE)
 
 
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+    migrations.upgrade(MIGRATIONS_DIR, engine, VERSION_TABLE, revision)

@@ -1,23 +1,8 @@
-"""Alembic environment: runs online against the engine handed in by the caller."""
+"""Alembic environment of the study: runs online against the engine handed in."""
 
 from __future__ import annotations
 
-from alembic import context
-from sqlalchemy import Engine
-
 from evaluation.models import Base
+from services.database.migrations import run_online
 
-engine = context.config.attributes.get("engine")
-if not isinstance(engine, Engine):
-    raise RuntimeError("run migrations through evaluation.migrations.upgrade_database")
-
-with engine.connect() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-    connection.commit()
+run_online(Base.metadata)

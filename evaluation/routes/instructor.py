@@ -20,7 +20,6 @@ from evaluation.auth import (
 )
 from evaluation.dashboard import Progress, progress
 from evaluation.deps import NowDep, RowId, SessionDep, SettingsDep
-from evaluation.errors import ApiError
 from evaluation.items.io import (
     apply_item,
     commit_items,
@@ -44,6 +43,7 @@ from evaluation.schemas import (
     StudyUpdate,
 )
 from evaluation.studies import create_study, join_link, owned_study, study_public
+from services.common.errors import ApiError
 
 router = APIRouter(prefix="/api/instructor", tags=["instructor"])
 

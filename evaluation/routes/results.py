@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from evaluation.analysis import PlotData, Results, analyse, plot_data
 from evaluation.auth import InstructorDep
 from evaluation.deps import NowDep, RowId, SessionDep
-from evaluation.errors import ApiError
 from evaluation.export import (
     ANSWER_CODEBOOK,
     CODEBOOK,
@@ -27,8 +26,9 @@ from evaluation.export import (
 )
 from evaluation.models import Study, StudyReport
 from evaluation.report import CeleryReportQueue, ReportQueue
+from evaluation.settings import EvaluationSettings
 from evaluation.studies import owned_study
-from services.worker.settings import WorkerSettings
+from services.common.errors import ApiError
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/instructor/studies/{study_id}", tags=["results"])
@@ -38,7 +38,7 @@ def get_report_queue(request: Request) -> ReportQueue:
     """The app's report queue; by default Celery on ``CNN101_BROKER_URL``, made on first use."""
     queue = getattr(request.app.state, "report_queue", None)
     if queue is None:
-        queue = CeleryReportQueue(WorkerSettings().broker_url)  # the worker's own setting
+        queue = CeleryReportQueue(cast(EvaluationSettings, request.app.state.settings).broker_url)
         request.app.state.report_queue = queue
     return cast(ReportQueue, queue)
 

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from evaluation import flow
 from evaluation.auth import ParticipantDep, new_participant_token
 from evaluation.deps import NowDep, SessionDep, SettingsDep
-from evaluation.errors import ApiError
 from evaluation.models import InteractionEvent, Participant, Study
 from evaluation.schemas import (
     AnswerReceipt,
@@ -31,6 +30,7 @@ from evaluation.schemas import (
 )
 from evaluation.scoring import build_outcome
 from evaluation.settings import EvaluationSettings
+from services.common.errors import ApiError
 
 router = APIRouter(prefix="/api/student", tags=["student"])
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

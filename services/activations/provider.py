@@ -21,8 +21,8 @@ import numpy as np
 from services.activations.cache import BundleCache
 from services.activations.inference_client import InferenceClient
 from services.common.bundles import build_bundle, pixels_digest
-from services.common.examples import ExampleCatalog
-from services.pipeline.export import ASSETS_DIR, MODEL_JSON
+from services.common.model_store import ASSETS_DIR, MODEL_JSON
+from services.pipeline.examples import ExampleCatalog
 
 LOCK_POLL_SECONDS = 0.02
 LOCK_WAIT_SECONDS = 5.0

@@ -32,8 +32,8 @@ from services.activations.provider import (
     NotFoundError,
 )
 from services.activations.settings import ActivationSettings
-from services.common.examples import ExampleCatalog
 from services.pipeline.classes import CNN101_CLASSES
+from services.pipeline.examples import ExampleCatalog
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import grpc
 from cnn101.v1 import activations_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from services.gateway.errors import ApiError
+from services.common.errors import ApiError
 
 SERVICE = "/cnn101.v1.ActivationService/"
 CACHE_HEALTH_NAME = "cnn101.v1.ActivationCache"

@@ -19,10 +19,16 @@ from fastapi.responses import HTMLResponse
 from prometheus_client import CollectorRegistry
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
-from services.common.examples import ExampleCatalog
+from services.common.body_limit import (
+    MULTIPART_OVERHEAD_BYTES,
+    BodyLimit,
+    BodySizeLimit,
+    studio_upload_limits,
+)
+from services.common.jobs import TaskSender
 from services.gateway.activations_client import ActivationsClient
 from services.gateway.errors import install_error_handlers
-from services.gateway.middleware import BodySizeLimit, RequestMetrics, SecurityHeaders
+from services.gateway.middleware import RequestMetrics, SecurityHeaders
 from services.gateway.presentations import PresentationHub
 from services.gateway.routes import (
     activations,
@@ -37,14 +43,21 @@ from services.gateway.settings import GatewaySettings
 from services.gateway.state import GatewayState
 from services.gateway.static import PrecompressedStaticFiles
 from services.pipeline.classes import CNN101_CLASSES
-from services.worker.app import create_celery
-from services.worker.settings import WorkerSettings
-
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
+from services.pipeline.examples import ExampleCatalog
 
 SPA_MISSING = """<!doctype html><html lang="en"><meta charset="utf-8"><title>CNN 101</title>
 <body><h1>CNN 101</h1><p>The gateway is running, but the explorer app has not been built.
 The API is at <a href="/docs">/docs</a>.</p></body></html>"""
+
+
+def _forwarding_client(base_url: str, timeout: float) -> httpx.AsyncClient:
+    """A client for a service behind the gateway, forwarding each browser's own cookie and
+    never keeping one (it would be sent for everyone)."""
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=timeout,
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+    )
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -53,12 +66,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        evaluation = httpx.AsyncClient(
-            base_url=settings.evaluation_url,
-            timeout=settings.evaluation_timeout_seconds,
-            # Forward each browser's own cookie; never keep one (it would be sent for everyone).
-            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        evaluation = _forwarding_client(
+            settings.evaluation_url, settings.evaluation_timeout_seconds
         )
+        studio = _forwarding_client(settings.studio_url, settings.studio_timeout_seconds)
+        jobs = TaskSender(settings.broker_url, settings.result_backend)
         client = ActivationsClient(
             settings.activations_target,
             settings.activations_timeout_seconds,
@@ -70,11 +82,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             examples=ExampleCatalog.from_data_dir(settings.data_dir, CNN101_CLASSES),
             bundles=LRUCache(maxsize=settings.bundle_memory_bytes, getsizeof=len),
             evaluation=evaluation,
-            celery=create_celery(
-                WorkerSettings(
-                    broker_url=settings.broker_url, result_backend=settings.result_backend
-                )
-            ),
+            studio=studio,
+            jobs=jobs,
         )
         hub = PresentationHub(
             settings.redis_url,
@@ -90,6 +99,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await hub.close()
             await client.close()
             await evaluation.aclose()
+            await studio.aclose()
+            jobs.close()
 
     app = FastAPI(
         title="CNN 101 gateway",
@@ -133,7 +144,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestMetrics, registry=registry)
     app.add_middleware(
-        BodySizeLimit, max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES
+        BodySizeLimit,
+        default=BodyLimit(
+            settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES, "Choose a smaller picture."
+        ),
+        paths=studio_upload_limits(settings.studio_max_zip_bytes, settings.studio_max_import_bytes),
     )
     app.add_middleware(SecurityHeaders)
     return app

@@ -1,7 +1,7 @@
-"""ASGI middleware: a request-size limit and Prometheus request metrics.
+"""ASGI middleware of the gateway: Prometheus request metrics and security headers.
 
-Both are plain ASGI (not ``BaseHTTPMiddleware``) so they add no per-request task and the
-size limit can stop a body while it streams, before anything is buffered.
+Both are plain ASGI (not ``BaseHTTPMiddleware``), so they add no per-request task. The
+body limit is the shared one (:mod:`services.common.body_limit`).
 """
 
 from __future__ import annotations
@@ -12,75 +12,7 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-
-class BodySizeLimit:
-    """Refuse requests whose body exceeds ``max_bytes`` with 413, as early as possible."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
-            return
-        received = 0
-        responded = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLargeError
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal responded
-            if message["type"] == "http.response.start":
-                responded = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLargeError:
-            if not responded:
-                await _too_large(send, self.max_bytes)
-
-
-class _BodyTooLargeError(Exception):
-    pass
-
-
-async def _too_large(send: Send, max_bytes: int) -> None:
-    megabytes = max_bytes / (1024 * 1024)
-    body = json.dumps(
-        {
-            "error": {
-                "code": "request_too_large",
-                "message": (
-                    f"The upload is larger than {megabytes:.0f} MB. Choose a smaller picture."
-                ),
-            }
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+from services.common.cross_site import CROSS_SITE_MESSAGE, is_cross_site_write
 
 
 class RequestMetrics:
@@ -161,6 +93,8 @@ API_DOCS_POLICY = "; ".join(
     )
 )
 API_DOCS_PATHS = ("/docs", "/redoc")
+# Browsers that reached the gateway over TLS keep using TLS for a year.
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
@@ -169,7 +103,6 @@ SECURITY_HEADERS = (
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(self), microphone=(), geolocation=(), payment=()"),
 )
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class SecurityHeaders:
@@ -191,6 +124,8 @@ class SecurityHeaders:
         path: str = scope["path"]
         policy = API_DOCS_POLICY if path.startswith(API_DOCS_PATHS) else SPA_POLICY
         extra = [(b"content-security-policy", policy.encode()), *SECURITY_HEADERS]
+        if scope.get("scheme") == "https":  # behind TLS (uvicorn --proxy-headers sets it)
+            extra.append(HSTS)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -201,14 +136,9 @@ class SecurityHeaders:
                 ]
             await send(message)
 
-        if scope["method"] in UNSAFE_METHODS and is_cross_site(scope):
+        if is_cross_site_write(scope):
             body = json.dumps(
-                {
-                    "error": {
-                        "code": "cross_site_request",
-                        "message": "This request came from another site and was refused.",
-                    }
-                }
+                {"error": {"code": "cross_site_request", "message": CROSS_SITE_MESSAGE}}
             ).encode()
             await with_headers(
                 {
@@ -223,16 +153,3 @@ class SecurityHeaders:
             await with_headers({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, with_headers)
-
-
-def is_cross_site(scope: Scope) -> bool:
-    """Whether the browser says this request comes from a page of another origin."""
-    headers: dict[bytes, bytes] = {name.lower(): value for name, value in scope["headers"]}
-    if headers.get(b"sec-fetch-site", b"") in (b"cross-site", b"same-site"):
-        return True
-    origin = headers.get(b"origin")
-    if origin is None:
-        return False  # not a browser, or a same-origin GET-like request
-    host = headers.get(b"x-forwarded-host", headers.get(b"host", b""))
-    netloc = origin.split(b"://", 1)[-1]
-    return origin == b"null" or netloc.lower() != host.split(b",")[0].strip().lower()

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from services.common.paths import PROJECT_ROOT
+from services.common.settings import SharedSettings
 
-from services.pipeline.settings import PROJECT_ROOT
 
-
-class GatewaySettings(BaseSettings):
-    """Where to listen, where the activation service is, the upload limits, the SPA build."""
-
-    model_config = SettingsConfigDict(env_prefix="CNN101_", extra="ignore")
+class GatewaySettings(SharedSettings):
+    """Where to listen, the services behind it, the upload limits, the SPA build."""
 
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
@@ -20,8 +17,6 @@ class GatewaySettings(BaseSettings):
     gateway_workers: int = 1
     activations_target: str = "127.0.0.1:8510"
     activations_timeout_seconds: float = 20.0
-    model_name: str = "tiny_vgg"
-    data_dir: Path = PROJECT_ROOT.parent / "shared" / "data" / "tiny-imagenet-10"
     max_upload_bytes: int = 10 * 1024 * 1024
     max_upload_pixels: int = 40_000_000
     spa_dir: Path = PROJECT_ROOT / "frontend" / "dist"
@@ -31,11 +26,8 @@ class GatewaySettings(BaseSettings):
     retry_after_seconds: int = 5
     evaluation_url: str = "http://127.0.0.1:8001"
     evaluation_timeout_seconds: float = 15.0
-    broker_url: str = "redis://127.0.0.1:6379/1"
-    result_backend: str = "redis://127.0.0.1:6379/1"
-    # Presenter mode: presentations live in this Redis (the activation cache's by default).
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    cache_prefix: str = "cnn101"
+    studio_url: str = "http://127.0.0.1:8002"
+    studio_timeout_seconds: float = 30.0
     # A presentation nobody changes for this long ends by itself.
     presentation_ttl_seconds: int = 4 * 3600
     # Followers' streams carry a comment this often, so proxies keep them open.

@@ -10,14 +10,14 @@ from typing import Annotated
 import httpx
 import numpy as np
 from cachetools import LRUCache
-from celery import Celery
 from fastapi import Depends, Request
 
 from services.common.bundles import pixels_digest
-from services.common.examples import Example, ExampleCatalog
+from services.common.jobs import TaskSender
 from services.gateway.activations_client import ActivationsClient, ModelVersion
 from services.gateway.images import encode_png
 from services.gateway.settings import GatewaySettings
+from services.pipeline.examples import Example, ExampleCatalog
 
 NEWEST_VERSION_SECONDS = 2.0
 
@@ -30,8 +30,9 @@ class GatewayState:
     client: ActivationsClient
     examples: ExampleCatalog
     bundles: LRUCache[tuple[str, int, str], bytes]
-    celery: Celery
+    jobs: TaskSender
     evaluation: httpx.AsyncClient
+    studio: httpx.AsyncClient
     _newest: dict[str, tuple[float, ModelVersion]] = field(default_factory=dict)
     _versions: dict[tuple[str, int], ModelVersion] = field(default_factory=dict)
     _example_digests: dict[int, dict[str, str]] = field(default_factory=dict)

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from services.common.model_store import ASSETS_DIR, MODEL_JSON
 from services.pipeline.classes import ImageClass
-from services.pipeline.export import ASSETS_DIR, MODEL_JSON
 
 
 class ModelNotFoundError(LookupError):

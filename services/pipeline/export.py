@@ -23,14 +23,11 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from services.common.model_store import ASSETS_DIR, LABELS_TXT, MODEL_JSON, WEIGHTS_BIN
 from services.pipeline.architecture import Architecture
 from services.pipeline.classes import ImageClass
 from services.pipeline.graph import describe_layers, layer_weights
 
-ASSETS_DIR = "assets.extra"
-MODEL_JSON = "model.json"
-WEIGHTS_BIN = "weights.bin"
-LABELS_TXT = "labels.txt"
 FORMAT_VERSION = 1
 
 

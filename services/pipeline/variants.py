@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from services.common.model_store import ASSETS_DIR
 from services.pipeline.classes import ImageClass
 from services.pipeline.data import LabelledImages
 from services.pipeline.variant_shape import feature_map_sizes
@@ -120,7 +121,7 @@ def train_variant(
     """Train, then export ``base_path/name/<next version>`` with its card; see module doc."""
     import keras
 
-    from services.pipeline.export import ASSETS_DIR, export_model
+    from services.pipeline.export import export_model
     from services.pipeline.training import Recipe, train, training_summary
 
     arch_sizes(arch)

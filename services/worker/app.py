@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from celery import Celery
 
+from services.common.jobs import Queue, TaskName, configure_celery
 from services.worker.settings import WorkerSettings
 
-WARM_QUEUE = "warm"
-REPORT_QUEUE = "reports"  # evaluation.report.REPORT_QUEUE, which the sender uses
-MODELS_QUEUE = "models"  # evaluation.routes.models.MODELS_QUEUE, which the sender uses
+# The queues of the general worker (warm-ups, reports, the version watcher).
+GENERAL_QUEUES = (Queue.WARM, Queue.REPORTS, Queue.DEFAULT)
 
 
 def worker_command(python: str, schedule_file: str) -> list[str]:
@@ -28,7 +28,7 @@ def worker_command(python: str, schedule_file: str) -> list[str]:
         "worker",
         "-B",
         "-Q",
-        f"{WARM_QUEUE},{REPORT_QUEUE},celery",
+        ",".join(queue.value for queue in GENERAL_QUEUES),
         "--concurrency",
         "1",
         "--schedule",
@@ -46,7 +46,7 @@ def model_worker_command(python: str) -> list[str]:
         "services.worker.app",
         "worker",
         "-Q",
-        MODELS_QUEUE,
+        Queue.MODELS.value,
         "--concurrency",
         "1",
         "--hostname",
@@ -57,29 +57,13 @@ def model_worker_command(python: str) -> list[str]:
 def create_celery(settings: WorkerSettings | None = None) -> Celery:
     settings = settings or WorkerSettings()
     app = Celery("cnn101", broker=settings.broker_url, backend=settings.result_backend)
-    app.conf.update(
-        task_serializer="json",
-        result_serializer="json",
-        accept_content=["json"],
-        task_track_started=True,
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        broker_connection_retry_on_startup=True,
-        result_expires=24 * 3600,
-        task_routes={
-            "cnn101.warm_examples": {"queue": WARM_QUEUE},
-            "cnn101.build_study_report": {"queue": REPORT_QUEUE},
-            "cnn101.train_variant": {"queue": MODELS_QUEUE},
-            "cnn101.import_model": {"queue": MODELS_QUEUE},
-        },
-        beat_schedule={
-            "watch-model-versions": {
-                "task": "cnn101.watch_model_versions",
-                "schedule": settings.version_watch_seconds,
-            }
-        },
-    )
+    configure_celery(app)
+    app.conf.beat_schedule = {
+        "watch-model-versions": {
+            "task": TaskName.WATCH_MODEL_VERSIONS.value,
+            "schedule": settings.version_watch_seconds,
+        }
+    }
     app.conf.cnn101_settings = settings
     return app
 

@@ -1,6 +1,6 @@
 """The model studio's tasks on the ``models`` queue: train a variant, import a model.
 
-The job row (``model_job``, written by ``evaluation.routes.models``) is the record the
+The job row (``model_job``, written by the studio service (``services.studio``)) is the record the
 instructor's page polls: the task moves it ``queued`` -> ``running`` -> ``succeeded`` /
 ``failed`` / ``cancelled``, appends each epoch to its history (also sent as the task's
 ``PROGRESS`` state), and writes a heartbeat while it works. Cancelling sets a flag the
@@ -10,7 +10,7 @@ exported, so no half version appears.
 A worker killed mid-job leaves its message unacknowledged (``acks_late`` with
 ``reject_on_worker_lost``), so the job is delivered again and starts over from the
 beginning (training is seeded); after ``MAX_ATTEMPTS`` deliveries it is failed. The
-evaluation service fails a running job whose heartbeat stopped, should no redelivery come.
+studio service fails a running job whose heartbeat stopped, should no redelivery come.
 
 TensorFlow is imported inside the tasks only: the warm-up worker registers them too.
 """
@@ -28,8 +28,9 @@ from typing import Any
 from celery import Task
 from sqlalchemy import select
 
-from evaluation.db import SessionFactory, make_engine, make_session_factory
-from evaluation.models import ModelJob, StudioDataset, utcnow
+from services.common.jobs import FINISHED_JOB_STATUSES, JobStatus, Queue, TaskName
+from services.database.engine import SessionFactory, make_engine, make_session_factory
+from services.database.schema import utcnow
 from services.pipeline.classes import CNN101_CLASSES, ImageClass
 from services.pipeline.custom_data import (
     DatasetLimits,
@@ -38,7 +39,8 @@ from services.pipeline.custom_data import (
     stratified_split,
 )
 from services.pipeline.data import DataDirectoryError, LabelledImages
-from services.worker.app import MODELS_QUEUE, app
+from services.studio.models import ModelJob, StudioDataset
+from services.worker.app import app
 from services.worker.settings import WorkerSettings
 
 logger = logging.getLogger(__name__)
@@ -55,6 +57,15 @@ LOADING_LIMITS = DatasetLimits(
     max_image_pixels=2**31,
 )
 Clock = Callable[[], datetime]
+
+
+def unexpected_failure(what: str, job_id: str, error: Exception) -> str:
+    """What the instructor reads of a failure nobody foresaw: no exception text (it may name
+    files, hosts or library internals), the kind of error and where the details are."""
+    return (
+        f"the {what} stopped on an unexpected error ({type(error).__name__}); nothing was "
+        f"exported; the model worker's log has the details under job {job_id}"
+    )
 
 
 class JobFailedError(Exception):
@@ -84,22 +95,22 @@ def claim_job(factory: SessionFactory, job_id: str, kind: str, now: Clock = utcn
         if job is None or job.kind != kind:
             logger.warning("model job %s (%s) not found; skipped", job_id, kind)
             return False
-        if job.status in ("succeeded", "failed", "cancelled"):
+        if job.status in FINISHED_JOB_STATUSES:
             return False
         if job.cancel_requested:
-            job.status, job.finished_at = "cancelled", now()
+            job.status, job.finished_at = JobStatus.CANCELLED, now()
             session.commit()
             return False
         job.attempts += 1
         if job.attempts > MAX_ATTEMPTS:
-            job.status, job.finished_at = "failed", now()
+            job.status, job.finished_at = JobStatus.FAILED, now()
             job.error = (
                 f"the model worker stopped during this job {job.attempts - 1} times "
                 "(out of memory?); nothing was exported"
             )
             session.commit()
             return False
-        job.status, job.started_at, job.heartbeat_at = "running", now(), now()
+        job.status, job.started_at, job.heartbeat_at = JobStatus.RUNNING, now(), now()
         job.progress = {**job.progress, "epoch": 0, "history": []}
         job.error = None
         session.commit()
@@ -128,7 +139,7 @@ class Heartbeat:
 
     A thread, not the training loop, so loading data, building the graph and exporting
     (seconds to minutes without a batch) still show the job alive; a killed worker stops
-    it, which is how the evaluation service tells a dead job from a slow one.
+    it, which is how the studio service tells a dead job from a slow one.
     """
 
     def __init__(self, factory: SessionFactory, job_id: str, seconds: float) -> None:
@@ -151,7 +162,7 @@ class Heartbeat:
             try:
                 with self.factory() as session:
                     job = session.get(ModelJob, self.job_id)
-                    if job is None or job.status != "running":
+                    if job is None or job.status != JobStatus.RUNNING:
                         return
                     job.heartbeat_at = utcnow()
                     session.commit()
@@ -185,7 +196,7 @@ class JobMonitor:
         self._last_check = time.monotonic()
         with self.factory() as session:
             job = session.get(ModelJob, self.job_id)
-            if job is None or job.cancel_requested or job.status != "running":
+            if job is None or job.cancel_requested or job.status != JobStatus.RUNNING:
                 self._cancelled = True
                 return True
         return False
@@ -287,27 +298,27 @@ def run_training(
                 should_stop=monitor.should_stop,
             )
     except TrainingCancelledError:
-        finish_job(factory, job_id, "cancelled")
-        return "cancelled"
+        finish_job(factory, job_id, JobStatus.CANCELLED)
+        return JobStatus.CANCELLED
     except JobFailedError as error:
-        finish_job(factory, job_id, "failed", error=str(error))
-        return "failed"
+        finish_job(factory, job_id, JobStatus.FAILED, error=str(error))
+        return JobStatus.FAILED
     except Exception as error:
         logger.exception("training job %s failed", job_id)
         finish_job(
             factory,
             job_id,
-            "failed",
-            error=f"training failed: {type(error).__name__}: {error}"[:2000],
+            JobStatus.FAILED,
+            error=unexpected_failure("training", job_id, error),
         )
-        return "failed"
+        return JobStatus.FAILED
     finish_job(
         factory,
         job_id,
-        "succeeded",
+        JobStatus.SUCCEEDED,
         result={"name": name, "version": result.version, "accuracy": result.accuracy},
     )
-    return "succeeded"
+    return JobStatus.SUCCEEDED
 
 
 def run_import(factory: SessionFactory, settings: WorkerSettings, job_id: str) -> str:
@@ -331,39 +342,37 @@ def run_import(factory: SessionFactory, settings: WorkerSettings, job_id: str) -
                 title=config.get("title") or None,
             )
     except ImportRejected as error:
-        finish_job(factory, job_id, "failed", error=str(error))
-        return "failed"
+        finish_job(factory, job_id, JobStatus.FAILED, error=str(error))
+        return JobStatus.FAILED
     except Exception as error:
         logger.exception("import job %s failed", job_id)
         finish_job(
             factory,
             job_id,
-            "failed",
-            error=f"import failed: {type(error).__name__}: {error}"[:2000],
+            JobStatus.FAILED,
+            error=unexpected_failure("import", job_id, error),
         )
-        return "failed"
+        return JobStatus.FAILED
     finish_job(
         factory,
         job_id,
-        "succeeded",
+        JobStatus.SUCCEEDED,
         result={"name": name, "version": int(version_dir.name), "accuracy": None},
     )
-    return "succeeded"
+    return JobStatus.SUCCEEDED
 
 
-@app.task(bind=True, name="cnn101.train_variant", queue=MODELS_QUEUE, acks_late=True)
+@app.task(bind=True, name=TaskName.TRAIN_VARIANT, queue=Queue.MODELS, acks_late=True)
 def train_variant_task(self: Task, job_id: str) -> dict[str, str]:
     """Train the variant of model job ``job_id`` and export it as a new version."""
     settings = _settings()
-    status = run_training(
-        _session_factory(settings.evaluation_database_url), settings, job_id, self
-    )
+    status = run_training(_session_factory(settings.studio_database_url), settings, job_id, self)
     return {"job_id": job_id, "status": status}
 
 
-@app.task(name="cnn101.import_model", queue=MODELS_QUEUE, acks_late=True)
+@app.task(name=TaskName.IMPORT_MODEL, queue=Queue.MODELS, acks_late=True)
 def import_model_task(job_id: str) -> dict[str, str]:
     """Import the uploaded model of job ``job_id`` as a new version."""
     settings = _settings()
-    status = run_import(_session_factory(settings.evaluation_database_url), settings, job_id)
+    status = run_import(_session_factory(settings.studio_database_url), settings, job_id)
     return {"job_id": job_id, "status": status}

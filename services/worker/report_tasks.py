@@ -14,8 +14,9 @@ from typing import Any
 from celery import Task
 from sqlalchemy.exc import OperationalError
 
-from evaluation.db import SessionFactory, make_engine, make_session_factory
-from evaluation.report import REPORT_QUEUE, REPORT_TASK, run_report_build
+from evaluation.report import run_report_build
+from services.common.jobs import Queue, TaskName
+from services.database.engine import SessionFactory, make_engine, make_session_factory
 from services.worker.app import app
 from services.worker.settings import WorkerSettings
 
@@ -29,7 +30,7 @@ def _session_factory(url: str) -> SessionFactory:
     return make_session_factory(make_engine(url))
 
 
-@app.task(bind=True, name=REPORT_TASK, queue=REPORT_QUEUE, acks_late=True)
+@app.task(bind=True, name=TaskName.BUILD_STUDY_REPORT, queue=Queue.REPORTS, acks_late=True)
 def build_study_report_task(self: Task, study_id: int, build_id: str) -> dict[str, Any]:
     """Build the report ``build_id`` of study ``study_id`` and store it with the study."""
     settings: WorkerSettings = app.conf.cnn101_settings

@@ -14,9 +14,10 @@ import grpc
 import redis
 from celery import Task
 
-from services.common.examples import ExampleCatalog
+from services.common.jobs import Queue, TaskName
 from services.pipeline.classes import CNN101_CLASSES
-from services.worker.app import WARM_QUEUE, app
+from services.pipeline.examples import ExampleCatalog
+from services.worker.app import app
 from services.worker.settings import WorkerSettings
 from services.worker.warming import activation_stub, served_versions, warm_examples
 
@@ -33,7 +34,7 @@ def _warmed_key(settings: WorkerSettings) -> str:
     return f"{settings.cache_prefix}:warmed"
 
 
-@app.task(bind=True, name="cnn101.warm_examples", queue=WARM_QUEUE, acks_late=True)
+@app.task(bind=True, name=TaskName.WARM_EXAMPLES, queue=Queue.WARM, acks_late=True)
 def warm_examples_task(self: Task, model_name: str, version: int) -> dict[str, Any]:
     """Fill the cache with every example's bundle for ``model_name`` ``version``."""
     settings = _settings()
@@ -55,7 +56,7 @@ def warm_examples_task(self: Task, model_name: str, version: int) -> dict[str, A
     return {"model": model_name, "version": version, "done": count, "total": count}
 
 
-@app.task(name="cnn101.watch_model_versions", ignore_result=True)
+@app.task(name=TaskName.WATCH_MODEL_VERSIONS, ignore_result=True)
 def watch_model_versions() -> list[str]:
     """Start a warm-up for each served version not warmed yet; return what was started."""
     settings = _settings()

@@ -1,72 +1,36 @@
-"""Fixtures: a fresh PostgreSQL database per session, SQLite per test, app clients, a clock."""
+"""Fixtures of the study's tests: app clients and signed-in instructors.
+
+The databases and the clock come from tests/databases.py (a plugin for every test).
+"""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
 from evaluation.app import create_app
-from evaluation.auth import create_instructor
-from evaluation.db import make_engine, make_session_factory
 from evaluation.settings import EvaluationSettings
+from tests.databases import (
+    PASSWORD,
+    FakeClock,
+    PostgresDatabases,
+    db_session,
+    new_instructor,
+)
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
-PASSWORD = "correct horse battery"
-
-
-class FakeClock:
-    """The server's clock in tests: starts now, moves only when told."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-class PostgresDatabases:
-    """Creates throw-away databases on the local server and drops them all at the end."""
-
-    def __init__(self) -> None:
-        self.created: list[str] = []
-
-    def create(self) -> str:
-        name = f"cnn101_eval_{secrets.token_hex(6)}"
-        with psycopg.connect(ADMIN_DSN, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        self.created.append(name)
-        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
-    def drop_all(self) -> None:
-        with psycopg.connect(ADMIN_DSN, autocommit=True) as connection:
-            for name in self.created:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresDatabases]:
-    databases = PostgresDatabases()
-    try:
-        yield databases
-    finally:
-        databases.drop_all()
-
-
-@pytest.fixture(scope="session")
-def shared_pg_url(postgres: PostgresDatabases) -> str:
-    """One migrated database for the session; every test owns its own study in it."""
-    return postgres.create()
+# Re-exported: the study's tests import these from here.
+__all__ = [
+    "PASSWORD",
+    "FakeClock",
+    "MakeClient",
+    "PostgresDatabases",
+    "db_session",
+    "instructor_client",
+    "make_settings",
+    "new_instructor",
+]
 
 
 def make_settings(url: str, **overrides: object) -> EvaluationSettings:
@@ -79,24 +43,6 @@ def make_settings(url: str, **overrides: object) -> EvaluationSettings:
         **overrides,
     }
     return EvaluationSettings.model_validate(values)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'evaluation.db'}"
-    url: str = request.getfixturevalue("shared_pg_url")
-    return url
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'evaluation.db'}"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 MakeClient = Callable[[str], TestClient]
@@ -121,25 +67,6 @@ def make_client(clock: FakeClock) -> Iterator[MakeClient]:
 @pytest.fixture
 def client(make_client: MakeClient, database_url: str) -> TestClient:
     return make_client(database_url)
-
-
-@contextmanager
-def db_session(url: str) -> Iterator[Session]:
-    """A session on its own engine, for checking what is stored."""
-    engine = make_engine(url)
-    try:
-        with make_session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def new_instructor(url: str) -> str:
-    """Create an instructor with a unique email; returns the email."""
-    email = f"teacher-{secrets.token_hex(4)}@school.example"
-    with db_session(url) as session:
-        create_instructor(session, email, PASSWORD)
-    return email
 
 
 def instructor_client(client: TestClient, url: str) -> TestClient:

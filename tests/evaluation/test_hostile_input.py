@@ -55,6 +55,16 @@ def test_hostile_inputs_are_refused(client: TestClient, database_url: str) -> No
             json={"events": [{"kind": "x", "client_time_ms": 10**30}]},
             headers=headers,
         ),
+        # 900 levels deep in 2 KB: refused, not a stack overflow and a 500 with a traceback.
+        client.post(
+            "/api/student/events",
+            content=b'{"events": [{"kind": "x", "client_time_ms": 1, "payload": '
+            + b'{"a":' * 900
+            + b"1"
+            + b"}" * 900
+            + b"}]}",
+            headers=json_headers,
+        ),
         admin.get("/api/instructor/studies/99999999999999999999"),
         admin.get("/api/instructor/studies/0"),
         admin.post("/api/instructor/studies/1/explode"),

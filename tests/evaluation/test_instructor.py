@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import ast
+import logging
 import re
+import secrets
+import stat
 import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from itsdangerous import URLSafeTimedSerializer
 from pydantic import ValidationError
 
+from evaluation.app import create_app
 from evaluation.auth import SESSION_COOKIE
 from evaluation.settings import EvaluationSettings
+from services.common.paths import PROJECT_ROOT
+from services.common.secrets import weakness
 from tests.evaluation.conftest import PASSWORD, FakeClock, instructor_client, new_instructor
 from tests.evaluation.helpers import consent, create_open_study, join
 
@@ -152,9 +160,99 @@ def test_study_lifecycle_and_ownership(
     assert admin.get(f"/api/instructor/studies/{sid}/results").status_code == 200
 
 
-def test_production_refuses_a_placeholder_secret() -> None:
-    for secret in ("development-only", "change-me", "short"):
+WEAK_SECRETS = (
+    "development-only",
+    "change-me",
+    "short",
+    "changeme" * 4,  # long enough, but a placeholder repeated
+    "x" * 32,
+    "k" * 40,
+    "abababababababababababababababababab",
+)
+
+
+@pytest.mark.parametrize("env", ["production", "development"])
+def test_a_weak_secret_is_refused_in_every_mode(env: str) -> None:
+    for secret in WEAK_SECRETS:
         with pytest.raises(ValidationError, match="CNN101_EVALUATION_SECRET_KEY"):
-            EvaluationSettings(env="production", evaluation_secret_key=secret)
-    strong = EvaluationSettings(env="production", evaluation_secret_key="k" * 40)
-    assert strong.cookie_secure
+            EvaluationSettings.model_validate({"env": env, "evaluation_secret_key": secret})
+    strong = EvaluationSettings.model_validate(
+        {"env": env, "evaluation_secret_key": secrets.token_hex(32)}
+    )
+    assert strong.cookie_secure == (env == "production")
+
+
+def test_without_a_key_one_is_made_on_first_start_and_kept(tmp_path: Path) -> None:
+    key_file = tmp_path / "state" / "evaluation-secret-key"
+    settings = EvaluationSettings(evaluation_secret_key_file=key_file)
+    first = settings.with_signing_key()
+    assert first.signing_key and weakness(first.signing_key) is None
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    again = EvaluationSettings(evaluation_secret_key_file=key_file).with_signing_key()
+    assert again.signing_key == first.signing_key  # kept: sessions survive a restart
+    other = EvaluationSettings(evaluation_secret_key_file=tmp_path / "other").with_signing_key()
+    assert other.signing_key != first.signing_key  # never the same on two machines
+    key_file.write_text("changeme" * 4)
+    with pytest.raises(ValueError, match="too predictable"):
+        EvaluationSettings(evaluation_secret_key_file=key_file).with_signing_key()
+
+
+def _repository_constants() -> set[str]:
+    """Every string literal of 8 or more characters in the repository's Python code."""
+    found: set[str] = set()
+    for folder in ("services", "evaluation", "tests", "scripts"):
+        for source in (PROJECT_ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+                literal = node.value if isinstance(node, ast.Constant) else None
+                if isinstance(literal, str) and 8 <= len(literal) <= 200:
+                    found.add(literal)
+    return found
+
+
+def test_a_cookie_forged_with_any_constant_of_the_repository_is_refused(
+    tmp_path: Path,
+) -> None:
+    """An instance started with no key configured (as `make run` starts it) signs with a
+    key of its own: a session signed with any string the code contains is refused."""
+    settings = EvaluationSettings(
+        evaluation_database_url=f"sqlite:///{tmp_path / 'e.db'}",
+        evaluation_secret_key_file=tmp_path / "key",
+        evaluation_bootstrap_instructor=None,
+    )
+    with TestClient(create_app(settings)) as client:
+        instructor_client(client, settings.evaluation_database_url)  # instructor id 1
+        key = (tmp_path / "key").read_text().strip()
+        constants = _repository_constants()
+        assert "development-only" in constants and len(constants) > 1000
+        assert key not in constants
+        claims = {"instructor_id": 1, "epoch": 0}
+        tried = sorted(constants)[:: max(1, len(constants) // 200)]  # over HTTP: a sample
+        for constant in [*tried, "development-only", "test-only-secret-key-0123456789abcdef"]:
+            forged = URLSafeTimedSerializer(constant, salt="instructor-session").dumps(claims)
+            response = client.get("/api/instructor/me", headers=_cookie(forged))
+            assert response.status_code == 401, constant
+        real = URLSafeTimedSerializer(key, salt="instructor-session").dumps(claims)
+        assert client.get("/api/instructor/me", headers=_cookie(real)).status_code == 200
+
+
+def _cookie(value: str) -> dict[str, str]:
+    return {"Cookie": f"{SESSION_COOKIE}={value}"}
+
+
+def test_the_development_instructor_password_goes_to_a_private_file_not_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    login_file = tmp_path / "login"
+    settings = EvaluationSettings(
+        evaluation_database_url=f"sqlite:///{tmp_path / 'e.db'}",
+        evaluation_secret_key_file=tmp_path / "key",
+        evaluation_bootstrap_login_file=login_file,
+    )
+    with caplog.at_level(logging.INFO), TestClient(create_app(settings)) as client:
+        email, password = login_file.read_text().split()
+        assert stat.S_IMODE(login_file.stat().st_mode) == 0o600
+        response = client.post("/api/instructor/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.text
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert email in logged and str(login_file) in logged
+    assert password not in logged

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from evaluation.errors import ApiError
 from evaluation.items.bank import DEFAULT_ITEMS
 from evaluation.items.io import CSV_COLUMNS, export_csv, parse_csv, parse_json
 from evaluation.models import Item
+from services.common.errors import ApiError
 from tests.evaluation.conftest import MakeClient, PostgresDatabases, instructor_client
 from tests.evaluation.helpers import answer_items, consent, create_open_study, join, start
 

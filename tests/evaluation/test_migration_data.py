@@ -14,10 +14,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
 from evaluation.analysis import analyse
-from evaluation.db import make_engine, make_session_factory
 from evaluation.items.bank import seed_default_items
 from evaluation.migrations import alembic_config, upgrade_database
 from evaluation.models import StudyReport
+from services.database.engine import make_engine, make_session_factory
 from tests.evaluation.conftest import PostgresDatabases
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

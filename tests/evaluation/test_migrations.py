@@ -7,9 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from evaluation.db import make_engine
 from evaluation.migrations import alembic_config, upgrade_database
 from evaluation.models import Base
+from services.database.engine import make_engine
 from tests.evaluation.conftest import PostgresDatabases
 
 

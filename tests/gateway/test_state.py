@@ -28,8 +28,9 @@ def _state(client: CountingClient) -> GatewayState:
         client=cast(ActivationsClient, client),
         examples=unused,
         bundles=unused,
-        celery=unused,
+        jobs=unused,
         evaluation=unused,
+        studio=unused,
     )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.pipeline.cli import main
+from services.cli import main
 
 
 def test_check_on_the_real_data(real_data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -67,7 +67,7 @@ def test_evaluate_reports_the_accuracy_the_card_claims(
         [
             sys.executable,
             "-m",
-            "services.pipeline.cli",
+            "services.cli",
             "evaluate",
             "--split",
             str(real_data_dir / "val"),

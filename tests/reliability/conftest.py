@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.pipeline.settings import PROJECT_ROOT
+from services.common.paths import PROJECT_ROOT
 from tests.reliability.platform import ProcessPlatform
 
 COMMITTED_MODEL = PROJECT_ROOT / "models" / "tiny_vgg" / "1"

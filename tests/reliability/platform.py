@@ -1,6 +1,6 @@
 """The whole platform as separate processes, for tests that break its parts.
 
-Each service (inference, activation cache, worker, evaluation, gateway) and a private
+Each service (inference, activation cache, worker, evaluation, studio, gateway) and a private
 ``redis-server`` run as child processes on free loopback ports, with the same commands
 ``cnn101 run`` uses, so a test can ``kill -9`` one and start it again on the same port.
 PostgreSQL is the machine's shared server, which a test must not kill: evaluation reaches
@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from services.pipeline.settings import PROJECT_ROOT
+from services.common.paths import PROJECT_ROOT
 from services.worker.app import worker_command
 from tests.serving.stack import free_port, wait_until
 
@@ -141,6 +141,10 @@ class ProcessPlatform:
         return f"http://127.0.0.1:{self.ports['evaluation']}"
 
     @property
+    def studio_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['studio']}"
+
+    @property
     def database_url(self) -> str:
         """The study database, directly (not through the proxy), for checking what is stored."""
         return f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.database}"
@@ -175,6 +179,7 @@ class ProcessPlatform:
             "activations": [python, "-m", "services.activations.server"],
             "worker": worker_command(python, str(self.root / "beat-schedule")),
             "evaluation": [python, "-m", "evaluation.app"],
+            "studio": [python, "-m", "services.studio.app"],
             "gateway": [python, "-m", "services.gateway.app"],
         }
 
@@ -182,12 +187,15 @@ class ProcessPlatform:
         """Start every part and wait until the gateway says ready."""
         (self.model_base_path / "tiny_vgg").mkdir(parents=True)
         shutil.copytree(self.model_source, self.model_base_path / "tiny_vgg" / "1")
-        for name in ("redis", "inference", "activations", "evaluation", "gateway"):
+        for name in ("redis", "inference", "activations", "evaluation", "studio", "gateway"):
             self.ports[name] = free_port()
         self.database = create_database()
         self.proxy = TcpProxy(("127.0.0.1", 5432))
         self.proxy.start()
         redis_url = f"redis://127.0.0.1:{self.ports['redis']}"
+        proxied_database = (
+            f"postgresql+psycopg://postgres@127.0.0.1:{self.proxy.port}/{self.database}"
+        )
         self.env = dict(os.environ) | {
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "CUDA_VISIBLE_DEVICES": "",
@@ -214,13 +222,22 @@ class ProcessPlatform:
             "CNN101_EVALUATION_PORT": str(self.ports["evaluation"]),
             "CNN101_EVALUATION_URL": self.evaluation_url,
             "CNN101_EVALUATION_TIMEOUT_SECONDS": "5",
-            "CNN101_EVALUATION_DATABASE_URL": (
-                f"postgresql+psycopg://postgres@127.0.0.1:{self.proxy.port}/{self.database}"
-            ),
+            "CNN101_EVALUATION_DATABASE_URL": proxied_database,
+            "CNN101_STUDIO_PORT": str(self.ports["studio"]),
+            "CNN101_STUDIO_URL": self.studio_url,
+            "CNN101_STUDIO_DATABASE_URL": proxied_database,
             "CNN101_EVALUATION_SECRET_KEY": SECRET_KEY,
             "CNN101_EVALUATION_BOOTSTRAP_INSTRUCTOR": "",
         }
-        for name in ("redis", "inference", "activations", "worker", "evaluation", "gateway"):
+        for name in (
+            "redis",
+            "inference",
+            "activations",
+            "worker",
+            "evaluation",
+            "studio",
+            "gateway",
+        ):
             self.start(name)
         self.wait_ready(timeout=180)
 

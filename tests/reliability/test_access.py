@@ -23,9 +23,11 @@ import pytest
 
 from evaluation.app import create_app as create_evaluation_app
 from evaluation.settings import EvaluationSettings
+from services.common.paths import PROJECT_ROOT
 from services.gateway.app import create_app as create_gateway_app
 from services.gateway.settings import GatewaySettings
-from services.pipeline.settings import PROJECT_ROOT
+from services.studio.app import create_app as create_studio_app
+from services.studio.settings import StudioSettings
 from tests.evaluation.conftest import PASSWORD
 from tests.reliability.platform import SECRET_KEY, ProcessPlatform
 from tests.reliability.routes import endpoints
@@ -48,7 +50,9 @@ class Row:
 def table() -> list[Row]:
     """The rows of the access table: ``| service | method | `path` | who | ... |``."""
     rows = []
-    pattern = re.compile(r"^\|\s*(gateway|evaluation)\s*\|\s*(\w+)\s*\|\s*`([^`]+)`\s*\|([^|]+)\|")
+    pattern = re.compile(
+        r"^\|\s*(gateway|evaluation|studio)\s*\|\s*(\w+)\s*\|\s*`([^`]+)`\s*\|([^|]+)\|"
+    )
     for line in SECURITY_DOC.read_text().splitlines():
         if match := pattern.match(line):
             service, method, path, who = (part.strip() for part in match.groups())
@@ -58,7 +62,8 @@ def table() -> list[Row]:
 
 
 def served(tmp_path: Path) -> dict[str, set[tuple[str, str]]]:
-    """Every endpoint of the gateway (with and without the SPA built) and the study service."""
+    """Every endpoint of the gateway (with and without the SPA built), the study service and
+    the studio service."""
     spa = tmp_path / "spa"
     spa.mkdir()
     (spa / "index.html").write_text("<!doctype html>")
@@ -70,10 +75,16 @@ def served(tmp_path: Path) -> dict[str, set[tuple[str, str]]]:
         )
     )
 
+    studio = endpoints(create_studio_app(StudioSettings()))
+
     def shown(found: set[tuple[str, str]]) -> set[tuple[str, str]]:
         return {(method, path.replace(":path}", "}")) for method, path in found}
 
-    return {"gateway": shown(gateway), "evaluation": shown(evaluation)}
+    return {
+        "gateway": shown(gateway),
+        "evaluation": shown(evaluation),
+        "studio": shown(studio),
+    }
 
 
 def test_the_table_lists_every_endpoint_and_nothing_else(tmp_path: Path) -> None:
@@ -197,11 +208,12 @@ def test_every_row_as_every_persona(personas: Personas) -> None:
     rows = table()
     calls: Counter[str] = Counter()
     for row in rows:
-        base = (
-            personas.platform.gateway_url
-            if row.service == "gateway" or row.path.startswith("/api/")
-            else personas.platform.evaluation_url
-        )
+        if row.service == "gateway" or row.path.startswith("/api/"):
+            base = personas.platform.gateway_url
+        elif row.service == "studio":
+            base = personas.platform.studio_url
+        else:
+            base = personas.platform.evaluation_url
         path = concrete(row.path, personas)
         for persona, persona_headers in personas.everyone().items():
             headers = persona_headers
@@ -238,6 +250,12 @@ def test_writes_from_another_site_are_refused(personas: Personas) -> None:
         ("POST", f"/api/instructor/studies/{sid}/close", {"Origin": "http://evil.example"}),
         ("POST", f"/api/instructor/studies/{sid}/close", {"Origin": "null"}),
         ("POST", f"/api/instructor/studies/{sid}/close", {"Sec-Fetch-Site": "same-site"}),
+        # A client-sent X-Forwarded-Host naming the attacker's site changes nothing.
+        (
+            "POST",
+            f"/api/instructor/studies/{sid}/close",
+            {"Origin": "http://evil.example", "X-Forwarded-Host": "evil.example"},
+        ),
         ("POST", "/api/instructor/logout", {"Origin": "http://127.0.0.1:1"}),
         ("PUT", "/api/instructor/items/1", {"Sec-Fetch-Site": "cross-site"}),
     ]
@@ -284,6 +302,24 @@ def test_security_headers_on_every_gateway_answer(personas: Personas) -> None:
     )
     assert too_large.status_code == 413
     assert "content-security-policy" in too_large.headers
+
+
+def test_private_answers_are_never_cached(personas: Personas) -> None:
+    platform = personas.platform
+    answers = [
+        personas.gateway.get("/api/instructor/me", headers=personas.instructor),
+        personas.gateway.get("/api/instructor/studies", headers=personas.instructor),
+        personas.gateway.get("/api/studio/models", headers=personas.instructor),
+        personas.gateway.get("/api/student/state", headers=personas.student(personas.own_study)),
+        httpx.get(f"{platform.evaluation_url}/api/instructor/me", headers=personas.instructor),
+        httpx.get(f"{platform.studio_url}/api/studio/jobs", headers=personas.instructor),
+        personas.gateway.get("/api/instructor/me"),  # a refusal too
+    ]
+    for response in answers:
+        assert response.headers.get("cache-control") == "no-store", (
+            response.request.url,
+            response.headers,
+        )
 
 
 def test_request_size_limits_everywhere(personas: Personas) -> None:

@@ -50,6 +50,11 @@ def evaluation_schema(platform: ProcessPlatform) -> OpenApiSchema:
 
 
 @pytest.fixture(scope="module")
+def studio_schema(platform: ProcessPlatform) -> OpenApiSchema:
+    return schemathesis.openapi.from_url(f"{platform.studio_url}/openapi.json")
+
+
+@pytest.fixture(scope="module")
 def credentials(platform: ProcessPlatform) -> dict[str, str]:
     """A student of an open study (pre-test started) and its instructor's session cookie."""
     email = add_instructor(platform.database_url)
@@ -133,4 +138,12 @@ def test_evaluation_api(
 ) -> None:
     sent, failures = fuzz(evaluation_schema, platform.evaluation_url, credentials)
     print(f"evaluation: {sent} generated requests, {len(failures)} distinct failures")
+    assert not failures, "\n".join(failures)
+
+
+def test_studio_api(
+    studio_schema: OpenApiSchema, platform: ProcessPlatform, credentials: dict[str, str]
+) -> None:
+    sent, failures = fuzz(studio_schema, platform.studio_url, credentials)
+    print(f"studio: {sent} generated requests, {len(failures)} distinct failures")
     assert not failures, "\n".join(failures)

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import ConsoleMessage, Error, sync_playwright
 
+from services.common.paths import PROJECT_ROOT
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
-from services.pipeline.settings import PROJECT_ROOT
 from tests.reliability.platform import ProcessPlatform
 from tests.serving.stack import GatewayThread
 from tests.serving.test_spa_e2e import CHROMIUM, CHROMIUM_ARGS

@@ -169,7 +169,7 @@ def test_too_many_bytes_is_refused_before_reading(http: httpx.Client) -> None:
     big = b"\x89PNG" + bytes(3 * 1024 * 1024)
     response = _upload(http, big)
     assert response.status_code == 413
-    assert response.json()["error"]["code"] in {"request_too_large", "file_too_large"}
+    assert response.json()["error"]["code"] in {"body_too_large", "file_too_large"}
     assert "MB" in response.json()["error"]["message"]
 
 
@@ -184,7 +184,13 @@ def test_health_metrics_and_openapi(http: httpx.Client) -> None:
     ready = http.get("/health/ready").json()
     assert ready == {
         "status": "ok",
-        "checks": {"activations": "ok", "cache": "ok", "inference": "ok", "study": "ok"},
+        "checks": {
+            "activations": "ok",
+            "cache": "ok",
+            "inference": "ok",
+            "study": "ok",
+            "studio": "ok",
+        },
     }
     http.get("/api/models")
     metrics = http.get("/metrics").text

@@ -19,14 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.serving import test_study_e2e as study
-from tests.serving.test_spa_e2e import SHOTS
-from tests.serving.test_study_e2e import Contexts, StudySite, _log_in
-
-# The study's fixtures: an evaluation service and gateway per test, a browser, people.
-site = study.site
-browser = study.browser
-people = study.people
+from tests.serving.browser import Contexts, shot
+from tests.serving.conftest import StudySite, log_in
 
 TITLE = "Today: what does a convolution do?"
 # Unticked in the composer, by their labels there.
@@ -38,11 +32,6 @@ HIDDEN_LABELS = [
     "Max-pooling detail",
     "Model choice",
 ]
-
-
-def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"lesson-{name}.png"), full_page=True)
 
 
 def _example_ids(site: StudySite) -> list[str]:
@@ -80,7 +69,7 @@ def _focusable_test_ids(page: Page) -> list[str]:
 
 def _make_lesson(page: Page, site: StudySite, start_example: str) -> str:
     """Builds the lesson in the dashboard and returns the copied link."""
-    _log_in(page, site)
+    log_in(page, site)
     page.get_by_role("button", name="Lesson links").click()
     form = page.get_by_role("form", name="Lesson")
     for label in HIDDEN_LABELS:
@@ -132,18 +121,18 @@ def _make_lesson(page: Page, site: StudySite, start_example: str) -> str:
     expect(page.get_by_text("Copied the link.")).to_be_visible()
     copied: str = page.evaluate("navigator.clipboard.readText()")
     assert copied == link
-    _shot(page, "composer")
+    shot(page, "lesson-composer")
     return copied
 
 
 def test_a_lesson_made_in_the_dashboard_opens_for_a_student(
-    site: StudySite, people: Contexts
+    study_site: StudySite, people: Contexts
 ) -> None:
-    examples = _example_ids(site)
+    examples = _example_ids(study_site)
     start, other = examples[5], examples[9]
     teacher = people.page(1440, 1000)
-    teacher.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.url)
-    link = _make_lesson(teacher, site, start)
+    teacher.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=study_site.url)
+    link = _make_lesson(teacher, study_site, start)
     lesson = _param(link, "lesson")
 
     student = people.page(1280, 900)
@@ -168,7 +157,7 @@ def test_a_lesson_made_in_the_dashboard_opens_for_a_student(
     # Shown: the camera and drawing buttons, channels, scope, palette.
     for test_id in ("open-camera", "open-drawing", "channel-red", "palette-toggle"):
         expect(student.get_by_test_id(test_id)).to_be_visible()
-    _shot(student, "student")
+    shot(student, "lesson-student")
 
     # A class does not open the hidden flatten view; the bars are still there.
     student.locator("[data-class]").first.click()
@@ -190,7 +179,7 @@ def test_a_lesson_made_in_the_dashboard_opens_for_a_student(
     student.locator('[data-layer="relu_1_1"][data-neuron="1"]').click()
     expect(student.get_by_test_id("relu-detail")).to_be_visible()
     assert _param(student.url, "lesson") == lesson
-    _shot(student, "student-relu")
+    shot(student, "lesson-student-relu")
     student.go_back()
     expect(student.get_by_test_id("conv-view")).to_be_visible()
     student.reload()
@@ -216,11 +205,11 @@ def _check_hidden_starts(student: Page, link: str) -> None:
 
 
 def test_a_garbage_or_too_long_lesson_opens_the_whole_explorer_with_a_notice(
-    site: StudySite, people: Contexts
+    study_site: StudySite, people: Contexts
 ) -> None:
-    examples = _example_ids(site)
+    examples = _example_ids(study_site)
     page = people.page(1280, 800)
-    page.goto(f"{site.url}/?lesson=1.not%20base64%21%21&example={examples[0]}")
+    page.goto(f"{study_site.url}/?lesson=1.not%20base64%21%21&example={examples[0]}")
     expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("lesson-problem")).to_contain_text("damaged")
     expect(page.get_by_test_id("lesson-problem")).to_contain_text("whole explorer")
@@ -228,26 +217,26 @@ def test_a_garbage_or_too_long_lesson_opens_the_whole_explorer_with_a_notice(
         expect(page.get_by_test_id(test_id)).to_be_visible()
     page.locator('[data-layer="conv_1_1"][data-neuron="0"]').click()
     expect(page.get_by_test_id("open-conv-detail")).to_be_visible()
-    _shot(page, "garbage")
+    shot(page, "lesson-garbage")
     # The notice survives the app's own rewrites of the URL.
     page.locator(f'[data-example="{examples[3]}"]').click()
     expect(page).to_have_url(re.compile(rf"example={re.escape(examples[3])}"))
     assert _param(page.url, "lesson") == "1.not base64!!"
     expect(page.get_by_test_id("lesson-problem")).to_be_visible()
 
-    page.goto(f"{site.url}/?lesson=1.{'A' * 3000}")
+    page.goto(f"{study_site.url}/?lesson=1.{'A' * 3000}")
     expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("lesson-problem")).to_contain_text("too long")
     expect(page.get_by_test_id("tab-playground")).to_be_visible()
-    page.goto(f"{site.url}/?lesson=7.e30")
+    page.goto(f"{study_site.url}/?lesson=7.e30")
     expect(page.get_by_test_id("lesson-problem")).to_contain_text("newer CNN 101")
 
 
 def test_the_tab_is_url_state_and_the_study_embedding_has_no_header(
-    site: StudySite, people: Contexts
+    study_site: StudySite, people: Contexts
 ) -> None:
     page = people.page(1280, 800)
-    page.goto(site.url + "/?tab=playground")
+    page.goto(study_site.url + "/?tab=playground")
     expect(page.get_by_test_id("tab-playground")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_test_id("overview")).to_be_hidden()
     page.get_by_test_id("tab-explorer").click()
@@ -262,7 +251,7 @@ def test_the_tab_is_url_state_and_the_study_embedding_has_no_header(
     expect(page.get_by_test_id("tab-playground")).to_have_attribute("aria-selected", "true")
 
     # The study's frame: no explorer header (title, tabs, model), before and after rewrites.
-    page.goto(site.url + "/?embed=study")
+    page.goto(study_site.url + "/?embed=study")
     expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("heading", name="CNN 101")).to_be_hidden()
     expect(page.get_by_test_id("tab-playground")).to_be_hidden()
@@ -271,4 +260,4 @@ def test_the_tab_is_url_state_and_the_study_embedding_has_no_header(
     page.reload()
     expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("heading", name="CNN 101")).to_be_hidden()
-    _shot(page, "embed-study")
+    shot(page, "lesson-embed-study")

@@ -1,4 +1,4 @@
-"""The model studio end to end: the evaluation app queues, a real model worker trains.
+"""The model studio end to end: the studio service queues, a real model worker trains.
 
 The worker is the process production runs (``model_worker_command``) on a real Redis
 broker and PostgreSQL; the data set is a zip of synthetic shapes the test builds. A
@@ -20,29 +20,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import httpx
 import numpy as np
 import pytest
 import redis
-from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
-from evaluation.app import create_app
-from evaluation.models import StudioDataset
-from evaluation.routes.models import CeleryModelJobQueue
 from services.inference.server import InferenceServer
 from services.inference.server import build_server as build_inference_server
 from services.inference.settings import InferenceSettings
 from services.pipeline.bundle import ModelBundle
+from services.studio.job_queue import CeleryModelJobQueue
+from services.studio.models import StudioDataset
 from services.worker.app import model_worker_command
-from tests.evaluation.conftest import (
-    PostgresDatabases,
-    db_session,
-    instructor_client,
-    make_settings,
-)
+from tests.databases import PostgresDatabases, db_session
 from tests.exports import export_untrained
 from tests.numpy_cnn import forward
-from tests.serving.stack import RedisProcess, wait_until
+from tests.serving.stack import GatewayThread, RedisProcess, wait_until
+from tests.studio_stack import signed_in_client, start_studio, start_study, studio_settings
 from tests.studio_zips import shapes_zip
 
 JOB_TIMEOUT = 420.0
@@ -50,12 +45,13 @@ JOB_TIMEOUT = 420.0
 
 @dataclass
 class Studio:
-    client: TestClient
-    teacher: TestClient
+    client: httpx.Client
+    teacher: httpx.Client
     base_path: Path
     database_url: str
     broker: RedisProcess
     inference: InferenceServer
+    study: GatewayThread
 
 
 def start_model_worker(
@@ -65,7 +61,7 @@ def start_model_worker(
     env = os.environ | {
         "CNN101_BROKER_URL": broker_url,
         "CNN101_RESULT_BACKEND": broker_url,
-        "CNN101_EVALUATION_DATABASE_URL": database_url,
+        "CNN101_STUDIO_DATABASE_URL": database_url,
         "CNN101_MODEL_BASE_PATH": str(base_path),
         "CNN101_MODEL_JOB_CHECK_SECONDS": "0.2",
         "CNN101_MODEL_JOB_HEARTBEAT_SECONDS": "0.5",
@@ -90,25 +86,26 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
     broker.start()
     databases = PostgresDatabases()
     database_url = databases.create()
-    app = create_app(make_settings(database_url, model_base_path=base_path))
-    app.state.model_queue = CeleryModelJobQueue(broker.url_for(1))
+    study = start_study(database_url)
+    server = start_studio(
+        studio_settings(database_url, study.url, model_base_path=base_path),
+        model_queue=CeleryModelJobQueue(broker.url_for(1)),
+    )
     log = (root / "worker.log").open("wb")
     worker = start_model_worker(broker.url_for(1), database_url, base_path, log)
     inference, _ = build_inference_server(
         InferenceSettings(inference_port=0, model_base_path=base_path, inference_poll_seconds=0.5)
     )
     inference.start()
+    client = httpx.Client(base_url=server.url, timeout=30)
+    teacher = signed_in_client(study.url, database_url, server.url)
     try:
-        with TestClient(app) as client:
-            yield Studio(
-                client,
-                instructor_client(client, database_url),
-                base_path,
-                database_url,
-                broker,
-                inference,
-            )
+        yield Studio(client, teacher, base_path, database_url, broker, inference, study)
     finally:
+        client.close()
+        teacher.close()
+        server.stop()
+        study.stop()
         inference.stop(grace=0)
         worker.terminate()
         worker.wait(timeout=60)
@@ -119,7 +116,7 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
 
 
 def _wait_for_job(
-    teacher: TestClient,
+    teacher: httpx.Client,
     job_id: str,
     done: Callable[[dict[str, Any]], bool],
     timeout: float = JOB_TIMEOUT,
@@ -128,7 +125,7 @@ def _wait_for_job(
     seen: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = teacher.get(f"/api/instructor/models/jobs/{job_id}").json()
+        job = teacher.get(f"/api/studio/jobs/{job_id}").json()
         seen.append(job)
         if done(job):
             return job, seen
@@ -140,9 +137,9 @@ def _finished(job: dict[str, Any]) -> bool:
     return job["status"] in ("succeeded", "failed", "cancelled")
 
 
-def _upload(teacher: TestClient, data: bytes) -> str:
+def _upload(teacher: httpx.Client, data: bytes) -> str:
     response = teacher.post(
-        "/api/instructor/datasets", files={"file": ("shapes.zip", data, "application/zip")}
+        "/api/studio/datasets", files={"file": ("shapes.zip", data, "application/zip")}
     )
     assert response.status_code == 201, response.text
     dataset_id: str = response.json()["dataset_id"]
@@ -175,7 +172,7 @@ def test_a_variant_is_trained_on_a_custom_zip_and_served(studio: Studio) -> None
     listener = redis.Redis.from_url(studio.broker.url_for(1)).pubsub()
     listener.psubscribe("celery-task-meta-*")
     started = teacher.post(
-        "/api/instructor/models/train",
+        "/api/studio/models/train",
         json={**CONFIG, "name": "shapes_net", "title": "Shapes", "dataset": dataset, "epochs": 3},
     )
     assert started.status_code == 202, started.text
@@ -204,16 +201,16 @@ def test_a_variant_is_trained_on_a_custom_zip_and_served(studio: Studio) -> None
     card = (version_dir / "assets.extra" / "README.md").read_text()
     assert "Shapes" in card and "circle, square, triangle" in card
 
-    listed = {m["name"]: m for m in teacher.get("/api/instructor/models").json()["models"]}
+    listed = {m["name"]: m for m in teacher.get("/api/studio/models").json()["models"]}
     entry = listed["shapes_net"]
     assert entry["source"] == "trained" and entry["accuracy"] == result["accuracy"]
     assert entry["card"] == card and not entry["published"]
-    students = studio.client.get("/api/student/models").json()["models"]
+    students = studio.client.get("/api/studio/published").json()["models"]
     assert [m["name"] for m in students] == ["tiny_vgg"]
-    assert teacher.put(
-        "/api/instructor/models/shapes_net/published", json={"published": True}
-    ).json()["published"]
-    students = studio.client.get("/api/student/models").json()["models"]
+    assert teacher.put("/api/studio/models/shapes_net/published", json={"published": True}).json()[
+        "published"
+    ]
+    students = studio.client.get("/api/studio/published").json()["models"]
     assert [m["name"] for m in students] == ["tiny_vgg", "shapes_net"]
 
     # The real inference service picks the new model up and runs both signatures.
@@ -243,12 +240,12 @@ def test_a_cancelled_job_leaves_no_version_and_a_deleted_dataset_fails(studio: S
     teacher = studio.teacher
     dataset = _upload(teacher, shapes_zip(per_class=20, seed=1))
     long_job = teacher.post(
-        "/api/instructor/models/train",
+        "/api/studio/models/train",
         json={**CONFIG, "name": "long_net", "dataset": dataset, "epochs": 60, "filters": 16},
     ).json()
     # Queued behind it (one job at a time): a job whose data set disappears meanwhile.
     orphan = teacher.post(
-        "/api/instructor/models/train",
+        "/api/studio/models/train",
         json={**CONFIG, "name": "orphan_net", "dataset": dataset, "epochs": 2},
     ).json()
     running, _ = _wait_for_job(
@@ -258,7 +255,7 @@ def test_a_cancelled_job_leaves_no_version_and_a_deleted_dataset_fails(studio: S
     with db_session(studio.database_url) as session:
         session.execute(delete(StudioDataset).where(StudioDataset.id == dataset))
         session.commit()
-    cancel = teacher.post(f"/api/instructor/models/jobs/{long_job['job_id']}/cancel")
+    cancel = teacher.post(f"/api/studio/jobs/{long_job['job_id']}/cancel")
     assert cancel.status_code == 202, cancel.text
     job, _ = _wait_for_job(teacher, long_job["job_id"], _finished, timeout=60)
     assert job["status"] == "cancelled", job
@@ -270,9 +267,7 @@ def test_a_cancelled_job_leaves_no_version_and_a_deleted_dataset_fails(studio: S
     assert failed["status"] == "failed"
     assert f"the data set {dataset} was deleted" in failed["error"]
     assert not (studio.base_path / "orphan_net").exists()
-    assert "long_net" not in {
-        m["name"] for m in teacher.get("/api/instructor/models").json()["models"]
-    }
+    assert "long_net" not in {m["name"] for m in teacher.get("/api/studio/models").json()["models"]}
 
 
 def _keras_file(path: Path) -> bytes:
@@ -296,7 +291,7 @@ def test_an_uploaded_keras_model_is_imported_by_the_worker(studio: Studio, tmp_p
 
     def send(name: str, filename: str, data: bytes) -> str:
         response = teacher.post(
-            "/api/instructor/models/import",
+            "/api/studio/models/import",
             data={"name": name, "title": "Their net", "classes": "cat\ndog\n"},
             files=[("files", (filename, data, "application/octet-stream"))],
         )
@@ -309,15 +304,14 @@ def test_an_uploaded_keras_model_is_imported_by_the_worker(studio: Studio, tmp_p
     assert job["status"] == "succeeded", job
     assert job["result"] == {"name": "their_net", "version": 1, "accuracy": None}
     entry = next(
-        m
-        for m in teacher.get("/api/instructor/models").json()["models"]
-        if m["name"] == "their_net"
+        m for m in teacher.get("/api/studio/models").json()["models"] if m["name"] == "their_net"
     )
     assert entry["source"] == "imported" and entry["classes"] == ["cat", "dog"]
 
     bad = send("broken_net", "broken.keras", b"this is not a keras archive")
     job, _ = _wait_for_job(teacher, bad, _finished)
     assert job["status"] == "failed" and job["error"], job
+    assert "Traceback" not in job["error"] and "/" not in job["error"], job["error"]
     assert not (studio.base_path / "broken_net").exists() or not any(
         p.name.isdigit() for p in (studio.base_path / "broken_net").iterdir()
     )
@@ -326,18 +320,20 @@ def test_an_uploaded_keras_model_is_imported_by_the_worker(studio: Studio, tmp_p
 def test_a_worker_killed_mid_job_does_not_leave_it_running(studio: Studio, tmp_path: Path) -> None:
     """The whole worker killed (as by the OOM killer): the job ends failed, no version."""
     broker_url = studio.broker.url_for(2)  # its own queue: the module's worker stays out
-    settings = make_settings(
-        studio.database_url, model_base_path=studio.base_path, studio_stale_job_seconds=5
+    settings = studio_settings(
+        studio.database_url,
+        studio.study.url,
+        model_base_path=studio.base_path,
+        studio_stale_job_seconds=5,
     )
-    app = create_app(settings)
-    app.state.model_queue = CeleryModelJobQueue(broker_url)
-    with (tmp_path / "killed-worker.log").open("wb") as log, TestClient(app) as client:
+    server = start_studio(settings, model_queue=CeleryModelJobQueue(broker_url))
+    teacher = signed_in_client(studio.study.url, studio.database_url, server.url)
+    with (tmp_path / "killed-worker.log").open("wb") as log, teacher:
         worker = start_model_worker(broker_url, studio.database_url, studio.base_path, log)
         try:
-            teacher = instructor_client(client, studio.database_url)
             dataset = _upload(teacher, shapes_zip(per_class=20, seed=2))
             job_id = teacher.post(
-                "/api/instructor/models/train",
+                "/api/studio/models/train",
                 json={**CONFIG, "name": "killed_net", "dataset": dataset, "epochs": 60},
             ).json()["job_id"]
             running, _ = _wait_for_job(
@@ -348,6 +344,7 @@ def test_a_worker_killed_mid_job_does_not_leave_it_running(studio: Studio, tmp_p
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(timeout=30)
         job, _ = _wait_for_job(teacher, job_id, _finished, timeout=60)
+    server.stop()
     assert job["status"] == "failed", job
     assert "stopped answering" in job["error"] and job["result"] is None
     model_dir = studio.base_path / "killed_net"

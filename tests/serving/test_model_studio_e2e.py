@@ -286,7 +286,7 @@ def test_train_publish_and_explore_a_variant(
     errors: list[str] = []
     http = httpx.Client(base_url=platform.gateway_url, timeout=30)
     # Before: students are offered the default model only.
-    assert [m["name"] for m in http.get("/api/student/models").json()["models"]] == ["tiny_vgg"]
+    assert [m["name"] for m in http.get("/api/studio/published").json()["models"]] == ["tiny_vgg"]
     page = _dashboard(browser, platform, errors)
     _refuses_what_the_server_would(page)
     _upload(page, _shapes_zip(tmp_path / "shapes.zip"), _one_class_zip(tmp_path / "one.zip"))
@@ -295,7 +295,7 @@ def test_train_publish_and_explore_a_variant(
     _train_and_watch(page)
     _publish(page)
     _shot(page, "2-trained")
-    listed = http.get("/api/student/models").json()["models"]
+    listed = http.get("/api/studio/published").json()["models"]
     assert [m["name"] for m in listed] == ["tiny_vgg", "shapes"]
     student = _page(browser, errors)
     _explore(student, platform, http)

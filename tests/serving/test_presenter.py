@@ -24,9 +24,9 @@ import redis
 
 from evaluation.app import create_app as create_evaluation_app
 from evaluation.settings import EvaluationSettings
+from services.common.paths import PROJECT_ROOT
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
-from services.pipeline.settings import PROJECT_ROOT
 from tests.evaluation.conftest import PASSWORD, new_instructor
 from tests.serving.stack import GatewayThread, RedisProcess, free_port, wait_until
 

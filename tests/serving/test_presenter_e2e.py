@@ -11,15 +11,15 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from tests.evaluation.conftest import PASSWORD, new_instructor
-from tests.serving.conftest import Stack
+from tests.serving.browser import shot
+from tests.serving.conftest import SPA_DIR, Stack, spa_built
 from tests.serving.stack import GatewayThread, wait_until
 from tests.serving.test_presenter import Follower, Followers
-from tests.serving.test_spa_e2e import CHROMIUM, CHROMIUM_ARGS, SPA_DIR, _shot, _spa_built
 
 SEARCH_HAS = "want => decodeURIComponent(location.search).includes(want)"
 SHARED_KEYS = ("model", "version", "example", "image", "scope", "neuron", "detail")
@@ -27,7 +27,7 @@ SHARED_KEYS = ("model", "version", "example", "image", "scope", "neuron", "detai
 
 @pytest.fixture(scope="module")
 def site(stack: Stack) -> Iterator[GatewayThread]:
-    _spa_built()
+    spa_built()
     gateway = GatewayThread(
         create_app(
             GatewaySettings(
@@ -47,14 +47,6 @@ def site(stack: Stack) -> Iterator[GatewayThread]:
     gateway.start()
     yield gateway
     gateway.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -112,7 +104,7 @@ def _leave_and_rejoin(teacher: Page, students: list[Page]) -> dict[str, list[str
     own_id = own.get_attribute("data-example")
     own.click()
     expect(wanderer.get_by_test_id("presenter-banner")).to_have_attribute("data-mode", "left")
-    _shot(wanderer, "presenter-student-left")
+    shot(wanderer, "presenter-student-left")
     next_pick = teacher.locator("[data-example]").nth(6)
     next_id = next_pick.get_attribute("data-example")
     next_pick.click()
@@ -176,8 +168,8 @@ def test_a_class_follows_the_teacher_and_a_student_leaves_and_rejoins(
         )
         assert {client.states[-1][0] for client in clients} == {clients[0].states[-1][0]}
         assert clients[0].states[-1][1]["neuron"] == {"layer": "conv_2_1", "index": 3}
-        _shot(teacher, "presenter-teacher")
-        _shot(students[1], "presenter-student-following")
+        shot(teacher, "presenter-teacher")
+        shot(students[1], "presenter-student-following")
 
         now = _leave_and_rejoin(teacher, students)
 

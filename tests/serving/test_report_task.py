@@ -24,7 +24,8 @@ from fastapi.testclient import TestClient
 
 from evaluation.app import create_app
 from evaluation.models import StudyReport
-from evaluation.report import REPORT_QUEUE, REPORT_TASK, CeleryReportQueue
+from evaluation.report import CeleryReportQueue
+from services.common.jobs import Queue, TaskName
 from services.worker.app import worker_command
 from tests.evaluation.closed_study import PLAN, run_closed_study
 from tests.evaluation.conftest import (
@@ -129,7 +130,9 @@ def test_the_worker_builds_the_report_with_progress(
 
         # The same build delivered again (a lost acknowledgement): done, not rebuilt.
         sender = Celery("cnn101-test", broker=broker.url_for(1), backend=broker.url_for(1))
-        again = sender.send_task(REPORT_TASK, args=[study["id"], build_id], queue=REPORT_QUEUE)
+        again = sender.send_task(
+            TaskName.BUILD_STUDY_REPORT, args=[study["id"], build_id], queue=Queue.REPORTS
+        )
         assert again.get(timeout=120)["status"] == "done"
         with db_session(study_database) as session:
             row = session.get(StudyReport, study["id"])

@@ -21,24 +21,15 @@ from playwright.sync_api import Page, Route, expect
 
 from services.activations.server import build_server as build_activation_server
 from services.activations.settings import ActivationSettings
-from services.gateway.app import create_app
-from services.gateway.settings import GatewaySettings
-from tests.serving import test_spa_e2e
-from tests.serving.conftest import Stack
-from tests.serving.stack import GatewayThread, wait_until
-from tests.serving.test_spa_e2e import (
-    SHOTS,
-    SPA_DIR,
-    _bundle,
-    _non_blank_canvases,
-    _shown_probabilities,
-    _wait_for_probabilities,
+from tests.serving.browser import (
+    non_blank_canvases,
+    read_bundle,
+    shot,
+    shown_probabilities,
+    wait_for_probabilities,
 )
-
-# The browser-test fixtures, shared by name: one gateway serving the SPA, one Chromium.
-spa = test_spa_e2e.spa
-browser = test_spa_e2e.browser
-page = test_spa_e2e.page
+from tests.serving.conftest import Stack, spa_gateway
+from tests.serving.stack import GatewayThread, wait_until
 
 
 @dataclass(frozen=True)
@@ -59,17 +50,12 @@ def http(spa: GatewayThread) -> Iterator[httpx.Client]:
         yield client
 
 
-def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"outage-{name}.png"), full_page=True)
-
-
 def _open(page: Page, spa: GatewayThread) -> Shown:
     """Opens the explorer on its first example; returns what it shows."""
     page.goto(spa.url + "/")
     expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("status")).to_have_count(0, timeout=30_000)
-    shown = Shown(_shown_probabilities(page), _non_blank_canvases(page))
+    shown = Shown(shown_probabilities(page), non_blank_canvases(page))
     assert shown.canvases["varied"] > 0, shown
     return shown
 
@@ -105,8 +91,8 @@ def _assert_retrying_over_last_view(page: Page, before: Shown) -> None:
         re.compile(r"^Trying again (in \d+ s\.|now…)$")
     )
     expect(page.get_by_test_id("overview")).to_be_visible()
-    assert _shown_probabilities(page) == before.probabilities
-    assert _non_blank_canvases(page) == before.canvases
+    assert shown_probabilities(page) == before.probabilities
+    assert non_blank_canvases(page) == before.canvases
 
 
 def _wait_for_thumbnails(page: Page) -> None:
@@ -122,7 +108,7 @@ def _wait_for_thumbnails(page: Page) -> None:
 
 
 def _example_bundle(http: httpx.Client, example_id: str) -> activations_pb2.ActivationBundle:
-    return _bundle(http.get(f"/api/examples/{example_id}/activations?model=tiny_vgg&version=1"))
+    return read_bundle(http.get(f"/api/examples/{example_id}/activations?model=tiny_vgg&version=1"))
 
 
 def test_inference_restart_keeps_the_view_and_recovers_by_itself(
@@ -142,15 +128,15 @@ def test_inference_restart_keeps_the_view_and_recovers_by_itself(
             arg=first,
             timeout=15_000,
         )
-        _shot(page, "inference-down")
+        shot(page, "outage-inference-down")
     finally:
         stack.restart_inference()
     expect(page.get_by_test_id("status")).to_have_count(0, timeout=RECOVERY_MS)
-    _wait_for_probabilities(page, _example_bundle(http, example_id))
-    assert _shown_probabilities(page) != before.probabilities
+    wait_for_probabilities(page, _example_bundle(http, example_id))
+    assert shown_probabilities(page) != before.probabilities
     assert example_id in page.url
     _wait_for_thumbnails(page)
-    _shot(page, "inference-recovered")
+    shot(page, "outage-inference-recovered")
 
 
 def test_activation_service_restart_keeps_the_view_and_recovers_by_itself(
@@ -167,7 +153,7 @@ def test_activation_service_restart_keeps_the_view_and_recovers_by_itself(
         assert down.headers["retry-after"] == "1"
         example_id = _pick_example(page, class_index=5)
         _assert_retrying_over_last_view(page, before)
-        _shot(page, "activations-down")
+        shot(page, "outage-activations-down")
     finally:
         # The same port the gateways dial, and the same settings as the session's stack.
         stack.activations = stack.loop.run(
@@ -185,9 +171,9 @@ def test_activation_service_restart_keeps_the_view_and_recovers_by_itself(
         )
     assert stack.activations.port == port
     expect(page.get_by_test_id("status")).to_have_count(0, timeout=RECOVERY_MS)
-    _wait_for_probabilities(page, _example_bundle(http, example_id))
-    assert _shown_probabilities(page) != before.probabilities
-    _shot(page, "activations-recovered")
+    wait_for_probabilities(page, _example_bundle(http, example_id))
+    assert shown_probabilities(page) != before.probabilities
+    shot(page, "outage-activations-recovered")
     wait_until(lambda: http.get("/health/ready").status_code == 200, "the stack is ready again")
 
 
@@ -213,33 +199,12 @@ def test_a_thumbnail_that_failed_loads_again_by_itself(spa: GatewayThread, page:
     page.unroute("**/api/examples/sprites/*")
     _wait_for_thumbnails(page)
     assert any("/sprites/" in url and "retry=" in url for url in asked), asked[-3:]
-    _shot(page, "thumbnails-recovered")
-
-
-def _spa_gateway(stack: Stack, port: int | None = None) -> GatewayThread:
-    """A gateway serving the SPA build in front of the shared stack, on `port` if given."""
-    gateway = GatewayThread(
-        create_app(
-            GatewaySettings(
-                activations_target=stack.activations_target,
-                data_dir=stack.data_dir,
-                spa_dir=SPA_DIR,
-                retry_after_seconds=1,
-                broker_url=stack.redis.url_for(1),
-                result_backend=stack.redis.url_for(1),
-            )
-        )
-    )
-    if port is not None:  # the page's origin: a restarted gateway listens where it did
-        gateway.port = port
-        gateway.server.config.port = port
-    gateway.start()
-    return gateway
+    shot(page, "outage-thumbnails-recovered")
 
 
 def test_gateway_restart_is_waited_out_and_recovers_by_itself(stack: Stack, page: Page) -> None:
     """The gateway itself away: no answer at all, so the page says it cannot reach the server."""
-    gateway = _spa_gateway(stack)
+    gateway = spa_gateway(stack)
     try:
         before = _open(page, gateway)
         gateway.stop()
@@ -248,13 +213,13 @@ def test_gateway_restart_is_waited_out_and_recovers_by_itself(stack: Stack, page
         expect(status).to_have_attribute("data-kind", "retrying", timeout=20_000)
         expect(status).to_contain_text("cannot be reached")
         expect(page.get_by_test_id("overview")).to_be_visible()
-        assert _shown_probabilities(page) == before.probabilities
-        _shot(page, "gateway-down")
-        gateway = _spa_gateway(stack, port=gateway.port)
+        assert shown_probabilities(page) == before.probabilities
+        shot(page, "outage-gateway-down")
+        gateway = spa_gateway(stack, port=gateway.port)
         expect(status).to_have_count(0, timeout=RECOVERY_MS)
         with httpx.Client(base_url=gateway.url, timeout=60) as http:
-            _wait_for_probabilities(page, _example_bundle(http, example_id))
+            wait_for_probabilities(page, _example_bundle(http, example_id))
         _wait_for_thumbnails(page)
-        _shot(page, "gateway-recovered")
+        shot(page, "outage-gateway-recovered")
     finally:
         gateway.stop()

@@ -12,32 +12,31 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 import pytest
 from cnn101.v1 import activations_pb2
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from evaluation.app import create_app as create_evaluation_app
-from evaluation.db import make_engine
-from evaluation.models import PublishedModel
-from evaluation.settings import EvaluationSettings
 from services.activations.server import build_server as build_activation_server
 from services.activations.settings import ActivationSettings
+from services.database.engine import make_engine
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from services.inference.registry import ModelRegistry, ServableNotFoundError
 from services.inference.server import build_server as build_inference_server
 from services.inference.settings import InferenceSettings
 from services.pipeline.architecture import Architecture
+from services.studio.app import create_app as create_studio_app
+from services.studio.models import PublishedModel
+from services.studio.settings import StudioSettings
 from tests.exports import export_trained, export_untrained
-from tests.serving.conftest import Stack
+from tests.serving.browser import shot
+from tests.serving.conftest import SPA_DIR, Stack
 from tests.serving.stack import GatewayThread, LoopThread, wait_until
-from tests.serving.test_spa_e2e import CHROMIUM, CHROMIUM_ARGS, SHOTS, SPA_DIR
 
 SMALL3 = Architecture(input_size=48, blocks=3, convs_per_block=1, filters=8, kernel_size=5)
 MAP_TYPES = {"conv", "relu", "max_pool"}
@@ -95,18 +94,14 @@ def two_models(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             )
         )
     )
-    # Students are offered the models the instructor published (the study service's list).
-    database_url = f"sqlite:///{root / 'evaluation.db'}"
-    evaluation = GatewayThread(
-        create_evaluation_app(
-            EvaluationSettings(
-                evaluation_database_url=database_url,
-                evaluation_bootstrap_instructor=None,
-                model_base_path=base_path,
-            )
+    # Students are offered the models the instructor published (the studio service's list).
+    database_url = f"sqlite:///{root / 'studio.db'}"
+    studio = GatewayThread(
+        create_studio_app(
+            StudioSettings(studio_database_url=database_url, model_base_path=base_path)
         )
     )
-    evaluation.start()
+    studio.start()
     engine = make_engine(database_url)
     with Session(engine) as session:
         session.add(PublishedModel(name="small3", published=True))
@@ -116,7 +111,7 @@ def two_models(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         create_app(
             GatewaySettings(
                 activations_target=f"127.0.0.1:{activations.port}",
-                evaluation_url=evaluation.url,
+                studio_url=studio.url,
                 model_name="tiny_vgg",
                 data_dir=stack.data_dir,
                 spa_dir=SPA_DIR,
@@ -130,35 +125,10 @@ def two_models(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     with httpx.Client(base_url=gateway.url, timeout=60) as http:
         yield TwoModels(gateway, http)
     gateway.stop()
-    evaluation.stop()
+    studio.stop()
     loop.run(activations.stop(grace=0))
     loop.close()
     inference.stop(grace=0)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
-
-
-def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def _wait_for_bundle(page: Page, bundle: activations_pb2.ActivationBundle) -> None:
@@ -231,7 +201,7 @@ def test_overview_follows_the_second_model_s_graph(two_models: TwoModels, page: 
     assert shown == [c["name"] for c in classes]
     page.locator('[data-layer="conv_2_1"][data-neuron="0"]').hover()
     expect(page.get_by_test_id("active-edges")).to_have_attribute("data-count", "8")
-    _shot(page, "20-second-model-chosen")
+    shot(page, "20-second-model-chosen")
 
 
 def test_conv_view_of_a_5x5_filter(two_models: TwoModels, page: Page) -> None:
@@ -249,7 +219,7 @@ def test_conv_view_of_a_5x5_filter(two_models: TwoModels, page: Page) -> None:
         total = float(formula.get_attribute("data-total") or "nan")
         model = float(formula.get_attribute("data-model") or "nan")
         assert total == pytest.approx(model, rel=1e-5, abs=1e-6)
-        _shot(page, f"21-second-model-{layer}")
+        shot(page, f"21-second-model-{layer}")
         page.get_by_test_id("close-conv").click()
         expect(view).to_have_count(0)
 
@@ -267,7 +237,7 @@ def test_flatten_view_and_back_to_tiny_vgg(two_models: TwoModels, page: Page) ->
     assert float(logit.get_attribute("data-logit") or "nan") == pytest.approx(
         float(logit.get_attribute("data-model") or "nan"), abs=1e-4
     )
-    _shot(page, "22-second-model-flatten")
+    shot(page, "22-second-model-flatten")
     # Back to the default model: its own graph again, the neuron selection dropped.
     page.get_by_test_id("model-select").select_option("tiny_vgg")
     expect(page).to_have_url(re.compile(rf"model=tiny_vgg&version=1&example={example}$"))

@@ -1,8 +1,8 @@
 """The detail views, transitions and explanations of the explainer SPA in headless Chromium.
 
 Every number a detail view shows is checked against the activations the serving stack
-computed (derived in NumPy here with services/common/bundles.py). Uses the fixtures and
-helpers of test_spa_e2e.py; screenshots go to /tmp/cnn101-spa/.
+computed (derived in NumPy here with services/common/bundles.py). Screenshots go to
+/tmp/cnn101-spa/.
 """
 
 from __future__ import annotations
@@ -18,16 +18,8 @@ from cnn101.v1 import activations_pb2
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from services.common.bundles import derive_layers, read_tensors
+from tests.serving.browser import SHOTS, read_bundle, shot
 from tests.serving.stack import GatewayThread
-from tests.serving.test_spa_e2e import (  # noqa: F401 (fixtures used by name)
-    SHOTS,
-    _bundle,
-    _shot,
-    browser,
-    page,
-    second_model,
-    spa,
-)
 
 # Counts calls of Element.animate, so a test can tell whether a transition ran at all.
 COUNT_ANIMATIONS = """
@@ -78,7 +70,7 @@ def _activations(
     layers: list[dict[str, Any]] = http.get(f"/api/models/{model}/versions/1").json()[
         "description"
     ]["layers"]
-    bundle = _bundle(http.get(f"/api/examples/{example_id}/activations?version=1"))
+    bundle = read_bundle(http.get(f"/api/examples/{example_id}/activations?version=1"))
     outputs = derive_layers(layers, read_tensors(bundle))
     size = bundle.input_size
     pixels = np.frombuffer(bundle.input_pixels, dtype=np.uint8).reshape(size, size, 3)
@@ -123,7 +115,7 @@ def _number(text: str) -> float:
 
 
 @pytest.fixture
-def counted(browser: Browser) -> Iterator[Page]:  # noqa: F811
+def counted(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     context.add_init_script(COUNT_ANIMATIONS)
     opened = context.new_page()
@@ -135,8 +127,8 @@ def counted(browser: Browser) -> Iterator[Page]:  # noqa: F811
 
 
 def test_convolution_detail_adds_up_to_the_model_s_value(
-    spa: GatewayThread,  # noqa: F811
-    page: Page,  # noqa: F811
+    spa: GatewayThread,
+    page: Page,
 ) -> None:
     http = httpx.Client(base_url=spa.url, timeout=60)
     example = _open(page, spa.url + "/")
@@ -185,12 +177,12 @@ def test_convolution_detail_adds_up_to_the_model_s_value(
     expect(detail.get_by_test_id("channel-sum").locator(".rounding-note")).to_contain_text(
         "exact sum"
     )
-    _shot(page, "views-20-conv-detail")
+    shot(page, "views-20-conv-detail")
 
 
 def test_convolution_detail_channels_link_and_escape(
-    spa: GatewayThread,  # noqa: F811
-    page: Page,  # noqa: F811
+    spa: GatewayThread,
+    page: Page,
 ) -> None:
     http = httpx.Client(base_url=spa.url, timeout=60)
     example = _open(page, spa.url + "/")
@@ -230,8 +222,8 @@ def test_convolution_detail_channels_link_and_escape(
 
 
 def test_intermediate_maps_open_the_detail_of_their_channel(
-    spa: GatewayThread,  # noqa: F811
-    page: Page,  # noqa: F811
+    spa: GatewayThread,
+    page: Page,
 ) -> None:
     _open(page, spa.url + "/")
     page.locator('[data-layer="conv_1_1"][data-neuron="5"]').click()
@@ -261,12 +253,12 @@ def test_intermediate_maps_open_the_detail_of_their_channel(
     expect(detail.get_by_test_id("channel-tab")).to_have_text(["R", "G", "B"])
     expect(view).to_have_class(re.compile("view-context"))  # the intermediate view steps back
     _settle(page)
-    _shot(page, "views-21-conv-detail-first-layer")
+    shot(page, "views-21-conv-detail-first-layer")
 
 
 def test_relu_and_max_pool_details_from_the_overview(
-    spa: GatewayThread,  # noqa: F811
-    page: Page,  # noqa: F811
+    spa: GatewayThread,
+    page: Page,
 ) -> None:
     http = httpx.Client(base_url=spa.url, timeout=60)
     example = _open(page, spa.url + "/")
@@ -293,7 +285,7 @@ def test_relu_and_max_pool_details_from_the_overview(
         expect(formula).to_contain_text("becomes 0" if sign < 0 else "passes unchanged")
         point = page.get_by_test_id("relu-point")
         assert float(point.get_attribute("data-input") or "nan") == shown_input
-    _shot(page, "views-22-relu-detail")
+    shot(page, "views-22-relu-detail")
     detail.get_by_test_id("close-detail").click()
     expect(detail).to_have_count(0)
     expect(page).not_to_have_url(re.compile(r"neuron="))
@@ -315,10 +307,10 @@ def test_relu_and_max_pool_details_from_the_overview(
     marked = detail.locator(".number-cell-marked")
     expect(marked).to_have_count(1)
     assert float(marked.get_attribute("data-value") or "nan") == float(pooled[4, 9])
-    _shot(page, "views-23-pool-detail")
+    shot(page, "views-23-pool-detail")
 
 
-def test_softmax_detail(spa: GatewayThread, page: Page) -> None:  # noqa: F811
+def test_softmax_detail(spa: GatewayThread, page: Page) -> None:
     http = httpx.Client(base_url=spa.url, timeout=60)
     example = _open(page, spa.url + "/")
     _, _, bundle = _activations(http, "tiny_vgg", example)
@@ -338,15 +330,15 @@ def test_softmax_detail(spa: GatewayThread, page: Page) -> None:  # noqa: F811
         bundle.probabilities[3], abs=0.5 * 10 ** -len(shown.split(".")[1])
     )
     _settle(page)
-    _shot(page, "views-24-softmax-detail")
+    shot(page, "views-24-softmax-detail")
     detail.get_by_test_id("close-detail").click()
     expect(detail).to_have_count(0)
     expect(page.get_by_test_id("flatten-view")).to_be_visible()
 
 
 def test_transitions_run_only_without_reduced_motion(
-    spa: GatewayThread,  # noqa: F811
-    browser: Browser,  # noqa: F811
+    spa: GatewayThread,
+    browser: Browser,
 ) -> None:
     for reduced in (False, True):
         context = browser.new_context(
@@ -371,8 +363,8 @@ def test_transitions_run_only_without_reduced_motion(
 
 
 def test_keyboard_reaches_and_operates_the_detail_views(
-    spa: GatewayThread,  # noqa: F811
-    page: Page,  # noqa: F811
+    spa: GatewayThread,
+    page: Page,
 ) -> None:
     http = httpx.Client(base_url=spa.url, timeout=60)
     example = _open(page, spa.url + "/")
@@ -401,15 +393,15 @@ def test_keyboard_reaches_and_operates_the_detail_views(
     assert "max_pool_1 neuron 1 output map" in label and "row 3, column 2" in label
     assert _number(re.findall(r"window: (\S+)\.", label)[0]) == pytest.approx(value, rel=1e-6)
     expect(detail.get_by_test_id("pixel-announcement")).to_contain_text("row 3, column 2")
-    _shot(page, "views-25-keyboard-pool")
+    shot(page, "views-25-keyboard-pool")
     page.keyboard.press("Escape")
     expect(detail).to_have_count(0)
     expect(neuron).to_be_focused()  # back where the student was
 
 
 def test_details_of_a_differently_shaped_model(
-    second_model: GatewayThread,  # noqa: F811
-    page: Page,  # noqa: F811
+    second_model: GatewayThread,
+    page: Page,
 ) -> None:
     http = httpx.Client(base_url=second_model.url, timeout=60)
     example = _open(page, second_model.url + "/")
@@ -427,7 +419,7 @@ def test_details_of_a_differently_shaped_model(
         float(outputs["conv_3_1"][3, 2, 6]), rel=1e-5, abs=1e-6
     )
     _settle(page)
-    _shot(page, "views-26-second-model-conv-detail")
+    shot(page, "views-26-second-model-conv-detail")
     page.get_by_test_id("close-detail").click()
     page.get_by_test_id("close-conv").click()
     page.locator('[data-layer="max_pool_3"][data-neuron="1"]').click()

@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy.orm import Session
 
 from evaluation.auth import create_instructor
-from evaluation.db import make_engine
+from services.database.engine import make_engine
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from tests.serving.conftest import Stack
@@ -46,6 +46,16 @@ def test_instructor_session_and_student_errors_pass_through(stack: Stack) -> Non
     unknown = http.post("/api/student/join", json={"code": "NOPE-0000"})
     assert 400 <= unknown.status_code < 500
     assert set(unknown.json()["error"]) == {"code", "message"}
+
+
+def test_a_path_that_climbs_out_of_the_forwarded_prefix_is_not_forwarded(stack: Stack) -> None:
+    http = httpx.Client(base_url=stack.gateway.url, timeout=30)
+    for prefix in ("student", "instructor", "studio"):
+        for climb in ("..%2f..%2fopenapi.json", "..%2F..%2Fdocs", "%2e%2e/%2e%2e/openapi.json"):
+            response = http.get(f"/api/{prefix}/{climb}")
+            assert response.status_code == 404, (prefix, climb, response.text[:200])
+            assert response.json()["error"]["code"] == "not_found"
+            assert "openapi" not in response.text and "swagger" not in response.text.lower()
 
 
 def test_ready_reports_the_study_service(stack: Stack) -> None:

@@ -1,4 +1,10 @@
-"""model studio: uploaded data sets, training and import jobs, published models
+"""model studio tables (now the studio service's own history)
+
+This revision used to create the model studio's tables in the study's database. The
+studio is now a service of its own with its own migrations (services/studio/migrations,
+version table ``studio_alembic_version``): its first revision creates those tables, or
+adopts them with their rows where this revision had already made them. So this revision
+does nothing on a new database; it stays so the history of existing databases holds.
 
 Revision ID: 0004
 Revises: 0003
@@ -7,9 +13,6 @@ Create Date: 2026-11-26 03:10:00.000000
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
-
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -17,79 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "studio_dataset",
-        sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("instructor_id", sa.Integer(), nullable=True),
-        sa.Column("filename", sa.String(length=255), nullable=False),
-        sa.Column("classes", sa.JSON(), nullable=False),
-        sa.Column("images", sa.Integer(), nullable=False),
-        sa.Column("warnings", sa.JSON(), nullable=False),
-        sa.Column("size_bytes", sa.Integer(), nullable=False),
-        sa.Column("archive", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["instructor_id"],
-            ["instructor.id"],
-            name=op.f("fk_studio_dataset_instructor_id_instructor"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_studio_dataset")),
-    )
-    op.create_table(
-        "model_job",
-        sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column("name", sa.String(length=40), nullable=False),
-        sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("config", sa.JSON(), nullable=False),
-        sa.Column("progress", sa.JSON(), nullable=False),
-        sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("result", sa.JSON(), nullable=True),
-        sa.Column("task_id", sa.String(length=64), nullable=True),
-        sa.Column("cancel_requested", sa.Boolean(), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint("kind IN ('train', 'import')", name=op.f("ck_model_job_kind")),
-        sa.CheckConstraint(
-            "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')",
-            name=op.f("ck_model_job_status"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_model_job")),
-    )
-    op.create_index(op.f("ix_model_job_name"), "model_job", ["name"], unique=False)
-    op.create_table(
-        "model_job_file",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("job_id", sa.String(length=32), nullable=False),
-        sa.Column("filename", sa.String(length=255), nullable=False),
-        sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["job_id"],
-            ["model_job.id"],
-            name=op.f("fk_model_job_file_job_id_model_job"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_model_job_file")),
-        sa.UniqueConstraint("job_id", "filename", name=op.f("uq_model_job_file_job_id_filename")),
-    )
-    op.create_index(op.f("ix_model_job_file_job_id"), "model_job_file", ["job_id"], unique=False)
-    op.create_table(
-        "published_model",
-        sa.Column("name", sa.String(length=40), nullable=False),
-        sa.Column("published", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("name", name=op.f("pk_published_model")),
-    )
+    """Nothing: the studio's own history owns its tables."""
 
 
 def downgrade() -> None:
-    op.drop_table("published_model")
-    op.drop_index(op.f("ix_model_job_file_job_id"), table_name="model_job_file")
-    op.drop_table("model_job_file")
-    op.drop_index(op.f("ix_model_job_name"), table_name="model_job")
-    op.drop_table("model_job")
-    op.drop_table("studio_dataset")
+    """Nothing, as above."""

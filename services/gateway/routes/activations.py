@@ -7,8 +7,8 @@ import asyncio
 from cnn101.v1 import activations_pb2
 from fastapi import APIRouter, Request, Response, UploadFile
 
+from services.common.errors import ApiError, error_responses
 from services.gateway.bundles import fetch_bundle
-from services.gateway.errors import ApiError, error_responses
 from services.gateway.images import ImageRejected, decode_upload
 from services.gateway.responses import (
     BUNDLE_OPENAPI,

@@ -10,8 +10,8 @@ from urllib.parse import quote
 from cnn101.v1 import activations_pb2
 from fastapi import APIRouter, Request, Response
 
+from services.common.errors import ApiError, error_responses
 from services.gateway.bundles import fetch_bundle
-from services.gateway.errors import ApiError, error_responses
 from services.gateway.responses import BUNDLE_OPENAPI, bundle_response
 from services.gateway.state import GatewayState, StateDep
 

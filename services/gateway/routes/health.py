@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.gateway.errors import ApiError
-from services.gateway.state import GatewayState, StateDep
+from services.common.errors import ApiError
+from services.gateway.state import StateDep
 
 router = APIRouter(tags=["health"])
 
@@ -25,8 +25,8 @@ async def live() -> dict[str, str]:
 async def ready(state: StateDep) -> dict[str, Any] | JSONResponse:
     """Ready when the activation service answers and the default model is served.
 
-    A down Redis (slower, still correct) or study service (the explorer still works)
-    makes the platform ``degraded``, not unready.
+    A down Redis (slower, still correct), study or studio service (the explorer still
+    works) makes the platform ``degraded``, not unready.
     """
     checks = await state.client.health()
     try:
@@ -34,9 +34,10 @@ async def ready(state: StateDep) -> dict[str, Any] | JSONResponse:
         checks["inference"] = "ok" if state.settings.model_name in served else "no_model"
     except ApiError:
         checks["inference"] = "down"
-    checks["study"] = await _study_health(state)
+    checks["study"] = await _service_health(state.evaluation)
+    checks["studio"] = await _service_health(state.studio)
     healthy = checks["activations"] == "ok" and checks["inference"] == "ok"
-    complete = checks["cache"] == "ok" and checks["study"] == "ok"
+    complete = all(checks[name] == "ok" for name in ("cache", "study", "studio"))
     status = "ok" if healthy and complete else ("degraded" if healthy else "down")
     body = {"status": status, "checks": checks}
     if not healthy:
@@ -44,9 +45,9 @@ async def ready(state: StateDep) -> dict[str, Any] | JSONResponse:
     return body
 
 
-async def _study_health(state: GatewayState) -> str:
+async def _service_health(client: httpx.AsyncClient) -> str:
     try:
-        response = await state.evaluation.get("/health", timeout=2.0)
+        response = await client.get("/health", timeout=2.0)
     except httpx.HTTPError:
         return "down"
     return "ok" if response.status_code == 200 else "down"

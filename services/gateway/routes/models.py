@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from services.gateway.errors import error_responses
+from services.common.errors import error_responses
 from services.gateway.responses import IMMUTABLE, REVALIDATE, not_modified
 from services.gateway.state import StateDep
 

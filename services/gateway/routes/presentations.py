@@ -21,7 +21,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ValidationError
 from redis.exceptions import RedisError
 
-from services.gateway.errors import ApiError, error_responses
+from services.common.errors import ApiError, error_responses
 from services.gateway.presentations import (
     CODE_PATTERN,
     END_FRAME,

@@ -1,9 +1,11 @@
-"""The study's endpoints, forwarded to the evaluation service (one origin for students).
+"""The study's and the model studio's endpoints, forwarded (one origin for the browser).
 
-``/api/student/...`` and ``/api/instructor/...`` go to ``CNN101_EVALUATION_URL`` with their
-method, query, body, cookies and content type, and come back with the evaluation service's
-status, body and cookies. When it is unreachable, the browser gets the gateway's 503 with
-``Retry-After``: a stored answer is never acknowledged unless the service stored it.
+``/api/student/...`` and ``/api/instructor/...`` go to the study service
+(``CNN101_EVALUATION_URL``), ``/api/studio/...`` to the model studio
+(``CNN101_STUDIO_URL``), with their method, query, body, cookies and content type, and come
+back with the service's status, body and cookies. When a service is unreachable, the
+browser gets the gateway's 503 with ``Retry-After``: a stored answer is never acknowledged
+unless the service stored it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from urllib.parse import quote
 import httpx
 from fastapi import APIRouter, Request, Response
 
-from services.gateway.errors import ApiError, error_responses
+from services.common.errors import NOT_FOUND_MESSAGE, ApiError, error_responses
 from services.gateway.state import StateDep
 
 router = APIRouter(tags=["study"])
@@ -38,12 +40,24 @@ FORWARDED_RESPONSE_HEADERS = (
     "content-security-policy",
 )
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+UNAVAILABLE_MESSAGES = {
+    "study": "The study server is not reachable right now; your answers so far are saved. "
+    "The page will try again in a moment.",
+    "studio": "The model studio is not reachable right now; nothing was changed. "
+    "Try again in a moment.",
+}
 
 
-async def _forward(request: Request, state: StateDep, path: str) -> Response:
+async def _forward(
+    request: Request, upstream_client: httpx.AsyncClient, path: str, retry_after: int, what: str
+) -> Response:
+    if any(segment in (".", "..") for segment in path.replace("\\", "/").split("/")):
+        # `..%2f` arrives decoded: resolved anywhere downstream, it would leave the prefix
+        # this route forwards (and reach the service's own documents).
+        raise ApiError(404, "not_found", NOT_FOUND_MESSAGE)
     headers = {k: v for k in FORWARDED_REQUEST_HEADERS if (v := request.headers.get(k))}
     try:
-        upstream = await state.evaluation.request(
+        upstream = await upstream_client.request(
             request.method,
             # The decoded path may hold characters a URL cannot (control characters):
             # forward it percent-encoded, so the study service answers 404, not us 500.
@@ -55,10 +69,9 @@ async def _forward(request: Request, state: StateDep, path: str) -> Response:
     except httpx.HTTPError as error:
         raise ApiError(
             503,
-            "study_unavailable",
-            "The study server is not reachable right now; your answers so far are saved. "
-            "The page will try again in a moment.",
-            {"Retry-After": str(state.settings.retry_after_seconds)},
+            f"{what}_unavailable",
+            UNAVAILABLE_MESSAGES[what],
+            {"Retry-After": str(retry_after)},
         ) from error
     response = Response(content=upstream.content, status_code=upstream.status_code)
     for name in FORWARDED_RESPONSE_HEADERS:
@@ -69,17 +82,36 @@ async def _forward(request: Request, state: StateDep, path: str) -> Response:
 
 async def student(rest: str, request: Request, state: StateDep) -> Response:
     """A student's study step (join, consent, quizzes, questionnaire): see evaluation/."""
-    return await _forward(request, state, f"/api/student/{rest}")
+    return await _forward(
+        request,
+        state.evaluation,
+        f"/api/student/{rest}",
+        state.settings.retry_after_seconds,
+        "study",
+    )
 
 
 async def instructor(rest: str, request: Request, state: StateDep) -> Response:
     """The instructor's study management and results: see evaluation/."""
-    return await _forward(request, state, f"/api/instructor/{rest}")
+    return await _forward(
+        request,
+        state.evaluation,
+        f"/api/instructor/{rest}",
+        state.settings.retry_after_seconds,
+        "study",
+    )
+
+
+async def studio(rest: str, request: Request, state: StateDep) -> Response:
+    """The model studio (data sets, training, imports, publishing): see services/studio/."""
+    return await _forward(
+        request, state.studio, f"/api/studio/{rest}", state.settings.retry_after_seconds, "studio"
+    )
 
 
 # One route per method, so that each has its own OpenAPI operation id (one route with
 # several methods gives them all the same id, which OpenAPI forbids).
-for _prefix, _forwarder in (("student", student), ("instructor", instructor)):
+for _prefix, _forwarder in (("student", student), ("instructor", instructor), ("studio", studio)):
     for _method in METHODS:
         router.add_api_route(
             f"/api/{_prefix}/{{rest:path}}",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from celery.result import AsyncResult
 from fastapi import APIRouter, status
 
-from services.gateway.errors import ApiError, error_responses
+from services.common.errors import ApiError, error_responses
+from services.common.jobs import TaskName
 from services.gateway.state import StateDep
 
 router = APIRouter(prefix="/api", tags=["tasks"])
@@ -23,13 +23,11 @@ SEND_TIMEOUT_SECONDS = 5.0
 async def warm_version(name: str, version: int, state: StateDep) -> dict[str, str]:
     """Queue the warm-up of every example's bundle for this version; returns the task id."""
     await state.model_version(name, version)  # 404 for an unknown model or version
-    send = asyncio.to_thread(
-        state.celery.send_task, "cnn101.warm_examples", args=[name, version], queue="warm"
-    )
+    send = asyncio.to_thread(state.jobs.send, TaskName.WARM_EXAMPLES, [name, version])
     try:
         # With Redis away, Celery retries for ~20 s and then raises RuntimeError; answer
         # 503 sooner. A warm-up sent late anyway is harmless: warming is idempotent.
-        result = await asyncio.wait_for(send, timeout=SEND_TIMEOUT_SECONDS)
+        task_id = await asyncio.wait_for(send, timeout=SEND_TIMEOUT_SECONDS)
     except (TimeoutError, RuntimeError) as error:
         raise ApiError(
             503,
@@ -37,7 +35,7 @@ async def warm_version(name: str, version: int, state: StateDep) -> dict[str, st
             "Background jobs are not reachable right now; try again in a moment.",
             {"Retry-After": str(state.settings.retry_after_seconds)},
         ) from error
-    return {"task_id": str(result.id), "status_url": f"/api/tasks/{result.id}"}
+    return {"task_id": task_id, "status_url": f"/api/tasks/{task_id}"}
 
 
 @router.get("/tasks/{task_id}")
@@ -45,7 +43,7 @@ async def task_status(task_id: str, state: StateDep) -> dict[str, Any]:
     """``state`` (PENDING, STARTED, PROGRESS, SUCCESS, FAILURE, RETRY) and progress so far."""
 
     def read() -> dict[str, Any]:
-        result = AsyncResult(task_id, app=state.celery)
+        result = state.jobs.result(task_id)
         info = result.info
         body: dict[str, Any] = {"task_id": task_id, "state": result.state}
         if isinstance(info, dict):

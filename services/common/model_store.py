@@ -1,9 +1,10 @@
-"""The models on disk, as the model studio lists them, read without TensorFlow.
+"""The model store: models in TensorFlow Serving's layout, read without TensorFlow.
 
-Every folder under the model base path with numeric version folders is a model; its latest
-version's ``assets.extra/model.json`` (written by :mod:`services.pipeline.export`) gives
-the classes and the training summary, ``assets.extra/README.md`` (or the model folder's
-``README.md``) the card. Folders starting with a dot are exports still being written.
+``<base>/<name>/<version>/`` is a SavedModel; beside it ``assets.extra/`` carries what the
+views need (``model.json``, ``weights.bin``, ``labels.txt``, the card ``README.md``). The
+pipeline writes this layout (:mod:`services.pipeline.export`); every other service reads it
+through the names and the catalogue here. Folders starting with a dot are exports still
+being written.
 """
 
 from __future__ import annotations
@@ -16,12 +17,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 logger = logging.getLogger(__name__)
+
 ASSETS_DIR = "assets.extra"
+MODEL_JSON = "model.json"
+WEIGHTS_BIN = "weights.bin"
+LABELS_TXT = "labels.txt"
+MODEL_CARD = "README.md"
 Source = Literal["builtin", "trained", "imported"]
 
 
 @dataclass(frozen=True)
 class CatalogueEntry:
+    """One model folder as the studio lists it: its versions, classes, accuracy and card."""
+
     name: str
     title: str
     versions: list[int]
@@ -33,11 +41,12 @@ class CatalogueEntry:
     created_at: datetime
 
 
-def _versions(model_dir: Path) -> list[int]:
+def complete_versions(model_dir: Path) -> list[int]:
+    """The version folders of a model whose export finished (they have ``model.json``)."""
     return sorted(
         int(child.name)
         for child in model_dir.iterdir()
-        if child.is_dir() and child.name.isdigit() and (child / ASSETS_DIR / "model.json").is_file()
+        if child.is_dir() and child.name.isdigit() and (child / ASSETS_DIR / MODEL_JSON).is_file()
     )
 
 
@@ -61,14 +70,14 @@ def _source(name: str, default: str, description: dict[str, Any]) -> Source:
 
 def read_entry(model_dir: Path, default: str) -> CatalogueEntry | None:
     """The entry of one model folder, or None when it holds no complete version."""
-    versions = _versions(model_dir)
+    versions = complete_versions(model_dir)
     if not versions:
         return None
     latest_dir = model_dir / str(versions[-1])
     try:
-        description = json.loads((latest_dir / ASSETS_DIR / "model.json").read_text("utf-8"))
+        description = json.loads((latest_dir / ASSETS_DIR / MODEL_JSON).read_text("utf-8"))
     except (OSError, ValueError) as error:
-        logger.warning("%s: model.json unreadable: %s", latest_dir, error)
+        logger.warning("%s: %s unreadable: %s", latest_dir, MODEL_JSON, error)
         return None
     if not isinstance(description, dict):
         return None
@@ -76,7 +85,7 @@ def read_entry(model_dir: Path, default: str) -> CatalogueEntry | None:
     if not isinstance(training, dict):
         training = {}
     card = ""
-    for candidate in (latest_dir / ASSETS_DIR / "README.md", model_dir / "README.md"):
+    for candidate in (latest_dir / ASSETS_DIR / MODEL_CARD, model_dir / MODEL_CARD):
         if candidate.is_file():
             card = candidate.read_text("utf-8", errors="replace")
             break

@@ -1,96 +1,31 @@
 """The model studio's HTTP API on the real app and database (SQLite and PostgreSQL).
 
-What is checked here is the evaluation service's side: the models folder read without
-TensorFlow, publishing, data-set validation, job validation and bookkeeping. The queue is
-a recorder (the worker's side runs for real in tests/serving/test_model_jobs_e2e.py).
+What is checked here is the studio service's side: the models folder read without
+TensorFlow, publishing, data-set validation, job validation and bookkeeping, and who may
+do what (sign-ins checked by a real study service). The queue is a recorder (the worker's
+side runs for real in tests/serving/test_model_jobs_e2e.py).
 """
 
 from __future__ import annotations
 
 import io
-import json
 import uuid
 import zipfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from evaluation.app import create_app
-from evaluation.db import make_engine, make_session_factory
-from evaluation.models import ModelJob, StudioDataset
+from services.common.jobs import JobKind
+from services.database.engine import make_engine, make_session_factory
+from services.studio.migrations import upgrade_database
+from services.studio.models import ModelJob, StudioDataset
 from services.worker.model_tasks import MAX_ATTEMPTS, claim_job
-from tests.evaluation.conftest import FakeClock, db_session, instructor_client, make_settings
+from tests.evaluation.conftest import FakeClock, db_session
+from tests.studio.conftest import RecordingQueue, Studio
 from tests.studio_zips import shapes_zip
-
-
-class RecordingQueue:
-    """Stands in for the broker: records what was queued, or refuses when told to."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-        self.fail = False
-
-    def enqueue(self, task: str, job_id: str) -> None:
-        if self.fail:
-            raise ConnectionError("broker down")
-        self.sent.append((task, job_id))
-
-
-def write_model(base: Path, name: str, version: int, **training: Any) -> Path:
-    """A version folder as the exporter leaves it, as far as the catalogue reads it."""
-    assets = base / name / str(version) / "assets.extra"
-    assets.mkdir(parents=True)
-    description = {
-        "name": name,
-        "version": version,
-        "classes": [
-            {"index": 0, "wnid": "a", "name": "cat"},
-            {"index": 1, "wnid": "b", "name": "dog"},
-        ],
-        "training": training,
-    }
-    (assets / "model.json").write_text(json.dumps(description))
-    (assets / "README.md").write_text(f"# card of {name} {version}\n")
-    return assets.parent
-
-
-@pytest.fixture
-def models_dir(tmp_path: Path) -> Path:
-    base = tmp_path / "models"
-    write_model(base, "tiny_vgg", 1, best_val_accuracy=0.78)
-    write_model(base, "shapes", 1, accuracy=0.5, title="Shapes", source="trained")
-    write_model(base, "shapes", 2, accuracy=0.9, title="Shapes v2", source="trained")
-    write_model(base, "imported_net", 3, imported=True, title="Their net")
-    (base / "shapes" / ".3-staging").mkdir()  # an export in progress: not a version
-    (base / "empty_model").mkdir()
-    return base
-
-
-@pytest.fixture
-def queue() -> RecordingQueue:
-    return RecordingQueue()
-
-
-@pytest.fixture
-def studio(
-    database_url: str, models_dir: Path, queue: RecordingQueue, clock: FakeClock
-) -> Iterator[tuple[TestClient, TestClient, str]]:
-    """(anonymous client, logged-in instructor client, database URL)."""
-    settings = make_settings(
-        database_url,
-        model_base_path=models_dir,
-        studio_max_zip_bytes=200_000,
-        studio_min_images_per_class=5,
-    )
-    app = create_app(settings, clock=clock)
-    app.state.model_queue = queue
-    with TestClient(app) as anonymous:
-        yield anonymous, instructor_client(anonymous, database_url), database_url
 
 
 def _error(response: Any, status: int, code: str) -> str:
@@ -102,11 +37,11 @@ def _error(response: Any, status: int, code: str) -> str:
 
 
 def test_models_are_listed_from_the_folder_and_published_for_students(
-    studio: tuple[TestClient, TestClient, str],
+    studio: Studio,
 ) -> None:
-    anonymous, teacher, _ = studio
-    _error(anonymous.get("/api/instructor/models"), 401, "not_authenticated")
-    listed = teacher.get("/api/instructor/models").json()
+    anonymous, teacher = studio.anonymous, studio.signed_in()
+    _error(anonymous.get("/api/studio/models"), 401, "not_authenticated")
+    listed = teacher.get("/api/studio/models").json()
     assert listed["default"] == "tiny_vgg"
     models = {m["name"]: m for m in listed["models"]}
     assert [m["name"] for m in listed["models"]] == ["tiny_vgg", "imported_net", "shapes"]
@@ -119,12 +54,12 @@ def test_models_are_listed_from_the_folder_and_published_for_students(
     assert models["imported_net"]["accuracy"] is None
     assert not models["shapes"]["published"]
 
-    students = anonymous.get("/api/student/models").json()
+    students = anonymous.get("/api/studio/published").json()
     assert [m["name"] for m in students["models"]] == ["tiny_vgg"]
 
-    entry = teacher.put("/api/instructor/models/shapes/published", json={"published": True})
+    entry = teacher.put("/api/studio/models/shapes/published", json={"published": True})
     assert entry.status_code == 200 and entry.json()["published"] is True
-    students = anonymous.get("/api/student/models").json()
+    students = anonymous.get("/api/studio/published").json()
     assert [m["name"] for m in students["models"]] == ["tiny_vgg", "shapes"]
     assert students["models"][1] == {
         "name": "shapes",
@@ -133,43 +68,41 @@ def test_models_are_listed_from_the_folder_and_published_for_students(
         "classes": ["cat", "dog"],
         "accuracy": 0.9,
     }
-    teacher.put("/api/instructor/models/shapes/published", json={"published": False})
-    assert [m["name"] for m in anonymous.get("/api/student/models").json()["models"]] == [
+    teacher.put("/api/studio/models/shapes/published", json={"published": False})
+    assert [m["name"] for m in anonymous.get("/api/studio/published").json()["models"]] == [
         "tiny_vgg"
     ]
 
     _error(
-        teacher.put("/api/instructor/models/tiny_vgg/published", json={"published": False}),
+        teacher.put("/api/studio/models/tiny_vgg/published", json={"published": False}),
         409,
         "default_model",
     )
     _error(
-        teacher.put("/api/instructor/models/nothere/published", json={"published": True}),
+        teacher.put("/api/studio/models/nothere/published", json={"published": True}),
         404,
         "unknown_model",
     )
     _error(
-        teacher.put("/api/instructor/models/shapes/published", json={"published": "maybe"}),
+        teacher.put("/api/studio/models/shapes/published", json={"published": "maybe"}),
         422,
         "invalid_request",
     )
     _error(
-        anonymous.put("/api/instructor/models/shapes/published", json={"published": True}),
+        anonymous.put("/api/studio/models/shapes/published", json={"published": True}),
         401,
         "not_authenticated",
     )
 
 
-def _upload(client: TestClient, data: bytes, filename: str = "shapes.zip") -> Any:
-    return client.post(
-        "/api/instructor/datasets", files={"file": (filename, data, "application/zip")}
-    )
+def _upload(client: httpx.Client, data: bytes, filename: str = "shapes.zip") -> Any:
+    return client.post("/api/studio/datasets", files={"file": (filename, data, "application/zip")})
 
 
 def test_a_valid_zip_is_stored_and_listed_for_its_instructor_only(
-    studio: tuple[TestClient, TestClient, str],
+    studio: Studio,
 ) -> None:
-    anonymous, teacher, url = studio
+    anonymous, teacher = studio.anonymous, studio.signed_in()
     _error(_upload(anonymous, shapes_zip(per_class=6)), 401, "not_authenticated")
     created = _upload(teacher, shapes_zip(per_class=6, root="my shapes/"))
     assert created.status_code == 201, created.text
@@ -180,13 +113,13 @@ def test_a_valid_zip_is_stored_and_listed_for_its_instructor_only(
         {"name": "square", "images": 6},
         {"name": "triangle", "images": 6},
     ]
-    listed = teacher.get("/api/instructor/datasets").json()["datasets"]
+    listed = teacher.get("/api/studio/datasets").json()["datasets"]
     assert [d["dataset_id"] for d in listed] == [body["dataset_id"]]
-    other = instructor_client(anonymous, url)
-    assert other.get("/api/instructor/datasets").json()["datasets"] == []
+    other = studio.signed_in()
+    assert other.get("/api/studio/datasets").json()["datasets"] == []
     # Another instructor cannot train on it either.
     config = {**GOOD_CONFIG, "dataset": body["dataset_id"]}
-    _error(other.post("/api/instructor/models/train", json=config), 404, "unknown_dataset")
+    _error(other.post("/api/studio/models/train", json=config), 404, "unknown_dataset")
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -230,18 +163,16 @@ BAD_ZIPS = {
 
 
 @pytest.mark.parametrize("case", list(BAD_ZIPS))
-def test_a_bad_zip_is_refused_with_a_message_and_nothing_stored(
-    studio: tuple[TestClient, TestClient, str], case: str
-) -> None:
-    _, teacher, _ = studio
+def test_a_bad_zip_is_refused_with_a_message_and_nothing_stored(studio: Studio, case: str) -> None:
+    teacher = studio.signed_in()
     data, expected = BAD_ZIPS[case]
     message = _error(_upload(teacher, data), 400, "invalid_dataset")
     assert expected in message, message
-    assert teacher.get("/api/instructor/datasets").json()["datasets"] == []
+    assert teacher.get("/api/studio/datasets").json()["datasets"] == []
 
 
-def test_a_too_large_zip_is_refused_with_413(studio: tuple[TestClient, TestClient, str]) -> None:
-    _, teacher, url = studio
+def test_a_too_large_zip_is_refused_with_413(studio: Studio) -> None:
+    teacher, url = studio.signed_in(), studio.database_url
     rng_bytes = np.random.default_rng(0).bytes(210_000)
     big = _zip({"a/1.png": rng_bytes[:105_000], "b/1.png": rng_bytes[105_000:]})
     response = _upload(teacher, big)
@@ -251,7 +182,7 @@ def test_a_too_large_zip_is_refused_with_413(studio: tuple[TestClient, TestClien
         assert (
             session.scalar(select(StudioDataset).where(StudioDataset.size_bytes > 200_000)) is None
         )
-    assert teacher.get("/api/instructor/datasets").json()["datasets"] == []
+    assert teacher.get("/api/studio/datasets").json()["datasets"] == []
 
 
 GOOD_CONFIG: dict[str, Any] = {
@@ -290,59 +221,55 @@ BAD_CONFIGS = [
 
 @pytest.mark.parametrize(("change", "status", "field"), BAD_CONFIGS)
 def test_a_bad_training_config_is_refused_naming_the_field(
-    studio: tuple[TestClient, TestClient, str],
+    studio: Studio,
     queue: RecordingQueue,
     change: dict[str, Any],
     status: int,
     field: str,
 ) -> None:
-    _, teacher, _ = studio
-    response = teacher.post("/api/instructor/models/train", json={**GOOD_CONFIG, **change})
+    teacher = studio.signed_in()
+    response = teacher.post("/api/studio/models/train", json={**GOOD_CONFIG, **change})
     assert response.status_code == status, response.text
     assert field in response.json()["error"]["message"]
     assert queue.sent == []
-    assert teacher.get("/api/instructor/models/jobs").json()["jobs"] == []
+    assert teacher.get("/api/studio/jobs").json()["jobs"] == []
 
 
 def test_training_jobs_are_queued_listed_and_cancelled(
-    studio: tuple[TestClient, TestClient, str], queue: RecordingQueue, clock: FakeClock
+    studio: Studio, queue: RecordingQueue, clock: FakeClock
 ) -> None:
-    anonymous, teacher, url = studio
-    _error(
-        anonymous.post("/api/instructor/models/train", json=GOOD_CONFIG), 401, "not_authenticated"
-    )
+    anonymous, teacher, url = studio.anonymous, studio.signed_in(), studio.database_url
+    _error(anonymous.post("/api/studio/models/train", json=GOOD_CONFIG), 401, "not_authenticated")
     dataset = _upload(teacher, shapes_zip(per_class=6)).json()["dataset_id"]
-    response = teacher.post(
-        "/api/instructor/models/train", json={**GOOD_CONFIG, "dataset": dataset}
-    )
+    response = teacher.post("/api/studio/models/train", json={**GOOD_CONFIG, "dataset": dataset})
     assert response.status_code == 202, response.text
     job = response.json()
     assert job["status"] == "queued" and job["kind"] == "train" and job["name"] == "small_net"
     assert job["progress"] == {"epoch": 0, "epochs": 2, "history": []}
     assert job["config"]["classes"] == ["circle", "square", "triangle"]
     assert job["result"] is None and job["error"] is None and job["finished_at"] is None
-    assert queue.sent == [("cnn101.train_variant", job["job_id"])]
+    assert queue.sent == [(JobKind.TRAIN, job["job_id"])]
 
     # One job per model name at a time: two would race for the same version number.
-    _error(teacher.post("/api/instructor/models/train", json=GOOD_CONFIG), 409, "job_in_progress")
+    _error(teacher.post("/api/studio/models/train", json=GOOD_CONFIG), 409, "job_in_progress")
 
     clock.advance(1)
-    second = teacher.post("/api/instructor/models/train", json={**GOOD_CONFIG, "name": "other"})
+    second = teacher.post("/api/studio/models/train", json={**GOOD_CONFIG, "name": "other"})
     assert second.status_code == 202
-    jobs = teacher.get("/api/instructor/models/jobs").json()["jobs"]
+    jobs = teacher.get("/api/studio/jobs").json()["jobs"]
     assert [j["job_id"] for j in jobs] == [second.json()["job_id"], job["job_id"]]
-    assert teacher.get(f"/api/instructor/models/jobs/{job['job_id']}").json() == job
+    assert teacher.get(f"/api/studio/jobs/{job['job_id']}").json() == job
 
-    cancelled = teacher.post(f"/api/instructor/models/jobs/{job['job_id']}/cancel")
+    cancelled = teacher.post(f"/api/studio/jobs/{job['job_id']}/cancel")
     assert cancelled.status_code == 202 and cancelled.json()["status"] == "cancelled"
-    _error(teacher.post(f"/api/instructor/models/jobs/{job['job_id']}/cancel"), 409, "job_finished")
-    _error(teacher.get(f"/api/instructor/models/jobs/{'f' * 32}"), 404, "unknown_job")
-    _error(teacher.get("/api/instructor/models/jobs/not-an-id"), 422, "invalid_request")
+    _error(teacher.post(f"/api/studio/jobs/{job['job_id']}/cancel"), 409, "job_finished")
+    _error(teacher.get(f"/api/studio/jobs/{'f' * 32}"), 404, "unknown_job")
+    _error(teacher.get("/api/studio/jobs/not-an-id"), 422, "invalid_request")
 
     # A queue that cannot be reached: 503 and no job row left behind.
     queue.fail = True
     _error(
-        teacher.post("/api/instructor/models/train", json={**GOOD_CONFIG, "name": "third"}),
+        teacher.post("/api/studio/models/train", json={**GOOD_CONFIG, "name": "third"}),
         503,
         "queue_unavailable",
     )
@@ -351,30 +278,28 @@ def test_training_jobs_are_queued_listed_and_cancelled(
 
 
 def test_a_running_job_with_a_silent_worker_is_reported_failed(
-    studio: tuple[TestClient, TestClient, str], clock: FakeClock
+    studio: Studio, clock: FakeClock
 ) -> None:
-    _, teacher, url = studio
-    job_id = teacher.post("/api/instructor/models/train", json=GOOD_CONFIG).json()["job_id"]
+    teacher, url = studio.signed_in(), studio.database_url
+    job_id = teacher.post("/api/studio/models/train", json=GOOD_CONFIG).json()["job_id"]
     with db_session(url) as session:
         job = session.get(ModelJob, job_id)
         assert job is not None
         job.status, job.started_at, job.heartbeat_at = "running", clock.now, clock.now
         session.commit()
     clock.advance(60)
-    assert teacher.get(f"/api/instructor/models/jobs/{job_id}").json()["status"] == "running"
-    running = teacher.post(f"/api/instructor/models/jobs/{job_id}/cancel").json()
+    assert teacher.get(f"/api/studio/jobs/{job_id}").json()["status"] == "running"
+    running = teacher.post(f"/api/studio/jobs/{job_id}/cancel").json()
     assert running["status"] == "running"  # the worker ends it at its next check
     clock.advance(400)
-    failed = teacher.get(f"/api/instructor/models/jobs/{job_id}").json()
+    failed = teacher.get(f"/api/studio/jobs/{job_id}").json()
     assert failed["status"] == "failed" and "stopped answering" in failed["error"]
 
 
 def test_a_redelivered_job_starts_over_then_fails_after_the_attempts(database_url: str) -> None:
     """What the worker does with a job delivered again after it died (acks_late)."""
-    app = create_app(make_settings(database_url))
-    with TestClient(app):
-        pass  # migrated
     engine = make_engine(database_url)
+    upgrade_database(engine)
     factory = make_session_factory(engine)
     job_id = uuid.uuid4().hex
     try:
@@ -410,13 +335,13 @@ def test_a_redelivered_job_starts_over_then_fails_after_the_attempts(database_ur
 
 
 def test_import_uploads_are_checked_and_queued(
-    studio: tuple[TestClient, TestClient, str], queue: RecordingQueue, clock: FakeClock
+    studio: Studio, queue: RecordingQueue, clock: FakeClock
 ) -> None:
-    _, teacher, url = studio
+    teacher, url = studio.signed_in(), studio.database_url
 
     def send(name: str, files: list[tuple[str, bytes]], **form: str) -> Any:
         return teacher.post(
-            "/api/instructor/models/import",
+            "/api/studio/models/import",
             data={"name": name, **form},
             files=[
                 ("files", (filename, data, "application/octet-stream")) for filename, data in files
@@ -441,7 +366,7 @@ def test_import_uploads_are_checked_and_queued(
     job = accepted.json()
     assert job["kind"] == "import" and job["status"] == "queued"
     assert job["config"]["classes"] == ["cat", "dog"] and job["config"]["title"] == "Theirs"
-    assert queue.sent == [("cnn101.import_model", job["job_id"])]
+    assert queue.sent == [(JobKind.IMPORT, job["job_id"])]
     with db_session(url) as session:
         stored = session.get(ModelJob, job["job_id"])
         assert stored is not None

@@ -1,4 +1,4 @@
-"""Engine and session factory, built by the app factory or the CLI, never at import time."""
+"""Engine and session factory, built by an app factory or a command, never at import time."""
 
 from __future__ import annotations
 

@@ -1,0 +1,212 @@
+"""One class size: open a study, send the students in from several client processes, measure.
+
+The client shares the machine with the server, so each stage also counts the CPU the client,
+the platform and the rest of the machine used, and the client event loop's own lag: the
+part of a measured latency that is the client's doing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import re
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import httpx
+from loadtest_student import CACHED, Site, Stats, Student
+
+INSTRUCTOR = ("loadtest@localhost", "loadtest-password-1")
+
+
+def discover_site(base: str) -> Site:
+    """What every student will load, and the examples' bundles cached (warm, as in class)."""
+    assets: dict[str, list[str]] = {}
+    with httpx.Client(base_url=base, timeout=60) as http:
+        for page in ("index.html", "study.html"):
+            html = http.get(f"/{page}").text
+            assets[page] = sorted(set(re.findall(r'(?:src|href)="(/assets/[^"]+)"', html)))
+        examples = http.get("/api/examples").json()
+        model = http.get(f"/api/models/{examples['model']}").json()
+        by_class: dict[int, list[str]] = defaultdict(list)
+        sprites: dict[int, str] = {}
+        for example in examples["examples"]:
+            by_class[int(example["label"])].append(example["id"])
+            sprites[int(example["label"])] = example["sprite_url"]
+        query = f"model={examples['model']}&version={examples['version']}"
+        for example in examples["examples"]:  # warm the cache: these are the cached requests
+            http.get(f"/api/examples/{example['id']}/activations?{query}").raise_for_status()
+    return Site(
+        assets, examples["model"], int(examples["version"]), model["weights_url"], by_class, sprites
+    )
+
+
+def _open_study(base: str, args: argparse.Namespace, students: int) -> str:
+    """Log in as the instructor, create and open a study; its join code."""
+    with httpx.Client(base_url=base, timeout=60) as http:
+        login = http.post(
+            "/api/instructor/login", json={"email": INSTRUCTOR[0], "password": INSTRUCTOR[1]}
+        )
+        login.raise_for_status()
+        study = http.post(
+            "/api/instructor/studies",
+            json={
+                "title": f"Load test, {students} students",
+                "consent_text": "A simulated class.",
+                "learning_seconds": args.learning_seconds,
+                "pre_test_seconds": 900,
+                "post_test_seconds": 900,
+            },
+        )
+        study.raise_for_status()
+        created = study.json()
+        http.post(f"/api/instructor/studies/{created['id']}/open").raise_for_status()
+        return str(created["join_code"])
+
+
+def _cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU of these processes and all their descendants, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    total = 0.0
+    for pid, cpu in times.items():
+        ancestor = pid
+        while ancestor > 1:
+            if ancestor in pids:
+                total += cpu
+                break
+            ancestor = parents.get(ancestor, 0)
+    return total
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy (all cores), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+async def _loop_lag(samples: list[float], stop: asyncio.Event) -> None:
+    """How late the event loop wakes a 50 ms timer: the client's own share of a latency."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(0.05)
+        samples.append(time.perf_counter() - started - 0.05)
+
+
+async def _stage(
+    base: str, site: Site, join_code: str, n: int, *, part: int, args: argparse.Namespace
+) -> tuple[Stats, list[float]]:
+    """Students ``part``, ``part + P``, ... of ``n``, each arriving at its place in the ramp."""
+    stats = Stats()
+    indices = range(part, n, args.client_processes)
+    students = [Student(i, base, stats, args) for i in indices]
+    lag: list[float] = []
+    stop = asyncio.Event()
+    lag_task = asyncio.create_task(_loop_lag(lag, stop))
+
+    async def arrive(student: Student, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await student.run(site, join_code)
+
+    await asyncio.gather(
+        *(arrive(s, args.ramp * i / max(1, n)) for i, s in zip(indices, students, strict=True))
+    )
+    stop.set()
+    await lag_task
+    return stats, lag
+
+
+def _client_part(
+    base: str, site: Site, join_code: str, n: int, *, part: int, args: argparse.Namespace
+) -> tuple[Stats, list[float], float]:
+    """One client process's share of the class, with the CPU time it used."""
+    cpu0 = time.process_time()
+    stats, lag = asyncio.run(_stage(base, site, join_code, n, part=part, args=args))
+    return stats, lag, time.process_time() - cpu0
+
+
+def _merge(parts: list[Stats]) -> Stats:
+    merged = Stats()
+    for stats in parts:
+        for kind, values in stats.latencies.items():
+            merged.latencies[kind].extend(values)
+        for kind, count in stats.errors.items():
+            merged.errors[kind] += count
+        merged.error_samples.extend(stats.error_samples[: 8 - len(merged.error_samples)])
+        merged.bytes_received += stats.bytes_received
+        merged.resent += stats.resent
+    return merged
+
+
+def run_stage(
+    base: str, site: Site, n: int, args: argparse.Namespace, server_pids: set[int]
+) -> tuple[Stats, dict[str, float]]:
+    """One class of ``n``: the students are shared among ``--client-processes`` processes,
+    so that one client event loop's lag is not counted as the server's latency."""
+    join_code = _open_study(base, args, n)
+    wall0 = time.perf_counter()
+    server0, machine0 = _cpu_seconds(server_pids), _machine_busy_seconds()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(args.client_processes, mp_context=context) as pool:
+        futures = [
+            pool.submit(_client_part, base, site, join_code, n, part=part, args=args)
+            for part in range(args.client_processes)
+        ]
+        results = [future.result() for future in futures]
+    wall = time.perf_counter() - wall0
+    stats = _merge([stats for stats, _, _ in results])
+    lag = sorted(value for _, part_lag, _ in results for value in part_lag) or [0.0]
+    client = sum(cpu for _, _, cpu in results) / wall
+    server = (_cpu_seconds(server_pids) - server0) / wall if server_pids else float("nan")
+    machine = (_machine_busy_seconds() - machine0) / wall
+    usage = {
+        "seconds": wall,
+        "client_cores": client,
+        "server_cores": server,
+        "other_cores": max(0.0, machine - client - (server if server_pids else 0.0)),
+        "loop_lag_p95_ms": lag[int(0.95 * (len(lag) - 1))] * 1000,
+        "requests": float(sum(len(v) for v in stats.latencies.values())),
+        "megabits_per_second": stats.bytes_received * 8 / wall / 1e6,
+    }
+    return stats, usage
+
+
+def report(n: int, stats: Stats, usage: dict[str, float], limit_ms: float) -> bool:
+    """Print one stage's figures; whether it passed (no errors, cached p95 within the limit)."""
+    passed = stats.total_errors == 0 and stats.percentile(CACHED, 0.95) <= limit_ms
+    print(
+        f"\n== {n} students: {'PASS' if passed else 'FAIL'} "
+        f"({usage['requests']:.0f} requests in {usage['seconds']:.0f} s, "
+        f"{usage['requests'] / usage['seconds']:.0f}/s, "
+        f"{usage['megabits_per_second']:.1f} Mbit/s to the browsers; CPU cores used: server "
+        f"{usage['server_cores']:.2f}, client {usage['client_cores']:.2f}, other "
+        f"{usage['other_cores']:.2f}; client loop lag p95 {usage['loop_lag_p95_ms']:.1f} ms; "
+        f"{stats.resent} requests resent on a closed keep-alive connection)"
+    )
+    print(f"{'request':<34} {'count':>7} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for kind in sorted(stats.latencies):
+        print(
+            f"{kind:<34} {len(stats.latencies[kind]):>7} {stats.errors.get(kind, 0):>6} "
+            f"{stats.percentile(kind, 0.50):>8.1f} {stats.percentile(kind, 0.95):>8.1f} "
+            f"{stats.percentile(kind, 0.99):>8.1f}"
+        )
+    for sample in stats.error_samples:
+        print(f"  error: {sample}")
+    sys.stdout.flush()
+    return passed

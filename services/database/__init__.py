@@ -1,0 +1,1 @@
+"""The SQL layer the study and the model studio share: engines, column types, migrations."""

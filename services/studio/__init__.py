@@ -1,0 +1,1 @@
+"""The model studio: instructors' data sets, training and import jobs, published models."""

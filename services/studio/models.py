@@ -1,0 +1,112 @@
+"""The model studio's tables; its migrations (services/studio/migrations) reproduce them.
+
+An owner is the id of an instructor of the study service, kept as a plain number: the
+studio asks the study service who a session belongs to and joins no table of its.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from services.common.jobs import JobKind, JobStatus
+from services.database.schema import UTCDateTime, naming_metadata, utcnow
+
+
+def _one_of(column: str, values: type[JobKind] | type[JobStatus]) -> str:
+    return f"{column} IN ({', '.join(repr(member.value) for member in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = naming_metadata()
+
+
+class StudioDataset(Base):
+    """An instructor's validated zip (one folder per class), kept as a blob.
+
+    A blob in the database rather than a file: the worker that trains on it needs no
+    volume shared with the studio service.
+    """
+
+    __tablename__ = "studio_dataset"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    instructor_id: Mapped[int | None] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(255))
+    classes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    images: Mapped[int] = mapped_column(Integer)
+    warnings: Mapped[list[str]] = mapped_column(JSON)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    archive: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ModelJob(Base):
+    """A training or import run on the ``models`` queue, with its progress and outcome.
+
+    ``cancel_requested`` is what the worker's training loop polls; ``heartbeat_at`` tells
+    a running job from one whose worker died, and ``attempts`` counts deliveries.
+    """
+
+    __tablename__ = "model_job"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", JobKind), name="kind"),
+        CheckConstraint(_one_of("status", JobStatus), name="status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(40), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    task_id: Mapped[str | None] = mapped_column(String(64))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    files: Mapped[list[ModelJobFile]] = relationship(
+        back_populates="job", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ModelJobFile(Base):
+    """One uploaded file of an import job (a .keras/.h5, or model.json and its shards)."""
+
+    __tablename__ = "model_job_file"
+    __table_args__ = (UniqueConstraint("job_id", "filename"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("model_job.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    job: Mapped[ModelJob] = relationship(back_populates="files")
+
+
+class PublishedModel(Base):
+    """Whether students may pick a model (by name; absent means not published)."""
+
+    __tablename__ = "published_model"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

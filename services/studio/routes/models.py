@@ -1,0 +1,106 @@
+"""The models in the store: list them, publish them to students, and the students' list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.errors import ApiError
+from services.common.model_store import CatalogueEntry, list_models
+from services.studio.auth import InstructorDep
+from services.studio.deps import NowDep, SessionDep, SettingsDep
+from services.studio.models import PublishedModel
+from services.studio.schemas import (
+    MODEL_FOLDER,
+    ModelEntry,
+    ModelList,
+    PublishRequest,
+    StudentModel,
+    StudentModelList,
+)
+from services.studio.settings import StudioSettings
+
+router = APIRouter(prefix="/api/studio", tags=["model studio"])
+
+
+def _published_names(session: Session, settings: StudioSettings) -> set[str]:
+    """The published models' names; the default model is always among them."""
+    rows = session.scalars(select(PublishedModel.name).where(PublishedModel.published))
+    return set(rows) | {settings.model_name}
+
+
+def _entry(entry: CatalogueEntry, published: bool) -> ModelEntry:
+    return ModelEntry(
+        name=entry.name,
+        title=entry.title,
+        versions=entry.versions,
+        latest=entry.latest,
+        source=entry.source,
+        classes=entry.classes,
+        accuracy=entry.accuracy,
+        published=published,
+        card=entry.card,
+        created_at=entry.created_at,
+    )
+
+
+def _catalogue(settings: StudioSettings) -> list[CatalogueEntry]:
+    return list_models(settings.model_base_path, settings.model_name)
+
+
+@router.get("/models")
+def list_all_models(
+    _instructor: InstructorDep, session: SessionDep, settings: SettingsDep
+) -> ModelList:
+    """Every model in the models folder; the default is always published."""
+    published = _published_names(session, settings)
+    return ModelList(
+        default=settings.model_name,
+        models=[_entry(e, e.name in published) for e in _catalogue(settings)],
+    )
+
+
+@router.put("/models/{name}/published")
+def publish_model(
+    *,
+    name: Annotated[str, Path(pattern=MODEL_FOLDER)],
+    request: PublishRequest,
+    _instructor: InstructorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> ModelEntry:
+    """Let students pick a model, or stop them; the default cannot be withdrawn."""
+    entry = next((e for e in _catalogue(settings) if e.name == name), None)
+    if entry is None:
+        raise ApiError(404, "unknown_model", f"no model {name!r} in the models folder")
+    if name == settings.model_name:
+        if not request.published:
+            raise ApiError(409, "default_model", "the default model is always published")
+        return _entry(entry, True)
+    row = session.get(PublishedModel, name)
+    if row is None:
+        row = PublishedModel(name=name)
+        session.add(row)
+    row.published, row.updated_at = request.published, now
+    session.commit()
+    return _entry(entry, request.published)
+
+
+@router.get("/published")
+def published_models(session: SessionDep, settings: SettingsDep) -> StudentModelList:
+    """The published models (the default first): what students may pick among."""
+    published = _published_names(session, settings)
+    return StudentModelList(
+        default=settings.model_name,
+        models=[
+            StudentModel(
+                name=e.name, title=e.title, latest=e.latest, classes=e.classes, accuracy=e.accuracy
+            )
+            for e in _catalogue(settings)
+            if e.name in published
+        ],
+    )
