@@ -20,12 +20,17 @@ function precompress(): Plugin {
     apply: "build",
     writeBundle(options, bundle) {
       const folder = options.dir ?? "dist";
-      for (const name of Object.keys(bundle).filter((file) => /\.(js|css|html|svg|json)$/.test(file))) {
+      for (const name of Object.keys(bundle).filter((file) =>
+        /\.(js|css|html|svg|json)$/.test(file),
+      )) {
         const path = join(folder, name);
         const content = readFileSync(path);
         if (content.length < 1024) continue;
         writeFileSync(`${path}.gz`, gzipSync(content, { level: 9 }));
-        writeFileSync(`${path}.br`, brotliCompressSync(content, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+        writeFileSync(
+          `${path}.br`,
+          brotliCompressSync(content, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
+        );
       }
     },
   };

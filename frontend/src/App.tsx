@@ -11,7 +11,15 @@ import { CurrentImage } from "./inputs/CurrentImage";
 import { ExamplePicker } from "./inputs/ExamplePicker";
 import { MoreInputs } from "./inputs/MoreInputs";
 import { UploadArea } from "./inputs/UploadArea";
-import { neuronKindOf, openedSelection, parseLesson, shownTab, shows, viewOfNeuron, type Part } from "./lesson/lesson";
+import {
+  neuronKindOf,
+  openedSelection,
+  parseLesson,
+  shownTab,
+  shows,
+  viewOfNeuron,
+  type Part,
+} from "./lesson/lesson";
 import { LessonBanner } from "./lesson/LessonBanner";
 import { PresenterBanner } from "./presenter/PresenterBanner";
 import { usePresentation } from "./presenter/usePresentation";
@@ -25,11 +33,26 @@ import { ModelChoice } from "./model/ModelChoice";
 const OVERVIEW_HEIGHT = 560;
 
 // Loaded when first opened, so the first overview does not wait for their code.
-const SelectedNeuron = lazy(() => import("./views/conv/SelectedNeuron").then((module) => ({ default: module.SelectedNeuron })));
-const Playground = lazy(() => import("./playground/Playground").then((module) => ({ default: module.Playground })));
+const SelectedNeuron = lazy(() =>
+  import("./views/conv/SelectedNeuron").then((module) => ({ default: module.SelectedNeuron })),
+);
+const Playground = lazy(() =>
+  import("./playground/Playground").then((module) => ({ default: module.Playground })),
+);
 
 export function App() {
-  const { url, setUrl: applyUrl, client, model, examples, activations, notice, upload, weights } = useExplorer();
+  const {
+    url,
+    setUrl: applyUrl,
+    model,
+    examples,
+    activations,
+    notice,
+    upload,
+    prefetchExample,
+    queries,
+    weights,
+  } = useExplorer();
   // Presenter mode (presenter/): the teacher's states are applied with applyUrl; this page's
   // own changes go through setUrl, which leaves follow mode.
   const presentation = usePresentation(url, applyUrl);
@@ -43,27 +66,38 @@ export function App() {
   const show = (part: Part) => shows(lesson, part);
   const tab = shownTab(lesson, url.tab);
   const graph = model?.description ?? null;
-  const opened = openedSelection(lesson, url.neuron, url.detail, neuronKindOf(graph, url.neuron?.layer));
+  const opened = openedSelection(
+    lesson,
+    url.neuron,
+    url.detail,
+    neuronKindOf(graph, url.neuron?.layer),
+  );
   const canOpen = (layer: string) => {
     const kind = neuronKindOf(graph, layer);
     return kind === null || show(viewOfNeuron(kind));
   };
   const palette = usePalette();
   const image = url.image;
-  const shown = image?.kind === "example" ? examples.find((example) => example.id === image.id) : undefined;
+  const shown =
+    image?.kind === "example" ? examples.find((example) => example.id === image.id) : undefined;
   // Loads a thumbnail's bundle once the pointer rests on it (not while it sweeps across the
   // row: every bundle is ~370 KB on the classroom's network), or at once when it is pressed
   // (a tap's click comes ~100 ms later) or focused.
   const intent = useRef<number | undefined>(undefined);
   const prefetch = (target: EventTarget, delayMs: number) => {
     window.clearTimeout(intent.current);
-    const id = target instanceof Element ? target.closest<HTMLElement>("[data-example]")?.dataset.example : undefined;
-    if (id === undefined || !model) return;
-    intent.current = window.setTimeout(() => client.prefetchExample(id, model.name, model.version), delayMs);
+    const id =
+      target instanceof Element
+        ? target.closest<HTMLElement>("[data-example]")?.dataset.example
+        : undefined;
+    if (id === undefined) return;
+    intent.current = window.setTimeout(() => prefetchExample(id), delayMs);
   };
   // The caption names the picture on screen, which during an outage is still the last one
   // that loaded, not the newly chosen example.
-  const onScreen = activations ? examples.find((example) => example.digest === activations.bundle.imageDigest) : shown;
+  const onScreen = activations
+    ? examples.find((example) => example.digest === activations.bundle.imageDigest)
+    : shown;
   const caption = onScreen ? `${onScreen.class_name} (${onScreen.id})` : "your picture";
 
   return (
@@ -72,23 +106,54 @@ export function App() {
       <header className="app-header" hidden={url.embed === "study"}>
         <h1>CNN 101</h1>
         <p className="app-subtitle">See how a convolutional neural network classifies a picture.</p>
-        <AppTabs tab={tab} onChange={(next) => setUrl({ tab: next })} shown={TABS.map((entry) => entry.id).filter(show)} />
+        <AppTabs
+          tab={tab}
+          onChange={(next) => setUrl({ tab: next })}
+          shown={TABS.map((entry) => entry.id).filter(show)}
+        />
         {model && show("model") && (
           <ModelChoice
-            client={client} name={model.name} version={model.version}
+            queries={queries}
+            name={model.name}
+            version={model.version}
             // Layer names and digests belong to one model; an example is shown by every model.
-            onChoose={(name) => setUrl({ model: name, version: null, neuron: null, detail: null, image: image?.kind === "example" ? image : null })}
+            onChoose={(name) =>
+              setUrl({
+                model: name,
+                version: null,
+                neuron: null,
+                detail: null,
+                image: image?.kind === "example" ? image : null,
+              })
+            }
           />
         )}
       </header>
       <StatusBanner notice={notice} />
       {url.embed !== "study" && <PresenterBanner presentation={presentation} />}
       <LessonBanner read={read} />
-      {tab === "playground" && <Suspense fallback={null}><Playground /></Suspense>}
+      {tab === "playground" && (
+        <Suspense fallback={null}>
+          <Playground />
+        </Suspense>
+      )}
       {/* A thumbnail under the pointer or focus starts loading its bundle before the click. */}
-      <div className="app-inputs" hidden={tab !== "explorer"} onPointerOver={(event) => prefetch(event.target, 60)} onPointerDown={(event) => prefetch(event.target, 0)} onFocus={(event) => prefetch(event.target, 0)}>
+      <div
+        className="app-inputs"
+        hidden={tab !== "explorer"}
+        onPointerOver={(event) => prefetch(event.target, 60)}
+        onPointerDown={(event) => prefetch(event.target, 0)}
+        onFocus={(event) => prefetch(event.target, 0)}
+      >
         {activations && <CurrentImage bundle={activations.bundle} caption={caption} />}
-        {activations && show("channels") && <ChannelToggles bundle={activations.bundle} image={url.image} onImage={upload} onShow={(shown) => setUrl({ image: shown })} />}
+        {activations && show("channels") && (
+          <ChannelToggles
+            bundle={activations.bundle}
+            image={url.image}
+            onImage={upload}
+            onShow={(shown) => setUrl({ image: shown })}
+          />
+        )}
         {show("examples") && (
           <ExamplePicker
             examples={examples}
@@ -96,47 +161,79 @@ export function App() {
             onPick={(id) => setUrl({ image: { kind: "example", id } })}
           />
         )}
-        {show("upload") && <UploadArea onImage={(file, name) => void upload(file, name)} disabled={model === null} />}
+        {show("upload") && (
+          <UploadArea onImage={(file, name) => void upload(file, name)} disabled={model === null} />
+        )}
         {(show("scope") || show("palette")) && (
           <div className="colour-settings">
-            {show("scope") && <ScopeSelector scope={url.scope} onChange={(scope) => setUrl({ scope })} />}
+            {show("scope") && (
+              <ScopeSelector scope={url.scope} onChange={(scope) => setUrl({ scope })} />
+            )}
             {show("palette") && <PaletteToggle />}
           </div>
         )}
-        <MoreInputs onImage={upload} disabled={model === null} panels={(["camera", "drawing"] as const).filter(show)} />
+        <MoreInputs
+          onImage={upload}
+          disabled={model === null}
+          panels={(["camera", "drawing"] as const).filter(show)}
+        />
       </div>
       {/* A new palette remounts the views, so every canvas repaints with it. */}
       <div className="app-body" key={palette} hidden={tab !== "explorer"}>
         <main ref={main} className="app-main">
           {/* Until the chosen model's first bundle arrives, the last one belongs to another graph. */}
-          {model && activations && activations.bundle.modelName === model.name && activations.bundle.modelVersion === model.version ? (
+          {model &&
+          activations &&
+          activations.bundle.modelName === model.name &&
+          activations.bundle.modelVersion === model.version ? (
             <>
               {show("overview") && (
                 <ErrorBoundary what="overview" resetKey={activations.bundle.imageDigest}>
                   <Overview
-                    graph={model.description} activations={activations} scope={url.scope}
-                    width={Math.max(width, 720)} height={OVERVIEW_HEIGHT}
-                    onSelectNeuron={(layer, index) => setUrl({ neuron: { layer, index }, detail: null })}
-                    selected={opened.neuron} canOpen={canOpen}
+                    graph={model.description}
+                    activations={activations}
+                    scope={url.scope}
+                    width={Math.max(width, 720)}
+                    height={OVERVIEW_HEIGHT}
+                    onSelectNeuron={(layer, index) =>
+                      setUrl({ neuron: { layer, index }, detail: null })
+                    }
+                    selected={opened.neuron}
+                    canOpen={canOpen}
                   />
                 </ErrorBoundary>
               )}
-              <ErrorBoundary what="intermediate view" resetKey={`${activations.bundle.imageDigest}/${url.neuron?.layer ?? ""}:${url.neuron?.index ?? ""}`}>
+              <ErrorBoundary
+                what="intermediate view"
+                resetKey={`${activations.bundle.imageDigest}/${url.neuron?.layer ?? ""}:${url.neuron?.index ?? ""}`}
+              >
                 {opened.neuron !== null && (
                   <Suspense fallback={<p className="status">Loading the view…</p>}>
                     <SelectedNeuron
-                      graph={model.description} activations={activations} weights={weights}
-                      selection={opened.neuron} detail={opened.detail} scope={url.scope}
+                      graph={model.description}
+                      activations={activations}
+                      weights={weights}
+                      selection={opened.neuron}
+                      detail={opened.detail}
+                      scope={url.scope}
                       details={{ conv: show("conv-detail"), softmax: show("softmax") }}
-                      onDetail={(of, detail, replace) => setUrl((now) => (sameNeuron(now.neuron, of) ? { detail } : null), replace)}
-                      onClose={(of) => setUrl((now) => (sameNeuron(now.neuron, of) ? { neuron: null, detail: null } : null))}
+                      onDetail={(of, detail, replace) =>
+                        setUrl((now) => (sameNeuron(now.neuron, of) ? { detail } : null), replace)
+                      }
+                      onClose={(of) =>
+                        setUrl((now) =>
+                          sameNeuron(now.neuron, of) ? { neuron: null, detail: null } : null,
+                        )
+                      }
                     />
                   </Suspense>
                 )}
               </ErrorBoundary>
             </>
           ) : (
-            <div className="overview-placeholder" style={{ height: OVERVIEW_HEIGHT }}>The network will appear here.</div>
+            <div className="overview-placeholder" style={{ height: OVERVIEW_HEIGHT }}>
+              The network will appear here.
+            </div>
           )}
         </main>
         <Explanation graph={graph} selection={opened.neuron} detail={opened.detail} />

@@ -14,7 +14,9 @@ function reference(bytes: Uint8Array) {
     inputSize: message.inputSize,
     inputPixels: [...message.inputPixels],
     tensors: message.tensors.map((tensor) => ({
-      name: tensor.name, shape: tensor.shape, data: [...float32FromBytes(tensor.data ?? new Uint8Array())],
+      name: tensor.name,
+      shape: tensor.shape,
+      data: [...float32FromBytes(tensor.data ?? new Uint8Array())],
     })),
     probabilities: message.probabilities,
   };
@@ -25,7 +27,11 @@ function ours(bytes: Uint8Array) {
   return {
     ...bundle,
     inputPixels: [...bundle.inputPixels],
-    tensors: [...bundle.tensors].map(([name, tensor]) => ({ name, shape: tensor.shape, data: [...tensor.data] })),
+    tensors: [...bundle.tensors].map(([name, tensor]) => ({
+      name,
+      shape: tensor.shape,
+      data: [...tensor.data],
+    })),
   };
 }
 
@@ -46,9 +52,18 @@ describe("decodeBundle", () => {
 
   it("reads a message the generated encoder writes, large version included", () => {
     const message = {
-      modelName: "m\u00e9", modelVersion: 2 ** 40 + 3, imageDigest: "ab", inputSize: 2,
+      modelName: "m\u00e9",
+      modelVersion: 2 ** 40 + 3,
+      imageDigest: "ab",
+      inputSize: 2,
       inputPixels: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
-      tensors: [{ name: "conv", shape: [1, 1, 2], data: new Uint8Array(new Float32Array([1.5, -2]).buffer) }],
+      tensors: [
+        {
+          name: "conv",
+          shape: [1, 1, 2],
+          data: new Uint8Array(new Float32Array([1.5, -2]).buffer),
+        },
+      ],
       probabilities: [0.25, 0.75],
     };
     const bytes = cnn101.v1.ActivationBundle.encode(message).finish();
@@ -60,10 +75,27 @@ describe("decodeBundle", () => {
   it("skips fields it does not know and reads unpacked repeated values", () => {
     const known = cnn101.v1.ActivationBundle.encode({ modelName: "m", modelVersion: 1 }).finish();
     const unknown = [
-      (11 << 3) | 0, 0x96, 0x01, // varint 150
-      (12 << 3) | 1, 1, 2, 3, 4, 5, 6, 7, 8, // fixed64
-      (13 << 3) | 2, 2, 0xff, 0xfe, // bytes
-      (14 << 3) | 5, 1, 2, 3, 4, // fixed32
+      (11 << 3) | 0,
+      0x96,
+      0x01, // varint 150
+      (12 << 3) | 1,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8, // fixed64
+      (13 << 3) | 2,
+      2,
+      0xff,
+      0xfe, // bytes
+      (14 << 3) | 5,
+      1,
+      2,
+      3,
+      4, // fixed32
     ];
     const half = [...new Uint8Array(new Float32Array([0.5]).buffer)];
     const unpacked = [(7 << 3) | 5, ...half, (7 << 3) | 5, ...half];
@@ -74,7 +106,9 @@ describe("decodeBundle", () => {
 
   it("refuses cut-short or inconsistent bytes with a message", () => {
     const bytes = fixtureBytes("small3.bundle.pb");
-    expect(() => decodeBundle(bytes.subarray(0, bytes.length - 7))).toThrow(/cut short|ends inside/);
+    expect(() => decodeBundle(bytes.subarray(0, bytes.length - 7))).toThrow(
+      /cut short|ends inside/,
+    );
     const wrongShape = cnn101.v1.ActivationBundle.encode({
       tensors: [{ name: "t", shape: [3], data: new Uint8Array(8) }],
     }).finish();

@@ -31,7 +31,8 @@ function copyOf(bytes: Uint8Array): Uint8Array {
 
 /** Copies little-endian float32 bytes into an aligned Float32Array (bytes may sit at any offset). */
 export function float32FromBytes(bytes: Uint8Array): Float32Array {
-  if (bytes.byteLength % 4 !== 0) throw new Error(`${bytes.byteLength} bytes are not a whole number of float32s.`);
+  if (bytes.byteLength % 4 !== 0)
+    throw new Error(`${bytes.byteLength} bytes are not a whole number of float32s.`);
   // On a little-endian machine (every browser's) one memcpy; else value by value.
   if (LITTLE_ENDIAN) return new Float32Array(copyOf(bytes).buffer);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -50,7 +51,11 @@ class Reader {
   position = 0;
   readonly end: number;
 
-  constructor(readonly bytes: Uint8Array, start = 0, end = bytes.length) {
+  constructor(
+    readonly bytes: Uint8Array,
+    start = 0,
+    end = bytes.length,
+  ) {
     this.position = start;
     this.end = end;
   }
@@ -69,7 +74,8 @@ class Reader {
       this.position += 1;
       value += (byte & 0x7f) * scale;
       if (byte < 0x80) {
-        if (!Number.isSafeInteger(value)) throw new Error("The bundle holds a number too large to read.");
+        if (!Number.isSafeInteger(value))
+          throw new Error("The bundle holds a number too large to read.");
         return value;
       }
       scale *= 128;
@@ -106,7 +112,12 @@ class Reader {
 const text = new TextDecoder();
 
 /** Reads a repeated scalar that proto3 packs (one length-delimited run) or not (one per tag). */
-function repeated(reader: Reader, wireType: number, readOne: (from: Reader) => number, into: number[]): void {
+function repeated(
+  reader: Reader,
+  wireType: number,
+  readOne: (from: Reader) => number,
+  into: number[],
+): void {
   if (wireType !== WIRE_BYTES) {
     into.push(readOne(reader));
     return;
@@ -132,30 +143,41 @@ function decodeTensor(bytes: Uint8Array): { name: string; tensor: Tensor } {
   }
   const values = float32FromBytes(data);
   if (values.length !== shape.reduce((product, dim) => product * dim, 1)) {
-    throw new Error(`Tensor ${name || "?"} has ${values.length} values for shape ${shape.join("x")}.`);
+    throw new Error(
+      `Tensor ${name || "?"} has ${values.length} values for shape ${shape.join("x")}.`,
+    );
   }
   return { name, tensor: { shape, data: values } };
 }
 
 export function decodeBundle(bytes: Uint8Array): Bundle {
   const bundle: Bundle = {
-    modelName: "", modelVersion: 0, imageDigest: "", inputSize: 0,
-    inputPixels: new Uint8Array(), tensors: new Map(), probabilities: [],
+    modelName: "",
+    modelVersion: 0,
+    imageDigest: "",
+    inputSize: 0,
+    inputPixels: new Uint8Array(),
+    tensors: new Map(),
+    probabilities: [],
   };
   const reader = new Reader(bytes);
   while (!reader.done()) {
     const key = reader.varint();
     const field = Math.floor(key / 8);
     const wireType = key % 8;
-    if (field === 1 && wireType === WIRE_BYTES) bundle.modelName = text.decode(reader.lengthDelimited());
+    if (field === 1 && wireType === WIRE_BYTES)
+      bundle.modelName = text.decode(reader.lengthDelimited());
     else if (field === 2 && wireType === WIRE_VARINT) bundle.modelVersion = reader.varint();
-    else if (field === 3 && wireType === WIRE_BYTES) bundle.imageDigest = text.decode(reader.lengthDelimited());
-    else if (field === 4 && wireType === WIRE_BYTES) bundle.inputPixels = copyOf(reader.lengthDelimited()); // a view would keep the response alive
+    else if (field === 3 && wireType === WIRE_BYTES)
+      bundle.imageDigest = text.decode(reader.lengthDelimited());
+    else if (field === 4 && wireType === WIRE_BYTES)
+      bundle.inputPixels = copyOf(reader.lengthDelimited()); // a view would keep the response alive
     else if (field === 5 && wireType === WIRE_VARINT) bundle.inputSize = reader.varint();
     else if (field === 6 && wireType === WIRE_BYTES) {
       const { name, tensor } = decodeTensor(reader.lengthDelimited());
       bundle.tensors.set(name, tensor);
-    } else if (field === 7) repeated(reader, wireType, (from) => from.float32(), bundle.probabilities);
+    } else if (field === 7)
+      repeated(reader, wireType, (from) => from.float32(), bundle.probabilities);
     else reader.skip(wireType);
   }
   return bundle;

@@ -1,14 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, MAX_BACKOFF_SECONDS, MAX_RETRY_AFTER_SECONDS, networkError, retryDelaySeconds, retryReason } from "./errors";
+import {
+  ApiError,
+  MAX_BACKOFF_SECONDS,
+  MAX_RETRY_AFTER_SECONDS,
+  messageOf,
+  networkError,
+  retryDelaySeconds,
+  retryReason,
+  timeoutError,
+} from "./errors";
 
 describe("retry delays", () => {
   it("back off 1, 2, 4, 8 s to a 10 s cap when the server gives no Retry-After", () => {
-    expect([1, 2, 3, 4, 5, 6, 40].map((attempt) => retryDelaySeconds(attempt, null))).toEqual([1, 2, 4, 8, 10, 10, 10]);
+    expect([1, 2, 3, 4, 5, 6, 40].map((attempt) => retryDelaySeconds(attempt, null))).toEqual([
+      1, 2, 4, 8, 10, 10, 10,
+    ]);
     expect(MAX_BACKOFF_SECONDS).toBe(10);
   });
 
   it("wait at least the server's Retry-After, and longer once the backoff outgrows it", () => {
-    expect([1, 2, 3, 4, 5].map((attempt) => retryDelaySeconds(attempt, 3))).toEqual([3, 3, 4, 8, 10]);
+    expect([1, 2, 3, 4, 5].map((attempt) => retryDelaySeconds(attempt, 3))).toEqual([
+      3, 3, 4, 8, 10,
+    ]);
     expect(retryDelaySeconds(1, 0)).toBe(1);
   });
 
@@ -25,6 +38,17 @@ describe("retry delays", () => {
 describe("retry wording", () => {
   it("says why in plain words: unreachable or busy", () => {
     expect(retryReason(networkError())).toMatch(/cannot be reached.*restarting/);
-    expect(retryReason(new ApiError(503, "unavailable", "The model is not reachable right now.", 3))).toBe("The server is busy or restarting.");
+    expect(
+      retryReason(new ApiError(503, "unavailable", "The model is not reachable right now.", 3)),
+    ).toBe("The server is busy or restarting.");
+  });
+});
+
+describe("a timeout", () => {
+  it("is retried like a lost connection and said in plain words", () => {
+    expect(timeoutError()).toMatchObject({ status: 0, code: "timeout", retryAfter: null });
+    expect(retryReason(timeoutError())).toMatch(/slow to answer/);
+    expect(messageOf(timeoutError())).toMatch(/taking too long/);
+    expect(messageOf("???")).toBe("Something went wrong.");
   });
 });

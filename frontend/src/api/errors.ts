@@ -1,4 +1,11 @@
-/** Gateway errors (`{"error": {"code", "message"}}`) as values the views can show a student. */
+/**
+ * Every service's refusal (`{"error": {"code", "message"}}`, services/common/errors.py) as a
+ * value the pages can show: the message is written for the person at the screen.
+ */
+import type { GatewaySchemas } from "./schemas";
+
+/** The body of every error response, as the services' OpenAPI documents describe it. */
+export type ErrorBody = GatewaySchemas["ErrorBody"];
 
 export class ApiError extends Error {
   readonly status: number;
@@ -29,10 +36,12 @@ export function retryAfterSeconds(header: string | null): number | null {
   return Number.isNaN(date) ? null : Math.max(0, (date - Date.now()) / 1000);
 }
 
-function isErrorBody(body: unknown): body is { error: { code: string; message: string } } {
-  if (typeof body !== "object" || body === null || !("error" in body)) return false;
-  const error = body.error;
-  return typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string";
+/** The error shape's detail, when the body has one with a message (the code may be missing). */
+function errorDetail(body: unknown): { code: unknown; message: string } | null {
+  if (typeof body !== "object" || body === null || !("error" in body)) return null;
+  const error = body.error as Partial<Record<keyof ErrorBody["error"], unknown>> | null;
+  if (typeof error !== "object" || error === null || typeof error.message !== "string") return null;
+  return { code: error.code, message: error.message };
 }
 
 /** Reads an error response; a body in another shape (a proxy's HTML page) gets a plain message. */
@@ -44,13 +53,37 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   } catch {
     body = null;
   }
-  if (isErrorBody(body)) return new ApiError(response.status, body.error.code, body.error.message, retryAfter);
-  const message = FALLBACK[response.status] ?? `The server answered with an error (${response.status}).`;
+  const detail = errorDetail(body);
+  if (detail !== null) {
+    const code = typeof detail.code === "string" ? detail.code : `http_${response.status}`;
+    return new ApiError(response.status, code, detail.message, retryAfter);
+  }
+  const message =
+    FALLBACK[response.status] ?? `The server answered with an error (${response.status}).`;
   return new ApiError(response.status, `http_${response.status}`, message, retryAfter);
 }
 
 export function networkError(): ApiError {
-  return new ApiError(0, "network", "The CNN 101 server cannot be reached. Check the network; the page will try again.");
+  return new ApiError(
+    0,
+    "network",
+    "The CNN 101 server cannot be reached. Check the network; the page will try again.",
+  );
+}
+
+/** An attempt that got no answer in time (a hung connection): retried like a network failure. */
+export function timeoutError(): ApiError {
+  return new ApiError(
+    0,
+    "timeout",
+    "The CNN 101 server is taking too long to answer; the page will try again.",
+  );
+}
+
+/** A message for any thrown value, for a page's alert line. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return "Something went wrong.";
 }
 
 /** Waits between retries grow 1, 2, 4, 8 s to this cap: a class of 40 asks at most every 10 s each. */
@@ -69,6 +102,8 @@ export function retryDelaySeconds(attempt: number, retryAfter: number | null): n
 
 /** What a student reads while the page waits to retry: why, in plain words (the countdown is added by the banner). */
 export function retryReason(error: ApiError): string {
-  if (error.status === 0) return "The CNN 101 server cannot be reached: it may be restarting, or the network is down.";
+  if (error.code === "timeout") return "The CNN 101 server is slow to answer.";
+  if (error.status === 0)
+    return "The CNN 101 server cannot be reached: it may be restarting, or the network is down.";
   return "The server is busy or restarting.";
 }

@@ -13,7 +13,15 @@ export const TABS: { id: Tab; label: string }[] = [
 ];
 
 /** The tab bar of the tabs shown (all by default); none when only one is. */
-export function AppTabs({ tab, onChange, shown = TABS.map((entry) => entry.id) }: { tab: Tab; onChange: (tab: Tab) => void; shown?: readonly Tab[] }) {
+export function AppTabs({
+  tab,
+  onChange,
+  shown = TABS.map((entry) => entry.id),
+}: {
+  tab: Tab;
+  onChange: (tab: Tab) => void;
+  shown?: readonly Tab[];
+}) {
   const tabs = TABS.filter((entry) => shown.includes(entry.id));
   // The tablist pattern: arrows move between tabs, and focus follows.
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {

@@ -16,14 +16,16 @@ export class ErrorBoundary extends Component<ErrorBoundaryProps, { error: Error 
   }
 
   override componentDidUpdate(previous: ErrorBoundaryProps) {
-    if (previous.resetKey !== this.props.resetKey && this.state.error) this.setState({ error: null });
+    if (previous.resetKey !== this.props.resetKey && this.state.error)
+      this.setState({ error: null });
   }
 
   override render() {
     if (this.state.error) {
       return (
         <p className="status status-error" role="alert">
-          The {this.props.what} could not be drawn: {this.state.error.message} Try another image or reload the page.
+          The {this.props.what} could not be drawn: {this.state.error.message} Try another image or
+          reload the page.
         </p>
       );
     }

@@ -7,7 +7,10 @@ export function PaletteToggle() {
   const safe = palette === "orange-purple";
   const { negative, zero, positive } = paletteStops(palette);
   return (
-    <label className="palette-toggle" title="Orange and purple stay distinct for most kinds of colour blindness">
+    <label
+      className="palette-toggle"
+      title="Orange and purple stay distinct for most kinds of colour blindness"
+    >
       <input
         type="checkbox"
         checked={safe}
@@ -15,7 +18,11 @@ export function PaletteToggle() {
         data-testid="palette-toggle"
       />
       Colour-blind-safe colours
-      <span className="palette-sample" aria-hidden="true" style={{ background: `linear-gradient(to right, ${negative}, ${zero}, ${positive})` }} />
+      <span
+        className="palette-sample"
+        aria-hidden="true"
+        style={{ background: `linear-gradient(to right, ${negative}, ${zero}, ${positive})` }}
+      />
     </label>
   );
 }

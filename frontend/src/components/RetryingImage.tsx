@@ -11,15 +11,27 @@ export function retryUrl(src: string, attempt: number): string {
   return attempt === 0 ? src : `${src}${src.includes("?") ? "&" : "?"}retry=${attempt}`;
 }
 
-export function RetryingImage({ src, ...rest }: Omit<ImgHTMLAttributes<HTMLImageElement>, "onError"> & { src: string }) {
+export function RetryingImage({
+  src,
+  ...rest
+}: Omit<ImgHTMLAttributes<HTMLImageElement>, "onError"> & { src: string }) {
   // `attempt` is the URL shown; `failed` holds it until the backoff has passed.
   const [load, setLoad] = useState({ src, attempt: 0, failed: false });
   const current = load.src === src ? load : { src, attempt: 0, failed: false };
   useEffect(() => {
     if (!current.failed) return;
     const next = current.attempt + 1;
-    const timer = window.setTimeout(() => setLoad({ src, attempt: next, failed: false }), retryDelaySeconds(next, null) * 1000);
+    const timer = window.setTimeout(
+      () => setLoad({ src, attempt: next, failed: false }),
+      retryDelaySeconds(next, null) * 1000,
+    );
     return () => window.clearTimeout(timer);
   }, [src, current.attempt, current.failed]);
-  return <img {...rest} src={retryUrl(src, current.attempt)} onError={() => setLoad({ src, attempt: current.attempt, failed: true })} />;
+  return (
+    <img
+      {...rest}
+      src={retryUrl(src, current.attempt)}
+      onError={() => setLoad({ src, attempt: current.attempt, failed: true })}
+    />
+  );
 }

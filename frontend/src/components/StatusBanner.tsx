@@ -8,7 +8,14 @@ export function retryCountdown(retryAt: number, now: number): string {
   return seconds > 0 ? `Trying again in ${seconds} s.` : "Trying again now…";
 }
 
-const VISUALLY_HIDDEN = { position: "absolute", width: 1, height: 1, overflow: "hidden", clipPath: "inset(50%)", whiteSpace: "nowrap" } as const;
+const VISUALLY_HIDDEN = {
+  position: "absolute",
+  width: 1,
+  height: 1,
+  overflow: "hidden",
+  clipPath: "inset(50%)",
+  whiteSpace: "nowrap",
+} as const;
 
 function useNow(active: boolean): number {
   const [now, setNow] = useState(() => Date.now());
@@ -26,11 +33,25 @@ export function StatusBanner({ notice }: { notice: Notice | null }) {
   const now = useNow(retryAt !== undefined);
   if (notice === null) return null;
   return (
-    <p className={`status status-${notice.kind}`} role={notice.kind === "error" ? "alert" : "status"} data-testid="status" data-kind={notice.kind}>
+    <p
+      className={`status status-${notice.kind}`}
+      role={notice.kind === "error" ? "alert" : "status"}
+      data-testid="status"
+      data-kind={notice.kind}
+    >
       {notice.message}
       {/* The ticking seconds are for the eyes; a screen reader hears the sentence once, not every second. */}
-      {retryAt !== undefined && <> <span data-testid="retry-countdown" aria-hidden="true">{retryCountdown(retryAt, now)}</span></>}
-      {retryAt !== undefined && <span style={VISUALLY_HIDDEN}> The page tries again by itself.</span>}
+      {retryAt !== undefined && (
+        <>
+          {" "}
+          <span data-testid="retry-countdown" aria-hidden="true">
+            {retryCountdown(retryAt, now)}
+          </span>
+        </>
+      )}
+      {retryAt !== undefined && (
+        <span style={VISUALLY_HIDDEN}> The page tries again by itself.</span>
+      )}
     </p>
   );
 }

@@ -14,8 +14,12 @@ describe("the banner's countdown", () => {
 
 describe("a thumbnail's retry", () => {
   it("keeps the first URL, then makes each retry a new request", () => {
-    expect(retryUrl("/api/examples/val_1/image?model=tiny_vgg", 0)).toBe("/api/examples/val_1/image?model=tiny_vgg");
-    expect(retryUrl("/api/examples/val_1/image?model=tiny_vgg", 2)).toBe("/api/examples/val_1/image?model=tiny_vgg&retry=2");
+    expect(retryUrl("/api/examples/val_1/image?model=tiny_vgg", 0)).toBe(
+      "/api/examples/val_1/image?model=tiny_vgg",
+    );
+    expect(retryUrl("/api/examples/val_1/image?model=tiny_vgg", 2)).toBe(
+      "/api/examples/val_1/image?model=tiny_vgg&retry=2",
+    );
     expect(retryUrl("/img.png", 1)).toBe("/img.png?retry=1");
   });
 });

@@ -18,9 +18,12 @@ export function useElementWidth(element: RefObject<HTMLElement | null>, fallback
     observer.observe(node);
     observed.current = { node, observer };
   });
-  useEffect(() => () => {
-    observed.current?.observer.disconnect();
-    observed.current = null;
-  }, []);
+  useEffect(
+    () => () => {
+      observed.current?.observer.disconnect();
+      observed.current = null;
+    },
+    [],
+  );
   return width;
 }

@@ -27,10 +27,16 @@ export function CameraCapture({ onImage }: CameraCaptureProps) {
     // Undefined on plain http to another computer: browsers keep cameras to secure pages.
     const media = navigator.mediaDevices as MediaDevices | undefined;
     if (typeof media?.getUserMedia !== "function") {
-      setProblem(cameraProblem(Object.assign(new Error("no media devices"), { name: "NoMediaDevices" }), window.isSecureContext));
+      setProblem(
+        cameraProblem(
+          Object.assign(new Error("no media devices"), { name: "NoMediaDevices" }),
+          window.isSecureContext,
+        ),
+      );
       return;
     }
-    media.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false })
+    media
+      .getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false })
       .then(async (opened) => {
         stream = opened;
         const element = video.current;
@@ -39,7 +45,9 @@ export function CameraCapture({ onImage }: CameraCaptureProps) {
         await element.play();
         setReady(true);
       })
-      .catch((error: unknown) => run.live && setProblem(cameraProblem(error, window.isSecureContext)));
+      .catch(
+        (error: unknown) => run.live && setProblem(cameraProblem(error, window.isSecureContext)),
+      );
     return () => {
       run.live = false;
       for (const track of stream?.getTracks() ?? []) track.stop();
@@ -64,14 +72,34 @@ export function CameraCapture({ onImage }: CameraCaptureProps) {
   return (
     <section className="camera" aria-label="Camera" data-testid="camera">
       {problem !== null ? (
-        <p className="status status-error" role="alert" data-testid="camera-problem">{problem}</p>
+        <p className="status status-error" role="alert" data-testid="camera-problem">
+          {problem}
+        </p>
       ) : (
         <>
           <div className="camera-frames">
-            <video ref={video} className="camera-video" muted playsInline aria-label="What the camera sees" />
-            <canvas ref={snapshot} className="camera-snapshot" width={SNAPSHOT} height={SNAPSHOT} role="img" aria-label="The last picture taken" />
+            <video
+              ref={video}
+              className="camera-video"
+              muted
+              playsInline
+              aria-label="What the camera sees"
+            />
+            <canvas
+              ref={snapshot}
+              className="camera-snapshot"
+              width={SNAPSHOT}
+              height={SNAPSHOT}
+              role="img"
+              aria-label="The last picture taken"
+            />
           </div>
-          <button type="button" onClick={() => void take()} disabled={!ready || sending} data-testid="camera-take">
+          <button
+            type="button"
+            onClick={() => void take()}
+            disabled={!ready || sending}
+            data-testid="camera-take"
+          >
             {ready ? "Take the picture" : "Starting the camera…"}
           </button>
         </>

@@ -35,13 +35,16 @@ export function ChannelToggles({ bundle, image, onImage, onShow }: ChannelToggle
   const [pending, setPending] = useState<boolean[] | null>(null);
   const busy = pending !== null;
   // Another picture chosen (not one made here): the switches start again from it, all on.
-  const applies = source !== null && image !== null
-    && (sameImage(image, source.image) || (image.kind === "digest" && source.made.has(image.digest)));
+  const applies =
+    source !== null &&
+    image !== null &&
+    (sameImage(image, source.image) || (image.kind === "digest" && source.made.has(image.digest)));
   const on = pending ?? (applies ? source.on : ALL_ON);
 
   const toggle = async (channel: number) => {
     if (image === null || busy) return;
-    const base: Source = applies ? source
+    const base: Source = applies
+      ? source
       : { image, pixels: bundle.inputPixels, size: bundle.inputSize, on: ALL_ON, made: new Set() };
     const next = base.on.map((value, c) => (c === channel ? !value : value));
     setPending(next);
@@ -71,7 +74,8 @@ export function ChannelToggles({ bundle, image, onImage, onShow }: ChannelToggle
             onChange={() => void toggle(channel)}
             data-testid={`channel-${name}`}
           />
-          {name[0]?.toUpperCase()}{name.slice(1)}
+          {name[0]?.toUpperCase()}
+          {name.slice(1)}
         </label>
       ))}
     </fieldset>

@@ -17,7 +17,13 @@ export function CurrentImage({ bundle, caption }: { bundle: Bundle; caption: str
   }, [bundle]);
   return (
     <figure className="current-image" data-testid="current-image">
-      <canvas ref={canvas} width={bundle.inputSize} height={bundle.inputSize} role="img" aria-label={`The model's input: ${caption}`} />
+      <canvas
+        ref={canvas}
+        width={bundle.inputSize}
+        height={bundle.inputSize}
+        role="img"
+        aria-label={`The model's input: ${caption}`}
+      />
       <figcaption>{caption}</figcaption>
     </figure>
   );

@@ -10,8 +10,12 @@ import { canvasPng } from "./png";
 const SIZE = 256;
 const BACKGROUND = "#ffffff";
 const SWATCHES = [
-  { name: "black", value: "#1f2328" }, { name: "red", value: "#d1242f" }, { name: "green", value: "#1a7f37" },
-  { name: "blue", value: "#0969da" }, { name: "yellow", value: "#e3b341" }, { name: "purple", value: "#8250df" },
+  { name: "black", value: "#1f2328" },
+  { name: "red", value: "#d1242f" },
+  { name: "green", value: "#1a7f37" },
+  { name: "blue", value: "#0969da" },
+  { name: "yellow", value: "#e3b341" },
+  { name: "purple", value: "#8250df" },
 ];
 
 interface DrawingPadProps {
@@ -38,7 +42,10 @@ export function DrawingPad({ onImage }: DrawingPadProps) {
 
   const point = (event: PointerEvent<HTMLCanvasElement>) => {
     const bounds = event.currentTarget.getBoundingClientRect();
-    return { x: ((event.clientX - bounds.left) / bounds.width) * SIZE, y: ((event.clientY - bounds.top) / bounds.height) * SIZE };
+    return {
+      x: ((event.clientX - bounds.left) / bounds.width) * SIZE,
+      y: ((event.clientY - bounds.top) / bounds.height) * SIZE,
+    };
   };
 
   const drawTo = (to: { x: number; y: number }) => {
@@ -72,7 +79,12 @@ export function DrawingPad({ onImage }: DrawingPadProps) {
   const onKeyDown = (event: KeyboardEvent<HTMLCanvasElement>) => {
     const at = cursor ?? { x: SIZE / 2, y: SIZE / 2, down: false };
     const step = event.shiftKey ? 2 : 8;
-    const moves: Record<string, [number, number]> = { ArrowUp: [0, -step], ArrowDown: [0, step], ArrowLeft: [-step, 0], ArrowRight: [step, 0] };
+    const moves: Record<string, [number, number]> = {
+      ArrowUp: [0, -step],
+      ArrowDown: [0, step],
+      ArrowLeft: [-step, 0],
+      ArrowRight: [step, 0],
+    };
     const move = moves[event.key];
     if (event.key === " " || event.key === "Enter") {
       event.preventDefault();
@@ -87,7 +99,11 @@ export function DrawingPad({ onImage }: DrawingPadProps) {
       setCursor({ ...at, down });
     } else if (move) {
       event.preventDefault();
-      const next = { x: Math.max(0, Math.min(SIZE, at.x + move[0])), y: Math.max(0, Math.min(SIZE, at.y + move[1])), down: at.down };
+      const next = {
+        x: Math.max(0, Math.min(SIZE, at.x + move[0])),
+        y: Math.max(0, Math.min(SIZE, at.y + move[1])),
+        down: at.down,
+      };
       if (at.down) drawTo(next);
       setCursor(next);
     }
@@ -130,7 +146,12 @@ export function DrawingPad({ onImage }: DrawingPadProps) {
         {cursor && (
           <span
             className={`drawing-cursor${cursor.down ? " drawing-cursor-down" : ""}`}
-            style={{ left: cursor.x - brush / 2, top: cursor.y - brush / 2, width: brush, height: brush }}
+            style={{
+              left: cursor.x - brush / 2,
+              top: cursor.y - brush / 2,
+              width: brush,
+              height: brush,
+            }}
             aria-hidden="true"
           />
         )}
@@ -138,26 +159,71 @@ export function DrawingPad({ onImage }: DrawingPadProps) {
       <div className="drawing-tools">
         <label>
           Brush size <output>{brush}</output>
-          <input type="range" min={2} max={40} value={brush} onChange={(event) => setBrush(Number(event.target.value))} data-testid="brush-size" />
+          <input
+            type="range"
+            min={2}
+            max={40}
+            value={brush}
+            onChange={(event) => setBrush(Number(event.target.value))}
+            data-testid="brush-size"
+          />
         </label>
         <div className="drawing-swatches" role="group" aria-label="Colour">
           {SWATCHES.map(({ name, value }) => (
             <button
-              type="button" key={value} className="drawing-swatch" style={{ background: value }}
-              aria-label={name} title={name} aria-pressed={!erasing && colour === value}
-              onClick={() => { setColour(value); setErasing(false); }}
+              type="button"
+              key={value}
+              className="drawing-swatch"
+              style={{ background: value }}
+              aria-label={name}
+              title={name}
+              aria-pressed={!erasing && colour === value}
+              onClick={() => {
+                setColour(value);
+                setErasing(false);
+              }}
             />
           ))}
           <label className="drawing-colour">
             Any colour
-            <input type="color" value={colour} onChange={(event) => { setColour(event.target.value); setErasing(false); }} data-testid="brush-colour" />
+            <input
+              type="color"
+              value={colour}
+              onChange={(event) => {
+                setColour(event.target.value);
+                setErasing(false);
+              }}
+              data-testid="brush-colour"
+            />
           </label>
         </div>
         <div className="drawing-actions">
-          <button type="button" aria-pressed={erasing} onClick={() => setErasing((value) => !value)} data-testid="eraser">Eraser</button>
-          <button type="button" onClick={() => { clear(canvas.current); setStrokes(0); }} data-testid="clear-drawing">Clear</button>
+          <button
+            type="button"
+            aria-pressed={erasing}
+            onClick={() => setErasing((value) => !value)}
+            data-testid="eraser"
+          >
+            Eraser
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              clear(canvas.current);
+              setStrokes(0);
+            }}
+            data-testid="clear-drawing"
+          >
+            Clear
+          </button>
         </div>
-        <button type="button" className="drawing-classify" onClick={() => void classify()} disabled={sending} data-testid="classify-drawing">
+        <button
+          type="button"
+          className="drawing-classify"
+          onClick={() => void classify()}
+          disabled={sending}
+          data-testid="classify-drawing"
+        >
           {sending ? "Sending…" : "Classify my drawing"}
         </button>
       </div>

@@ -5,7 +5,7 @@
  * hundred opening the explorer at once sends the gateway.
  */
 import { useState, type CSSProperties } from "react";
-import type { Example } from "../api/client";
+import type { Example } from "../api/explorer";
 import { RetryingImage } from "../components/RetryingImage";
 import type { ImageRef } from "../url/state";
 
@@ -22,7 +22,9 @@ export function tileStyle(index: number, count: number): CSSProperties {
 
 export function ExamplePicker({ examples, current, onPick }: ExamplePickerProps) {
   const classes = [...new Map(examples.map((example) => [example.label, example.class_name]))];
-  const currentLabel = examples.find((example) => current?.kind === "example" && example.id === current.id)?.label;
+  const currentLabel = examples.find(
+    (example) => current?.kind === "example" && example.id === current.id,
+  )?.label;
   const [chosen, setChosen] = useState<number | null>(null);
   const label = chosen ?? currentLabel ?? classes[0]?.[0] ?? 0;
   const shown = examples.filter((example) => example.label === label);
@@ -30,8 +32,16 @@ export function ExamplePicker({ examples, current, onPick }: ExamplePickerProps)
     <section className="examples" aria-label="Example images">
       <label className="examples-class">
         Class{" "}
-        <select value={label} onChange={(event) => setChosen(Number(event.target.value))} data-testid="class-select">
-          {classes.map(([index, name]) => <option key={index} value={index}>{name}</option>)}
+        <select
+          value={label}
+          onChange={(event) => setChosen(Number(event.target.value))}
+          data-testid="class-select"
+        >
+          {classes.map(([index, name]) => (
+            <option key={index} value={index}>
+              {name}
+            </option>
+          ))}
         </select>
       </label>
       <div className="thumbnails">
@@ -47,7 +57,10 @@ export function ExamplePicker({ examples, current, onPick }: ExamplePickerProps)
               data-example={example.id}
               onClick={() => onPick(example.id)}
             >
-              <span className="thumbnail-tile" style={tileStyle(example.sprite_index, shown.length)}>
+              <span
+                className="thumbnail-tile"
+                style={tileStyle(example.sprite_index, shown.length)}
+              >
                 <RetryingImage src={example.sprite_url} alt="" />
               </span>
             </button>

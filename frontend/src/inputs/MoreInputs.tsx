@@ -36,8 +36,17 @@ export function MoreInputs({ onImage, disabled, panels = ["camera", "drawing"] }
       </div>
       {open !== null && panels.includes(open) && (
         <div className="input-panel" id="input-panel">
-          {open === "camera" ? <CameraCapture onImage={onImage} /> : <DrawingPad onImage={onImage} />}
-          <button type="button" className="input-panel-close" onClick={() => setOpen(null)} aria-label={`Close ${open === "camera" ? "the camera" : "the drawing"}`}>
+          {open === "camera" ? (
+            <CameraCapture onImage={onImage} />
+          ) : (
+            <DrawingPad onImage={onImage} />
+          )}
+          <button
+            type="button"
+            className="input-panel-close"
+            onClick={() => setOpen(null)}
+            aria-label={`Close ${open === "camera" ? "the camera" : "the drawing"}`}
+          >
             Close
           </button>
         </div>

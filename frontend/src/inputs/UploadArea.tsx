@@ -46,7 +46,10 @@ export function UploadArea({ onImage, disabled }: UploadAreaProps) {
   return (
     <section
       className={`upload${dragging ? " upload-dragging" : ""}`}
-      onDragOver={(event) => { event.preventDefault(); setDragging(true); }}
+      onDragOver={(event) => {
+        event.preventDefault();
+        setDragging(true);
+      }}
       onDragLeave={() => setDragging(false)}
       onDrop={onDrop}
       data-testid="upload-area"

@@ -10,7 +10,7 @@ export function rgbaWithChannels(rgb: Uint8Array, on: readonly boolean[]): Uint8
   const count = Math.floor(rgb.length / 3);
   const rgba = new Uint8ClampedArray(count * 4);
   for (let i = 0; i < count; i += 1) {
-    for (let c = 0; c < 3; c += 1) rgba[i * 4 + c] = on[c] === false ? 0 : rgb[i * 3 + c] ?? 0;
+    for (let c = 0; c < 3; c += 1) rgba[i * 4 + c] = on[c] === false ? 0 : (rgb[i * 3 + c] ?? 0);
     rgba[i * 4 + 3] = 255;
   }
   return rgba;
@@ -23,7 +23,10 @@ export function channelFileName(on: readonly boolean[]): string {
 }
 
 /** The centred square of a width x height frame (the gateway would crop the same way). */
-export function centreSquare(width: number, height: number): { x: number; y: number; side: number } {
+export function centreSquare(
+  width: number,
+  height: number,
+): { x: number; y: number; side: number } {
   const side = Math.min(width, height);
   return { x: Math.floor((width - side) / 2), y: Math.floor((height - side) / 2), side };
 }

@@ -1,7 +1,13 @@
 /** The instructor's dashboard: log in, run studies (join code, progress, results), edit the item bank. */
+import { hashKey, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { ApiError, messageOf } from "../study/http";
-import { createInstructorApi, type Instructor, type Study } from "./api";
+import { ApiError, messageOf } from "../api/errors";
+import {
+  createInstructorApi,
+  instructorKeys,
+  type Instructor,
+  type Study,
+} from "../api/instructor";
 import { ItemBank } from "./ItemBank";
 import { PresentButton } from "../presenter/PresentButton";
 import { LessonComposer } from "./lessons/LessonComposer";
@@ -10,51 +16,108 @@ import { ModelsPanel } from "./models/ModelsPanel";
 import { StudyForm } from "./StudyForm";
 import { StudyPanel } from "./StudyPanel";
 
-type View = { kind: "lessons" } | { kind: "studies" } | { kind: "new" } | { kind: "study"; id: number } | { kind: "items" } | { kind: "models" };
+const NO_STUDIES: Study[] = [];
+
+type View =
+  | { kind: "lessons" }
+  | { kind: "studies" }
+  | { kind: "new" }
+  | { kind: "study"; id: number }
+  | { kind: "items" }
+  | { kind: "models" };
 
 export function InstructorApp() {
   const api = useMemo(() => createInstructorApi(), []);
-  const [me, setMe] = useState<Instructor | null | undefined>(undefined);
-  const [studies, setStudies] = useState<Study[]>([]);
+  const queryClient = useQueryClient();
   const [view, setView] = useState<View>({ kind: "studies" });
-  const [error, setError] = useState<string | null>(null);
 
+  // Signed in (the instructor), or not (null: the login form); undefined while asking.
+  const me = useQuery({
+    queryKey: instructorKeys.me,
+    queryFn: () => api.me().catch(() => null),
+    staleTime: Infinity,
+  }).data;
+  /** A new session (or none): nothing read for another one is kept. */
+  const setMe = useCallback(
+    (next: Instructor | null) => {
+      // Removed, not cleared: the query of `me` keeps its observer, so the page sees the change.
+      const session = hashKey(instructorKeys.me);
+      queryClient.removeQueries({ predicate: (query) => query.queryHash !== session });
+      queryClient.setQueryData(instructorKeys.me, next);
+    },
+    [queryClient],
+  );
+  const studyList = useQuery({
+    queryKey: instructorKeys.studies,
+    queryFn: api.studies,
+    enabled: Boolean(me),
+  });
+  const studies = studyList.data ?? NO_STUDIES;
+  const signedOut = studyList.error instanceof ApiError && studyList.error.status === 401;
   useEffect(() => {
-    api.me().then(setMe, () => setMe(null));
-  }, [api]);
+    if (signedOut) setMe(null);
+  }, [signedOut, setMe]);
+  const error = studyList.error && !signedOut ? messageOf(studyList.error) : null;
+  const reload = useCallback(
+    () => queryClient.invalidateQueries({ queryKey: instructorKeys.studies }),
+    [queryClient],
+  );
 
-  const reload = useCallback(async () => {
-    try {
-      setStudies(await api.studies());
-    } catch (caught) {
-      if (caught instanceof ApiError && caught.status === 401) setMe(null);
-      else setError(messageOf(caught));
-    }
-  }, [api]);
-
-  useEffect(() => {
-    if (me) void reload();
-  }, [me, reload]);
-
-  if (me === undefined) return <p role="status" className="instructor">Loading…</p>;
+  if (me === undefined)
+    return (
+      <p role="status" className="instructor">
+        Loading…
+      </p>
+    );
   if (me === null) return <Login api={api} onLogin={setMe} />;
 
-  const selected = view.kind === "study" ? studies.find((study) => study.id === view.id) : undefined;
+  const selected =
+    view.kind === "study" ? studies.find((study) => study.id === view.id) : undefined;
   return (
     <div className="instructor">
       <header className="study-header">
         <h1>CNN 101 — instructor</h1>
         <nav className="instructor-nav" aria-label="Dashboard">
-          <button type="button" aria-current={view.kind === "studies" || view.kind === "study" ? "page" : undefined} onClick={() => setView({ kind: "studies" })}>Studies</button>
-          <button type="button" aria-current={view.kind === "items" ? "page" : undefined} onClick={() => setView({ kind: "items" })}>Item bank</button>
-          <button type="button" aria-current={view.kind === "lessons" ? "page" : undefined} onClick={() => setView({ kind: "lessons" })}>Lesson links</button>
-          <button type="button" aria-current={view.kind === "models" ? "page" : undefined} onClick={() => setView({ kind: "models" })}>Models</button>
+          <button
+            type="button"
+            aria-current={view.kind === "studies" || view.kind === "study" ? "page" : undefined}
+            onClick={() => setView({ kind: "studies" })}
+          >
+            Studies
+          </button>
+          <button
+            type="button"
+            aria-current={view.kind === "items" ? "page" : undefined}
+            onClick={() => setView({ kind: "items" })}
+          >
+            Item bank
+          </button>
+          <button
+            type="button"
+            aria-current={view.kind === "lessons" ? "page" : undefined}
+            onClick={() => setView({ kind: "lessons" })}
+          >
+            Lesson links
+          </button>
+          <button
+            type="button"
+            aria-current={view.kind === "models" ? "page" : undefined}
+            onClick={() => setView({ kind: "models" })}
+          >
+            Models
+          </button>
         </nav>
         <p className="study-code">{me.email}</p>
         <PresentButton />
-        <button type="button" onClick={() => void api.logout().finally(() => setMe(null))}>Log out</button>
+        <button type="button" onClick={() => void api.logout().finally(() => setMe(null))}>
+          Log out
+        </button>
       </header>
-      {error && <p className="status status-error" role="alert">{error}</p>}
+      {error && (
+        <p className="status status-error" role="alert">
+          {error}
+        </p>
+      )}
       <main className="instructor-main">
         {view.kind === "items" && <ItemBank api={api} />}
         {view.kind === "lessons" && <LessonComposer />}
@@ -73,15 +136,20 @@ export function InstructorApp() {
           <div className="instructor-columns">
             <section className="study-list" aria-labelledby="studies-title">
               <h2 id="studies-title">Studies</h2>
-              <button type="button" className="primary" onClick={() => setView({ kind: "new" })}>New study</button>
+              <button type="button" className="primary" onClick={() => setView({ kind: "new" })}>
+                New study
+              </button>
               <ul>
                 {studies.map((study) => (
                   <li key={study.id}>
                     <button
-                      type="button" className="study-entry" aria-current={selected?.id === study.id ? "true" : undefined}
+                      type="button"
+                      className="study-entry"
+                      aria-current={selected?.id === study.id ? "true" : undefined}
                       onClick={() => setView({ kind: "study", id: study.id })}
                     >
-                      <span>{study.title}</span> <span className={`badge badge-${study.status}`}>{study.status}</span>
+                      <span>{study.title}</span>{" "}
+                      <span className={`badge badge-${study.status}`}>{study.status}</span>
                     </button>
                   </li>
                 ))}

@@ -1,7 +1,7 @@
 /** The item bank (forms A and B): edit an item, export and import JSON or CSV. */
 import { useCallback, useEffect, useState } from "react";
-import { messageOf } from "../study/http";
-import type { InstructorApi, Item, ItemData } from "./api";
+import { messageOf } from "../api/errors";
+import type { InstructorApi, Item, ItemData } from "../api/instructor";
 
 export function ItemBank({ api }: { api: InstructorApi }) {
   const [items, setItems] = useState<Item[]>([]);
@@ -22,10 +22,16 @@ export function ItemBank({ api }: { api: InstructorApi }) {
     const type = file.name.toLowerCase().endsWith(".csv") ? "text/csv" : "application/json";
     try {
       const result = await api.importItems(text, type);
-      setMessage({ kind: "ok", text: `Imported ${file.name}: ${result.created} new, ${result.updated} updated.` });
+      setMessage({
+        kind: "ok",
+        text: `Imported ${file.name}: ${result.created} new, ${result.updated} updated.`,
+      });
       await load();
     } catch (caught) {
-      setMessage({ kind: "error", text: `${file.name} was not imported (nothing changed): ${messageOf(caught)}` });
+      setMessage({
+        kind: "error",
+        text: `${file.name} was not imported (nothing changed): ${messageOf(caught)}`,
+      });
     }
   };
 
@@ -33,16 +39,21 @@ export function ItemBank({ api }: { api: InstructorApi }) {
     <section className="item-bank" aria-labelledby="items-title">
       <h2 id="items-title">Item bank</h2>
       <p className="hint">
-        Two parallel forms; each student takes one as pre-test and the other as post-test. Items cannot change while a study is
-        open, nor once someone has answered them.
+        Two parallel forms; each student takes one as pre-test and the other as post-test. Items
+        cannot change while a study is open, nor once someone has answered them.
       </p>
       <div className="button-row">
-        <a href={api.itemsExportUrl("json")} download="cnn101-items.json">Export JSON</a>
-        <a href={api.itemsExportUrl("csv")} download>Export CSV</a>
+        <a href={api.itemsExportUrl("json")} download="cnn101-items.json">
+          Export JSON
+        </a>
+        <a href={api.itemsExportUrl("csv")} download>
+          Export CSV
+        </a>
         <label className="file-button">
           Import JSON or CSV…{" "}
           <input
-            type="file" accept=".json,.csv,application/json,text/csv"
+            type="file"
+            accept=".json,.csv,application/json,text/csv"
             onChange={(event) => {
               const file = event.target.files?.[0];
               event.target.value = "";
@@ -51,7 +62,14 @@ export function ItemBank({ api }: { api: InstructorApi }) {
           />
         </label>
       </div>
-      {message && <p className={`status${message.kind === "error" ? " status-error" : ""}`} role={message.kind === "error" ? "alert" : "status"}>{message.text}</p>}
+      {message && (
+        <p
+          className={`status${message.kind === "error" ? " status-error" : ""}`}
+          role={message.kind === "error" ? "alert" : "status"}
+        >
+          {message.text}
+        </p>
+      )}
       {editing && (
         <ItemEditor
           item={editing}
@@ -65,13 +83,33 @@ export function ItemBank({ api }: { api: InstructorApi }) {
         />
       )}
       <table className="data-table items-table">
-        <thead><tr><th scope="col">key</th><th scope="col">form</th><th scope="col">#</th><th scope="col">concept</th><th scope="col">question</th><th scope="col" /></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">key</th>
+            <th scope="col">form</th>
+            <th scope="col">#</th>
+            <th scope="col">concept</th>
+            <th scope="col">question</th>
+            <th scope="col" />
+          </tr>
+        </thead>
         <tbody>
           {items.map((item) => (
             <tr key={item.id}>
-              <td>{item.key}</td><td>{item.form}</td><td>{item.position}</td><td>{item.concept}</td>
+              <td>{item.key}</td>
+              <td>{item.form}</td>
+              <td>{item.position}</td>
+              <td>{item.concept}</td>
               <td className="item-stem">{item.stem}</td>
-              <td><button type="button" onClick={() => setEditing(item)} aria-label={`Edit ${item.key}`}>Edit</button></td>
+              <td>
+                <button
+                  type="button"
+                  onClick={() => setEditing(item)}
+                  aria-label={`Edit ${item.key}`}
+                >
+                  Edit
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
@@ -80,7 +118,15 @@ export function ItemBank({ api }: { api: InstructorApi }) {
   );
 }
 
-function ItemEditor({ item, onSave, onCancel }: { item: Item; onSave: (data: ItemData) => Promise<void>; onCancel: () => void }) {
+function ItemEditor({
+  item,
+  onSave,
+  onCancel,
+}: {
+  item: Item;
+  onSave: (data: ItemData) => Promise<void>;
+  onCancel: () => void;
+}) {
   const [stem, setStem] = useState(item.stem);
   const [options, setOptions] = useState(item.options);
   const [correct, setCorrect] = useState(item.correct_index);
@@ -88,8 +134,14 @@ function ItemEditor({ item, onSave, onCancel }: { item: Item; onSave: (data: Ite
   const [error, setError] = useState<string | null>(null);
   const save = () => {
     const data: ItemData = {
-      key: item.key, form: item.form, position: item.position, concept: item.concept,
-      stem, options, correct_index: correct, explanation,
+      key: item.key,
+      form: item.form,
+      position: item.position,
+      concept: item.concept,
+      stem,
+      options,
+      correct_index: correct,
+      explanation,
     };
     onSave(data).catch((caught: unknown) => setError(messageOf(caught)));
   };
@@ -102,26 +154,65 @@ function ItemEditor({ item, onSave, onCancel }: { item: Item; onSave: (data: Ite
         save();
       }}
     >
-      <span>Item</span><strong>{item.key} (form {item.form}, #{item.position}, {item.concept})</strong>
+      <span>Item</span>
+      <strong>
+        {item.key} (form {item.form}, #{item.position}, {item.concept})
+      </strong>
       <label htmlFor="item-stem">Question</label>
-      <textarea id="item-stem" rows={3} required autoFocus value={stem} onChange={(event) => setStem(event.target.value)} />
+      <textarea
+        id="item-stem"
+        rows={3}
+        required
+        autoFocus
+        value={stem}
+        onChange={(event) => setStem(event.target.value)}
+      />
       {options.map((option, index) => (
         <div key={index} className="option-row" style={{ display: "contents" }}>
           <label htmlFor={`item-option-${index}`}>Option {index + 1}</label>
           <span className="button-row">
-            <input id={`item-option-${index}`} required value={option} onChange={(event) => setOptions(options.map((o, i) => (i === index ? event.target.value : o)))} />
-            <label><input type="radio" name="correct" checked={correct === index} onChange={() => setCorrect(index)} /> correct</label>
+            <input
+              id={`item-option-${index}`}
+              required
+              value={option}
+              onChange={(event) =>
+                setOptions(options.map((o, i) => (i === index ? event.target.value : o)))
+              }
+            />
+            <label>
+              <input
+                type="radio"
+                name="correct"
+                checked={correct === index}
+                onChange={() => setCorrect(index)}
+              />{" "}
+              correct
+            </label>
           </span>
         </div>
       ))}
       <label htmlFor="item-explanation">Explanation</label>
-      <textarea id="item-explanation" rows={3} required value={explanation} onChange={(event) => setExplanation(event.target.value)} />
+      <textarea
+        id="item-explanation"
+        rows={3}
+        required
+        value={explanation}
+        onChange={(event) => setExplanation(event.target.value)}
+      />
       <span />
       <div className="button-row">
-        <button type="submit" className="primary">Save item</button>
-        <button type="button" onClick={onCancel}>Cancel</button>
+        <button type="submit" className="primary">
+          Save item
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
       </div>
-      {error && <p className="status status-error" role="alert">{error}</p>}
+      {error && (
+        <p className="status status-error" role="alert">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

@@ -1,60 +1,77 @@
 /** The printable HTML report: built by the worker on request; progress polled until done. */
-import { useCallback, useEffect, useState } from "react";
-import { ApiError, messageOf } from "../study/http";
-import type { InstructorApi, ReportStatus, Study } from "./api";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { ApiError, messageOf } from "../api/errors";
+import {
+  instructorKeys,
+  type InstructorApi,
+  type ReportStatus,
+  type Study,
+} from "../api/instructor";
 
 const POLL_MS = 2000;
 
+const isRunning = (report: ReportStatus | null | undefined) =>
+  report?.status === "queued" || report?.status === "running";
+
 export function ReportPanel({ api, study }: { api: InstructorApi; study: Study }) {
-  const [report, setReport] = useState<ReportStatus | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setReport(await api.report(study.id));
-    } catch (caught) {
-      // 404 no_report: none built yet, the button is all there is.
-      if (!(caught instanceof ApiError && caught.status === 404)) setError(messageOf(caught));
-    }
-  }, [api, study.id]);
-
-  useEffect(() => void load(), [load]);
-
+  const queryClient = useQueryClient();
+  const key = instructorKeys.report(study.id);
+  // Polled while the worker builds it.
+  const query = useQuery({
+    queryKey: key,
+    queryFn: async (): Promise<ReportStatus | null> => {
+      try {
+        return await api.report(study.id);
+      } catch (caught) {
+        // 404 no_report: none built yet, the button is all there is.
+        if (caught instanceof ApiError && caught.status === 404) return null;
+        throw caught;
+      }
+    },
+    refetchInterval: (current) => (isRunning(current.state.data) ? POLL_MS : false),
+  });
+  const building = useMutation({
+    mutationFn: () => api.buildReport(study.id),
+    onSuccess: (status) => queryClient.setQueryData(key, status),
+  });
+  const report = query.data ?? null;
   const running = report?.status === "queued" || report?.status === "running";
-  useEffect(() => {
-    if (!running) return;
-    const timer = window.setInterval(() => void load(), POLL_MS);
-    return () => window.clearInterval(timer);
-  }, [running, load]);
-
-  const build = async () => {
-    try {
-      setError(null);
-      setReport(await api.buildReport(study.id));
-    } catch (caught) {
-      setError(messageOf(caught));
-    }
-  };
+  const failure = building.error ?? query.error;
+  const error = failure ? messageOf(failure) : null;
+  const build = () => building.mutate();
 
   return (
     <section className="report-panel" aria-labelledby="report-title" data-testid="report">
       <h4 id="report-title">HTML report</h4>
-      <p className="hint">One printable file with the tables and plots above, built by the worker.</p>
+      <p className="hint">
+        One printable file with the tables and plots above, built by the worker.
+      </p>
       <div className="button-row">
-        <button type="button" onClick={() => void build()} disabled={running}>
+        <button type="button" onClick={build} disabled={running}>
           {report?.status === "done" ? "Build it again" : "Build the HTML report"}
         </button>
         {report?.status === "done" && report.html_url && (
-          <a href={report.html_url} target="_blank" rel="noopener">Open the report</a>
+          <a href={report.html_url} target="_blank" rel="noopener">
+            Open the report
+          </a>
         )}
       </div>
       {running && (
         <p role="status">
-          <progress max={100} value={report.percent} aria-label="Report build progress" /> {report.percent}% — {report.step}
+          <progress max={100} value={report.percent} aria-label="Report build progress" />{" "}
+          {report.percent}% — {report.step}
         </p>
       )}
-      {report?.status === "failed" && <p className="status status-error" role="alert">The build failed: {report.error ?? "unknown error"}</p>}
-      {error && <p className="status status-error" role="alert">{error}</p>}
+      {report?.status === "failed" && (
+        <p className="status status-error" role="alert">
+          The build failed: {report.error ?? "unknown error"}
+        </p>
+      )}
+      {error && (
+        <p className="status status-error" role="alert">
+          {error}
+        </p>
+      )}
     </section>
   );
 }

@@ -1,28 +1,29 @@
 /** After closing: the analysis tables, the plots and the export links. */
-import { useEffect, useState } from "react";
-import { messageOf } from "../study/http";
-import type { InstructorApi, PlotData, Results, Study } from "./api";
+import { useQuery } from "@tanstack/react-query";
+import { messageOf } from "../api/errors";
+import { instructorKeys, type InstructorApi, type Study } from "../api/instructor";
 import { GainPlot, ItemPlot, PrePostPlot } from "./plots";
 import { formatNumber as f, formatP } from "./plotData";
 import { ReportPanel } from "./ReportPanel";
 
 export function ResultsView({ api, study }: { api: InstructorApi; study: Study }) {
-  const [results, setResults] = useState<Results | null>(null);
-  const [plots, setPlots] = useState<PlotData | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    Promise.all([api.results(study.id), api.plots(study.id)]).then(
-      ([analysis, data]) => {
-        setResults(analysis);
-        setPlots(data);
-      },
-      (caught: unknown) => setError(messageOf(caught)),
+  // A closed study's results do not change: asked for once per study.
+  const query = useQuery({
+    queryKey: instructorKeys.results(study.id),
+    queryFn: async () => {
+      const [results, plots] = await Promise.all([api.results(study.id), api.plots(study.id)]);
+      return { results, plots };
+    },
+    staleTime: Infinity,
+  });
+  if (query.error)
+    return (
+      <p className="status status-error" role="alert">
+        {messageOf(query.error)}
+      </p>
     );
-  }, [api, study.id]);
-
-  if (error) return <p className="status status-error" role="alert">{error}</p>;
-  if (results === null || plots === null) return <p role="status">Loading the results…</p>;
+  if (!query.data) return <p role="status">Loading the results…</p>;
+  const { results, plots } = query.data;
   const { ancova, gain_test: welch, gain_rank_test: rank } = results;
   return (
     <section className="results" aria-labelledby="results-title" data-testid="results">
@@ -32,8 +33,12 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
         <caption>Per condition</caption>
         <thead>
           <tr>
-            <th scope="col">condition</th><th scope="col">n</th><th scope="col">pre mean (SD)</th><th scope="col">post mean (SD)</th>
-            <th scope="col">gain mean (SD)</th><th scope="col">normalised gain</th>
+            <th scope="col">condition</th>
+            <th scope="col">n</th>
+            <th scope="col">pre mean (SD)</th>
+            <th scope="col">post mean (SD)</th>
+            <th scope="col">gain mean (SD)</th>
+            <th scope="col">normalised gain</th>
           </tr>
         </thead>
         <tbody>
@@ -41,9 +46,15 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
             <tr key={row.condition} data-condition={row.condition}>
               <th scope="row">{row.condition}</th>
               <td data-testid={`n-${row.condition}`}>{row.n}</td>
-              <td>{f(row.pre_mean)} ({f(row.pre_sd)})</td>
-              <td>{f(row.post_mean)} ({f(row.post_sd)})</td>
-              <td>{f(row.gain_mean)} ({f(row.gain_sd)})</td>
+              <td>
+                {f(row.pre_mean)} ({f(row.pre_sd)})
+              </td>
+              <td>
+                {f(row.post_mean)} ({f(row.post_sd)})
+              </td>
+              <td>
+                {f(row.gain_mean)} ({f(row.gain_sd)})
+              </td>
               <td>{f(row.normalised_gain)}</td>
             </tr>
           ))}
@@ -54,15 +65,19 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
         <tbody>
           <tr>
             <th scope="row">ANCOVA: post-test on condition, pre-test as covariate</th>
-            <td>{ancova
-              ? `adjusted difference ${f(ancova.adjusted_difference, 3)} (SE ${f(ancova.standard_error, 3)}), F(1, ${ancova.df}) = ${f(ancova.f)}, p ${formatP(ancova.p)}, partial η² = ${f(ancova.partial_eta_squared, 3)}`
-              : "too few students"}</td>
+            <td>
+              {ancova
+                ? `adjusted difference ${f(ancova.adjusted_difference, 3)} (SE ${f(ancova.standard_error, 3)}), F(1, ${ancova.df}) = ${f(ancova.f)}, p ${formatP(ancova.p)}, partial η² = ${f(ancova.partial_eta_squared, 3)}`
+                : "too few students"}
+            </td>
           </tr>
           <tr>
             <th scope="row">Welch's t on gains, Hedges' g (95 % CI)</th>
-            <td>{welch
-              ? `t(${f(welch.df, 1)}) = ${f(welch.t)}, p ${formatP(welch.p)}; g = ${f(welch.hedges_g)} [${f(welch.g_ci_low)}, ${f(welch.g_ci_high)}]`
-              : "too few students"}</td>
+            <td>
+              {welch
+                ? `t(${f(welch.df, 1)}) = ${f(welch.t)}, p ${formatP(welch.p)}; g = ${f(welch.hedges_g)} [${f(welch.g_ci_low)}, ${f(welch.g_ci_high)}]`
+                : "too few students"}
+            </td>
           </tr>
           <tr>
             <th scope="row">Mann–Whitney U on gains</th>
@@ -78,21 +93,47 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
       <ItemPlot items={plots.items} />
       <table className="data-table" data-testid="reliability-table">
         <caption>Reliability (KR-20)</caption>
-        <thead><tr><th scope="col">form</th><th scope="col">phase</th><th scope="col">n</th><th scope="col">KR-20</th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">form</th>
+            <th scope="col">phase</th>
+            <th scope="col">n</th>
+            <th scope="col">KR-20</th>
+          </tr>
+        </thead>
         <tbody>
           {results.reliability.map((row) => (
-            <tr key={`${row.form}-${row.phase}`}><td>{row.form}</td><td>{row.phase}</td><td>{row.n}</td><td>{f(row.kr20)}</td></tr>
+            <tr key={`${row.form}-${row.phase}`}>
+              <td>{row.form}</td>
+              <td>{row.phase}</td>
+              <td>{row.n}</td>
+              <td>{f(row.kr20)}</td>
+            </tr>
           ))}
         </tbody>
       </table>
       <details>
         <summary>Item statistics ({results.items.length})</summary>
         <table className="data-table">
-          <thead><tr><th scope="col">item</th><th scope="col">phase</th><th scope="col">concept</th><th scope="col">n</th><th scope="col">difficulty</th><th scope="col">discrimination</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">item</th>
+              <th scope="col">phase</th>
+              <th scope="col">concept</th>
+              <th scope="col">n</th>
+              <th scope="col">difficulty</th>
+              <th scope="col">discrimination</th>
+            </tr>
+          </thead>
           <tbody>
             {results.items.map((item) => (
               <tr key={`${item.item_key}-${item.phase}`}>
-                <td>{item.item_key}</td><td>{item.phase}</td><td>{item.concept}</td><td>{item.n}</td><td>{f(item.difficulty)}</td><td>{f(item.discrimination)}</td>
+                <td>{item.item_key}</td>
+                <td>{item.phase}</td>
+                <td>{item.concept}</td>
+                <td>{item.n}</td>
+                <td>{f(item.difficulty)}</td>
+                <td>{f(item.discrimination)}</td>
               </tr>
             ))}
           </tbody>
@@ -101,11 +142,23 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
       <details>
         <summary>Correct answers per concept</summary>
         <table className="data-table">
-          <thead><tr><th scope="col">concept</th><th scope="col">condition</th><th scope="col">phase</th><th scope="col">correct / answered</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">concept</th>
+              <th scope="col">condition</th>
+              <th scope="col">phase</th>
+              <th scope="col">correct / answered</th>
+            </tr>
+          </thead>
           <tbody>
             {results.concepts.map((row) => (
               <tr key={`${row.concept}-${row.condition}-${row.phase}`}>
-                <td>{row.concept}</td><td>{row.condition}</td><td>{row.phase}</td><td>{row.correct} / {row.answered} ({f(row.proportion_correct)})</td>
+                <td>{row.concept}</td>
+                <td>{row.condition}</td>
+                <td>{row.phase}</td>
+                <td>
+                  {row.correct} / {row.answered} ({f(row.proportion_correct)})
+                </td>
               </tr>
             ))}
           </tbody>
@@ -113,9 +166,23 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
       </details>
       <h4>Export</h4>
       <ul className="exports" data-testid="exports">
-        <li>Participants: <a href={api.exportUrl(study.id, "participants", "csv")} download>CSV</a>, <a href={api.exportUrl(study.id, "participants", "json")}>JSON</a></li>
-        <li>Answers: <a href={api.exportUrl(study.id, "answers", "csv")} download>CSV</a>, <a href={api.exportUrl(study.id, "answers", "json")}>JSON</a></li>
-        <li><a href={api.codebookUrl(study.id)}>Codebook</a> (what every column means)</li>
+        <li>
+          Participants:{" "}
+          <a href={api.exportUrl(study.id, "participants", "csv")} download>
+            CSV
+          </a>
+          , <a href={api.exportUrl(study.id, "participants", "json")}>JSON</a>
+        </li>
+        <li>
+          Answers:{" "}
+          <a href={api.exportUrl(study.id, "answers", "csv")} download>
+            CSV
+          </a>
+          , <a href={api.exportUrl(study.id, "answers", "json")}>JSON</a>
+        </li>
+        <li>
+          <a href={api.codebookUrl(study.id)}>Codebook</a> (what every column means)
+        </li>
       </ul>
       <ReportPanel api={api} study={study} />
     </section>

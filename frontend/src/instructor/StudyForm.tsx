@@ -1,7 +1,7 @@
 /** Create a study, or edit a draft: title, consent text, times, optional seed. */
 import { useState } from "react";
-import { messageOf } from "../study/http";
-import type { Study, StudyFields } from "./api";
+import { messageOf } from "../api/errors";
+import type { Study, StudyFields } from "../api/instructor";
 
 const DEFAULT_CONSENT = `This lesson is part of a study on how students learn about convolutional neural networks.
 You take a short test, learn with the material you are assigned for a fixed time, take a second test and answer three questions.
@@ -55,32 +55,90 @@ export function StudyForm({ study, onSave, onCancel }: Props) {
         }}
       >
         <label htmlFor="study-title">Title</label>
-        <input id="study-title" required maxLength={200} value={title} onChange={(event) => setTitle(event.target.value)} />
+        <input
+          id="study-title"
+          required
+          maxLength={200}
+          value={title}
+          onChange={(event) => setTitle(event.target.value)}
+        />
         <label htmlFor="study-consent">Consent text</label>
-        <textarea id="study-consent" required rows={6} value={consent} onChange={(event) => setConsent(event.target.value)} />
+        <textarea
+          id="study-consent"
+          required
+          rows={6}
+          value={consent}
+          onChange={(event) => setConsent(event.target.value)}
+        />
         <span>Conditions</span>
-        <p className="hint">cnn101 (the explorer) and conventional (the static tutorial), assigned at random in balanced blocks per pre-test band.</p>
+        <p className="hint">
+          cnn101 (the explorer) and conventional (the static tutorial), assigned at random in
+          balanced blocks per pre-test band.
+        </p>
         <label htmlFor="study-pre">Pre-test (minutes)</label>
-        <input id="study-pre" type="number" min={0.05} step="any" required value={pre} onChange={(event) => setPre(event.target.value)} />
+        <input
+          id="study-pre"
+          type="number"
+          min={0.05}
+          step="any"
+          required
+          value={pre}
+          onChange={(event) => setPre(event.target.value)}
+        />
         <label htmlFor="study-learning">Learning phase (minutes)</label>
-        <input id="study-learning" type="number" min={0.05} step="any" required value={learning} onChange={(event) => setLearning(event.target.value)} />
+        <input
+          id="study-learning"
+          type="number"
+          min={0.05}
+          step="any"
+          required
+          value={learning}
+          onChange={(event) => setLearning(event.target.value)}
+        />
         <label htmlFor="study-post">Post-test (minutes)</label>
-        <input id="study-post" type="number" min={0.05} step="any" required value={post} onChange={(event) => setPost(event.target.value)} />
+        <input
+          id="study-post"
+          type="number"
+          min={0.05}
+          step="any"
+          required
+          value={post}
+          onChange={(event) => setPost(event.target.value)}
+        />
         {!study && (
           <>
             <label htmlFor="study-seed">Assignment seed (optional)</label>
-            <input id="study-seed" type="number" min={0} step={1} value={seed} placeholder="random" onChange={(event) => setSeed(event.target.value)} />
+            <input
+              id="study-seed"
+              type="number"
+              min={0}
+              step={1}
+              value={seed}
+              placeholder="random"
+              onChange={(event) => setSeed(event.target.value)}
+            />
           </>
         )}
         <span>Quiz forms</span>
-        <p className="hint">Forms A and B of the item bank, counterbalanced between pre- and post-test (edit them under Item bank).</p>
+        <p className="hint">
+          Forms A and B of the item bank, counterbalanced between pre- and post-test (edit them
+          under Item bank).
+        </p>
         <span />
         <div className="button-row">
-          <button type="submit" className="primary" disabled={busy}>{study ? "Save" : "Create study"}</button>
-          <button type="button" onClick={onCancel}>Cancel</button>
+          <button type="submit" className="primary" disabled={busy}>
+            {study ? "Save" : "Create study"}
+          </button>
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
         </div>
       </form>
-      {error && <p className="status status-error" role="alert">{error}</p>}
+      {error && (
+        <p className="status status-error" role="alert">
+          {error}
+        </p>
+      )}
     </section>
   );
 }

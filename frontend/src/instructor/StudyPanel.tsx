@@ -1,7 +1,7 @@
 /** One study: details, open/close, join code + link + QR, live progress, and results once closed. */
 import { useState } from "react";
-import { messageOf } from "../study/http";
-import type { InstructorApi, Study } from "./api";
+import { messageOf } from "../api/errors";
+import type { InstructorApi, Study } from "../api/instructor";
 import { ProgressView } from "./ProgressView";
 import { ResultsView } from "./ResultsView";
 import { StudyForm } from "./StudyForm";
@@ -43,50 +43,116 @@ export function StudyPanel({ api, study, onChanged }: Props) {
   }
   const minutes = (seconds: number) => `${+(seconds / 60).toFixed(2)} min`;
   return (
-    <section className="study-panel" aria-labelledby="study-panel-title" data-testid="study-panel" data-status={study.status}>
-      <h2 id="study-panel-title">{study.title} <span className={`badge badge-${study.status}`}>{study.status}</span></h2>
-      {error && <p className="status status-error" role="alert">{error}</p>}
+    <section
+      className="study-panel"
+      aria-labelledby="study-panel-title"
+      data-testid="study-panel"
+      data-status={study.status}
+    >
+      <h2 id="study-panel-title">
+        {study.title} <span className={`badge badge-${study.status}`}>{study.status}</span>
+      </h2>
+      {error && (
+        <p className="status status-error" role="alert">
+          {error}
+        </p>
+      )}
       <dl className="study-facts">
-        <div><dt>Pre-test</dt><dd>{minutes(study.pre_test_seconds)}</dd></div>
-        <div><dt>Learning</dt><dd>{minutes(study.learning_seconds)}</dd></div>
-        <div><dt>Post-test</dt><dd>{minutes(study.post_test_seconds)}</dd></div>
-        <div><dt>Conditions</dt><dd>{study.conditions.join(", ")}</dd></div>
-        <div><dt>Assignment seed</dt><dd>{study.assignment_seed}</dd></div>
+        <div>
+          <dt>Pre-test</dt>
+          <dd>{minutes(study.pre_test_seconds)}</dd>
+        </div>
+        <div>
+          <dt>Learning</dt>
+          <dd>{minutes(study.learning_seconds)}</dd>
+        </div>
+        <div>
+          <dt>Post-test</dt>
+          <dd>{minutes(study.post_test_seconds)}</dd>
+        </div>
+        <div>
+          <dt>Conditions</dt>
+          <dd>{study.conditions.join(", ")}</dd>
+        </div>
+        <div>
+          <dt>Assignment seed</dt>
+          <dd>{study.assignment_seed}</dd>
+        </div>
       </dl>
       <div className="button-row">
-        {study.status === "draft" && <button type="button" onClick={() => setEditing(true)}>Edit</button>}
         {study.status === "draft" && (
-          <button type="button" className="primary" onClick={() => void run(() => api.setStatus(study.id, "open"))}>Open the study</button>
+          <button type="button" onClick={() => setEditing(true)}>
+            Edit
+          </button>
+        )}
+        {study.status === "draft" && (
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void run(() => api.setStatus(study.id, "open"))}
+          >
+            Open the study
+          </button>
         )}
         {study.status === "open" && !confirmClose && (
-          <button type="button" className="danger" onClick={() => setConfirmClose(true)}>Close the study</button>
+          <button type="button" className="danger" onClick={() => setConfirmClose(true)}>
+            Close the study
+          </button>
         )}
         {study.status === "open" && confirmClose && (
           <span role="group" aria-label="Confirm closing" className="button-row">
             Closing is final: no more answers are taken.
-            <button type="button" className="danger" onClick={() => void run(() => api.setStatus(study.id, "close"))}>Close now</button>
-            <button type="button" onClick={() => setConfirmClose(false)}>Cancel</button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => void run(() => api.setStatus(study.id, "close"))}
+            >
+              Close now
+            </button>
+            <button type="button" onClick={() => setConfirmClose(false)}>
+              Cancel
+            </button>
           </span>
         )}
         {study.status !== "closed" && (
-          <button type="button" onClick={() => setProjector(true)}>Show on the projector</button>
+          <button type="button" onClick={() => setProjector(true)}>
+            Show on the projector
+          </button>
         )}
       </div>
       {study.status !== "closed" && (
         <div
-          className={projector ? "join-card join-card-projector" : "join-card"} data-testid="join-card"
+          className={projector ? "join-card join-card-projector" : "join-card"}
+          data-testid="join-card"
           onKeyDown={(event) => event.key === "Escape" && setProjector(false)}
         >
           <div>
             <p className="join-label">Join code</p>
-            <p className="join-code" data-testid="join-code">{study.join_code}</p>
+            <p className="join-code" data-testid="join-code">
+              {study.join_code}
+            </p>
             <p className="join-label">or open</p>
-            <p className="join-link"><a href={study.join_link} data-testid="join-link">{study.join_link}</a></p>
-            {study.status === "draft" && <p className="hint">Students can join once the study is open.</p>}
+            <p className="join-link">
+              <a href={study.join_link} data-testid="join-link">
+                {study.join_link}
+              </a>
+            </p>
+            {study.status === "draft" && (
+              <p className="hint">Students can join once the study is open.</p>
+            )}
           </div>
-          <img src={api.qrUrl(study.id)} alt={`QR code of the join link ${study.join_link}`} className="join-qr" />
+          <img
+            src={api.qrUrl(study.id)}
+            alt={`QR code of the join link ${study.join_link}`}
+            className="join-qr"
+          />
           {projector && (
-            <button type="button" className="projector-close" onClick={() => setProjector(false)} autoFocus>
+            <button
+              type="button"
+              className="projector-close"
+              onClick={() => setProjector(false)}
+              autoFocus
+            >
               Close the projector view
             </button>
           )}

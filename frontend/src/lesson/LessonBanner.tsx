@@ -14,5 +14,9 @@ export function LessonBanner({ read }: { read: LessonRead }) {
     );
   }
   if (!read.lesson || read.lesson.title === "") return null;
-  return <p className="lesson-title" data-testid="lesson-title">{read.lesson.title}</p>;
+  return (
+    <p className="lesson-title" data-testid="lesson-title">
+      {read.lesson.title}
+    </p>
+  );
 }

@@ -1,8 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { formatUrlState, parseUrlState } from "../url/state";
 import {
-  FULL_LESSON, MAX_PARAM, MAX_TITLE, PARTS, PART_GROUPS, formatLesson, normaliseLesson, openedSelection, parseLesson,
-  shownTab, shows, type Lesson, type Part,
+  FULL_LESSON,
+  MAX_PARAM,
+  MAX_TITLE,
+  PARTS,
+  PART_GROUPS,
+  formatLesson,
+  normaliseLesson,
+  openedSelection,
+  parseLesson,
+  shownTab,
+  shows,
+  type Lesson,
+  type Part,
 } from "./lesson";
 
 function lesson(hidden: Part[], title = ""): Lesson {
@@ -22,7 +33,10 @@ describe("lesson links: the codec", () => {
       expect(value, part).toMatch(/^1\.[A-Za-z0-9_-]+$/);
       expect(parseLesson(value)).toEqual({ lesson: one, problem: null });
     }
-    const most = lesson(PARTS.filter((part) => part !== "explorer"), "Ünïcödé 🎉 – ok");
+    const most = lesson(
+      PARTS.filter((part) => part !== "explorer"),
+      "Ünïcödé 🎉 – ok",
+    );
     expect(parseLesson(formatLesson(most)).lesson).toEqual(most);
   });
 
@@ -41,7 +55,9 @@ describe("lesson links: the codec", () => {
   });
 
   it("reads a hand-written version-1 value, ignoring part names it does not know", () => {
-    const read = parseLesson(v1({ h: ["upload", "hologram", 7, null, "relu"], t: "Title", extra: { x: 1 } }));
+    const read = parseLesson(
+      v1({ h: ["upload", "hologram", 7, null, "relu"], t: "Title", extra: { x: 1 } }),
+    );
     expect(read.problem).toBeNull();
     expect([...(read.lesson?.hidden ?? [])]).toEqual(["upload", "relu"]);
     expect(read.lesson?.title).toBe("Title");
@@ -62,15 +78,31 @@ describe("lesson links: the codec", () => {
   it("never leaves a lesson without a tab", () => {
     const none = lesson(["explorer", "playground"]);
     expect(none.hidden.has("explorer")).toBe(false);
-    expect(parseLesson(v1({ h: ["explorer", "playground"] })).lesson?.hidden).toEqual(new Set(["playground"]));
+    expect(parseLesson(v1({ h: ["explorer", "playground"] })).lesson?.hidden).toEqual(
+      new Set(["playground"]),
+    );
   });
 
   it("refuses garbage gracefully, saying why, and never throws", () => {
     const garbage = [
-      "garbage", "1", "1.", "1.!!!!", "1.a", "x.e30", ".e30", "1.e3", "-1.abc", "1.5.abc",
-      v1([1, 2]), v1("text"), v1(null), v1({ h: "upload" }), v1({ t: 5 }), v1({ h: { 0: "upload" } }),
+      "garbage",
+      "1",
+      "1.",
+      "1.!!!!",
+      "1.a",
+      "x.e30",
+      ".e30",
+      "1.e3",
+      "-1.abc",
+      "1.5.abc",
+      v1([1, 2]),
+      v1("text"),
+      v1(null),
+      v1({ h: "upload" }),
+      v1({ t: 5 }),
+      v1({ h: { 0: "upload" } }),
       `1.${Buffer.from([0xff, 0xfe, 0x7b]).toString("base64url")}`, // not UTF-8
-      `1.${Buffer.from("{\"h\":[", "utf8").toString("base64url")}`, // cut short
+      `1.${Buffer.from('{"h":[', "utf8").toString("base64url")}`, // cut short
     ];
     for (const value of garbage) {
       const read = parseLesson(value);
@@ -84,9 +116,18 @@ describe("lesson links: the codec", () => {
   it("refuses a value that is too long, before decoding it", () => {
     const huge = v1({ h: ["upload"], t: "x".repeat(MAX_PARAM) });
     expect(huge.length).toBeGreaterThan(MAX_PARAM);
-    expect(parseLesson(huge)).toEqual({ lesson: null, problem: expect.stringMatching(/too long/) as unknown });
+    expect(parseLesson(huge)).toEqual({
+      lesson: null,
+      problem: expect.stringMatching(/too long/) as unknown,
+    });
     // Every part hidden with the longest title of four-byte characters still fits.
-    const widest = formatLesson(lesson(PARTS.filter((part) => part !== "explorer"), "😀".repeat(MAX_TITLE))) ?? "";
+    const widest =
+      formatLesson(
+        lesson(
+          PARTS.filter((part) => part !== "explorer"),
+          "😀".repeat(MAX_TITLE),
+        ),
+      ) ?? "";
     expect(widest.length).toBeLessThanOrEqual(MAX_PARAM);
     expect(parseLesson(widest).problem).toBeNull();
   });
@@ -116,7 +157,8 @@ describe("lesson links: what is shown", () => {
     expect(shows(noDetail, "conv-detail")).toBe(false);
     for (const part of PART_GROUPS.inputs) {
       const one = lesson([part]);
-      for (const other of PARTS) expect(shows(one, other), `${part} hides ${other}`).toBe(other !== part);
+      for (const other of PARTS)
+        expect(shows(one, other), `${part} hides ${other}`).toBe(other !== part);
     }
   });
 
@@ -135,17 +177,47 @@ describe("lesson links: what is shown", () => {
     const conv = { layer: "conv_1_1", index: 2 };
     const pixel = { kind: "pixel" as const, y: 1, x: 2, channel: null };
     const softmax = { kind: "softmax" as const };
-    expect(openedSelection(lesson(["conv"]), conv, pixel, "conv")).toEqual({ neuron: null, detail: null });
-    expect(openedSelection(lesson(["conv-detail"]), conv, pixel, "conv")).toEqual({ neuron: conv, detail: null });
-    expect(openedSelection(lesson(["relu"]), conv, pixel, "conv")).toEqual({ neuron: conv, detail: pixel });
-    expect(openedSelection(lesson(["relu"]), conv, pixel, "relu")).toEqual({ neuron: null, detail: null });
-    expect(openedSelection(lesson(["pool"]), conv, pixel, "max_pool")).toEqual({ neuron: null, detail: null });
-    expect(openedSelection(lesson(["softmax"]), conv, softmax, "classifier")).toEqual({ neuron: conv, detail: null });
-    expect(openedSelection(lesson(["flatten"]), conv, softmax, "classifier")).toEqual({ neuron: null, detail: null });
-    expect(openedSelection(null, conv, softmax, "classifier")).toEqual({ neuron: conv, detail: softmax });
-    expect(openedSelection(lesson(["conv"]), null, null, null)).toEqual({ neuron: null, detail: null });
+    expect(openedSelection(lesson(["conv"]), conv, pixel, "conv")).toEqual({
+      neuron: null,
+      detail: null,
+    });
+    expect(openedSelection(lesson(["conv-detail"]), conv, pixel, "conv")).toEqual({
+      neuron: conv,
+      detail: null,
+    });
+    expect(openedSelection(lesson(["relu"]), conv, pixel, "conv")).toEqual({
+      neuron: conv,
+      detail: pixel,
+    });
+    expect(openedSelection(lesson(["relu"]), conv, pixel, "relu")).toEqual({
+      neuron: null,
+      detail: null,
+    });
+    expect(openedSelection(lesson(["pool"]), conv, pixel, "max_pool")).toEqual({
+      neuron: null,
+      detail: null,
+    });
+    expect(openedSelection(lesson(["softmax"]), conv, softmax, "classifier")).toEqual({
+      neuron: conv,
+      detail: null,
+    });
+    expect(openedSelection(lesson(["flatten"]), conv, softmax, "classifier")).toEqual({
+      neuron: null,
+      detail: null,
+    });
+    expect(openedSelection(null, conv, softmax, "classifier")).toEqual({
+      neuron: conv,
+      detail: softmax,
+    });
+    expect(openedSelection(lesson(["conv"]), null, null, null)).toEqual({
+      neuron: null,
+      detail: null,
+    });
     // A layer without a view (unknown name): left to the views, which open nothing.
-    expect(openedSelection(lesson(["conv"]), conv, pixel, null)).toEqual({ neuron: conv, detail: pixel });
+    expect(openedSelection(lesson(["conv"]), conv, pixel, null)).toEqual({
+      neuron: conv,
+      detail: pixel,
+    });
   });
 });
 
@@ -157,7 +229,11 @@ describe("lesson links in the URL state", () => {
     expect(state.tab).toBe("playground");
     expect(state.embed).toBe("study");
     // What the app does when a student picks another example and opens a neuron.
-    const next = { ...state, image: { kind: "example" as const, id: "val_2" }, neuron: { layer: "conv_1_1", index: 0 } };
+    const next = {
+      ...state,
+      image: { kind: "example" as const, id: "val_2" },
+      neuron: { layer: "conv_1_1", index: 0 },
+    };
     const reread = parseUrlState(formatUrlState(next));
     expect(reread).toEqual(next);
     expect(parseLesson(reread.lesson).lesson?.hidden).toEqual(new Set(["playground", "upload"]));

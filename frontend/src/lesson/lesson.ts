@@ -44,7 +44,12 @@ export const PART_LABELS: Record<Part, string> = {
   model: "Model choice",
 };
 
-export const GROUP_LABELS: Record<PartGroup, string> = { tabs: "Tabs", inputs: "Inputs", views: "Views", controls: "Controls" };
+export const GROUP_LABELS: Record<PartGroup, string> = {
+  tabs: "Tabs",
+  inputs: "Inputs",
+  views: "Views",
+  controls: "Controls",
+};
 
 export interface Lesson {
   /** The parts not shown. */
@@ -79,7 +84,8 @@ function toBase64Url(bytes: Uint8Array): string {
 
 function fromBase64Url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
-  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
+  const padded =
+    text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
   try {
     return Uint8Array.from(atob(padded), (char) => char.charCodeAt(0));
   } catch {
@@ -123,9 +129,11 @@ function readVersion1(payload: string): LessonRead {
   } catch {
     return { lesson: null, problem: DAMAGED };
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return { lesson: null, problem: DAMAGED };
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    return { lesson: null, problem: DAMAGED };
   const { h, t } = body as { h?: unknown; t?: unknown };
-  if ((h !== undefined && !Array.isArray(h)) || (t !== undefined && typeof t !== "string")) return { lesson: null, problem: DAMAGED };
+  if ((h !== undefined && !Array.isArray(h)) || (t !== undefined && typeof t !== "string"))
+    return { lesson: null, problem: DAMAGED };
   // Names this page does not know come from a newer page: ignored, so they are shown.
   return { lesson: normaliseLesson((h ?? []).filter(isPart), t ?? ""), problem: null };
 }
@@ -136,13 +144,18 @@ const READERS: Record<number, (payload: string) => LessonRead> = { 1: readVersio
 /** Reads a link's `lesson` value; never throws. No value: no lesson and no problem. */
 export function parseLesson(value: string | null | undefined): LessonRead {
   if (value === null || value === undefined || value === "") return { lesson: null, problem: null };
-  if (value.length > MAX_PARAM) return { lesson: null, problem: "This lesson link is too long to be one made by CNN 101" };
+  if (value.length > MAX_PARAM)
+    return { lesson: null, problem: "This lesson link is too long to be one made by CNN 101" };
   const match = /^(\d{1,4})\.(.*)$/s.exec(value);
   if (!match?.[1]) return { lesson: null, problem: DAMAGED };
   const version = Number(match[1]);
   const reader = READERS[version];
   if (reader) return reader(match[2] ?? "");
-  if (version > LESSON_VERSION) return { lesson: null, problem: "This lesson link was made by a newer CNN 101 than this server runs" };
+  if (version > LESSON_VERSION)
+    return {
+      lesson: null,
+      problem: "This lesson link was made by a newer CNN 101 than this server runs",
+    };
   return { lesson: null, problem: DAMAGED };
 }
 
@@ -159,7 +172,10 @@ export function shows(lesson: Lesson | null, part: Part): boolean {
 }
 
 /** The tab on screen: the one asked for if shown, else the other. */
-export function shownTab(lesson: Lesson | null, asked: "explorer" | "playground" | undefined): "explorer" | "playground" {
+export function shownTab(
+  lesson: Lesson | null,
+  asked: "explorer" | "playground" | undefined,
+): "explorer" | "playground" {
   const tab = asked ?? "explorer";
   return shows(lesson, tab) ? tab : tab === "explorer" ? "playground" : "explorer";
 }
@@ -169,11 +185,20 @@ export type NeuronKind = "conv" | "relu" | "max_pool" | "classifier";
 
 /** The view a neuron opens: its intermediate view (conv, class) or its detail view (ReLU, max-pool). */
 export function viewOfNeuron(kind: NeuronKind): Part {
-  return kind === "conv" ? "conv" : kind === "relu" ? "relu" : kind === "max_pool" ? "pool" : "flatten";
+  return kind === "conv"
+    ? "conv"
+    : kind === "relu"
+      ? "relu"
+      : kind === "max_pool"
+        ? "pool"
+        : "flatten";
 }
 
 /** The kind of a layer by name, as the views open it (null: no such layer, or no view of its own). */
-export function neuronKindOf(graph: ModelGraph | null | undefined, layerName: string | null | undefined): NeuronKind | null {
+export function neuronKindOf(
+  graph: ModelGraph | null | undefined,
+  layerName: string | null | undefined,
+): NeuronKind | null {
   const type = graph?.layers.find((layer) => layer.name === layerName)?.type;
   if (type === "conv" || type === "relu" || type === "max_pool") return type;
   return type === "dense" || type === "softmax" ? "classifier" : null;
@@ -185,11 +210,15 @@ export function neuronKindOf(graph: ModelGraph | null | undefined, layerName: st
  * without a view.
  */
 export function openedSelection<N, D extends { kind: "pixel" | "softmax" }>(
-  lesson: Lesson | null, neuron: N | null, detail: D | null, kind: NeuronKind | null,
+  lesson: Lesson | null,
+  neuron: N | null,
+  detail: D | null,
+  kind: NeuronKind | null,
 ): { neuron: N | null; detail: D | null } {
   if (neuron === null) return { neuron: null, detail: null };
   if (kind !== null && !shows(lesson, viewOfNeuron(kind))) return { neuron: null, detail: null };
   if (detail === null || kind === null) return { neuron, detail };
-  const detailPart: Part | null = kind === "conv" ? "conv-detail" : kind === "classifier" ? "softmax" : null;
+  const detailPart: Part | null =
+    kind === "conv" ? "conv-detail" : kind === "classifier" ? "softmax" : null;
   return { neuron, detail: detailPart !== null && !shows(lesson, detailPart) ? null : detail };
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { decimalsFor, decimalsThatAddUp, formatExact, formatFixed, roundedValue, sumDisplay } from "./arithmetic";
+import {
+  decimalsFor,
+  decimalsThatAddUp,
+  formatExact,
+  formatFixed,
+  roundedValue,
+  sumDisplay,
+} from "./arithmetic";
 
 describe("formatFixed and formatExact", () => {
   it("print a true minus and never a negative zero", () => {
@@ -61,7 +68,10 @@ describe("sumDisplay", () => {
 describe("roundedValue", () => {
   it("notes a hidden digit only when there is one", () => {
     expect(roundedValue(0.5, 3)).toEqual({ text: "0.500", note: null });
-    expect(roundedValue(-0.00012, 3)).toEqual({ text: "0.000", note: "rounded to 3 decimals; exactly −0.00012" });
+    expect(roundedValue(-0.00012, 3)).toEqual({
+      text: "0.000",
+      note: "rounded to 3 decimals; exactly −0.00012",
+    });
   });
 });
 
@@ -70,7 +80,15 @@ describe("decimalsThatAddUp", () => {
     expect(decimalsThatAddUp([[0.004, 0.004, 0.004]], 2)).toBe(3);
     expect(decimalsThatAddUp([[0.25, 0.5]], 2)).toBe(2);
     // Both sums at once: the second needs 4 decimals.
-    expect(decimalsThatAddUp([[0.004, 0.004, 0.004], [0.0004, 0.0004, 0.0004]], 2)).toBe(4);
+    expect(
+      decimalsThatAddUp(
+        [
+          [0.004, 0.004, 0.004],
+          [0.0004, 0.0004, 0.0004],
+        ],
+        2,
+      ),
+    ).toBe(4);
     expect(sumDisplay([0.004, 0.004, 0.004], 3).addsUp).toBe(true);
   });
 

@@ -52,10 +52,15 @@ export function sumDisplay(values: readonly number[], decimals: number): SumDisp
   const total = formatFixed(exact, decimals);
   const scale = 10 ** decimals;
   // Integer arithmetic on the printed digits, so 0.1 + 0.2 is not 0.30000000000000004.
-  const printedUnits = values.reduce((sum, value) => sum + Math.round(Number(value.toFixed(decimals)) * scale), 0);
+  const printedUnits = values.reduce(
+    (sum, value) => sum + Math.round(Number(value.toFixed(decimals)) * scale),
+    0,
+  );
   const printedSum = printedUnits / scale;
   const addsUp = formatFixed(printedSum, decimals) === total;
-  const hidden = values.some((value) => Number(value.toFixed(decimals)) !== value) || Number(exact.toFixed(decimals)) !== exact;
+  const hidden =
+    values.some((value) => Number(value.toFixed(decimals)) !== value) ||
+    Number(exact.toFixed(decimals)) !== exact;
   let note: string | null = null;
   if (hidden) {
     note = `Numbers are rounded to ${decimals} decimals; the exact sum is ${formatExact(exact)}.`;
@@ -70,7 +75,11 @@ export function sumDisplay(values: readonly number[], decimals: number): SumDisp
  * The fewest decimals, from `from` up to `max`, with which the printed terms of every sum
  * add up to its printed total: a reader adding the numbers by hand gets the number shown.
  */
-export function decimalsThatAddUp(sums: readonly (readonly number[])[], from: number, max = 8): number {
+export function decimalsThatAddUp(
+  sums: readonly (readonly number[])[],
+  from: number,
+  max = 8,
+): number {
   for (let decimals = from; decimals < max; decimals += 1) {
     if (sums.every((values) => sumDisplay(values, decimals).addsUp)) return decimals;
   }
@@ -78,8 +87,14 @@ export function decimalsThatAddUp(sums: readonly (readonly number[])[], from: nu
 }
 
 /** One number printed with `decimals` decimals, and the note when rounding hid digits. */
-export function roundedValue(value: number, decimals: number): { text: string; note: string | null } {
+export function roundedValue(
+  value: number,
+  decimals: number,
+): { text: string; note: string | null } {
   const text = formatFixed(value, decimals);
   const hidden = Number(value.toFixed(decimals)) !== value;
-  return { text, note: hidden ? `rounded to ${decimals} decimals; exactly ${formatExact(value)}` : null };
+  return {
+    text,
+    note: hidden ? `rounded to ${decimals} decimals; exactly ${formatExact(value)}` : null,
+  };
 }

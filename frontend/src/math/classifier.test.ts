@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { decodeBundle } from "../api/bundle";
-import { weightsByManifest } from "../api/client";
+import { weightsByManifest } from "../api/explorer";
 import { fixtureBytes, fixtureGraph } from "../test/fixtures";
-import { denseColumn, flattenIndex, flattenSource, logitTerms, rounded, softmaxTerms } from "./classifier";
+import {
+  denseColumn,
+  flattenIndex,
+  flattenSource,
+  logitTerms,
+  rounded,
+  softmaxTerms,
+} from "./classifier";
 import { deriveLayers } from "./derive";
 
 describe("flattenSource", () => {
@@ -23,10 +30,15 @@ describe("the classifier of the small3 fixture", () => {
   const bundle = decodeBundle(fixtureBytes("small3.bundle.pb"));
   const outputs = deriveLayers(graph.layers, bundle.tensors);
   const bytes = fixtureBytes("small3.weights.bin");
-  const weights = weightsByManifest(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), graph.weights.tensors);
+  const weights = weightsByManifest(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    graph.weights.tensors,
+  );
   // Found by type and `input` links, not by name.
   const softmaxLayer = graph.layers.find((layer) => layer.type === "softmax");
-  const dense = graph.layers.find((layer) => layer.name === softmaxLayer?.input && layer.type === "dense");
+  const dense = graph.layers.find(
+    (layer) => layer.name === softmaxLayer?.input && layer.type === "dense",
+  );
   const flat = outputs.get(dense?.input ?? "")?.data ?? new Float32Array();
   const kernel = weights.get(`${dense?.name ?? ""}/kernel`) ?? new Float32Array();
   const biases = weights.get(`${dense?.name ?? ""}/bias`) ?? new Float32Array();
@@ -52,7 +64,10 @@ describe("the classifier of the small3 fixture", () => {
       const terms = softmaxTerms(logits, unit);
       expect(Math.abs(terms.probability - (probabilities[unit] ?? NaN))).toBeLessThan(1e-5);
       expect(terms.exps[unit] ?? 0).toBeCloseTo(Math.exp(logits[unit] ?? 0), 6);
-      expect(terms.total).toBeCloseTo(terms.exps.reduce((a, b) => a + b, 0), 6);
+      expect(terms.total).toBeCloseTo(
+        terms.exps.reduce((a, b) => a + b, 0),
+        6,
+      );
       sum += terms.probability;
     }
     expect(sum).toBeCloseTo(1, 10);
@@ -65,7 +80,12 @@ describe("the classifier of the small3 fixture", () => {
 
 describe("logitTerms", () => {
   it("adds the bias to the sum of value × weight (the fixtures' dense biases are all zero)", () => {
-    expect(logitTerms([1, 2, -3], [0.5, -1, 2], 0.25)).toEqual({ products: [0.5, -2, -6], sum: -7.5, bias: 0.25, logit: -7.25 });
+    expect(logitTerms([1, 2, -3], [0.5, -1, 2], 0.25)).toEqual({
+      products: [0.5, -2, -6],
+      sum: -7.5,
+      bias: 0.25,
+      logit: -7.25,
+    });
   });
 });
 

@@ -5,7 +5,10 @@
  */
 
 /** Source of flattened element `index` of an H x W x C tensor (row-major, channel last). */
-export function flattenSource(index: number, shape: readonly number[]): { y: number; x: number; channel: number } {
+export function flattenSource(
+  index: number,
+  shape: readonly number[],
+): { y: number; x: number; channel: number } {
   const [, width = 1, channels = 1] = shape;
   const channel = index % channels;
   const pixel = Math.floor(index / channels);
@@ -13,7 +16,12 @@ export function flattenSource(index: number, shape: readonly number[]): { y: num
 }
 
 /** Flattened index of pixel (y, x) of `channel`: the inverse of flattenSource. */
-export function flattenIndex(y: number, x: number, channel: number, shape: readonly number[]): number {
+export function flattenIndex(
+  y: number,
+  x: number,
+  channel: number,
+  shape: readonly number[],
+): number {
   const [, width = 1, channels = 1] = shape;
   return (y * width + x) * channels + channel;
 }
@@ -34,8 +42,15 @@ export interface LogitTerms {
 }
 
 /** One class's logit: each flattened value times its weight, summed, plus the bias. */
-export function logitTerms(flat: ArrayLike<number>, weights: ArrayLike<number>, bias: number): LogitTerms {
-  const products = Array.from({ length: flat.length }, (_, i) => (flat[i] ?? 0) * (weights[i] ?? 0));
+export function logitTerms(
+  flat: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  bias: number,
+): LogitTerms {
+  const products = Array.from(
+    { length: flat.length },
+    (_, i) => (flat[i] ?? 0) * (weights[i] ?? 0),
+  );
   const sum = products.reduce((total, value) => total + value, 0);
   return { products, sum, bias, logit: sum + bias };
 }
@@ -62,6 +77,11 @@ export function softmaxTerms(logits: ArrayLike<number>, index: number): SoftmaxT
 
 /** A number with `digits` significant digits, and whether rounding changed it. */
 export function rounded(value: number, digits: number): { text: string; hidden: boolean } {
-  const text = value === 0 ? "0" : Math.abs(value) >= 1e5 || Math.abs(value) < 1e-4 ? value.toExponential(digits - 1) : value.toPrecision(digits);
+  const text =
+    value === 0
+      ? "0"
+      : Math.abs(value) >= 1e5 || Math.abs(value) < 1e-4
+        ? value.toExponential(digits - 1)
+        : value.toPrecision(digits);
   return { text: text.replace("-", "−"), hidden: Number(text) !== value };
 }

@@ -1,7 +1,19 @@
 import { describe, expect, it } from "vitest";
 import {
-  currentPalette, divergingScale, isPaletteName, NEGATIVE, paintPlane, PALETTE_NAMES, PALETTES, paletteStops, POSITIVE,
-  RAMP_STEPS, rampIndex, rampTable, setPalette, symmetricDomain,
+  currentPalette,
+  divergingScale,
+  isPaletteName,
+  NEGATIVE,
+  paintPlane,
+  PALETTE_NAMES,
+  PALETTES,
+  paletteStops,
+  POSITIVE,
+  RAMP_STEPS,
+  rampIndex,
+  rampTable,
+  setPalette,
+  symmetricDomain,
 } from "./colour";
 
 describe("diverging colour scale", () => {

@@ -18,7 +18,12 @@ export const POSITIVE = "rgb(5, 113, 176)";
  */
 export const PALETTES = {
   "red-blue": { name: "Red – blue", negative: NEGATIVE, zero: ZERO, positive: POSITIVE },
-  "orange-purple": { name: "Orange – purple (colour-blind safe)", negative: "rgb(230, 97, 1)", zero: ZERO, positive: "rgb(94, 60, 153)" },
+  "orange-purple": {
+    name: "Orange – purple (colour-blind safe)",
+    negative: "rgb(230, 97, 1)",
+    zero: ZERO,
+    positive: "rgb(94, 60, 153)",
+  },
 } as const;
 
 export type PaletteName = keyof typeof PALETTES;
@@ -66,9 +71,14 @@ export function symmetricDomain(extent: Extent): [number, number, number] {
 }
 
 /** value → CSS colour for a symmetric range of `magnitude`. */
-export function divergingScale(magnitude: number, palette: PaletteName = current): (value: number) => string {
+export function divergingScale(
+  magnitude: number,
+  palette: PaletteName = current,
+): (value: number) => string {
   const m = magnitude > 0 ? magnitude : 1;
-  return scaleDiverging<string>((t) => interpolateDiverging(t, palette)).domain([-m, 0, m]).clamp(true);
+  return scaleDiverging<string>((t) => interpolateDiverging(t, palette))
+    .domain([-m, 0, m])
+    .clamp(true);
 }
 
 /** An odd-length lookup table of RGB bytes, its middle entry exactly white, for canvases. */
@@ -83,7 +93,9 @@ export function rampTable(steps = RAMP_STEPS, palette: PaletteName = current): U
   if (kept) return kept;
   const table = new Uint8ClampedArray(steps * 3);
   for (let i = 0; i < steps; i += 1) {
-    const [r = 0, g = 0, b = 0] = (interpolateDiverging(i / (steps - 1), palette).match(/\d+/g) ?? []).map(Number);
+    const [r = 0, g = 0, b = 0] = (
+      interpolateDiverging(i / (steps - 1), palette).match(/\d+/g) ?? []
+    ).map(Number);
     table.set([r, g, b], i * 3);
   }
   tables.set(key, table);
@@ -99,7 +111,12 @@ export function rampIndex(value: number, magnitude: number, steps = RAMP_STEPS):
 }
 
 /** Fills RGBA pixels of an H x W plane with the diverging ramp. */
-export function paintPlane(plane: Float32Array, magnitude: number, table: Uint8ClampedArray, out: Uint8ClampedArray): void {
+export function paintPlane(
+  plane: Float32Array,
+  magnitude: number,
+  table: Uint8ClampedArray,
+  out: Uint8ClampedArray,
+): void {
   for (let i = 0; i < plane.length; i += 1) {
     const entry = rampIndex(plane[i] ?? 0, magnitude) * 3;
     out[i * 4] = table[entry] ?? 0;
@@ -110,7 +127,11 @@ export function paintPlane(plane: Float32Array, magnitude: number, table: Uint8C
 }
 
 /** Input channels are intensities in [0, 1]: black to the channel's own colour. */
-export function paintInputChannel(plane: Float32Array, channel: number, out: Uint8ClampedArray): void {
+export function paintInputChannel(
+  plane: Float32Array,
+  channel: number,
+  out: Uint8ClampedArray,
+): void {
   for (let i = 0; i < plane.length; i += 1) {
     const level = Math.round(Math.max(0, Math.min(1, plane[i] ?? 0)) * 255);
     out[i * 4] = channel === 0 ? level : 0;

@@ -9,7 +9,13 @@ describe("deriveLayers", () => {
   const everything = decodeBundle(fixtureBytes("small3.all_layers.pb"));
 
   it("carries only conv, dense and softmax layers", () => {
-    expect([...carried.tensors.keys()]).toEqual(["conv_1_1", "conv_2_1", "conv_3_1", "output", "softmax"]);
+    expect([...carried.tensors.keys()]).toEqual([
+      "conv_1_1",
+      "conv_2_1",
+      "conv_3_1",
+      "output",
+      "softmax",
+    ]);
   });
 
   it("recomputes relu, max-pool and flatten bit-exactly, as the model computed them", () => {
@@ -17,15 +23,28 @@ describe("deriveLayers", () => {
     for (const [name, expected] of everything.tensors) {
       const actual = derived.get(name);
       expect(actual?.shape, name).toEqual(expected.shape);
-      expect(Buffer.from(actual?.data.buffer ?? new ArrayBuffer(0), actual?.data.byteOffset, actual?.data.byteLength))
-        .toEqual(Buffer.from(expected.data.buffer, expected.data.byteOffset, expected.data.byteLength));
+      expect(
+        Buffer.from(
+          actual?.data.buffer ?? new ArrayBuffer(0),
+          actual?.data.byteOffset,
+          actual?.data.byteLength,
+        ),
+      ).toEqual(
+        Buffer.from(expected.data.buffer, expected.data.byteOffset, expected.data.byteLength),
+      );
     }
   });
 
   it("follows each layer's input and type, not its name", () => {
-    const renamed = graph.layers.map((layer) => ({ ...layer, name: `x_${layer.name}`, input: layer.input && `x_${layer.input}` }));
+    const renamed = graph.layers.map((layer) => ({
+      ...layer,
+      name: `x_${layer.name}`,
+      input: layer.input && `x_${layer.input}`,
+    }));
     const stored = new Map([...carried.tensors].map(([name, tensor]) => [`x_${name}`, tensor]));
-    expect(deriveLayers(renamed, stored).get("x_flatten")?.data).toEqual(everything.tensors.get("flatten")?.data);
+    expect(deriveLayers(renamed, stored).get("x_flatten")?.data).toEqual(
+      everything.tensors.get("flatten")?.data,
+    );
   });
 
   it("says which layer is missing", () => {
@@ -43,12 +62,17 @@ describe("deriveLayers", () => {
 
 describe("relu and maxPool", () => {
   it("relu keeps positives and zeroes negatives", () => {
-    expect([...relu({ shape: [4], data: new Float32Array([-1.5, 0, 2.25, -0.001]) }).data]).toEqual([0, 0, 2.25, 0]);
+    expect([...relu({ shape: [4], data: new Float32Array([-1.5, 0, 2.25, -0.001]) }).data]).toEqual(
+      [0, 0, 2.25, 0],
+    );
   });
 
   it("maxPool takes each 2x2 window's maximum per channel and drops an odd last row", () => {
     // 3x3x1 with stride 2: one window, the third row and column are left out (valid padding).
     const source = { shape: [3, 3, 1], data: new Float32Array([1, 5, 9, -2, 3, 9, 7, 7, 7]) };
-    expect(maxPool(source, [2, 2], [2, 2])).toEqual({ shape: [1, 1, 1], data: new Float32Array([5]) });
+    expect(maxPool(source, [2, 2], [2, 2])).toEqual({
+      shape: [1, 1, 1],
+      data: new Float32Array([5]),
+    });
   });
 });

@@ -15,7 +15,11 @@ export function relu(source: Tensor): Tensor {
   return { shape: [...source.shape], data };
 }
 
-export function maxPool(source: Tensor, size: readonly number[], stride: readonly number[]): Tensor {
+export function maxPool(
+  source: Tensor,
+  size: readonly number[],
+  stride: readonly number[],
+): Tensor {
   const [inHeight = 0, inWidth = 0, channels = 0] = source.shape;
   const [sizeY = 1, sizeX = 1] = size;
   const [strideY = 1, strideX = 1] = stride;
@@ -44,15 +48,22 @@ export function flatten(source: Tensor): Tensor {
 }
 
 /** The carried layers plus every derivable one; throws when a needed layer is missing. */
-export function deriveLayers(layers: readonly Layer[], stored: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+export function deriveLayers(
+  layers: readonly Layer[],
+  stored: ReadonlyMap<string, Tensor>,
+): Map<string, Tensor> {
   const outputs = new Map(stored);
   for (const layer of layers) {
     if (outputs.has(layer.name) || layer.type === "input") continue;
     const source = layer.input === null ? undefined : outputs.get(layer.input);
-    if (!source) throw new Error(`Layer ${layer.name} needs ${layer.input ?? "an input"}, which is missing.`);
+    if (!source)
+      throw new Error(`Layer ${layer.name} needs ${layer.input ?? "an input"}, which is missing.`);
     if (layer.type === "relu") outputs.set(layer.name, relu(source));
     else if (layer.type === "max_pool") {
-      outputs.set(layer.name, maxPool(source, layer.kernel_size ?? [2, 2], layer.stride ?? layer.kernel_size ?? [2, 2]));
+      outputs.set(
+        layer.name,
+        maxPool(source, layer.kernel_size ?? [2, 2], layer.stride ?? layer.kernel_size ?? [2, 2]),
+      );
     } else if (layer.type === "flatten") outputs.set(layer.name, flatten(source));
     else throw new Error(`Layer ${layer.name} (${layer.type}) is missing from the bundle.`);
   }

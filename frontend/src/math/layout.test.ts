@@ -25,21 +25,41 @@ describe("layoutOverview", () => {
   it("lays out Tiny VGG: input channels, ten map columns of ten, ten classes", () => {
     const layout = layoutOverview(fixtureGraph("tiny_vgg"), size);
     expect(layout.columns.map((column) => column.layer.name)).toEqual([
-      "input", "conv_1_1", "relu_1_1", "conv_1_2", "relu_1_2", "max_pool_1",
-      "conv_2_1", "relu_2_1", "conv_2_2", "relu_2_2", "max_pool_2", "softmax",
+      "input",
+      "conv_1_1",
+      "relu_1_1",
+      "conv_1_2",
+      "relu_1_2",
+      "max_pool_1",
+      "conv_2_1",
+      "relu_2_1",
+      "conv_2_2",
+      "relu_2_2",
+      "max_pool_2",
+      "softmax",
     ]);
-    expect(layout.columns.map((column) => column.neurons.length)).toEqual([3, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]);
+    expect(layout.columns.map((column) => column.neurons.length)).toEqual([
+      3, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+    ]);
     expectInside(layout);
   });
 
   it("lays out a differently shaped CNN (3 convs of 8 5x5 filters on 48x48) from its graph", () => {
     const layout = layoutOverview(fixtureGraph("small3"), size);
-    expect(layout.columns.map((column) => column.kind)).toEqual(["input", ...Array<string>(9).fill("maps"), "output"]);
+    expect(layout.columns.map((column) => column.kind)).toEqual([
+      "input",
+      ...Array<string>(9).fill("maps"),
+      "output",
+    ]);
     expect(layout.columns.slice(1, -1).every((column) => column.neurons.length === 8)).toBe(true);
-    expect(layout.columns.slice(1, -1).map((column) => column.layer.output_shape[0])).toEqual([44, 44, 22, 18, 18, 9, 5, 5, 2]);
+    expect(layout.columns.slice(1, -1).map((column) => column.layer.output_shape[0])).toEqual([
+      44, 44, 22, 18, 18, 9, 5, 5, 2,
+    ]);
     expectInside(layout);
     // Fewer neurons per column than Tiny VGG: bigger heatmaps in the same space.
-    expect(layout.nodeSize).toBeGreaterThanOrEqual(layoutOverview(fixtureGraph("tiny_vgg"), size).nodeSize);
+    expect(layout.nodeSize).toBeGreaterThanOrEqual(
+      layoutOverview(fixtureGraph("tiny_vgg"), size).nodeSize,
+    );
   });
 
   it("fits a small screen without overlaps", () => {

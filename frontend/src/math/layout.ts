@@ -48,11 +48,16 @@ function connectionOf(layer: Layer): Column["connection"] {
   return layer.type === "relu" || layer.type === "max_pool" ? "same-channel" : "all";
 }
 
-export function overviewColumns(graph: ModelGraph): { kind: ColumnKind; layer: Layer; count: number }[] {
+export function overviewColumns(
+  graph: ModelGraph,
+): { kind: ColumnKind; layer: Layer; count: number }[] {
   const first = graph.layers[0];
   const last = graph.layers[graph.layers.length - 1];
-  if (!first || first.type !== "input" || !last) throw new Error("The layer graph must start with the input.");
-  const maps = graph.layers.filter(isMapLayer).map((layer) => ({ kind: "maps" as const, layer, count: layer.output_shape[2] ?? 0 }));
+  if (!first || first.type !== "input" || !last)
+    throw new Error("The layer graph must start with the input.");
+  const maps = graph.layers
+    .filter(isMapLayer)
+    .map((layer) => ({ kind: "maps" as const, layer, count: layer.output_shape[2] ?? 0 }));
   return [
     { kind: "input", layer: first, count: first.output_shape[2] ?? 0 },
     ...maps,
@@ -73,10 +78,23 @@ export function layoutOverview(graph: ModelGraph, size: LayoutSize): OverviewLay
     const isOutput = spec.kind === "output";
     const width = isOutput ? OUTPUT_WIDTH : nodeSize;
     const x = isOutput ? size.width - OUTPUT_WIDTH : position * pitchX + (pitchX - nodeSize) / 2;
-    const rowHeight = isOutput ? Math.min(usableHeight / spec.count, nodeSize + MIN_GAP) : nodeSize + MIN_GAP;
+    const rowHeight = isOutput
+      ? Math.min(usableHeight / spec.count, nodeSize + MIN_GAP)
+      : nodeSize + MIN_GAP;
     const top = HEADER + (usableHeight - (spec.count * rowHeight - MIN_GAP)) / 2;
-    const neurons = Array.from({ length: spec.count }, (_, index) => ({ index, x, y: top + index * rowHeight }));
-    return { kind: spec.kind, layer: spec.layer, x, width, neurons, connection: isOutput ? "all" : connectionOf(spec.layer) };
+    const neurons = Array.from({ length: spec.count }, (_, index) => ({
+      index,
+      x,
+      y: top + index * rowHeight,
+    }));
+    return {
+      kind: spec.kind,
+      layer: spec.layer,
+      x,
+      width,
+      neurons,
+      connection: isOutput ? "all" : connectionOf(spec.layer),
+    };
   });
   return { width: size.width, height: size.height, nodeSize, headerHeight: HEADER, columns };
 }
@@ -107,9 +125,19 @@ export function isArrowKey(key: string): key is ArrowKey {
  * Keyboard movement between neurons: up and down within a column, left and right to the
  * neighbouring column at the same height (clamped, since columns hold different counts).
  */
-export function neighbour(layout: OverviewLayout, column: number, index: number, key: ArrowKey): { column: number; index: number } {
+export function neighbour(
+  layout: OverviewLayout,
+  column: number,
+  index: number,
+  key: ArrowKey,
+): { column: number; index: number } {
   const columns = layout.columns.length;
-  const nextColumn = key === "ArrowLeft" ? Math.max(0, column - 1) : key === "ArrowRight" ? Math.min(columns - 1, column + 1) : column;
+  const nextColumn =
+    key === "ArrowLeft"
+      ? Math.max(0, column - 1)
+      : key === "ArrowRight"
+        ? Math.min(columns - 1, column + 1)
+        : column;
   const count = layout.columns[nextColumn]?.neurons.length ?? 1;
   if (nextColumn !== column) {
     // Keep the vertical position: the same fraction of the column, not the same index.

@@ -1,18 +1,31 @@
 import { describe, expect, it } from "vitest";
 import { decodeBundle, inputTensor } from "../api/bundle";
-import { weightsByManifest } from "../api/client";
+import { weightsByManifest } from "../api/explorer";
 import { fixtureBytes, fixtureGraph } from "../test/fixtures";
 import { deriveLayers } from "./derive";
-import { convChannelMap, convOutputSize, convWindow, kernelSlice, maxPoolWindow, softmax, type ConvKernel } from "./ops";
+import {
+  convChannelMap,
+  convOutputSize,
+  convWindow,
+  kernelSlice,
+  maxPoolWindow,
+  softmax,
+  type ConvKernel,
+} from "./ops";
 
 const graph = fixtureGraph("small3");
 const bundle = decodeBundle(fixtureBytes("small3.bundle.pb"));
 const outputs = deriveLayers(graph.layers, bundle.tensors);
 const weightBytes = fixtureBytes("small3.weights.bin");
-const weights = weightsByManifest(weightBytes.buffer.slice(weightBytes.byteOffset, weightBytes.byteOffset + weightBytes.byteLength), graph.weights.tensors);
+const weights = weightsByManifest(
+  weightBytes.buffer.slice(weightBytes.byteOffset, weightBytes.byteOffset + weightBytes.byteLength),
+  graph.weights.tensors,
+);
 
 function kernelOf(layer: string): ConvKernel {
-  const entry = graph.weights.tensors.find((tensor) => tensor.layer === layer && tensor.name === "kernel");
+  const entry = graph.weights.tensors.find(
+    (tensor) => tensor.layer === layer && tensor.name === "kernel",
+  );
   const [kh = 0, kw = 0, cin = 0, cout = 0] = entry?.shape ?? [];
   return { shape: [kh, kw, cin, cout], data: weights.get(`${layer}/kernel`) ?? new Float32Array() };
 }
@@ -21,25 +34,44 @@ describe("convWindow", () => {
   it("reproduces the model's first conv output: window products plus bias", () => {
     const conv = outputs.get("conv_1_1");
     const bias = weights.get("conv_1_1/bias");
-    for (const [y, x, out] of [[0, 0, 0], [10, 31, 5], [43, 43, 7]] as const) {
+    for (const [y, x, out] of [
+      [0, 0, 0],
+      [10, 31, 5],
+      [43, 43, 7],
+    ] as const) {
       const window = convWindow(inputTensor(bundle), kernelOf("conv_1_1"), out, y, x);
       expect(window.products.length).toBe(5 * 5 * 3);
-      expect(window.sum + (bias?.[out] ?? 0)).toBeCloseTo(conv?.data[(y * 44 + x) * 8 + out] ?? NaN, 5);
+      expect(window.sum + (bias?.[out] ?? 0)).toBeCloseTo(
+        conv?.data[(y * 44 + x) * 8 + out] ?? NaN,
+        5,
+      );
     }
   });
 
   it("reproduces a deeper conv from the pooled maps of the block before", () => {
     const pooled = outputs.get("max_pool_1");
     const conv = outputs.get("conv_2_1");
-    const window = convWindow(pooled ?? { shape: [], data: new Float32Array() }, kernelOf("conv_2_1"), 3, 4, 9);
-    expect(window.sum + (weights.get("conv_2_1/bias")?.[3] ?? 0)).toBeCloseTo(conv?.data[(4 * 18 + 9) * 8 + 3] ?? NaN, 5);
+    const window = convWindow(
+      pooled ?? { shape: [], data: new Float32Array() },
+      kernelOf("conv_2_1"),
+      3,
+      4,
+      9,
+    );
+    expect(window.sum + (weights.get("conv_2_1/bias")?.[3] ?? 0)).toBeCloseTo(
+      conv?.data[(4 * 18 + 9) * 8 + 3] ?? NaN,
+      5,
+    );
   });
 
   it("the per-channel intermediates add up to the whole window", () => {
     const input = inputTensor(bundle);
     const kernel = kernelOf("conv_1_1");
     const parts = [0, 1, 2].map((c) => convWindow(input, kernel, 2, 7, 7, [1, 1], [c]).sum);
-    expect(parts.reduce((a, b) => a + b, 0)).toBeCloseTo(convWindow(input, kernel, 2, 7, 7).sum, 10);
+    expect(parts.reduce((a, b) => a + b, 0)).toBeCloseTo(
+      convWindow(input, kernel, 2, 7, 7).sum,
+      10,
+    );
   });
 });
 
@@ -47,7 +79,14 @@ describe("maxPoolWindow", () => {
   it("finds the value the pooled layer holds", () => {
     const relu = outputs.get("relu_1_1");
     const pooled = outputs.get("max_pool_1");
-    const window = maxPoolWindow(relu ?? { shape: [], data: new Float32Array() }, 4, 6, 11, [2, 2], [2, 2]);
+    const window = maxPoolWindow(
+      relu ?? { shape: [], data: new Float32Array() },
+      4,
+      6,
+      11,
+      [2, 2],
+      [2, 2],
+    );
     expect(window.values.length).toBe(4);
     expect(window.max).toBe(pooled?.data[(6 * 22 + 11) * 8 + 4]);
   });
@@ -56,7 +95,9 @@ describe("maxPoolWindow", () => {
 describe("softmax", () => {
   it("turns the model's logits into its probabilities", () => {
     const probabilities = softmax(outputs.get("output")?.data ?? []);
-    bundle.probabilities.forEach((expected, index) => expect(probabilities[index]).toBeCloseTo(expected, 6));
+    bundle.probabilities.forEach((expected, index) =>
+      expect(probabilities[index]).toBeCloseTo(expected, 6),
+    );
   });
 
   it("does not overflow on large logits", () => {
@@ -95,7 +136,10 @@ describe("convChannelMap", () => {
   });
 
   it("slices a filter's kernel for one input channel", () => {
-    const kernel: ConvKernel = { shape: [1, 2, 2, 3], data: new Float32Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) };
+    const kernel: ConvKernel = {
+      shape: [1, 2, 2, 3],
+      data: new Float32Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
+    };
     // [kh=1][kw=2][in=2][out=3]: out 2, channel 1 → indices (0*2+1)*3+2 = 5 and (1*2+1)*3+2 = 11.
     expect([...kernelSlice(kernel, 2, 1)]).toEqual([5, 11]);
   });

@@ -32,7 +32,12 @@ export const NO_PADDING: Padding = { top: 0, bottom: 0, left: 0, right: 0 };
  * TensorFlow's rule along one axis: "same" gives ⌈n / s⌉ outputs and pads just enough zeros
  * for the last window, half before and the odd one after; "valid" pads nothing.
  */
-export function axisPadding(padding: string | undefined, inputSize: number, kernel: number, stride: number): [number, number] {
+export function axisPadding(
+  padding: string | undefined,
+  inputSize: number,
+  kernel: number,
+  stride: number,
+): [number, number] {
   if (padding !== "same") return [0, 0];
   const outputs = Math.ceil(inputSize / stride);
   const total = Math.max((outputs - 1) * stride + kernel - inputSize, 0);
@@ -52,11 +57,17 @@ export function paddingOf(
 }
 
 /** An H x W plane with the zero padding added around it, for a view that shows the padding. */
-export function padPlane(plane: ArrayLike<number>, height: number, width: number, padding: Padding): Float32Array {
+export function padPlane(
+  plane: ArrayLike<number>,
+  height: number,
+  width: number,
+  padding: Padding,
+): Float32Array {
   const paddedWidth = width + padding.left + padding.right;
   const result = new Float32Array((height + padding.top + padding.bottom) * paddedWidth);
   for (let y = 0; y < height; y += 1) {
-    for (let x = 0; x < width; x += 1) result[(y + padding.top) * paddedWidth + x + padding.left] = plane[y * width + x] ?? 0;
+    for (let x = 0; x < width; x += 1)
+      result[(y + padding.top) * paddedWidth + x + padding.left] = plane[y * width + x] ?? 0;
   }
   return result;
 }
@@ -78,7 +89,8 @@ export function convWindow(
 ): WindowProducts {
   const [inHeight = 0, inWidth = 0, inChannels = 0] = input.shape;
   const [kh, kw, kernelIn, kernelOut] = kernel.shape;
-  if (kernelIn !== inChannels) throw new Error(`kernel expects ${kernelIn} channels, input has ${inChannels}`);
+  if (kernelIn !== inChannels)
+    throw new Error(`kernel expects ${kernelIn} channels, input has ${inChannels}`);
   const picked = channels ?? Array.from({ length: inChannels }, (_, c) => c);
   const count = kh * kw * picked.length;
   const result: WindowProducts = {
@@ -95,7 +107,7 @@ export function convWindow(
       const ix = x * stride[1] + dx - padding.left;
       const inside = iy >= 0 && iy < inHeight && ix >= 0 && ix < inWidth;
       for (const c of picked) {
-        const value = inside ? input.data[(iy * inWidth + ix) * inChannels + c] ?? 0 : 0;
+        const value = inside ? (input.data[(iy * inWidth + ix) * inChannels + c] ?? 0) : 0;
         const weight = kernel.data[((dy * kw + dx) * kernelIn + c) * kernelOut + out] ?? 0;
         result.inputs[i] = value;
         result.weights[i] = weight;
@@ -123,7 +135,9 @@ export function maxPoolWindow(
   let max = -Infinity;
   for (let dy = 0; dy < size[0]; dy += 1) {
     for (let dx = 0; dx < size[1]; dx += 1) {
-      const value = input.data[((y * stride[0] + dy) * inWidth + (x * stride[1] + dx)) * channels + channel] ?? -Infinity;
+      const value =
+        input.data[((y * stride[0] + dy) * inWidth + (x * stride[1] + dx)) * channels + channel] ??
+        -Infinity;
       values[dy * size[1] + dx] = value;
       if (value > max) max = value;
     }
@@ -143,15 +157,31 @@ export function softmax(logits: ArrayLike<number>): number[] {
 export type OutputSize = { ok: true; size: number } | { ok: false; reason: string };
 
 /** ⌊(n + 2p − k) / s⌋ + 1, or why the combination is invalid. */
-export function convOutputSize(inputSize: number, kernel: number, stride: number, padding: number): OutputSize {
+export function convOutputSize(
+  inputSize: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+): OutputSize {
   if (![inputSize, kernel, stride].every((value) => Number.isInteger(value) && value >= 1)) {
-    return { ok: false, reason: "Input size, kernel size and stride must be whole numbers of at least 1." };
+    return {
+      ok: false,
+      reason: "Input size, kernel size and stride must be whole numbers of at least 1.",
+    };
   }
-  if (!Number.isInteger(padding) || padding < 0) return { ok: false, reason: "Padding must be 0 or more." };
+  if (!Number.isInteger(padding) || padding < 0)
+    return { ok: false, reason: "Padding must be 0 or more." };
   const span = inputSize + 2 * padding - kernel;
-  if (span < 0) return { ok: false, reason: `The ${kernel}x${kernel} kernel does not fit in the padded ${inputSize + 2 * padding}x${inputSize + 2 * padding} input.` };
+  if (span < 0)
+    return {
+      ok: false,
+      reason: `The ${kernel}x${kernel} kernel does not fit in the padded ${inputSize + 2 * padding}x${inputSize + 2 * padding} input.`,
+    };
   if (span % stride !== 0) {
-    return { ok: false, reason: `With stride ${stride} the window does not land exactly on the last column: (${inputSize} + 2·${padding} − ${kernel}) is not a multiple of ${stride}.` };
+    return {
+      ok: false,
+      reason: `With stride ${stride} the window does not land exactly on the last column: (${inputSize} + 2·${padding} − ${kernel}) is not a multiple of ${stride}.`,
+    };
   }
   return { ok: true, size: span / stride + 1 };
 }
@@ -172,7 +202,8 @@ export function convChannelMap(
 ): Tensor {
   const [inHeight = 0, inWidth = 0, inChannels = 0] = input.shape;
   const [kh, kw, kernelIn, kernelOut] = kernel.shape;
-  if (kernelIn !== inChannels) throw new Error(`kernel expects ${kernelIn} channels, input has ${inChannels}`);
+  if (kernelIn !== inChannels)
+    throw new Error(`kernel expects ${kernelIn} channels, input has ${inChannels}`);
   const pad = paddingOf(padding, [inHeight, inWidth], [kh, kw], stride);
   const height = Math.floor((inHeight + pad.top + pad.bottom - kh) / stride[0]) + 1;
   const width = Math.floor((inWidth + pad.left + pad.right - kw) / stride[1]) + 1;
@@ -187,7 +218,8 @@ export function convChannelMap(
           const ix = x * stride[1] + dx - pad.left;
           if (ix < 0 || ix >= inWidth) continue;
           const value = input.data[(iy * inWidth + ix) * inChannels + channel] ?? 0;
-          sum += value * (kernel.data[((dy * kw + dx) * kernelIn + channel) * kernelOut + out] ?? 0);
+          sum +=
+            value * (kernel.data[((dy * kw + dx) * kernelIn + channel) * kernelOut + out] ?? 0);
         }
       }
       data[y * width + x] = sum;
@@ -200,6 +232,7 @@ export function convChannelMap(
 export function kernelSlice(kernel: ConvKernel, out: number, channel: number): Float32Array {
   const [kh, kw, kernelIn, kernelOut] = kernel.shape;
   const slice = new Float32Array(kh * kw);
-  for (let i = 0; i < kh * kw; i += 1) slice[i] = kernel.data[(i * kernelIn + channel) * kernelOut + out] ?? 0;
+  for (let i = 0; i < kh * kw; i += 1)
+    slice[i] = kernel.data[(i * kernelIn + channel) * kernelOut + out] ?? 0;
   return slice;
 }

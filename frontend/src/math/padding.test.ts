@@ -1,10 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { axisPadding, convChannelMap, convWindow, padPlane, paddingOf, type ConvKernel } from "./ops";
+import {
+  axisPadding,
+  convChannelMap,
+  convWindow,
+  padPlane,
+  paddingOf,
+  type ConvKernel,
+} from "./ops";
 import type { Tensor } from "./tensor";
 
 /** A one-channel H x W map holding 1, 2, 3, … in reading order. */
 function counting(height: number, width: number): Tensor {
-  return { shape: [height, width, 1], data: Float32Array.from({ length: height * width }, (_, i) => i + 1) };
+  return {
+    shape: [height, width, 1],
+    data: Float32Array.from({ length: height * width }, (_, i) => i + 1),
+  };
 }
 
 /** A k x k kernel of ones, one input and one output channel: the window's plain sum. */
@@ -21,7 +31,12 @@ describe("TensorFlow's 'same' padding", () => {
     expect(axisPadding("same", 8, 1, 2)).toEqual([0, 0]);
     expect(axisPadding("valid", 5, 3, 1)).toEqual([0, 0]);
     expect(axisPadding(undefined, 5, 3, 1)).toEqual([0, 0]);
-    expect(paddingOf("same", [4, 5], [3, 3], [2, 2])).toEqual({ top: 0, bottom: 1, left: 1, right: 1 });
+    expect(paddingOf("same", [4, 5], [3, 3], [2, 2])).toEqual({
+      top: 0,
+      bottom: 1,
+      left: 1,
+      right: 1,
+    });
   });
 
   it("a 3x3 sum over a padded 3x3 map, worked by hand", () => {
@@ -33,7 +48,16 @@ describe("TensorFlow's 'same' padding", () => {
     const map = convChannelMap(counting(3, 3), ones(3), 0, 0, [1, 1], "same");
     expect(map.shape).toEqual([3, 3, 1]);
     expect([...map.data]).toEqual([12, 21, 16, 27, 45, 33, 24, 39, 28]);
-    const corner = convWindow(counting(3, 3), ones(3), 0, 0, 0, [1, 1], null, paddingOf("same", [3, 3], [3, 3]));
+    const corner = convWindow(
+      counting(3, 3),
+      ones(3),
+      0,
+      0,
+      0,
+      [1, 1],
+      null,
+      paddingOf("same", [3, 3], [3, 3]),
+    );
     expect([...corner.inputs]).toEqual([0, 0, 0, 0, 1, 2, 0, 4, 5]);
     expect([...corner.padded]).toEqual([1, 1, 1, 1, 0, 0, 1, 0, 0]);
     expect(corner.sum).toBe(12);
@@ -49,7 +73,16 @@ describe("TensorFlow's 'same' padding", () => {
     const map = convChannelMap(counting(4, 4), ones(3), 0, 0, [2, 2], "same");
     expect(map.shape).toEqual([2, 2, 1]);
     expect([...map.data]).toEqual([54, 45, 72, 54]);
-    const last = convWindow(counting(4, 4), ones(3), 0, 1, 1, [2, 2], null, paddingOf("same", [4, 4], [3, 3], [2, 2]));
+    const last = convWindow(
+      counting(4, 4),
+      ones(3),
+      0,
+      1,
+      1,
+      [2, 2],
+      null,
+      paddingOf("same", [4, 4], [3, 3], [2, 2]),
+    );
     expect([...last.inputs]).toEqual([11, 12, 0, 15, 16, 0, 0, 0, 0]);
     expect([...last.padded]).toEqual([0, 0, 1, 0, 0, 1, 1, 1, 1]);
     expect(last.sum).toBe(54);

@@ -16,7 +16,9 @@ describe("scopeRanges", () => {
   it("unit: a conv shares its range with its ReLU, a pool stands alone", () => {
     const ranges = scopeRanges(graph.layers, outputs, "unit");
     expect(ranges.get("relu_1_1")).toBe(ranges.get("conv_1_1"));
-    expect(ranges.get("conv_1_1")?.magnitude).toBe(Math.max(magnitude("conv_1_1"), magnitude("relu_1_1")));
+    expect(ranges.get("conv_1_1")?.magnitude).toBe(
+      Math.max(magnitude("conv_1_1"), magnitude("relu_1_1")),
+    );
     expect(ranges.get("max_pool_1")?.layers).toEqual(["max_pool_1"]);
   });
 
@@ -35,7 +37,9 @@ describe("scopeRanges", () => {
   });
 
   it("groups by the graph's fields even when names say otherwise", () => {
-    const layers = graph.layers.map((layer) => (layer.name === "conv_3_1" ? { ...layer, unit: "conv_1_1" } : layer));
+    const layers = graph.layers.map((layer) =>
+      layer.name === "conv_3_1" ? { ...layer, unit: "conv_1_1" } : layer,
+    );
     expect(scopeRanges(layers, outputs, "unit").get("conv_1_1")?.layers).toContain("conv_3_1");
   });
 });

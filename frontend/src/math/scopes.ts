@@ -24,7 +24,11 @@ export interface ScopeRange {
 }
 
 /** For every map layer, the range of its scope group under `scope`. */
-export function scopeRanges(layers: readonly Layer[], outputs: ReadonlyMap<string, Tensor>, scope: Scope): Map<string, ScopeRange> {
+export function scopeRanges(
+  layers: readonly Layer[],
+  outputs: ReadonlyMap<string, Tensor>,
+  scope: Scope,
+): Map<string, ScopeRange> {
   const groups = new Map<string, ScopeRange>();
   for (const layer of layers.filter(isMapLayer)) {
     const tensor = outputs.get(layer.name);
@@ -33,7 +37,10 @@ export function scopeRanges(layers: readonly Layer[], outputs: ReadonlyMap<strin
     const own = extentOf(tensor.data);
     const group = groups.get(key);
     if (group) {
-      group.extent = { min: Math.min(group.extent.min, own.min), max: Math.max(group.extent.max, own.max) };
+      group.extent = {
+        min: Math.min(group.extent.min, own.min),
+        max: Math.max(group.extent.max, own.max),
+      };
       group.layers.push(layer.name);
     } else {
       groups.set(key, { group: key, extent: own, magnitude: 0, layers: [layer.name] });

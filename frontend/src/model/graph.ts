@@ -50,7 +50,15 @@ export interface ModelVersion {
   available_versions?: number[];
 }
 
-const LAYER_TYPES: readonly string[] = ["input", "conv", "relu", "max_pool", "flatten", "dense", "softmax"];
+const LAYER_TYPES: readonly string[] = [
+  "input",
+  "conv",
+  "relu",
+  "max_pool",
+  "flatten",
+  "dense",
+  "softmax",
+];
 
 /** Refuses a graph the views cannot draw, with a reason, instead of drawing it wrongly. */
 export function checkGraph(graph: ModelGraph): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ModelList } from "../api/client";
-import { decodePublished, fetchPublished, modelChoices } from "./published";
+import type { ModelList } from "../api/explorer";
+import { decodePublished } from "../api/studioDecode";
+import { modelChoices } from "./published";
 
 const served: ModelList = {
   default: "tiny_vgg",
@@ -17,7 +18,13 @@ describe("modelChoices", () => {
       default: "tiny_vgg",
       models: [
         { name: "tiny_vgg", title: "Tiny VGG", latest: 1, classes: ["lifeboat"], accuracy: 0.78 },
-        { name: "shapes", title: "Shapes (3 blocks)", latest: 2, classes: ["circle", "square"], accuracy: null },
+        {
+          name: "shapes",
+          title: "Shapes (3 blocks)",
+          latest: 2,
+          classes: ["circle", "square"],
+          accuracy: null,
+        },
         { name: "gone", title: "Not served", latest: 1, classes: [], accuracy: null },
       ],
     });
@@ -26,32 +33,23 @@ describe("modelChoices", () => {
       { name: "shapes", title: "Shapes (3 blocks)" },
     ]);
     // An unpublished model opened by a link is still what the page shows.
-    expect(modelChoices(served, published, "secret").map((choice) => choice.name)).toEqual(["tiny_vgg", "shapes", "secret"]);
+    expect(modelChoices(served, published, "secret").map((choice) => choice.name)).toEqual([
+      "tiny_vgg",
+      "shapes",
+      "secret",
+    ]);
   });
 
   it("falls back to the default (and the model on screen) when the study service cannot be asked", () => {
-    expect(modelChoices(served, null, "tiny_vgg")).toEqual([{ name: "tiny_vgg", title: "tiny_vgg" }]);
-    expect(modelChoices(served, null, "shapes")).toEqual([{ name: "tiny_vgg", title: "tiny_vgg" }, { name: "shapes", title: "shapes" }]);
-    expect(modelChoices(served, null, "not_served")).toEqual([{ name: "tiny_vgg", title: "tiny_vgg" }]);
-  });
-
-  it("ignores a list in another shape and broken entries", () => {
-    expect(decodePublished("<html>")).toBeNull();
-    expect(decodePublished({ models: {} })).toBeNull();
-    expect(decodePublished({ default: "tiny_vgg", models: [null, { title: "no name" }, { name: "shapes" }] })).toEqual({
-      default: "tiny_vgg", models: [{ name: "shapes", title: "shapes", latest: 0, classes: [], accuracy: null }],
-    });
-  });
-
-  it("asks once and answers null on an error status or a network failure", async () => {
-    let calls = 0;
-    const answer = (response: Response | Error) => () => {
-      calls += 1;
-      return response instanceof Error ? Promise.reject(response) : Promise.resolve(response);
-    };
-    expect(await fetchPublished(answer(new Response("{}", { status: 503 })))).toBeNull();
-    expect(await fetchPublished(answer(new TypeError("offline")))).toBeNull();
-    expect(await fetchPublished(answer(new Response(JSON.stringify({ default: "tiny_vgg", models: [] }), { status: 200 })))).toEqual({ default: "tiny_vgg", models: [] });
-    expect(calls).toBe(3);
+    expect(modelChoices(served, null, "tiny_vgg")).toEqual([
+      { name: "tiny_vgg", title: "tiny_vgg" },
+    ]);
+    expect(modelChoices(served, null, "shapes")).toEqual([
+      { name: "tiny_vgg", title: "tiny_vgg" },
+      { name: "shapes", title: "shapes" },
+    ]);
+    expect(modelChoices(served, null, "not_served")).toEqual([
+      { name: "tiny_vgg", title: "tiny_vgg" },
+    ]);
   });
 });

@@ -4,7 +4,17 @@
  * and out = ⌊(n + 2p − k) / s⌋ + 1 in numbers; a combination that does not work says why.
  */
 import { useState } from "react";
-import { checkParams, convolve, edgeKernel, formulaSteps, LIMITS, padGrid, randomGrid, type ConvParams, type Grid } from "./convolution";
+import {
+  checkParams,
+  convolve,
+  edgeKernel,
+  formulaSteps,
+  LIMITS,
+  padGrid,
+  randomGrid,
+  type ConvParams,
+  type Grid,
+} from "./convolution";
 import { InputGrid, OutputGrid, PaddedGrid, ValueGrid } from "./PlaygroundGrids";
 
 const FIELDS: { key: keyof ConvParams; label: string; hint: string }[] = [
@@ -22,7 +32,12 @@ function parse(text: string): number {
 }
 
 export function Playground() {
-  const [raw, setRaw] = useState<Record<keyof ConvParams, string>>({ n: "5", p: "1", k: "3", s: "2" });
+  const [raw, setRaw] = useState<Record<keyof ConvParams, string>>({
+    n: "5",
+    p: "1",
+    k: "3",
+    s: "2",
+  });
   const [exact, setExact] = useState(false);
   const [seed, setSeed] = useState(1);
   const [numbers, setNumbers] = useState<Grid>(() => randomGrid(MAX_N, 1));
@@ -34,7 +49,10 @@ export function Playground() {
   const input = numbers.slice(0, params.n).map((cells) => cells.slice(0, params.n));
   const padded = check.ok ? padGrid(input, params.p) : null;
   const kernel = check.ok ? edgeKernel(params.k) : null;
-  const result = check.ok && padded && kernel ? { padded, kernel, output: convolve(padded, kernel, params.s), size: check.size } : null;
+  const result =
+    check.ok && padded && kernel
+      ? { padded, kernel, output: convolve(padded, kernel, params.s), size: check.size }
+      : null;
   const row = Math.min(position.row, (result?.size ?? 1) - 1);
   const col = Math.min(position.col, (result?.size ?? 1) - 1);
 
@@ -42,8 +60,9 @@ export function Playground() {
     <section className="playground" aria-labelledby="playground-title" data-testid="playground">
       <h2 id="playground-title">Convolution playground</h2>
       <p className="playground-intro">
-        Change the input size, padding, kernel size and stride and watch the output change. The kernel slides over the
-        padded input; each output number is the sum of the window&apos;s numbers times the kernel&apos;s.
+        Change the input size, padding, kernel size and stride and watch the output change. The
+        kernel slides over the padded input; each output number is the sum of the window&apos;s
+        numbers times the kernel&apos;s.
       </p>
       <div className="playground-controls">
         {FIELDS.map(({ key, label, hint }) => (
@@ -61,32 +80,84 @@ export function Playground() {
           </label>
         ))}
         <label className="playground-exact">
-          <input type="checkbox" checked={exact} onChange={(event) => setExact(event.target.checked)} data-testid="playground-exact" />
+          <input
+            type="checkbox"
+            checked={exact}
+            onChange={(event) => setExact(event.target.checked)}
+            data-testid="playground-exact"
+          />
           Require an exact fit
         </label>
-        <button type="button" onClick={() => { setSeed(seed + 1); setNumbers(randomGrid(MAX_N, seed + 1)); }}>New numbers</button>
+        <button
+          type="button"
+          onClick={() => {
+            setSeed(seed + 1);
+            setNumbers(randomGrid(MAX_N, seed + 1));
+          }}
+        >
+          New numbers
+        </button>
       </div>
-      <div className="playground-formula" data-testid="playground-formula" data-size={check.ok ? check.size : ""} aria-live="polite">
-        {formulaSteps(params).map((step) => <span key={step}>{step}</span>)}
-        {check.ok && <span className="playground-shape"> so the output is {check.size} × {check.size}</span>}
+      <div
+        className="playground-formula"
+        data-testid="playground-formula"
+        data-size={check.ok ? check.size : ""}
+        aria-live="polite"
+      >
+        {formulaSteps(params).map((step) => (
+          <span key={step}>{step}</span>
+        ))}
+        {check.ok && (
+          <span className="playground-shape">
+            {" "}
+            so the output is {check.size} × {check.size}
+          </span>
+        )}
       </div>
       {!check.ok && (
-        <div className="status status-error playground-problem" role="alert" data-testid="playground-problem">
-          {check.reasons.map((reason) => <p key={reason}>{reason}</p>)}
+        <div
+          className="status status-error playground-problem"
+          role="alert"
+          data-testid="playground-problem"
+        >
+          {check.reasons.map((reason) => (
+            <p key={reason}>{reason}</p>
+          ))}
         </div>
       )}
-      {check.ok && check.notes.map((note) => <p key={note} className="playground-note" data-testid="playground-note">{note}</p>)}
+      {check.ok &&
+        check.notes.map((note) => (
+          <p key={note} className="playground-note" data-testid="playground-note">
+            {note}
+          </p>
+        ))}
       <div className="playground-grids">
         {Number.isInteger(params.n) && params.n >= 1 && params.n <= MAX_N && (
           <InputGrid
             grid={input}
-            onChange={(r, c, value) => setNumbers(numbers.map((cells, i) => (i === r ? cells.map((old, j) => (j === c ? value : old)) : cells)))}
+            onChange={(r, c, value) =>
+              setNumbers(
+                numbers.map((cells, i) =>
+                  i === r ? cells.map((old, j) => (j === c ? value : old)) : cells,
+                ),
+              )
+            }
           />
         )}
         {result && (
           <>
-            <ValueGrid title={`Kernel (${params.k} × ${params.k})`} grid={result.kernel} testId="playground-kernel" />
-            <PaddedGrid padded={result.padded} p={params.p} k={params.k} top={row * params.s} left={col * params.s} />
+            <ValueGrid
+              title={`Kernel (${params.k} × ${params.k})`}
+              grid={result.kernel}
+              testId="playground-kernel"
+            />
+            <PaddedGrid
+              padded={result.padded}
+              p={params.p}
+              k={params.k}
+              top={row * params.s}
+              left={col * params.s}
+            />
             <OutputGrid
               output={result.output}
               row={row}

@@ -15,13 +15,19 @@ export type Mode =
 const MODE_KEY = "cnn101:presentation";
 
 /** The mode a page opened with: the URL first, then what this tab was doing before a reload. */
-export function initialMode(search: string, stored: string | null, tokenFor: (code: string) => string | null): Mode {
+export function initialMode(
+  search: string,
+  stored: string | null,
+  tokenFor: (code: string) => string | null,
+): Mode {
   const params = new URLSearchParams(search);
   const present = normaliseCode(params.get("present") ?? "");
   const follow = normaliseCode(params.get("follow") ?? "");
   if (present !== null) {
     const token = tokenFor(present);
-    return token === null ? { kind: "following", code: present } : { kind: "presenting", code: present, token };
+    return token === null
+      ? { kind: "following", code: present }
+      : { kind: "presenting", code: present, token };
   }
   if (follow !== null) return { kind: "following", code: follow };
   const before = parseStored(stored);
@@ -44,7 +50,9 @@ function parseStored(text: string | null): { kind: string; code: string } | null
 
 /** What to keep for a reload: only the presenting and following parts (never the token). */
 export function storedMode(mode: Mode): string | null {
-  return mode.kind === "presenting" || mode.kind === "following" ? JSON.stringify({ kind: mode.kind, code: mode.code }) : null;
+  return mode.kind === "presenting" || mode.kind === "following"
+    ? JSON.stringify({ kind: mode.kind, code: mode.code })
+    : null;
 }
 
 export function loadStoredMode(): string | null {

@@ -3,23 +3,17 @@
  * the open tab, as JSON. A received state goes back through the URL parser, so followers
  * apply exactly what a shared link would, and nothing the link grammar refuses.
  */
-import { formatDetail, parseUrlState, type DetailRef, type ImageRef, type NeuronSelection, type UrlState } from "../url/state";
-import type { Scope } from "../math/scopes";
+import type { SharedState } from "../api/presentations";
+import {
+  formatDetail,
+  parseUrlState,
+  type DetailRef,
+  type NeuronSelection,
+  type UrlState,
+} from "../url/state";
 
-export type SharedTab = "explorer" | "playground";
-
-export interface SharedState {
-  model: string | null;
-  version: number | null;
-  image: ImageRef | null;
-  scope: Scope;
-  neuron: NeuronSelection | null;
-  detail: DetailRef | null;
-  tab: SharedTab;
-}
-
-/** What the presenter sends: the parts of its URL state a class follows. */
-export function sharedOf(url: UrlState): SharedState {
+/** What the presenter sends: the parts of its URL state a class follows (the gateway's schema). */
+export function sharedOf(url: UrlState): Required<SharedState> {
   return {
     model: url.model,
     version: url.version,
@@ -32,20 +26,29 @@ export function sharedOf(url: UrlState): SharedState {
 }
 
 /** The URL change a received state makes; null when it is not a state at all. */
-export function urlChangeOf(received: unknown): Pick<UrlState, "model" | "version" | "image" | "scope" | "neuron" | "detail" | "tab"> | null {
+export function urlChangeOf(
+  received: unknown,
+): Pick<UrlState, "model" | "version" | "image" | "scope" | "neuron" | "detail" | "tab"> | null {
   if (typeof received !== "object" || received === null || Array.isArray(received)) return null;
   const shared = received as Partial<Record<keyof SharedState, unknown>>;
   const params = new URLSearchParams();
   if (typeof shared.model === "string") params.set("model", shared.model);
   if (typeof shared.version === "number") params.set("version", String(shared.version));
-  const image = shared.image as Partial<{ kind: string; id: unknown; digest: unknown }> | null | undefined;
+  const image = shared.image as
+    Partial<{ kind: string; id: unknown; digest: unknown }> | null | undefined;
   if (image?.kind === "example" && typeof image.id === "string") params.set("example", image.id);
-  if (image?.kind === "digest" && typeof image.digest === "string") params.set("image", image.digest);
+  if (image?.kind === "digest" && typeof image.digest === "string")
+    params.set("image", image.digest);
   if (typeof shared.scope === "string") params.set("scope", shared.scope);
   const neuron = shared.neuron as Partial<NeuronSelection> | null | undefined;
-  if (typeof neuron?.layer === "string" && typeof neuron.index === "number") params.set("neuron", `${neuron.layer}:${neuron.index}`);
+  if (typeof neuron?.layer === "string" && typeof neuron.index === "number")
+    params.set("neuron", `${neuron.layer}:${neuron.index}`);
   const detail = shared.detail as DetailRef | null | undefined;
-  if (detail?.kind === "softmax" || (detail?.kind === "pixel" && Number.isInteger(detail.y) && Number.isInteger(detail.x))) params.set("detail", formatDetail(detail));
+  if (
+    detail?.kind === "softmax" ||
+    (detail?.kind === "pixel" && Number.isInteger(detail.y) && Number.isInteger(detail.x))
+  )
+    params.set("detail", formatDetail(detail));
   const url = parseUrlState(`?${params.toString()}`);
   return {
     model: url.model,

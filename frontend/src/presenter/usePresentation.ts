@@ -8,7 +8,14 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { UrlState } from "../url/state";
 import type { UpdateUrlState } from "../url/useUrlState";
-import { endPresentation, eventsUrl, presentationInfo, sendState, tokenFor } from "./api";
+import {
+  endPresentation,
+  eventsUrl,
+  presentationInfo,
+  sendState,
+  type SharedState,
+} from "../api/presentations";
+import { forgetToken, tokenFor } from "./token";
 import { initialMode, loadStoredMode, saveMode, type Mode } from "./mode";
 import { sharedOf, urlChangeOf } from "./shared";
 
@@ -29,7 +36,9 @@ export interface Presentation {
 }
 
 export function usePresentation(url: UrlState, setUrl: UpdateUrlState): Presentation {
-  const [mode, setModeState] = useState<Mode>(() => initialMode(window.location.search, loadStoredMode(), tokenFor));
+  const [mode, setModeState] = useState<Mode>(() =>
+    initialMode(window.location.search, loadStoredMode(), tokenFor),
+  );
   const [followers, setFollowers] = useState<number | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const setMode = useCallback((next: Mode) => {
@@ -48,13 +57,18 @@ export function usePresentation(url: UrlState, setUrl: UpdateUrlState): Presenta
     if (code === null || token === null || shared === null || shared === sent.current) return;
     const timer = window.setTimeout(() => {
       sent.current = shared;
-      sendState(code, token, JSON.parse(shared)).then((count) => {
-        setFollowers(count);
-        setProblem(null);
-      }, (error: unknown) => {
-        sent.current = null;
-        setProblem(error instanceof Error ? error.message : "The change did not reach the class.");
-      });
+      sendState(code, token, JSON.parse(shared) as SharedState).then(
+        (count) => {
+          setFollowers(count);
+          setProblem(null);
+        },
+        (error: unknown) => {
+          sent.current = null;
+          setProblem(
+            error instanceof Error ? error.message : "The change did not reach the class.",
+          );
+        },
+      );
     }, SEND_DEBOUNCE_MS);
     return () => window.clearTimeout(timer);
   }, [code, token, shared]);
@@ -62,10 +76,14 @@ export function usePresentation(url: UrlState, setUrl: UpdateUrlState): Presenta
   // Presenting: how many follow.
   useEffect(() => {
     if (code === null || token === null) return;
-    const poll = () => void presentationInfo(code).then((info) => {
-      if (info === null) setMode({ kind: "none" });
-      else setFollowers(info.followers);
-    }, () => undefined);
+    const poll = () =>
+      void presentationInfo(code).then(
+        (info) => {
+          if (info === null) setMode({ kind: "none" });
+          else setFollowers(info.followers);
+        },
+        () => undefined,
+      );
     poll();
     const timer = window.setInterval(poll, FOLLOWER_POLL_MS);
     return () => window.clearInterval(timer);
@@ -92,13 +110,16 @@ export function usePresentation(url: UrlState, setUrl: UpdateUrlState): Presenta
       // EventSource reconnects by itself after a dropped stream; a refused one (404, 503) is final.
       events.onerror = () => {
         if (events.readyState !== EventSource.CLOSED) return;
-        void presentationInfo(following).then((info) => {
-          if (info === null) setMode({ kind: "ended", code: following });
-          else retry = window.setTimeout(connect, RECONNECT_MS);
-        }, () => {
-          setProblem("The teacher's presentation is not reachable right now; trying again.");
-          retry = window.setTimeout(connect, RECONNECT_MS);
-        });
+        void presentationInfo(following).then(
+          (info) => {
+            if (info === null) setMode({ kind: "ended", code: following });
+            else retry = window.setTimeout(connect, RECONNECT_MS);
+          },
+          () => {
+            setProblem("The teacher's presentation is not reachable right now; trying again.");
+            retry = window.setTimeout(connect, RECONNECT_MS);
+          },
+        );
       };
     };
     connect();
@@ -108,10 +129,13 @@ export function usePresentation(url: UrlState, setUrl: UpdateUrlState): Presenta
     };
   }, [following, setUrl, setMode]);
 
-  const own = useCallback<UpdateUrlState>((change, replace) => {
-    if (following !== null) setMode({ kind: "left", code: following });
-    setUrl(change, replace);
-  }, [following, setUrl, setMode]);
+  const own = useCallback<UpdateUrlState>(
+    (change, replace) => {
+      if (following !== null) setMode({ kind: "left", code: following });
+      setUrl(change, replace);
+    },
+    [following, setUrl, setMode],
+  );
 
   return {
     mode,
@@ -119,9 +143,12 @@ export function usePresentation(url: UrlState, setUrl: UpdateUrlState): Presenta
     problem,
     setUrl: own,
     follow: (next) => setMode({ kind: "following", code: next }),
-    leave: () => { if (following !== null) setMode({ kind: "left", code: following }); },
+    leave: () => {
+      if (following !== null) setMode({ kind: "left", code: following });
+    },
     stop: () => {
-      if (code !== null && token !== null) void endPresentation(code, token);
+      if (code !== null && token !== null)
+        void endPresentation(code, token).then(() => forgetToken(code));
       setMode({ kind: "none" });
     },
   };

@@ -1,13 +1,22 @@
 /**
- * Loads what the views show, in order: the model version (pinned into the URL once
- * known), its examples, then the current image's bundle. Each result is kept per address,
- * so going back to an image already seen redraws without a request.
+ * What the views show, loaded in order through the query cache (api/explorerQueries.ts): the
+ * model version (pinned into the URL once known), its examples, the current image's bundle,
+ * and the weights once a neuron's intermediate view needs them. Going back to an image
+ * already seen redraws from the cache without a request.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { createClient, type Example, type RetryNotice } from "../api/client";
-import type { Bundle } from "../api/bundle";
-import { ApiError, retryReason } from "../api/errors";
-import { checkGraph, type ModelVersion } from "../model/graph";
+import {
+  keepPreviousData,
+  noop,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { explorerKeys, explorerQueries, trimBundles } from "../api/explorerQueries";
+import { createExplorerApi, type Example } from "../api/explorer";
+import { retryReason } from "../api/errors";
+import { createHttp, type RetryNotice } from "../api/http";
+import type { ModelVersion } from "../model/graph";
 import type { ImageRef } from "../url/state";
 import { useUrlState } from "../url/useUrlState";
 import { activationsOf, type Activations } from "./activations";
@@ -21,142 +30,193 @@ export interface Notice {
 
 /** Retries of a 503 or a network failure never give up while the page is open: the class waits for the server. */
 const RETRY_FOREVER = Number.POSITIVE_INFINITY;
-
-/** A loading notice never hides a retry notice: that the server is away matters more. */
-function unlessRetrying(next: Notice) {
-  return (now: Notice | null) => (now?.kind === "retrying" ? now : next);
+/** A picture on its way to the model; `shown` is the image on screen then (its error is said until another shows). */
+interface Sending {
+  file: Blob;
+  filename: string;
+  to: ModelVersion;
+  shown: string;
 }
 
-function imageKey(model: string, version: number, image: ImageRef): string {
-  return `${model}/${version}/${image.kind === "example" ? `example:${image.id}` : image.digest}`;
-}
-
-/** Bundles kept in memory (about 370 KB each for Tiny VGG): revisits cost no request. */
-const KEPT_BUNDLES = 40;
 /** A bundle that takes longer than this gets a "Computing the activations…" notice. */
 const SLOW_LOAD_MS = 300;
-
-function remember(memory: Map<string, Bundle>, key: string, bundle: Bundle): void {
-  memory.delete(key);
-  memory.set(key, bundle);
-  const oldest = memory.keys().next();
-  if (memory.size > KEPT_BUNDLES && !oldest.done) memory.delete(oldest.value);
-}
+const NO_EXAMPLES: Example[] = [];
 
 function describe(error: unknown): string {
-  return error instanceof ApiError || error instanceof Error ? error.message : "Something went wrong.";
+  return error instanceof Error ? error.message : "Something went wrong.";
+}
+
+function imageKey(model: ModelVersion | undefined, image: ImageRef | null): string {
+  if (!model || image === null) return "";
+  return explorerKeys.bundle(model.name, model.version, image).join("/");
+}
+
+/** True once `flag` has stayed true for `ms` (a notice for a 50 ms load would just make the page jump). */
+function useAfter(flag: boolean, ms: number): boolean {
+  const [late, setLate] = useState(false);
+  useEffect(() => {
+    if (!flag) return;
+    const timer = window.setTimeout(() => setLate(true), ms);
+    return () => {
+      window.clearTimeout(timer);
+      setLate(false);
+    };
+  }, [flag, ms]);
+  return flag && late;
 }
 
 export function useExplorer() {
   const [url, setUrl] = useUrlState();
-  const [model, setModel] = useState<ModelVersion | null>(null);
-  const [examples, setExamples] = useState<Example[]>([]);
-  const [activations, setActivations] = useState<Activations | null>(null);
-  const [notice, setNotice] = useState<Notice | null>({ kind: "loading", message: "Loading the model…" });
-  const bundles = useRef(new Map<string, Bundle>());
-  const loaded = useRef<ModelVersion | null>(null);
-  const showing = useRef(false);
-  useEffect(() => { showing.current = activations !== null; }, [activations]);
+  const queryClient = useQueryClient();
+  const [retrying, setRetrying] = useState<{ error: RetryNotice["error"]; retryAt: number } | null>(
+    null,
+  );
 
   // While the server is away the last view stays on screen under a message with a countdown;
   // the message goes once every retried request has an answer.
-  const client = useMemo(() => createClient({
-    maxAttempts: RETRY_FOREVER,
-    onRetry: ({ error, waitSeconds }: RetryNotice) => setNotice({
-      kind: "retrying",
-      message: `${retryReason(error)}${showing.current ? " You still see the last picture that loaded." : ""}`,
-      retryAt: Date.now() + waitSeconds * 1000,
-    }),
-    onSettled: () => setNotice((now) => (now?.kind === "retrying" ? null : now)),
-  }), []);
+  const { api, queries } = useMemo(() => {
+    const http = createHttp({
+      maxAttempts: RETRY_FOREVER,
+      onRetry: ({ error, waitSeconds }) =>
+        setRetrying({ error, retryAt: Date.now() + waitSeconds * 1000 }),
+      onSettled: () => setRetrying(null),
+    });
+    const api = createExplorerApi(http);
+    return { api, queries: explorerQueries(api, queryClient) };
+  }, [queryClient]);
 
-  // 1. The model version: the URL's, or the newest of the default model, then pinned.
+  // 1. The model version: the URL's, or the newest of the default model, then pinned. While
+  // another model loads, the one on screen stays.
+  const modelList = useQuery({ ...queries.models(), enabled: url.model === null });
+  const name = url.model ?? modelList.data?.default ?? null;
+  const described = useQuery({
+    ...queries.model(name ?? "", url.version),
+    enabled: name !== null,
+    placeholderData: keepPreviousData,
+  });
+  const model = described.data;
+  const pinned = described.isPlaceholderData ? undefined : model;
   useEffect(() => {
-    const current = loaded.current;
-    if (current && current.name === url.model && current.version === url.version) return;
-    const run = { live: true };
-    (async () => {
-      const name = url.model ?? (await client.models()).default;
-      const described = url.version === null ? await client.newestModel(name) : await client.modelVersion(name, url.version);
-      checkGraph(described.description);
-      if (!run.live) return;
-      loaded.current = described;
-      setModel(described);
-      setUrl({ model: name, version: described.version }, true);
-    })().catch((error: unknown) => run.live && setNotice({ kind: "error", message: describe(error) }));
-    return () => { run.live = false; };
-  }, [client, url.model, url.version, setUrl]);
+    if (pinned && (url.model !== pinned.name || url.version !== pinned.version)) {
+      setUrl({ model: pinned.name, version: pinned.version }, true);
+    }
+  }, [pinned, url.model, url.version, setUrl]);
 
-  // 2. The examples of that model.
-  const modelName = model?.name ?? null;
-  useEffect(() => {
-    if (modelName === null) return;
-    const run = { live: true };
-    client.examples(modelName)
-      .then((list) => run.live && setExamples(list.examples))
-      .catch((error: unknown) => run.live && setNotice({ kind: "error", message: describe(error) }));
-    return () => { run.live = false; };
-  }, [client, modelName]);
+  // 2. The examples of that model (usually asked for together with its description).
+  const exampleList = useQuery({
+    ...queries.examples(model?.name ?? ""),
+    enabled: model !== undefined,
+    placeholderData: keepPreviousData,
+  });
+  const examples = exampleList.data?.examples ?? NO_EXAMPLES;
 
   // 3. The image's bundle; with no image yet, the first example.
   const image = url.image;
+  const first = examples[0];
   useEffect(() => {
-    if (model === null) return;
-    if (image === null) {
-      const first = examples[0];
-      if (first) setUrl({ image: { kind: "example", id: first.id } }, true);
-      return;
-    }
-    const run = { live: true };
-    const key = imageKey(model.name, model.version, image);
-    const cached = bundles.current.get(key);
-    const request = cached ? Promise.resolve(cached)
-      : image.kind === "example" ? client.exampleBundle(image.id, model.name, model.version)
-        : client.bundleByDigest(model.name, model.version, image.digest);
-    // Said only when it takes a while: a banner shown for a 50 ms load just makes the page
-    // jump twice (and lays it out twice) on every switch.
-    const announce = cached ? undefined : window.setTimeout(() => {
-      if (run.live) setNotice(unlessRetrying({ kind: "loading", message: "Computing the activations…" }));
-    }, SLOW_LOAD_MS);
-    request.then((bundle) => {
-      if (bundle.modelVersion !== model.version) throw new Error("The server answered for another model version.");
-      remember(bundles.current, key, bundle);
-      if (!run.live) return;
-      setActivations(activationsOf(model.description, bundle));
-      setNotice(null);
-    }).catch((error: unknown) => run.live && setNotice({ kind: "error", message: describe(error) }))
-      .finally(() => window.clearTimeout(announce));
-    return () => { run.live = false; window.clearTimeout(announce); };
-  }, [client, model, examples, image, setUrl]);
+    if (model && image === null && first)
+      setUrl({ image: { kind: "example", id: first.id } }, true);
+  }, [model, image, first, setUrl]);
+  const bundle = useQuery({
+    ...queries.bundle(model ?? placeholderModel, image ?? placeholderImage),
+    enabled: model !== undefined && image !== null,
+  });
+  const current = bundle.data && model ? activationsOf(model.description, bundle.data) : null;
+  // The last picture that loaded stays while the next one loads (or waits for the server).
+  const [lastShown, setLastShown] = useState<Activations | null>(null);
+  if (current !== null && current !== lastShown) setLastShown(current);
+  const activations = current ?? lastShown;
+  const slow = useAfter(bundle.isFetching && bundle.data === undefined, SLOW_LOAD_MS);
 
   // 4. The weights, only once a neuron's intermediate view needs them.
-  const [weights, setWeights] = useState<{ model: ModelVersion; values: Map<string, Float32Array> } | null>(null);
-  const wantsWeights = url.neuron !== null;
-  useEffect(() => {
-    if (model === null || !wantsWeights || weights?.model === model) return;
-    const run = { live: true };
-    client.weights(model)
-      .then((values) => run.live && setWeights({ model, values }))
-      .catch((error: unknown) => run.live && setNotice({ kind: "error", message: describe(error) }));
-    return () => { run.live = false; };
-  }, [client, model, wantsWeights, weights]);
+  const weights = useQuery({
+    ...queries.weights(model ?? placeholderModel),
+    enabled: model !== undefined && url.neuron !== null,
+  });
 
   /** Every input (file, drop, paste, camera, drawing, channel edit) ends here; resolves to the new digest, or null. */
-  const upload = useCallback(async (file: Blob, filename: string): Promise<string | null> => {
-    if (model === null) return null;
-    setNotice(unlessRetrying({ kind: "loading", message: `Sending ${filename} to the model…` }));
-    try {
-      const bundle = await client.upload(file, model.name, model.version, filename);
-      const ref: ImageRef = { kind: "digest", digest: bundle.imageDigest };
-      remember(bundles.current, imageKey(model.name, model.version, ref), bundle);
-      setUrl({ image: ref });
-      return bundle.imageDigest;
-    } catch (error) {
-      setNotice({ kind: "error", message: describe(error) });
-      return null;
-    }
-  }, [client, model, setUrl]);
+  const sent = useMutation({
+    mutationFn: async ({ file, filename, to }: Sending) => {
+      const uploaded = await api.upload(file, to.name, to.version, filename);
+      const ref: ImageRef = { kind: "digest", digest: uploaded.imageDigest };
+      queryClient.setQueryData(explorerKeys.bundle(to.name, to.version, ref), uploaded);
+      trimBundles(queryClient);
+      return ref;
+    },
+  });
+  const shownKey = imageKey(model, image);
+  const send = sent.mutateAsync;
+  const upload = useCallback(
+    async (file: Blob, filename: string): Promise<string | null> => {
+      if (!model) return null;
+      try {
+        const ref = await send({ file, filename, to: model, shown: shownKey });
+        setUrl({ image: ref });
+        return ref.digest;
+      } catch {
+        return null; // said by the notice below
+      }
+    },
+    [model, send, shownKey, setUrl],
+  );
 
-  const modelWeights = weights !== null && weights.model === model ? weights.values : null;
-  return { url, setUrl, client, model, examples, activations, notice, upload, weights: modelWeights };
+  // Starts loading an example's bundle the student is likely to open next (hover, focus).
+  const prefetchExample = useCallback(
+    (id: string) => {
+      if (model) void queryClient.query(queries.bundle(model, { kind: "example", id })).catch(noop);
+    },
+    [model, queryClient, queries],
+  );
+
+  // One notice: that the server is away matters most, then what failed, then what is loading.
+  const uploadFailed = sent.isError && sent.variables.shown === shownKey ? sent.error : null;
+  // The model list's own failures only when this page needs it (the header's choice asks too, and stays quiet).
+  const listFailure = url.model === null ? modelList.error : null;
+  const failure =
+    described.error ??
+    listFailure ??
+    exampleList.error ??
+    bundle.error ??
+    weights.error ??
+    uploadFailed;
+  let notice: Notice | null = null;
+  if (retrying !== null) {
+    notice = {
+      kind: "retrying",
+      message: `${retryReason(retrying.error)}${activations ? " You still see the last picture that loaded." : ""}`,
+      retryAt: retrying.retryAt,
+    };
+  } else if (failure) {
+    notice = { kind: "error", message: describe(failure) };
+  } else if (sent.isPending) {
+    notice = { kind: "loading", message: `Sending ${sent.variables.filename} to the model…` };
+  } else if (!model) {
+    notice = { kind: "loading", message: "Loading the model…" };
+  } else if (slow) {
+    notice = { kind: "loading", message: "Computing the activations…" };
+  }
+
+  const modelWeights = weights.data ?? null;
+  return {
+    url,
+    setUrl,
+    queries,
+    model: model ?? null,
+    examples,
+    activations,
+    notice,
+    upload,
+    prefetchExample,
+    weights: modelWeights,
+  };
 }
+
+/** Stand-ins for the keys of disabled queries (never fetched). */
+const placeholderImage: ImageRef = { kind: "digest", digest: "" };
+const placeholderModel: ModelVersion = {
+  name: "",
+  version: 0,
+  weights_url: "",
+  activations_url: "",
+  description: { input: { shape: [] }, classes: [], layers: [], weights: { tensors: [] } },
+};

@@ -17,7 +17,11 @@ export function ExplorerFrame({ record }: Props) {
       for (const event of events) record(event.kind, event.payload);
     };
     const onMessage = (message: MessageEvent) => {
-      if (message.origin !== window.location.origin || message.source !== frame.current?.contentWindow) return;
+      if (
+        message.origin !== window.location.origin ||
+        message.source !== frame.current?.contentWindow
+      )
+        return;
       const snapshot = snapshotFromMessage(message.data);
       if (snapshot) emit(tracker.observe(snapshot, performance.now()));
     };
@@ -27,5 +31,13 @@ export function ExplorerFrame({ record }: Props) {
       emit(tracker.finish(performance.now()));
     };
   }, [record]);
-  return <iframe ref={frame} className="explorer-frame" src="/?embed=study" title="CNN 101 explorer" data-testid="explorer-frame" />;
+  return (
+    <iframe
+      ref={frame}
+      className="explorer-frame"
+      src="/?embed=study"
+      title="CNN 101 explorer"
+      data-testid="explorer-frame"
+    />
+  );
 }

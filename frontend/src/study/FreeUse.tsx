@@ -9,7 +9,9 @@ export function FreeUse() {
     <Page title="Use the material">
       <p>Nothing you do here is recorded. Use either material as long as you like.</p>
       <p>
-        <a href="/" target="_blank" rel="noopener">Open the CNN 101 explorer</a>{" "}
+        <a href="/" target="_blank" rel="noopener">
+          Open the CNN 101 explorer
+        </a>{" "}
         <button type="button" className="link-button" onClick={() => setTutorial(!tutorial)}>
           {tutorial ? "Hide the tutorial" : "Read the tutorial"}
         </button>

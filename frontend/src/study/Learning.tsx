@@ -3,7 +3,7 @@
  * same server-fixed time. Interaction events are batched to /api/student/events.
  */
 import { useCallback, useEffect, useMemo, useState } from "react";
-import type { PhaseView, StudentApi, StudentState, StudyEvent } from "./api";
+import type { PhaseView, StudentApi, StudentState } from "../api/student";
 import { localDeadline } from "./countdown";
 import { Countdown } from "./Countdown";
 import { EventBatcher } from "./events";
@@ -18,10 +18,9 @@ interface Props {
   state: StudentState;
   act: (action: () => Promise<unknown>) => Promise<void>;
   refresh: () => Promise<void>;
-  token: () => string | null;
 }
 
-export function Learning({ api, state, act, refresh, token }: Props) {
+export function Learning({ api, state, act, refresh }: Props) {
   const view = state.phase?.phase === "learning" ? state.phase : null;
   const condition = view?.condition ?? state.condition;
   if (view === null) {
@@ -32,14 +31,29 @@ export function Learning({ api, state, act, refresh, token }: Props) {
             ? "You will learn with CNN 101, an interactive explorer of a small convolutional neural network. Click on its parts to see how they work."
             : "You will learn with a tutorial: pages of text with figures on how a convolutional neural network works."}
         </p>
-        <p>The time is fixed and the same for everyone; the second test starts when it is over. The timer starts when you press Start.</p>
-        <button type="button" className="primary" onClick={() => void act(() => api.startPhase("learning"))}>
+        <p>
+          The time is fixed and the same for everyone; the second test starts when it is over. The
+          timer starts when you press Start.
+        </p>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void act(() => api.startPhase("learning"))}
+        >
           Start the learning phase
         </button>
       </Page>
     );
   }
-  return <LearningRunning key={view.started_at} api={api} view={view} condition={condition} refresh={refresh} token={token} />;
+  return (
+    <LearningRunning
+      key={view.started_at}
+      api={api}
+      view={view}
+      condition={condition}
+      refresh={refresh}
+    />
+  );
 }
 
 interface RunningProps {
@@ -47,14 +61,16 @@ interface RunningProps {
   view: PhaseView;
   condition: string | null;
   refresh: () => Promise<void>;
-  token: () => string | null;
 }
 
-function LearningRunning({ api, view, condition, refresh, token }: RunningProps) {
+function LearningRunning({ api, view, condition, refresh }: RunningProps) {
   const deadline = useMemo(() => localDeadline(view.seconds_left, performance.now()), [view]);
   const batcher = useMemo(() => new EventBatcher((events) => api.events(events)), [api]);
   const [over, setOver] = useState(false);
-  const record = useCallback((kind: string, payload: Record<string, unknown>) => batcher.record(kind, payload), [batcher]);
+  const record = useCallback(
+    (kind: string, payload: Record<string, unknown>) => batcher.record(kind, payload),
+    [batcher],
+  );
 
   useEffect(() => {
     record("learning.shown", { condition });
@@ -63,7 +79,8 @@ function LearningRunning({ api, view, condition, refresh, token }: RunningProps)
       record("page.visibility", { state: document.visibilityState });
       if (document.visibilityState === "hidden") void batcher.flush();
     };
-    const onHide = () => sendNow(batcher.take(), token());
+    // The last events when the page goes away (a keepalive request outlives the page).
+    const onHide = () => api.eventsOnLeave(batcher.take());
     document.addEventListener("visibilitychange", onVisibility);
     window.addEventListener("pagehide", onHide);
     return () => {
@@ -72,7 +89,7 @@ function LearningRunning({ api, view, condition, refresh, token }: RunningProps)
       window.removeEventListener("pagehide", onHide);
       void batcher.flush();
     };
-  }, [batcher, record, condition, token]);
+  }, [api, batcher, record, condition]);
 
   // The post-test may start the moment the time is over (no grace for learning). The views
   // unmount first and record their last time-in-view, so this flush sends it.
@@ -86,24 +103,19 @@ function LearningRunning({ api, view, condition, refresh, token }: RunningProps)
   return (
     <section className="learning" aria-label="Learning phase">
       <div className="learning-bar">
-        <h2>{condition === "cnn101" ? "Explore CNN 101" : "Tutorial: how a CNN classifies an image"}</h2>
+        <h2>
+          {condition === "cnn101" ? "Explore CNN 101" : "Tutorial: how a CNN classifies an image"}
+        </h2>
         <Countdown deadline={deadline} label="Learning time left" onExpire={() => setOver(true)} />
         <span className="hint">The second test starts when the time is over.</span>
       </div>
-      {over && <p className="status" role="status">The learning time is over. The post-test is next…</p>}
+      {over && (
+        <p className="status" role="status">
+          The learning time is over. The post-test is next…
+        </p>
+      )}
       {!over && condition === "cnn101" && <ExplorerFrame record={record} />}
       {!over && condition !== "cnn101" && <Tutorial record={record} />}
     </section>
   );
-}
-
-/** The last events when the page goes away: keepalive lets the request outlive the page. */
-function sendNow(events: StudyEvent[], token: string | null): void {
-  if (events.length === 0 || token === null) return;
-  void fetch("/api/student/events", {
-    method: "POST",
-    keepalive: true,
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-    body: JSON.stringify({ events: events.slice(0, 200) }),
-  }).catch(() => undefined);
 }

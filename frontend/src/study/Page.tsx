@@ -6,7 +6,9 @@ export function Page({ title, children }: { title: string; children: ReactNode }
   useEffect(() => heading.current?.focus(), [title]);
   return (
     <section className="study-page" aria-labelledby="page-title">
-      <h2 id="page-title" ref={heading} tabIndex={-1}>{title}</h2>
+      <h2 id="page-title" ref={heading} tabIndex={-1}>
+        {title}
+      </h2>
       {children}
     </section>
   );

@@ -1,6 +1,6 @@
 /** UMUX-Lite (two items, 1–7) and the one-item mental effort rating (Paas, 1–9). */
 import { useState } from "react";
-import type { Questionnaire as Answers } from "./api";
+import type { Questionnaire as Answers } from "../api/student";
 import { Page } from "./Page";
 
 const AGREEMENT = ["Strongly disagree", "", "", "", "", "", "Strongly agree"];
@@ -31,7 +31,13 @@ function Scale({ name, question, labels, value, onChange, vertical = false }: Sc
       <legend>{question}</legend>
       {labels.map((label, index) => (
         <label key={index} className="scale-point">
-          <input type="radio" name={name} value={index + 1} checked={value === index + 1} onChange={() => onChange(index + 1)} />
+          <input
+            type="radio"
+            name={name}
+            value={index + 1}
+            checked={value === index + 1}
+            onChange={() => onChange(index + 1)}
+          />
           <span className="scale-number">{index + 1}</span>
           {label !== "" && <span className="scale-label">{label}</span>}
         </label>
@@ -40,7 +46,13 @@ function Scale({ name, question, labels, value, onChange, vertical = false }: Sc
   );
 }
 
-export function Questionnaire({ condition, onSubmit }: { condition: string | null; onSubmit: (answers: Answers) => Promise<void> }) {
+export function Questionnaire({
+  condition,
+  onSubmit,
+}: {
+  condition: string | null;
+  onSubmit: (answers: Answers) => Promise<void>;
+}) {
   const material = condition === "cnn101" ? "CNN 101 (the explorer)" : "the tutorial";
   // UMUX-Lite's wording with the material named: "[This system's] capabilities meet my requirements."
   const subject = condition === "cnn101" ? "CNN 101" : "The tutorial";
@@ -69,14 +81,45 @@ export function Questionnaire({ condition, onSubmit }: { condition: string | nul
           void submit();
         }}
       >
-        <Scale name="umux_capabilities" question={`${subject}'s capabilities meet my requirements.`} labels={AGREEMENT} value={capabilities} onChange={(v) => { setCapabilities(v); setMissing(false); }} />
-        <Scale name="umux_ease" question={`${subject} is easy to use.`} labels={AGREEMENT} value={ease} onChange={(v) => { setEase(v); setMissing(false); }} />
         <Scale
-          name="mental_effort" question="How much mental effort did you invest in learning during the learning phase?"
-          labels={PAAS_LABELS} value={effort} onChange={(v) => { setEffort(v); setMissing(false); }} vertical
+          name="umux_capabilities"
+          question={`${subject}'s capabilities meet my requirements.`}
+          labels={AGREEMENT}
+          value={capabilities}
+          onChange={(v) => {
+            setCapabilities(v);
+            setMissing(false);
+          }}
         />
-        {missing && <p className="status status-error" role="alert">Please answer all three questions.</p>}
-        <button type="submit" className="primary" disabled={busy}>Submit</button>
+        <Scale
+          name="umux_ease"
+          question={`${subject} is easy to use.`}
+          labels={AGREEMENT}
+          value={ease}
+          onChange={(v) => {
+            setEase(v);
+            setMissing(false);
+          }}
+        />
+        <Scale
+          name="mental_effort"
+          question="How much mental effort did you invest in learning during the learning phase?"
+          labels={PAAS_LABELS}
+          value={effort}
+          onChange={(v) => {
+            setEffort(v);
+            setMissing(false);
+          }}
+          vertical
+        />
+        {missing && (
+          <p className="status status-error" role="alert">
+            Please answer all three questions.
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          Submit
+        </button>
       </form>
     </Page>
   );

@@ -1,6 +1,6 @@
 /** The pre-test or post-test step: start (the server fixes the deadline), answer, hand in. */
 import { useEffect, useMemo, useState } from "react";
-import type { QuizPhase, StudentApi, StudentState } from "./api";
+import type { QuizPhase, StudentApi, StudentState } from "../api/student";
 import { localDeadline } from "./countdown";
 import { Quiz } from "./Quiz";
 import { Page } from "./Page";
@@ -16,7 +16,10 @@ interface Props {
 export function QuizStep({ api, state, phase, act, refresh }: Props) {
   const name = phase === "pre" ? "Pre-test" : "Post-test";
   const view = state.phase?.phase === phase ? state.phase : null;
-  const deadline = useMemo(() => (view ? localDeadline(view.seconds_left, performance.now()) : 0), [view]);
+  const deadline = useMemo(
+    () => (view ? localDeadline(view.seconds_left, performance.now()) : 0),
+    [view],
+  );
   const [timeUp, setTimeUp] = useState(false);
 
   // After the deadline the server ends the phase (with a few seconds' grace for answers on
@@ -35,8 +38,15 @@ export function QuizStep({ api, state, phase, act, refresh }: Props) {
             ? "First, a short test of what you already know. It is fine not to know the answers: guess, or leave a question out."
             : "Now a second test on the same concepts, with different numbers."}
         </p>
-        <p>Each answer is saved when you press <em>Save answer</em> and cannot be changed afterwards. The timer starts when you press Start.</p>
-        <button type="button" className="primary" onClick={() => void act(() => api.startPhase(phase))}>
+        <p>
+          Each answer is saved when you press <em>Save answer</em> and cannot be changed afterwards.
+          The timer starts when you press Start.
+        </p>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void act(() => api.startPhase(phase))}
+        >
           Start the {name.toLowerCase()}
         </button>
       </Page>
@@ -44,7 +54,11 @@ export function QuizStep({ api, state, phase, act, refresh }: Props) {
   }
   return (
     <Page title={name}>
-      {timeUp && <p className="status" role="status">Time is up. Your saved answers are handed in…</p>}
+      {timeUp && (
+        <p className="status" role="status">
+          Time is up. Your saved answers are handed in…
+        </p>
+      )}
       <Quiz
         key={phase}
         api={api}

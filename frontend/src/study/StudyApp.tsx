@@ -3,11 +3,12 @@
  * questionnaire → done. The server decides the step (GET /state); this page shows it, so a
  * reload or another device resumes exactly there.
  */
+import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { createStudentApi, type StudentState } from "./api";
+import { createStudentApi, type StudentState } from "../api/student";
 import { Consent } from "./Consent";
 import { Done } from "./Done";
-import { ApiError, messageOf } from "./http";
+import { ApiError, messageOf } from "../api/errors";
 import { Join } from "./Join";
 import { Learning } from "./Learning";
 import { Page } from "./Page";
@@ -29,18 +30,24 @@ export function StudyApp() {
   const api = useMemo(
     () =>
       createStudentApi(() => token.current, {
-        onRetry: (problem, wait) => setRetrying(`${problem.message} Trying again in ${Math.ceil(wait)} s.`),
+        onRetry: ({ error, waitSeconds }) =>
+          setRetrying(`${error.message} Trying again in ${Math.ceil(waitSeconds)} s.`),
       }),
     [],
   );
 
-  const leave = useCallback((message: string | null) => {
-    forgetJoined();
-    token.current = null;
-    setJoined(null);
-    setState(null);
-    setFarewell(message);
-  }, []);
+  const queryClient = useQueryClient();
+  const leave = useCallback(
+    (message: string | null) => {
+      queryClient.clear(); // nothing of this student stays for the next one on this computer
+      forgetJoined();
+      token.current = null;
+      setJoined(null);
+      setState(null);
+      setFarewell(message);
+    },
+    [queryClient],
+  );
 
   const refresh = useCallback(async () => {
     try {
@@ -48,7 +55,8 @@ export function StudyApp() {
       setState(next);
       setError(null);
     } catch (caught) {
-      if (caught instanceof ApiError && caught.status === 401) leave("Your session is no longer valid; join again with the code.");
+      if (caught instanceof ApiError && caught.status === 401)
+        leave("Your session is no longer valid; join again with the code.");
       else setError(messageOf(caught));
     } finally {
       setRetrying(null);
@@ -103,32 +111,70 @@ export function StudyApp() {
           />
         )}
       </header>
-      {retrying && <p className="status status-retrying" role="status">{retrying}</p>}
-      {error && <p className="status status-error" role="alert">{error}</p>}
+      {retrying && (
+        <p className="status status-retrying" role="status">
+          {retrying}
+        </p>
+      )}
+      {error && (
+        <p className="status status-error" role="alert">
+          {error}
+        </p>
+      )}
       {state && state.study_status !== "open" && step !== "done" && (
-        <p className="status" role="status">This study is {state.study_status}; ask your instructor.</p>
+        <p className="status" role="status">
+          This study is {state.study_status}; ask your instructor.
+        </p>
       )}
       <main className="study-main">
         {joined === null && <Join api={api} onJoined={onJoined} farewell={farewell} />}
         {joined !== null && state === null && error === null && <p role="status">Loading…</p>}
         {step === "consent" && joined && (
-          <Consent consentText={state?.consent_text ?? joined.consentText} onChoose={(choice, priorMl) => act(() => api.consent(choice, priorMl))} />
+          <Consent
+            consentText={state?.consent_text ?? joined.consentText}
+            onChoose={(choice, priorMl) => act(() => api.consent(choice, priorMl))}
+          />
         )}
-        {step === "declined" && <Page title="Thank you">You declined to take part. Nothing about you is used; you may close this page.</Page>}
+        {step === "declined" && (
+          <Page title="Thank you">
+            You declined to take part. Nothing about you is used; you may close this page.
+          </Page>
+        )}
         {step === "free_use" && <FreeUse />}
         {(step === "pre_test" || step === "post_test") && state && (
-          <QuizStep key={step} api={api} state={state} phase={step === "pre_test" ? "pre" : "post"} act={act} refresh={refresh} />
+          <QuizStep
+            key={step}
+            api={api}
+            state={state}
+            phase={step === "pre_test" ? "pre" : "post"}
+            act={act}
+            refresh={refresh}
+          />
         )}
         {step === "assignment" && (
           <Page title="Pre-test done">
-            <p>Thank you. Next you will study the material you are given, for a fixed time, and then take a second test.</p>
-            <button type="button" className="primary" onClick={() => void act(() => api.assignment())}>
+            <p>
+              Thank you. Next you will study the material you are given, for a fixed time, and then
+              take a second test.
+            </p>
+            <button
+              type="button"
+              className="primary"
+              onClick={() => void act(() => api.assignment())}
+            >
               Continue to the learning phase
             </button>
           </Page>
         )}
-        {step === "learning" && state && <Learning api={api} state={state} act={act} refresh={refresh} token={() => token.current} />}
-        {step === "questionnaire" && <Questionnaire condition={state?.condition ?? null} onSubmit={(answers) => act(() => api.questionnaire(answers))} />}
+        {step === "learning" && state && (
+          <Learning api={api} state={state} act={act} refresh={refresh} />
+        )}
+        {step === "questionnaire" && (
+          <Questionnaire
+            condition={state?.condition ?? null}
+            onSubmit={(answers) => act(() => api.questionnaire(answers))}
+          />
+        )}
         {step === "done" && <Done api={api} />}
       </main>
     </div>

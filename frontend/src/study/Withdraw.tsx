@@ -1,6 +1,6 @@
 /** Withdrawal, available at every step: asks once more, then deletes the participant. */
 import { useState } from "react";
-import { messageOf } from "./http";
+import { messageOf } from "../api/errors";
 
 export function Withdraw({ onWithdraw }: { onWithdraw: () => Promise<void> }) {
   const [asking, setAsking] = useState(false);
@@ -14,12 +14,25 @@ export function Withdraw({ onWithdraw }: { onWithdraw: () => Promise<void> }) {
   }
   return (
     <div className="withdraw-confirm" role="group" aria-label="Withdraw from the study">
-      <p>Withdraw? Everything recorded about you (answers, timings, events) is deleted, and you leave the study.</p>
-      <button type="button" className="danger" onClick={() => void onWithdraw().catch((caught: unknown) => setError(messageOf(caught)))}>
+      <p>
+        Withdraw? Everything recorded about you (answers, timings, events) is deleted, and you leave
+        the study.
+      </p>
+      <button
+        type="button"
+        className="danger"
+        onClick={() => void onWithdraw().catch((caught: unknown) => setError(messageOf(caught)))}
+      >
         Delete my data and withdraw
       </button>
-      <button type="button" onClick={() => setAsking(false)}>Cancel</button>
-      {error && <p role="alert" className="status status-error">{error}</p>}
+      <button type="button" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+      {error && (
+        <p role="alert" className="status status-error">
+          {error}
+        </p>
+      )}
     </div>
   );
 }

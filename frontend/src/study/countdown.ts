@@ -29,7 +29,9 @@ export function spokenTime(seconds: number): string {
   const minutes = Math.floor(seconds / 60);
   const rest = seconds % 60;
   if (minutes === 0) return `${rest} seconds left`;
-  return rest === 0 ? `${minutes} minute${minutes === 1 ? "" : "s"} left` : `${minutes} min ${rest} s left`;
+  return rest === 0
+    ? `${minutes} minute${minutes === 1 ? "" : "s"} left`
+    : `${minutes} min ${rest} s left`;
 }
 
 /** Announce at each whole minute up to 5, then at 30 and 10 seconds. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StudyEvent } from "./api";
+import type { StudyEvent } from "../api/student";
 import { EventBatcher } from "./events";
 
 function recorder(failFirst = 0) {
@@ -25,7 +25,9 @@ describe("EventBatcher", () => {
     await batcher.flush();
     expect(batches.map((batch) => batch.length)).toEqual([3, 3, 1]);
     expect(batches.flat().map((event) => event.payload.i)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect(batches.flat().map((event) => event.client_time_ms)).toEqual([1001, 1002, 1003, 1004, 1005, 1006, 1007]);
+    expect(batches.flat().map((event) => event.client_time_ms)).toEqual([
+      1001, 1002, 1003, 1004, 1005, 1006, 1007,
+    ]);
     expect(batcher.sent).toBe(7);
     expect(batcher.pending).toBe(0);
   });

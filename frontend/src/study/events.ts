@@ -2,7 +2,7 @@
  * Interaction events, batched: recorded locally at once, sent every few seconds (or when a
  * batch is full) in order, one request at a time; a failed batch is kept and sent again.
  */
-import type { StudyEvent } from "./api";
+import type { StudyEvent } from "../api/student";
 
 export type SendEvents = (events: StudyEvent[]) => Promise<unknown>;
 
@@ -24,7 +24,10 @@ export class EventBatcher {
   sent = 0;
   dropped = 0;
 
-  constructor(private readonly send: SendEvents, options: BatcherOptions = {}) {
+  constructor(
+    private readonly send: SendEvents,
+    options: BatcherOptions = {},
+  ) {
     this.maxBatch = options.maxBatch ?? 100;
     this.maxQueued = options.maxQueued ?? 2000;
     this.clock = options.clock ?? (() => Date.now());

@@ -22,13 +22,19 @@ export interface TrackedEvent {
 export function snapshotFromMessage(data: unknown): ExplorerSnapshot | null {
   if (typeof data !== "object" || data === null) return null;
   const message = data as { type?: unknown; state?: unknown };
-  if (message.type !== URL_STATE_MESSAGE || typeof message.state !== "object" || message.state === null) return null;
+  if (
+    message.type !== URL_STATE_MESSAGE ||
+    typeof message.state !== "object" ||
+    message.state === null
+  )
+    return null;
   const state = message.state as { image?: unknown; scope?: unknown; neuron?: unknown };
   let image: string | null = null;
   if (typeof state.image === "object" && state.image !== null) {
     const ref = state.image as { kind?: unknown; id?: unknown; digest?: unknown };
     if (ref.kind === "example" && typeof ref.id === "string") image = `example:${ref.id}`;
-    if (ref.kind === "digest" && typeof ref.digest === "string") image = `upload:${ref.digest.slice(0, 16)}`;
+    if (ref.kind === "digest" && typeof ref.digest === "string")
+      image = `upload:${ref.digest.slice(0, 16)}`;
   }
   let neuron: ExplorerSnapshot["neuron"] = null;
   if (typeof state.neuron === "object" && state.neuron !== null) {
@@ -57,18 +63,25 @@ export class ExplorerTracker {
     if (previous === null) {
       this.viewSince = nowMs;
       events.push({ kind: "explorer.view_opened", payload: { view: viewOf(next) } });
-      if (next.image !== null) events.push({ kind: "explorer.image_changed", payload: { image: next.image } });
+      if (next.image !== null)
+        events.push({ kind: "explorer.image_changed", payload: { image: next.image } });
       return events;
     }
     if (next.image !== previous.image && next.image !== null) {
       events.push({ kind: "explorer.image_changed", payload: { image: next.image } });
     }
-    if (next.scope !== previous.scope) events.push({ kind: "explorer.scope_changed", payload: { scope: next.scope } });
+    if (next.scope !== previous.scope)
+      events.push({ kind: "explorer.scope_changed", payload: { scope: next.scope } });
     const neuronChanged =
       next.neuron !== null &&
-      (previous.neuron === null || previous.neuron.layer !== next.neuron.layer || previous.neuron.index !== next.neuron.index);
+      (previous.neuron === null ||
+        previous.neuron.layer !== next.neuron.layer ||
+        previous.neuron.index !== next.neuron.index);
     if (neuronChanged && next.neuron !== null) {
-      events.push({ kind: "explorer.neuron_clicked", payload: { layer: next.neuron.layer, index: next.neuron.index } });
+      events.push({
+        kind: "explorer.neuron_clicked",
+        payload: { layer: next.neuron.layer, index: next.neuron.index },
+      });
     }
     if (viewOf(next) !== viewOf(previous)) {
       events.push(this.viewTime(previous, nowMs));
@@ -87,6 +100,9 @@ export class ExplorerTracker {
   }
 
   private viewTime(snapshot: ExplorerSnapshot, nowMs: number): TrackedEvent {
-    return { kind: "explorer.view_time", payload: { view: viewOf(snapshot), ms: Math.max(0, Math.round(nowMs - this.viewSince)) } };
+    return {
+      kind: "explorer.view_time",
+      payload: { view: viewOf(snapshot), ms: Math.max(0, Math.round(nowMs - this.viewSince)) },
+    };
   }
 }

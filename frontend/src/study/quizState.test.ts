@@ -1,8 +1,19 @@
 import { describe, expect, it } from "vitest";
-import type { QuizItem } from "./api";
-import { initialQuizState, nextOpenIndex, quizReducer, savedCount, submissionIdFor } from "./quizState";
+import type { QuizItem } from "../api/student";
+import {
+  initialQuizState,
+  nextOpenIndex,
+  quizReducer,
+  savedCount,
+  submissionIdFor,
+} from "./quizState";
 
-const items: QuizItem[] = [1, 2, 3, 4].map((id) => ({ id: id * 10, position: id, stem: `Q${id}`, options: ["a", "b", "c"] }));
+const items: QuizItem[] = [1, 2, 3, 4].map((id) => ({
+  id: id * 10,
+  position: id,
+  stem: `Q${id}`,
+  options: ["a", "b", "c"],
+}));
 
 describe("quiz state", () => {
   it("resumes at the first unanswered item with the stored answers", () => {
@@ -28,7 +39,12 @@ describe("quiz state", () => {
   });
 
   it("keeps a failure's message until the next choice", () => {
-    let state = quizReducer(initialQuizState(items, {}), { type: "saving", itemId: 20, choice: 1, submissionId: "s" });
+    let state = quizReducer(initialQuizState(items, {}), {
+      type: "saving",
+      itemId: 20,
+      choice: 1,
+      submissionId: "s",
+    });
     state = quizReducer(state, { type: "failed", itemId: 20, message: "offline" });
     expect(state.errors).toEqual({ 20: "offline" });
     expect(state.saving).toEqual({});

@@ -3,7 +3,7 @@
  * server acknowledged. An acknowledged answer is final (the service stores one per item);
  * a retry of the same choice reuses its submission id, so it is never counted twice.
  */
-import type { QuizItem } from "./api";
+import type { QuizItem } from "../api/student";
 
 export interface QuizState {
   index: number;
@@ -38,12 +38,19 @@ export function quizReducer(state: QuizState, action: QuizAction): QuizState {
   switch (action.type) {
     case "choose":
       if (action.itemId in state.saved || action.itemId in state.saving) return state;
-      return { ...state, chosen: { ...state.chosen, [action.itemId]: action.choice }, errors: without(state.errors, action.itemId) };
+      return {
+        ...state,
+        chosen: { ...state.chosen, [action.itemId]: action.choice },
+        errors: without(state.errors, action.itemId),
+      };
     case "saving":
       if (action.itemId in state.saved) return state;
       return {
         ...state,
-        saving: { ...state.saving, [action.itemId]: { choice: action.choice, submissionId: action.submissionId } },
+        saving: {
+          ...state.saving,
+          [action.itemId]: { choice: action.choice, submissionId: action.submissionId },
+        },
         errors: without(state.errors, action.itemId),
       };
     case "saved":
@@ -54,9 +61,16 @@ export function quizReducer(state: QuizState, action: QuizAction): QuizState {
         chosen: without(state.chosen, action.itemId),
       };
     case "failed":
-      return { ...state, saving: without(state.saving, action.itemId), errors: { ...state.errors, [action.itemId]: action.message } };
+      return {
+        ...state,
+        saving: without(state.saving, action.itemId),
+        errors: { ...state.errors, [action.itemId]: action.message },
+      };
     case "goto":
-      return { ...state, index: Math.min(Math.max(0, action.index), Math.max(0, action.count - 1)) };
+      return {
+        ...state,
+        index: Math.min(Math.max(0, action.index), Math.max(0, action.count - 1)),
+      };
   }
 }
 
@@ -72,7 +86,11 @@ export function submissionIdFor(
 }
 
 /** The next item after `from` without a saved answer (wrapping round), or -1. */
-export function nextOpenIndex(items: QuizItem[], saved: Record<number, number>, from: number): number {
+export function nextOpenIndex(
+  items: QuizItem[],
+  saved: Record<number, number>,
+  from: number,
+): number {
   for (let step = 1; step <= items.length; step += 1) {
     const index = (from + step) % items.length;
     const item = items[index];

@@ -24,7 +24,10 @@ export function loadJoined(): Joined | null {
 
 export function saveJoined(joined: Joined): void {
   localStorage.setItem(TOKEN_KEY, joined.token);
-  localStorage.setItem(JOINED_KEY, JSON.stringify({ studyTitle: joined.studyTitle, consentText: joined.consentText }));
+  localStorage.setItem(
+    JOINED_KEY,
+    JSON.stringify({ studyTitle: joined.studyTitle, consentText: joined.consentText }),
+  );
 }
 
 export function forgetJoined(): void {

@@ -5,8 +5,17 @@ const digest = "ab".repeat(32);
 
 describe("URL state", () => {
   it("round-trips a shared link", () => {
-    const state = { model: "tiny_vgg", version: 3, image: { kind: "example" as const, id: "val_1083" }, scope: "module" as const, neuron: { layer: "conv_2_1", index: 4 }, detail: null };
-    expect(formatUrlState(state)).toBe("?model=tiny_vgg&version=3&example=val_1083&scope=module&neuron=conv_2_1%3A4");
+    const state = {
+      model: "tiny_vgg",
+      version: 3,
+      image: { kind: "example" as const, id: "val_1083" },
+      scope: "module" as const,
+      neuron: { layer: "conv_2_1", index: 4 },
+      detail: null,
+    };
+    expect(formatUrlState(state)).toBe(
+      "?model=tiny_vgg&version=3&example=val_1083&scope=module&neuron=conv_2_1%3A4",
+    );
     expect(parseUrlState(formatUrlState(state))).toEqual(state);
   });
 
@@ -15,11 +24,24 @@ describe("URL state", () => {
     const pixel = { ...base, detail: { kind: "pixel" as const, y: 12, x: 0, channel: null } };
     expect(formatUrlState(pixel)).toBe("?model=tiny_vgg&neuron=relu_1_1%3A0&detail=12%2C0");
     expect(parseUrlState(formatUrlState(pixel))).toEqual(pixel);
-    const softmax = { ...base, neuron: { layer: "softmax", index: 3 }, detail: { kind: "softmax" as const } };
+    const softmax = {
+      ...base,
+      neuron: { layer: "softmax", index: 3 },
+      detail: { kind: "softmax" as const },
+    };
     expect(formatUrlState(softmax)).toBe("?model=tiny_vgg&neuron=softmax%3A3&detail=softmax");
     expect(parseUrlState(formatUrlState(softmax))).toEqual(softmax);
-    expect(parseUrlState("?neuron=conv_1_1:2&detail=3,4").detail).toEqual({ kind: "pixel", y: 3, x: 4, channel: null });
-    const channel = { ...base, neuron: { layer: "conv_2_1", index: 1 }, detail: { kind: "pixel" as const, y: 3, x: 4, channel: 9 } };
+    expect(parseUrlState("?neuron=conv_1_1:2&detail=3,4").detail).toEqual({
+      kind: "pixel",
+      y: 3,
+      x: 4,
+      channel: null,
+    });
+    const channel = {
+      ...base,
+      neuron: { layer: "conv_2_1", index: 1 },
+      detail: { kind: "pixel" as const, y: 3, x: 4, channel: 9 },
+    };
     expect(formatUrlState(channel)).toBe("?model=tiny_vgg&neuron=conv_2_1%3A1&detail=3%2C4%2C9");
     expect(parseUrlState(formatUrlState(channel))).toEqual(channel);
   });
@@ -33,7 +55,10 @@ describe("URL state", () => {
   });
 
   it("addresses uploads by digest, which wins over an example", () => {
-    expect(parseUrlState(`?image=${digest.toUpperCase()}&example=val_1`).image).toEqual({ kind: "digest", digest });
+    expect(parseUrlState(`?image=${digest.toUpperCase()}&example=val_1`).image).toEqual({
+      kind: "digest",
+      digest,
+    });
   });
 
   it("ignores malformed values instead of failing", () => {

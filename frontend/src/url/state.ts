@@ -19,7 +19,8 @@ export interface NeuronSelection {
  * column x) of a map layer, with the input channel a convolution detail shows, or the
  * softmax of a class.
  */
-export type DetailRef = { kind: "pixel"; y: number; x: number; channel: number | null } | { kind: "softmax" };
+export type DetailRef =
+  { kind: "pixel"; y: number; x: number; channel: number | null } | { kind: "softmax" };
 
 /** The page's tabs: the network explorer or the convolution playground. */
 export type Tab = "explorer" | "playground";
@@ -47,7 +48,14 @@ export interface UrlState {
   embed?: Embed;
 }
 
-export const DEFAULT_STATE: UrlState = { model: null, version: null, image: null, scope: "unit", neuron: null, detail: null };
+export const DEFAULT_STATE: UrlState = {
+  model: null,
+  version: null,
+  image: null,
+  scope: "unit",
+  neuron: null,
+  detail: null,
+};
 
 const DIGEST = /^[0-9a-f]{64}$/;
 const EXAMPLE_ID = /^[\w.-]{1,100}$/;
@@ -64,12 +72,19 @@ function parseDetail(text: string | null): DetailRef | null {
   if (text === "softmax") return { kind: "softmax" };
   const match = PIXEL.exec(text ?? "");
   if (!match?.[1] || !match[2]) return null;
-  return { kind: "pixel", y: Number(match[1]), x: Number(match[2]), channel: match[3] ? Number(match[3]) : null };
+  return {
+    kind: "pixel",
+    y: Number(match[1]),
+    x: Number(match[2]),
+    channel: match[3] ? Number(match[3]) : null,
+  };
 }
 
 export function formatDetail(detail: DetailRef): string {
   if (detail.kind === "softmax") return "softmax";
-  return detail.channel === null ? `${detail.y},${detail.x}` : `${detail.y},${detail.x},${detail.channel}`;
+  return detail.channel === null
+    ? `${detail.y},${detail.x}`
+    : `${detail.y},${detail.x},${detail.channel}`;
 }
 
 export function parseUrlState(search: string): UrlState {
@@ -105,7 +120,8 @@ export function formatUrlState(state: UrlState): string {
   if (state.image?.kind === "digest") params.set("image", state.image.digest);
   if (state.scope !== DEFAULT_STATE.scope) params.set("scope", state.scope);
   if (state.neuron !== null) params.set("neuron", `${state.neuron.layer}:${state.neuron.index}`);
-  if (state.neuron !== null && state.detail !== null) params.set("detail", formatDetail(state.detail));
+  if (state.neuron !== null && state.detail !== null)
+    params.set("detail", formatDetail(state.detail));
   if (state.tab === "playground") params.set("tab", state.tab);
   if (state.embed !== undefined) params.set("embed", state.embed);
   if (state.lesson !== undefined && state.lesson !== "") params.set("lesson", state.lesson);

@@ -17,16 +17,25 @@ type Topic = "input" | "conv" | "relu" | "max_pool" | "flatten" | "output";
 const TOPIC_ORDER: readonly Topic[] = ["input", "conv", "relu", "max_pool", "flatten", "output"];
 
 const TOPIC_NAMES: Record<Topic, string> = {
-  input: "Input", conv: "Convolution (conv)", relu: "ReLU", max_pool: "Max pooling", flatten: "Flatten", output: "Output and softmax",
+  input: "Input",
+  conv: "Convolution (conv)",
+  relu: "ReLU",
+  max_pool: "Max pooling",
+  flatten: "Flatten",
+  output: "Output and softmax",
 };
 
 const TOPICS: Record<Topic, string> = {
-  input: "The picture, as the network receives it: a square of pixels split into its red, green and blue parts. Each pixel is a number from 0 (dark) to 1 (bright).",
+  input:
+    "The picture, as the network receives it: a square of pixels split into its red, green and blue parts. Each pixel is a number from 0 (dark) to 1 (bright).",
   conv: "A small grid of learned numbers (a filter, or kernel) slides over the maps of the layer before. At every position it multiplies the numbers under it and adds them up. Where the picture matches the filter’s pattern (an edge, a colour, later a texture) the result is large.",
   relu: "Keeps every positive number and turns every negative one into 0. This simple rule is what lets the network learn more than straight-line relationships.",
-  max_pool: "Shrinks each map by keeping only the biggest number of every small square. The network keeps the strongest signals and cares less about their exact position.",
-  flatten: "Lays all the numbers of the last maps out in one long row, so that every number can be combined with every class.",
-  output: "Each class gets a score: every number of the flattened row times a learned weight, all added up, plus a bias. Softmax turns the scores into probabilities that add up to 100%.",
+  max_pool:
+    "Shrinks each map by keeping only the biggest number of every small square. The network keeps the strongest signals and cares less about their exact position.",
+  flatten:
+    "Lays all the numbers of the last maps out in one long row, so that every number can be combined with every class.",
+  output:
+    "Each class gets a score: every number of the flattened row times a learned weight, all added up, plus a bias. Softmax turns the scores into probabilities that add up to 100%.",
 };
 
 function topicOf(type: LayerType): Topic {
@@ -34,40 +43,76 @@ function topicOf(type: LayerType): Topic {
 }
 
 /** One or two sentences on the view now open. */
-function viewText(type: LayerType | null, detail: DetailRef | null): { title: string; text: string } {
+function viewText(
+  type: LayerType | null,
+  detail: DetailRef | null,
+): { title: string; text: string } {
   if (type === "conv" && detail?.kind === "pixel") {
-    return { title: "Convolution detail", text: "One pixel of a conv neuron, worked out by hand: the numbers of the window times the numbers of the kernel, the products added up for each input map, then all of that plus the bias." };
+    return {
+      title: "Convolution detail",
+      text: "One pixel of a conv neuron, worked out by hand: the numbers of the window times the numbers of the kernel, the products added up for each input map, then all of that plus the bias.",
+    };
   }
   if (type === "conv") {
-    return { title: "Convolutional intermediate view", text: "Each map of the previous layer is convolved with its own slice of this neuron’s filter into an intermediate map; the intermediate maps added up, plus a bias, give the neuron. The orange squares show the window moving in step over all of them." };
+    return {
+      title: "Convolutional intermediate view",
+      text: "Each map of the previous layer is convolved with its own slice of this neuron’s filter into an intermediate map; the intermediate maps added up, plus a bias, give the neuron. The orange squares show the window moving in step over all of them.",
+    };
   }
-  if (type === "relu") return { title: "ReLU detail", text: "One pixel going through max(0, x): on the graph, negative inputs land on the flat part (0) and positive inputs on the slope (unchanged)." };
-  if (type === "max_pool") return { title: "Max-pooling detail", text: "One window of the input map and its biggest number, which becomes one pixel of the smaller output map." };
-  if (detail?.kind === "softmax") return { title: "Softmax detail", text: "How the scores of all classes become probabilities: exp of each score, divided by the sum of them all." };
+  if (type === "relu")
+    return {
+      title: "ReLU detail",
+      text: "One pixel going through max(0, x): on the graph, negative inputs land on the flat part (0) and positive inputs on the slope (unchanged).",
+    };
+  if (type === "max_pool")
+    return {
+      title: "Max-pooling detail",
+      text: "One window of the input map and its biggest number, which becomes one pixel of the smaller output map.",
+    };
+  if (detail?.kind === "softmax")
+    return {
+      title: "Softmax detail",
+      text: "How the scores of all classes become probabilities: exp of each score, divided by the sum of them all.",
+    };
   if (type === "dense" || type === "softmax") {
-    return { title: "Flatten and softmax views", text: "The last maps unrolled into one row; each number times its weight, added up into the class’s score; softmax turning the scores into probabilities." };
+    return {
+      title: "Flatten and softmax views",
+      text: "The last maps unrolled into one row; each number times its weight, added up into the class’s score; softmax turning the scores into probabilities.",
+    };
   }
-  return { title: "Overview", text: "The whole network at once: the picture on the left, every layer a column, the answer on the right. Click a neuron to look inside it." };
+  return {
+    title: "Overview",
+    text: "The whole network at once: the picture on the left, every layer a column, the answer on the right. Click a neuron to look inside it.",
+  };
 }
 
 export function Explanation({ graph, selection, detail }: ExplanationProps) {
-  const type = selection === null ? null : graph?.layers.find((layer) => layer.name === selection.layer)?.type ?? null;
+  const type =
+    selection === null
+      ? null
+      : (graph?.layers.find((layer) => layer.name === selection.layer)?.type ?? null);
   const current = type === null ? null : topicOf(type);
   const view = viewText(type, detail);
-  const ordered = current === null ? TOPIC_ORDER : [current, ...TOPIC_ORDER.filter((topic) => topic !== current)];
+  const ordered =
+    current === null ? TOPIC_ORDER : [current, ...TOPIC_ORDER.filter((topic) => topic !== current)];
   return (
     <aside className="explanation" aria-label="Explanation" data-testid="explanation">
       <h2>You are looking at: {view.title}</h2>
       <p data-testid="explanation-view">{view.text}</p>
       <h2>The layers</h2>
       <p>
-        A <strong>convolutional neural network</strong> (CNN) looks at a picture and guesses what is in it. It works in
-        steps called <em>layers</em>, drawn as columns from left to right; each layer turns the maps of the one before into
-        new maps.
+        A <strong>convolutional neural network</strong> (CNN) looks at a picture and guesses what is
+        in it. It works in steps called <em>layers</em>, drawn as columns from left to right; each
+        layer turns the maps of the one before into new maps.
       </p>
       <dl className="layer-topics">
         {ordered.map((topic) => (
-          <div key={topic} className={topic === current ? "layer-topic layer-topic-current" : "layer-topic"} aria-current={topic === current ? "true" : undefined} data-topic={topic}>
+          <div
+            key={topic}
+            className={topic === current ? "layer-topic layer-topic-current" : "layer-topic"}
+            aria-current={topic === current ? "true" : undefined}
+            data-topic={topic}
+          >
             <dt>{TOPIC_NAMES[topic]}</dt>
             <dd>{TOPICS[topic]}</dd>
           </div>
@@ -75,17 +120,36 @@ export function Explanation({ graph, selection, detail }: ExplanationProps) {
       </dl>
       <h2>What am I looking at?</h2>
       <ul className="legend-help">
-        <li>A <em>neuron</em> is drawn as a small square picture, its <em>heatmap</em>: one coloured pixel per number it computed.</li>
+        <li>
+          A <em>neuron</em> is drawn as a small square picture, its <em>heatmap</em>: one coloured
+          pixel per number it computed.
+        </li>
         <li>
           <span className="swatch" style={{ background: POSITIVE }} /> positive,
           <span className="swatch swatch-zero" style={{ background: ZERO }} /> zero,
-          <span className="swatch" style={{ background: NEGATIVE }} /> negative. Darker means further from zero.
+          <span className="swatch" style={{ background: NEGATIVE }} /> negative. Darker means
+          further from zero.
         </li>
-        <li>The input’s squares go from black to red, green or blue: how much of that colour each pixel has.</li>
-        <li>Lines (edges) show which neurons each neuron reads. Hover over or tab to a neuron to see them.</li>
-        <li>The orange square is the window being computed; move it by pointing, clicking or with the arrow keys.</li>
-        <li>When a neuron is opened, the columns it does not read fade so that it stands out; Back or Escape returns.</li>
-        <li>The colour scale setting decides which layers share one range of colours (the bars under the columns).</li>
+        <li>
+          The input’s squares go from black to red, green or blue: how much of that colour each
+          pixel has.
+        </li>
+        <li>
+          Lines (edges) show which neurons each neuron reads. Hover over or tab to a neuron to see
+          them.
+        </li>
+        <li>
+          The orange square is the window being computed; move it by pointing, clicking or with the
+          arrow keys.
+        </li>
+        <li>
+          When a neuron is opened, the columns it does not read fade so that it stands out; Back or
+          Escape returns.
+        </li>
+        <li>
+          The colour scale setting decides which layers share one range of colours (the bars under
+          the columns).
+        </li>
       </ul>
     </aside>
   );

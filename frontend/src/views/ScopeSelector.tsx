@@ -7,13 +7,25 @@ const LABELS: Record<Scope, { name: string; hint: string }> = {
   global: { name: "Global", hint: "every layer shares one range, so layers can be compared" },
 };
 
-export function ScopeSelector({ scope, onChange }: { scope: Scope; onChange: (scope: Scope) => void }) {
+export function ScopeSelector({
+  scope,
+  onChange,
+}: {
+  scope: Scope;
+  onChange: (scope: Scope) => void;
+}) {
   return (
     <fieldset className="scope-selector">
       <legend>Colour scale</legend>
       {SCOPES.map((option) => (
         <label key={option} title={LABELS[option].hint}>
-          <input type="radio" name="scope" value={option} checked={scope === option} onChange={() => onChange(option)} />
+          <input
+            type="radio"
+            name="scope"
+            value={option}
+            checked={scope === option}
+            onChange={() => onChange(option)}
+          />
           {LABELS[option].name}
         </label>
       ))}

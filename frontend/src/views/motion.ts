@@ -9,7 +9,9 @@ const DURATION_MS = 420;
 const EASING = "cubic-bezier(0.2, 0.7, 0.2, 1)";
 
 export function prefersReducedMotion(): boolean {
-  return typeof window !== "undefined" && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  return (
+    typeof window !== "undefined" && window.matchMedia("(prefers-reduced-motion: reduce)").matches
+  );
 }
 
 /** The keyframes that take `panel` from covering `origin` to its own place. */
@@ -19,13 +21,20 @@ function fromOrigin(panel: HTMLElement, origin: Element): Keyframe[] {
   const scaleX = Math.max(0.02, from.width / Math.max(1, to.width));
   const scaleY = Math.max(0.02, from.height / Math.max(1, to.height));
   return [
-    { transformOrigin: "0 0", transform: `translate(${from.left - to.left}px, ${from.top - to.top}px) scale(${scaleX}, ${scaleY})`, opacity: 0.2 },
+    {
+      transformOrigin: "0 0",
+      transform: `translate(${from.left - to.left}px, ${from.top - to.top}px) scale(${scaleX}, ${scaleY})`,
+      opacity: 0.2,
+    },
     { transformOrigin: "0 0", transform: "none", opacity: 1 },
   ];
 }
 
 /** Grows the panel out of the first element matching `originSelector` when it opens. */
-export function useGrowFrom(panel: RefObject<HTMLElement | null>, originSelector: string | null): void {
+export function useGrowFrom(
+  panel: RefObject<HTMLElement | null>,
+  originSelector: string | null,
+): void {
   useLayoutEffect(() => {
     const element = panel.current;
     if (!element || prefersReducedMotion() || typeof element.animate !== "function") return;
@@ -39,13 +48,21 @@ export function useGrowFrom(panel: RefObject<HTMLElement | null>, originSelector
 }
 
 /** Shrinks the panel back into its origin, then calls `done` (at once with reduced motion). */
-export function shrinkInto(panel: HTMLElement | null, originSelector: string | null, done: () => void): void {
+export function shrinkInto(
+  panel: HTMLElement | null,
+  originSelector: string | null,
+  done: () => void,
+): void {
   const origin = originSelector === null ? null : document.querySelector(originSelector);
   if (!panel || !origin || prefersReducedMotion() || typeof panel.animate !== "function") {
     done();
     return;
   }
-  const animation = panel.animate([...fromOrigin(panel, origin)].reverse(), { duration: DURATION_MS * 0.8, easing: EASING, fill: "forwards" });
+  const animation = panel.animate([...fromOrigin(panel, origin)].reverse(), {
+    duration: DURATION_MS * 0.8,
+    easing: EASING,
+    fill: "forwards",
+  });
   let finished = false;
   const finish = () => {
     if (finished) return;

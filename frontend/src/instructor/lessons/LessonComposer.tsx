@@ -6,8 +6,17 @@
  */
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import {
-  FULL_LESSON, GROUP_LABELS, MAX_TITLE, PART_GROUPS, PART_LABELS, normaliseLesson, parseLesson, shows,
-  type Lesson, type Part, type PartGroup,
+  FULL_LESSON,
+  GROUP_LABELS,
+  MAX_TITLE,
+  PART_GROUPS,
+  PART_LABELS,
+  normaliseLesson,
+  parseLesson,
+  shows,
+  type Lesson,
+  type Part,
+  type PartGroup,
 } from "../../lesson/lesson";
 import { DEFAULT_STATE, formatUrlState, parseUrlState, type UrlState } from "../../url/state";
 import { describeStart, lessonLink, startFromLink } from "./compose";
@@ -42,9 +51,14 @@ export function LessonComposer() {
   // The preview (our own explorer) posts its state as the instructor clicks around in it.
   useEffect(() => {
     const onMessage = (message: MessageEvent) => {
-      if (message.origin !== window.location.origin || message.source !== frame.current?.contentWindow) return;
+      if (
+        message.origin !== window.location.origin ||
+        message.source !== frame.current?.contentWindow
+      )
+        return;
       const data = message.data as { type?: unknown; state?: unknown };
-      if (data.type !== URL_STATE_MESSAGE || typeof data.state !== "object" || data.state === null) return;
+      if (data.type !== URL_STATE_MESSAGE || typeof data.state !== "object" || data.state === null)
+        return;
       try {
         // Through the one formatter and parser, so only what a link can hold is kept.
         previewState.current = parseUrlState(formatUrlState(data.state as UrlState));
@@ -66,13 +80,17 @@ export function LessonComposer() {
   const startFromPasted = () => {
     const read = startFromLink(pasted, window.location.origin);
     if (read === null) {
-      setPasteNote("That is not a link to the explorer: copy the address from the explorer's address bar.");
+      setPasteNote(
+        "That is not a link to the explorer: copy the address from the explorer's address bar.",
+      );
       return;
     }
     setStart(read.start);
     const fromLink = parseLesson(read.start.lesson);
     if (fromLink.lesson) setLesson(fromLink.lesson);
-    setPasteNote(`Starting from ${describeStart(read.start)}${fromLink.lesson ? ", with that link's lesson" : ""}.`);
+    setPasteNote(
+      `Starting from ${describeStart(read.start)}${fromLink.lesson ? ", with that link's lesson" : ""}.`,
+    );
   };
 
   const setTitle = (title: string) => setLesson({ hidden: lesson.hidden, title });
@@ -90,15 +108,23 @@ export function LessonComposer() {
     <section className="lessons" aria-labelledby="lessons-title">
       <h2 id="lessons-title">Lesson links</h2>
       <p className="hint">
-        Hide what today&rsquo;s lesson does not need and share the link. The link carries the whole lesson: nothing is
-        stored on the server, and anyone with the link sees the same page.
+        Hide what today&rsquo;s lesson does not need and share the link. The link carries the whole
+        lesson: nothing is stored on the server, and anyone with the link sees the same page.
       </p>
       <div className="lessons-columns">
-        <form className="lessons-form" aria-label="Lesson" onSubmit={(event) => event.preventDefault()}>
+        <form
+          className="lessons-form"
+          aria-label="Lesson"
+          onSubmit={(event) => event.preventDefault()}
+        >
           <label htmlFor={titleId}>Title line (optional)</label>
           <input
-            id={titleId} type="text" maxLength={MAX_TITLE} value={lesson.title}
-            placeholder="Today: what does a convolution do?" onChange={(event) => setTitle(event.target.value)}
+            id={titleId}
+            type="text"
+            maxLength={MAX_TITLE}
+            value={lesson.title}
+            placeholder="Today: what does a convolution do?"
+            onChange={(event) => setTitle(event.target.value)}
           />
           <div className="lessons-groups">
             {(Object.keys(PART_GROUPS) as PartGroup[]).map((group) => (
@@ -107,14 +133,18 @@ export function LessonComposer() {
                 {PART_GROUPS[group].map((part) => {
                   const own = normaliseLesson([...lesson.hidden].filter((other) => other !== part));
                   // Shown only with another part (a detail with its view, one tab at least).
-                  const fixed = !shows(own, part) || (part === "explorer" && lesson.hidden.has("playground"));
+                  const fixed =
+                    !shows(own, part) || (part === "explorer" && lesson.hidden.has("playground"));
                   return (
                     <label key={part} className={fixed ? "lessons-fixed" : undefined}>
                       <input
-                        type="checkbox" checked={shows(lesson, part)} disabled={fixed}
-                        onChange={(event) => toggle(part, event.target.checked)} data-part={part}
-                      />
-                      {" "}{PART_LABELS[part]}
+                        type="checkbox"
+                        checked={shows(lesson, part)}
+                        disabled={fixed}
+                        onChange={(event) => toggle(part, event.target.checked)}
+                        data-part={part}
+                      />{" "}
+                      {PART_LABELS[part]}
                     </label>
                   );
                 })}
@@ -123,13 +153,22 @@ export function LessonComposer() {
           </div>
           <fieldset className="lessons-start">
             <legend>Where the explorer starts</legend>
-            <p className="hint" data-testid="lesson-start">{describeStart(start)}</p>
+            <p className="hint" data-testid="lesson-start">
+              {describeStart(start)}
+            </p>
             <label>
               Paste an explorer link to start from its picture and open view
-              <input type="url" value={pasted} onChange={(event) => setPasted(event.target.value)} placeholder={`${window.location.origin}/?example=…`} />
+              <input
+                type="url"
+                value={pasted}
+                onChange={(event) => setPasted(event.target.value)}
+                placeholder={`${window.location.origin}/?example=…`}
+              />
             </label>
             <div className="button-row">
-              <button type="button" onClick={startFromPasted} disabled={pasted.trim() === ""}>Start from this link</button>
+              <button type="button" onClick={startFromPasted} disabled={pasted.trim() === ""}>
+                Start from this link
+              </button>
               <button
                 type="button"
                 onClick={() => {
@@ -142,24 +181,50 @@ export function LessonComposer() {
               >
                 Start from what the preview shows
               </button>
-              <button type="button" onClick={() => { setStart(DEFAULT_STATE); setPasteNote(null); }}>Start from the beginning</button>
+              <button
+                type="button"
+                onClick={() => {
+                  setStart(DEFAULT_STATE);
+                  setPasteNote(null);
+                }}
+              >
+                Start from the beginning
+              </button>
             </div>
-            {pasteNote && <p className="hint" role="status">{pasteNote}</p>}
+            {pasteNote && (
+              <p className="hint" role="status">
+                {pasteNote}
+              </p>
+            )}
           </fieldset>
           <div className="lessons-link">
             <label>
               The link
-              <input type="text" readOnly value={link} onFocus={(event) => event.target.select()} data-testid="lesson-link" />
+              <input
+                type="text"
+                readOnly
+                value={link}
+                onFocus={(event) => event.target.select()}
+                data-testid="lesson-link"
+              />
             </label>
             <div className="button-row">
-              <button type="button" className="primary" onClick={() => void copy()}>Copy the link</button>
-              <a href={link} target="_blank" rel="noreferrer">Open it</a>
+              <button type="button" className="primary" onClick={() => void copy()}>
+                Copy the link
+              </button>
+              <a href={link} target="_blank" rel="noreferrer">
+                Open it
+              </a>
               {copied && <span role="status">{copied}</span>}
             </div>
             {qr ? (
               <svg
-                className="lessons-qr" viewBox={`0 0 ${qr.size} ${qr.size}`} role="img" data-testid="lesson-qr"
-                aria-label="QR code of the lesson link" shapeRendering="crispEdges"
+                className="lessons-qr"
+                viewBox={`0 0 ${qr.size} ${qr.size}`}
+                role="img"
+                data-testid="lesson-qr"
+                aria-label="QR code of the lesson link"
+                shapeRendering="crispEdges"
               >
                 <rect width={qr.size} height={qr.size} fill="white" />
                 <path d={qr.path} fill="black" />
@@ -171,7 +236,13 @@ export function LessonComposer() {
         </form>
         <figure className="lessons-preview">
           <figcaption>Preview: what a student sees (you can click around in it)</figcaption>
-          <iframe ref={frame} key={preview} src={preview} title="Preview of the lesson" data-testid="lesson-preview" />
+          <iframe
+            ref={frame}
+            key={preview}
+            src={preview}
+            title="Preview of the lesson"
+            data-testid="lesson-preview"
+          />
         </figure>
       </div>
     </section>

@@ -8,9 +8,18 @@ const ORIGIN = "http://127.0.0.1:9000";
 describe("the lesson composer", () => {
   it("makes a link of the start and the lesson, without version or embedding", () => {
     const lesson = normaliseLesson(["playground", "upload", "flatten"], "Today: convolution");
-    const start = { ...parseUrlState("?model=tiny_vgg&version=3&example=val_7&neuron=conv_1_1:2&embed=study&lesson=old"), scope: "module" as const };
+    const start = {
+      ...parseUrlState(
+        "?model=tiny_vgg&version=3&example=val_7&neuron=conv_1_1:2&embed=study&lesson=old",
+      ),
+      scope: "module" as const,
+    };
     const link = lessonLink(ORIGIN, start, lesson);
-    expect(link.startsWith(`${ORIGIN}/?model=tiny_vgg&example=val_7&scope=module&neuron=conv_1_1%3A2&lesson=1.`)).toBe(true);
+    expect(
+      link.startsWith(
+        `${ORIGIN}/?model=tiny_vgg&example=val_7&scope=module&neuron=conv_1_1%3A2&lesson=1.`,
+      ),
+    ).toBe(true);
     const back = parseUrlState(new URL(link).search);
     expect(back.version).toBeNull();
     expect(back.embed).toBeUndefined();
@@ -22,22 +31,40 @@ describe("the lesson composer", () => {
   });
 
   it("reads pasted explorer links, full or just the query, from any host", () => {
-    expect(startFromLink("  http://10.0.0.5:8000/?example=val_1&neuron=relu_1_1:0&detail=3,4 ", ORIGIN)?.start).toEqual(
-      parseUrlState("?example=val_1&neuron=relu_1_1:0&detail=3,4"),
+    expect(
+      startFromLink("  http://10.0.0.5:8000/?example=val_1&neuron=relu_1_1:0&detail=3,4 ", ORIGIN)
+        ?.start,
+    ).toEqual(parseUrlState("?example=val_1&neuron=relu_1_1:0&detail=3,4"));
+    expect(startFromLink("?example=val_2", ORIGIN)?.start.image).toEqual({
+      kind: "example",
+      id: "val_2",
+    });
+    expect(startFromLink(`${ORIGIN}/index.html?tab=playground`, ORIGIN)?.start.tab).toBe(
+      "playground",
     );
-    expect(startFromLink("?example=val_2", ORIGIN)?.start.image).toEqual({ kind: "example", id: "val_2" });
-    expect(startFromLink(`${ORIGIN}/index.html?tab=playground`, ORIGIN)?.start.tab).toBe("playground");
   });
 
   it("refuses what is not an explorer link", () => {
-    for (const text of ["", "   ", `${ORIGIN}/study.html?x=1`, `${ORIGIN}/instructor.html`, "javascript:alert(1)", "http://[::1", "mailto:a@b.c"]) {
+    for (const text of [
+      "",
+      "   ",
+      `${ORIGIN}/study.html?x=1`,
+      `${ORIGIN}/instructor.html`,
+      "javascript:alert(1)",
+      "http://[::1",
+      "mailto:a@b.c",
+    ]) {
       expect(startFromLink(text, ORIGIN), text).toBeNull();
     }
   });
 
   it("describes a start in words", () => {
     expect(describeStart(DEFAULT_STATE)).toBe("the default model, the first example");
-    expect(describeStart(parseUrlState("?model=m&example=val_3&neuron=softmax:2&detail=softmax&scope=global"))).toBe(
+    expect(
+      describeStart(
+        parseUrlState("?model=m&example=val_3&neuron=softmax:2&detail=softmax&scope=global"),
+      ),
+    ).toBe(
       "model m, example val_3, colour scope global, neuron 3 of softmax open, its softmax detail",
     );
   });

@@ -29,7 +29,8 @@ export function startFromLink(text: string, origin: string): { start: UrlState }
   } catch {
     return null;
   }
-  if ((url.protocol !== "http:" && url.protocol !== "https:") || !EXPLORER_PATHS.has(url.pathname)) return null;
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || !EXPLORER_PATHS.has(url.pathname))
+    return null;
   return { start: parseUrlState(url.search) };
 }
 
@@ -38,11 +39,14 @@ export function describeStart(state: UrlState): string {
   const parts: string[] = [];
   parts.push(state.model === null ? "the default model" : `model ${state.model}`);
   if (state.image?.kind === "example") parts.push(`example ${state.image.id}`);
-  else if (state.image?.kind === "digest") parts.push(`an uploaded picture (${state.image.digest.slice(0, 8)}…)`);
+  else if (state.image?.kind === "digest")
+    parts.push(`an uploaded picture (${state.image.digest.slice(0, 8)}…)`);
   else parts.push("the first example");
   if (state.scope !== "unit") parts.push(`colour scope ${state.scope}`);
-  if (state.neuron !== null) parts.push(`neuron ${state.neuron.index + 1} of ${state.neuron.layer} open`);
-  if (state.neuron !== null && state.detail !== null) parts.push(state.detail.kind === "softmax" ? "its softmax detail" : "its detail view");
+  if (state.neuron !== null)
+    parts.push(`neuron ${state.neuron.index + 1} of ${state.neuron.layer} open`);
+  if (state.neuron !== null && state.detail !== null)
+    parts.push(state.detail.kind === "softmax" ? "its softmax detail" : "its detail view");
   if (state.tab === "playground") parts.push("on the playground");
   return parts.join(", ");
 }

@@ -24,8 +24,10 @@ export function qrDrawing(text: string): QrDrawing | null {
     return null;
   }
   const parts: string[] = [];
-  data.forEach((row, y) => row.forEach((dark, x) => {
-    if (dark) parts.push(`M${x + QUIET_ZONE} ${y + QUIET_ZONE}h1v1h-1z`);
-  }));
+  data.forEach((row, y) =>
+    row.forEach((dark, x) => {
+      if (dark) parts.push(`M${x + QUIET_ZONE} ${y + QUIET_ZONE}h1v1h-1z`);
+    }),
+  );
   return { size: data.length + 2 * QUIET_ZONE, path: parts.join("") };
 }

@@ -1,32 +1,32 @@
 /** Built-in classes or the instructor's own images: a zip checked here for type and size, then by the server. */
-import { useEffect, useState } from "react";
-import { messageOf } from "../../study/http";
-import { datasetFileProblem, type Dataset, type ModelsApi } from "../modelsApi";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { messageOf } from "../../api/errors";
+import { studioKeys, type Dataset, type StudioApi } from "../../api/studio";
+import { datasetFileProblem } from "./fileChecks";
 
 export const BUILTIN_CLASSES = 10;
+const NONE: Dataset[] = [];
 
 interface Props {
-  api: ModelsApi;
+  api: StudioApi;
   /** "builtin" or a dataset id. */
   value: string;
   onChange: (dataset: string, classes: number) => void;
 }
 
 export function DatasetChoice({ api, value, onChange }: Props) {
-  const [datasets, setDatasets] = useState<Dataset[]>([]);
+  const queryClient = useQueryClient();
+  // Earlier uploads are a convenience: without the list, a new upload still works.
+  const datasets = useQuery({ queryKey: studioKeys.datasets, queryFn: api.datasets }).data ?? NONE;
   const [uploading, setUploading] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [uploaded, setUploaded] = useState<Dataset | null>(null);
 
-  useEffect(() => {
-    let live = true;
-    // Earlier uploads are a convenience: without the list, a new upload still works.
-    api.datasets().then((list) => live && setDatasets(list), () => undefined);
-    return () => { live = false; };
-  }, [api]);
-
   const own = value !== "builtin";
-  const chosen = datasets.find((dataset) => dataset.dataset_id === value) ?? (uploaded?.dataset_id === value ? uploaded : undefined);
+  const chosen =
+    datasets.find((dataset) => dataset.dataset_id === value) ??
+    (uploaded?.dataset_id === value ? uploaded : undefined);
 
   const upload = async (file: File) => {
     setProblem(null);
@@ -40,7 +40,10 @@ export function DatasetChoice({ api, value, onChange }: Props) {
     try {
       const dataset = await api.uploadDataset(file);
       setUploaded(dataset);
-      setDatasets((known) => [dataset, ...known.filter((d) => d.dataset_id !== dataset.dataset_id)]);
+      queryClient.setQueryData<Dataset[]>(studioKeys.datasets, (known = []) => [
+        dataset,
+        ...known.filter((d) => d.dataset_id !== dataset.dataset_id),
+      ]);
       onChange(dataset.dataset_id, dataset.classes.length);
     } catch (caught) {
       setProblem(`${file.name} was not accepted: ${messageOf(caught)}`);
@@ -53,24 +56,37 @@ export function DatasetChoice({ api, value, onChange }: Props) {
     <fieldset className="dataset-choice">
       <legend>Images to train on</legend>
       <label>
-        <input type="radio" name="dataset" checked={!own} onChange={() => onChange("builtin", BUILTIN_CLASSES)} /> The built-in classes (Tiny ImageNet, {BUILTIN_CLASSES} classes)
+        <input
+          type="radio"
+          name="dataset"
+          checked={!own}
+          onChange={() => onChange("builtin", BUILTIN_CLASSES)}
+        />{" "}
+        The built-in classes (Tiny ImageNet, {BUILTIN_CLASSES} classes)
       </label>
       <label>
         <input
-          type="radio" name="dataset" checked={own}
+          type="radio"
+          name="dataset"
+          checked={own}
           onChange={() => {
             const first = uploaded ?? datasets[0];
             if (first) onChange(first.dataset_id, first.classes.length);
             else onChange("", 0);
           }}
-        /> My own images (a .zip with one folder per class)
+        />{" "}
+        My own images (a .zip with one folder per class)
       </label>
       {own && (
         <div className="dataset-own">
           <label htmlFor="dataset-file">Upload a zip</label>{" "}
           <input
-            id="dataset-file" type="file" accept=".zip,application/zip" aria-describedby="dataset-help dataset-problem"
-            aria-invalid={problem ? true : undefined} disabled={uploading !== null}
+            id="dataset-file"
+            type="file"
+            accept=".zip,application/zip"
+            aria-describedby="dataset-help dataset-problem"
+            aria-invalid={problem ? true : undefined}
+            disabled={uploading !== null}
             onChange={(event) => {
               const file = event.target.files?.[0];
               event.target.value = "";
@@ -78,17 +94,28 @@ export function DatasetChoice({ api, value, onChange }: Props) {
             }}
           />
           <p id="dataset-help" className="hint">
-            One folder per class, named after it (<code>cats/…</code>, <code>dogs/…</code>), JPEG, PNG, WebP or BMP pictures; at least 2 classes.
+            One folder per class, named after it (<code>cats/…</code>, <code>dogs/…</code>), JPEG,
+            PNG, WebP or BMP pictures; at least 2 classes.
           </p>
           {uploading && <p role="status">Uploading and checking {uploading}…</p>}
-          <p id="dataset-problem" className={problem ? "status status-error" : undefined} role="alert">{problem}</p>
+          <p
+            id="dataset-problem"
+            className={problem ? "status status-error" : undefined}
+            role="alert"
+          >
+            {problem}
+          </p>
           {datasets.length > 0 && (
             <p>
               <label htmlFor="dataset-select">Data set</label>{" "}
-              <select id="dataset-select" value={value} onChange={(event) => {
-                const next = datasets.find((d) => d.dataset_id === event.target.value);
-                if (next) onChange(next.dataset_id, next.classes.length);
-              }}>
+              <select
+                id="dataset-select"
+                value={value}
+                onChange={(event) => {
+                  const next = datasets.find((d) => d.dataset_id === event.target.value);
+                  if (next) onChange(next.dataset_id, next.classes.length);
+                }}
+              >
                 {value === "" && <option value="">Choose…</option>}
                 {datasets.map((dataset) => (
                   <option key={dataset.dataset_id} value={dataset.dataset_id}>
@@ -109,13 +136,29 @@ function DatasetSummary({ dataset }: { dataset: Dataset }) {
   return (
     <div data-testid="dataset-summary">
       <table className="data-table">
-        <caption>{dataset.classes.length} classes, {dataset.images} images</caption>
-        <thead><tr><th scope="col">class</th><th scope="col">images</th></tr></thead>
-        <tbody>{dataset.classes.map((c) => <tr key={c.name}><td>{c.name}</td><td>{c.images}</td></tr>)}</tbody>
+        <caption>
+          {dataset.classes.length} classes, {dataset.images} images
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">class</th>
+            <th scope="col">images</th>
+          </tr>
+        </thead>
+        <tbody>
+          {dataset.classes.map((c) => (
+            <tr key={c.name}>
+              <td>{c.name}</td>
+              <td>{c.images}</td>
+            </tr>
+          ))}
+        </tbody>
       </table>
       {dataset.warnings.length > 0 && (
         <ul className="warnings" aria-label="Warnings about the data set">
-          {dataset.warnings.map((warning) => <li key={warning}>{warning}</li>)}
+          {dataset.warnings.map((warning) => (
+            <li key={warning}>{warning}</li>
+          ))}
         </ul>
       )}
     </div>

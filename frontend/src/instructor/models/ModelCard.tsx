@@ -24,18 +24,52 @@ export function ModelCard({ markdown }: { markdown: string }) {
         switch (block.kind) {
           case "heading": {
             // Headings of the card sit under the model's own heading (h3).
-            const Tag = (`h${Math.min(6, block.level + 3)}`) as "h4" | "h5" | "h6";
-            return <Tag key={index}><Inlines parts={block.content} /></Tag>;
+            const Tag = `h${Math.min(6, block.level + 3)}` as "h4" | "h5" | "h6";
+            return (
+              <Tag key={index}>
+                <Inlines parts={block.content} />
+              </Tag>
+            );
           }
           case "paragraph":
-            return <p key={index}><Inlines parts={block.content} /></p>;
+            return (
+              <p key={index}>
+                <Inlines parts={block.content} />
+              </p>
+            );
           case "list":
-            return <ul key={index}>{block.items.map((item, i) => <li key={i}><Inlines parts={item} /></li>)}</ul>;
+            return (
+              <ul key={index}>
+                {block.items.map((item, i) => (
+                  <li key={i}>
+                    <Inlines parts={item} />
+                  </li>
+                ))}
+              </ul>
+            );
           case "table":
             return (
               <table key={index} className="data-table">
-                <thead><tr>{block.header.map((cell, i) => <th key={i} scope="col"><Inlines parts={cell} /></th>)}</tr></thead>
-                <tbody>{block.rows.map((row, r) => <tr key={r}>{row.map((cell, i) => <td key={i}><Inlines parts={cell} /></td>)}</tr>)}</tbody>
+                <thead>
+                  <tr>
+                    {block.header.map((cell, i) => (
+                      <th key={i} scope="col">
+                        <Inlines parts={cell} />
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {block.rows.map((row, r) => (
+                    <tr key={r}>
+                      {row.map((cell, i) => (
+                        <td key={i}>
+                          <Inlines parts={cell} />
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
               </table>
             );
         }

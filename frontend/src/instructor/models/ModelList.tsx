@@ -1,14 +1,18 @@
 /** Every model under the model base path: what it is, how good, whether students may choose it. */
 import { useState } from "react";
-import { messageOf } from "../../study/http";
-import type { ModelCatalogue, ModelEntry, ModelsApi } from "../modelsApi";
+import { messageOf } from "../../api/errors";
+import type { ModelCatalogue, ModelEntry, StudioApi } from "../../api/studio";
 import { percent } from "./jobProgress";
 import { ModelCard } from "./ModelCard";
 
-const SOURCES: Record<ModelEntry["source"], string> = { builtin: "built in", trained: "trained here", imported: "imported" };
+const SOURCES: Record<ModelEntry["source"], string> = {
+  builtin: "built in",
+  trained: "trained here",
+  imported: "imported",
+};
 
 interface Props {
-  api: ModelsApi;
+  api: StudioApi;
   catalogue: ModelCatalogue | null;
   onChanged: (entry: ModelEntry) => void;
 }
@@ -18,17 +22,37 @@ export function ModelList({ api, catalogue, onChanged }: Props) {
   return (
     <section aria-labelledby="models-title" className="models-list">
       <h2 id="models-title">Models</h2>
-      <p className="hint">Students choose among the published models in the explorer's header; the default model is always there.</p>
+      <p className="hint">
+        Students choose among the published models in the explorer's header; the default model is
+        always there.
+      </p>
       <ul>
         {catalogue.models.map((model) => (
-          <li key={model.name}><ModelItem api={api} model={model} isDefault={model.name === catalogue.default} onChanged={onChanged} /></li>
+          <li key={model.name}>
+            <ModelItem
+              api={api}
+              model={model}
+              isDefault={model.name === catalogue.default}
+              onChanged={onChanged}
+            />
+          </li>
         ))}
       </ul>
     </section>
   );
 }
 
-function ModelItem({ api, model, isDefault, onChanged }: { api: ModelsApi; model: ModelEntry; isDefault: boolean; onChanged: (entry: ModelEntry) => void }) {
+function ModelItem({
+  api,
+  model,
+  isDefault,
+  onChanged,
+}: {
+  api: StudioApi;
+  model: ModelEntry;
+  isDefault: boolean;
+  onChanged: (entry: ModelEntry) => void;
+}) {
   // The box follows the click at once and goes back if the server refuses.
   const [pending, setPending] = useState<boolean | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -45,30 +69,61 @@ function ModelItem({ api, model, isDefault, onChanged }: { api: ModelsApi; model
   };
   const id = `model-${model.name}`;
   return (
-    <article className="model-entry" aria-labelledby={`${id}-title`} data-testid="model-entry" data-model={model.name}>
+    <article
+      className="model-entry"
+      aria-labelledby={`${id}-title`}
+      data-testid="model-entry"
+      data-model={model.name}
+    >
       <header className="model-entry-head">
-        <h3 id={`${id}-title`}>{model.title}{model.title !== model.name && <span className="model-name"> ({model.name})</span>}</h3>
+        <h3 id={`${id}-title`}>
+          {model.title}
+          {model.title !== model.name && <span className="model-name"> ({model.name})</span>}
+        </h3>
         <span className={`badge badge-${model.source}`}>{SOURCES[model.source]}</span>
         {isDefault && <span className="badge">default</span>}
       </header>
       <dl className="study-facts">
-        <div><dt>Versions</dt><dd>{model.versions.join(", ") || "—"} (newest {model.latest})</dd></div>
-        <div><dt>Accuracy</dt><dd>{model.accuracy === null ? "not measured" : percent(model.accuracy)}</dd></div>
-        <div><dt>Classes ({model.classes.length})</dt><dd className="model-classes">{model.classes.join(", ") || "—"}</dd></div>
+        <div>
+          <dt>Versions</dt>
+          <dd>
+            {model.versions.join(", ") || "—"} (newest {model.latest})
+          </dd>
+        </div>
+        <div>
+          <dt>Accuracy</dt>
+          <dd>{model.accuracy === null ? "not measured" : percent(model.accuracy)}</dd>
+        </div>
+        <div>
+          <dt>Classes ({model.classes.length})</dt>
+          <dd className="model-classes">{model.classes.join(", ") || "—"}</dd>
+        </div>
       </dl>
       <div className="button-row">
         <label className="publish-toggle">
           <input
-            type="checkbox" checked={pending ?? model.published} disabled={pending !== null || isDefault}
+            type="checkbox"
+            checked={pending ?? model.published}
+            disabled={pending !== null || isDefault}
             aria-describedby={isDefault ? `${id}-default` : undefined}
             onChange={(event) => void toggle(event.target.checked)}
           />{" "}
           Published to students
         </label>
-        {isDefault && <span id={`${id}-default`} className="hint">The default model is always published.</span>}
-        <a href={`/?model=${encodeURIComponent(model.name)}`} target="_blank" rel="noopener">Open in the explorer</a>
+        {isDefault && (
+          <span id={`${id}-default`} className="hint">
+            The default model is always published.
+          </span>
+        )}
+        <a href={`/?model=${encodeURIComponent(model.name)}`} target="_blank" rel="noopener">
+          Open in the explorer
+        </a>
       </div>
-      {error && <p className="status status-error" role="alert">{error}</p>}
+      {error && (
+        <p className="status status-error" role="alert">
+          {error}
+        </p>
+      )}
       <details>
         <summary>Model card</summary>
         <ModelCard markdown={model.card} />

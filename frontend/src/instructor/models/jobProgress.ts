@@ -3,7 +3,7 @@
  * out of order, so an answer never takes a job back (fewer epochs, or running again after
  * it finished), and the list stays newest first.
  */
-import { isActive, type EpochRecord, type Job, type JobStatus } from "../modelsApi";
+import { isActive, type EpochRecord, type Job, type JobStatus } from "../../api/studio";
 
 export interface JobsState {
   jobs: Job[];
@@ -29,7 +29,10 @@ export function isNewer(known: Job, next: Job): boolean {
   if (knownFinal && nextFinal) return true;
   if (nextFinal) return true;
   if (known.status === "running" && next.status === "queued") return false;
-  return next.progress.history.length >= known.progress.history.length && next.progress.epoch >= known.progress.epoch;
+  return (
+    next.progress.history.length >= known.progress.history.length &&
+    next.progress.epoch >= known.progress.epoch
+  );
 }
 
 function merge(jobs: readonly Job[], incoming: readonly Job[]): Job[] {
@@ -38,22 +41,37 @@ function merge(jobs: readonly Job[], incoming: readonly Job[]): Job[] {
     const known = byId.get(job.job_id);
     if (!known || isNewer(known, job)) byId.set(job.job_id, job);
   }
-  return [...byId.values()].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+  return [...byId.values()].sort((a, b) =>
+    a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0,
+  );
 }
 
 export function jobsReducer(state: JobsState, action: JobsAction): JobsState {
   switch (action.type) {
     case "listed": {
       const jobs = merge(state.jobs, action.jobs);
-      return { jobs, cancelling: state.cancelling.filter((id) => jobs.some((job) => job.job_id === id && isActive(job))) };
+      return {
+        jobs,
+        cancelling: state.cancelling.filter((id) =>
+          jobs.some((job) => job.job_id === id && isActive(job)),
+        ),
+      };
     }
     case "updated": {
       const jobs = merge(state.jobs, [action.job]);
       const still = jobs.find((job) => job.job_id === action.job.job_id);
-      return { jobs, cancelling: still && !isActive(still) ? state.cancelling.filter((id) => id !== action.job.job_id) : state.cancelling };
+      return {
+        jobs,
+        cancelling:
+          still && !isActive(still)
+            ? state.cancelling.filter((id) => id !== action.job.job_id)
+            : state.cancelling,
+      };
     }
     case "cancel-requested":
-      return state.cancelling.includes(action.jobId) ? state : { ...state, cancelling: [...state.cancelling, action.jobId] };
+      return state.cancelling.includes(action.jobId)
+        ? state
+        : { ...state, cancelling: [...state.cancelling, action.jobId] };
     case "cancel-failed":
       return { ...state, cancelling: state.cancelling.filter((id) => id !== action.jobId) };
   }
@@ -78,7 +96,9 @@ export function progressText(job: Job): string {
         ? `Done: ${job.result.name} version ${job.result.version}${job.result.accuracy === null ? "" : `, ${percent(job.result.accuracy)} on its validation images`}`
         : "Done";
     case "cancelled":
-      return epochs > 0 && job.kind === "train" ? `Cancelled after epoch ${epoch} of ${epochs}; no version was made.` : "Cancelled; no version was made.";
+      return epochs > 0 && job.kind === "train"
+        ? `Cancelled after epoch ${epoch} of ${epochs}; no version was made.`
+        : "Cancelled; no version was made.";
     case "failed":
       return `Failed: ${job.error ?? "no reason was given"}`;
   }
@@ -94,8 +114,15 @@ export interface CurvePoint {
 }
 
 /** The two series of a plot (training and validation) without the values the worker could not give. */
-export function curves(history: readonly EpochRecord[], metric: "loss" | "accuracy"): { train: CurvePoint[]; validation: CurvePoint[] } {
+export function curves(
+  history: readonly EpochRecord[],
+  metric: "loss" | "accuracy",
+): { train: CurvePoint[]; validation: CurvePoint[] } {
   const pick = (key: keyof EpochRecord) =>
-    history.filter((record) => Number.isFinite(record[key])).map((record) => ({ epoch: record.epoch, value: record[key] }));
-  return metric === "loss" ? { train: pick("loss"), validation: pick("val_loss") } : { train: pick("accuracy"), validation: pick("val_accuracy") };
+    history
+      .filter((record) => Number.isFinite(record[key]))
+      .map((record) => ({ epoch: record.epoch, value: record[key] }));
+  return metric === "loss"
+    ? { train: pick("loss"), validation: pick("val_loss") }
+    : { train: pick("accuracy"), validation: pick("val_accuracy") };
 }

@@ -42,51 +42,88 @@ export interface Preview {
 }
 
 /** Field-by-field range problems (a message per field), empty when every value is allowed. */
-export function rangeProblems(variant: Variant & { epochs?: number }): Partial<Record<keyof Variant | "epochs", string>> {
+export function rangeProblems(
+  variant: Variant & { epochs?: number },
+): Partial<Record<keyof Variant | "epochs", string>> {
   const problems: Partial<Record<keyof Variant | "epochs", string>> = {};
-  const check = (field: "blocks" | "convs_per_block" | "filters" | "input_size" | "epochs", value: number | undefined, what: string) => {
+  const check = (
+    field: "blocks" | "convs_per_block" | "filters" | "input_size" | "epochs",
+    value: number | undefined,
+    what: string,
+  ) => {
     if (value === undefined) return;
     const limit = LIMITS[field];
     if (!Number.isInteger(value)) problems[field] = `${what} must be a whole number.`;
-    else if (value < limit.min || value > limit.max) problems[field] = `${what} must be from ${limit.min} to ${limit.max}.`;
-    else if ((value - limit.min) % limit.step !== 0) problems[field] = `${what} must be a multiple of ${limit.step}.`;
+    else if (value < limit.min || value > limit.max)
+      problems[field] = `${what} must be from ${limit.min} to ${limit.max}.`;
+    else if ((value - limit.min) % limit.step !== 0)
+      problems[field] = `${what} must be a multiple of ${limit.step}.`;
   };
   check("blocks", variant.blocks, "Blocks");
   check("convs_per_block", variant.convs_per_block, "Convolutions per block");
   check("filters", variant.filters, "Filters");
   check("input_size", variant.input_size, "Input size");
   check("epochs", variant.epochs, "Epochs");
-  if (!(LIMITS.kernel_size.options as readonly number[]).includes(variant.kernel_size)) problems.kernel_size = "Kernel size must be 3 or 5.";
+  if (!(LIMITS.kernel_size.options as readonly number[]).includes(variant.kernel_size))
+    problems.kernel_size = "Kernel size must be 3 or 5.";
   return problems;
 }
 
 /** Every layer with its output shape; stops at the first layer whose map would be under 1 pixel. */
 export function previewLayers(variant: Variant, classes: number): Preview {
   const { blocks, convs_per_block: convs, filters, kernel_size: k, input_size: input } = variant;
-  const layers: LayerShape[] = [{ name: "input", type: "input", shape: [input, input, 3], params: 0 }];
+  const layers: LayerShape[] = [
+    { name: "input", type: "input", shape: [input, input, 3], params: 0 },
+  ];
   let size = input;
   let channels = 3;
   for (let block = 1; block <= blocks; block += 1) {
     for (let conv = 1; conv <= convs; conv += 1) {
       const out = size - k + 1;
       if (out < 1) {
-        return finish(layers, `conv_${block}_${conv}: a ${k}×${k} kernel does not fit a ${size}×${size} map. Use fewer blocks or convolutions, a smaller kernel or a larger input.`);
+        return finish(
+          layers,
+          `conv_${block}_${conv}: a ${k}×${k} kernel does not fit a ${size}×${size} map. Use fewer blocks or convolutions, a smaller kernel or a larger input.`,
+        );
       }
-      layers.push({ name: `conv_${block}_${conv}`, type: "conv", shape: [out, out, filters], params: k * k * channels * filters + filters });
-      layers.push({ name: `relu_${block}_${conv}`, type: "relu", shape: [out, out, filters], params: 0 });
+      layers.push({
+        name: `conv_${block}_${conv}`,
+        type: "conv",
+        shape: [out, out, filters],
+        params: k * k * channels * filters + filters,
+      });
+      layers.push({
+        name: `relu_${block}_${conv}`,
+        type: "relu",
+        shape: [out, out, filters],
+        params: 0,
+      });
       size = out;
       channels = filters;
     }
     const pooled = Math.floor(size / POOL_SIZE);
     if (pooled < 1) {
-      return finish(layers, `max_pool_${block}: a ${size}×${size} map cannot be pooled 2×2. Use fewer blocks or convolutions, a smaller kernel or a larger input.`);
+      return finish(
+        layers,
+        `max_pool_${block}: a ${size}×${size} map cannot be pooled 2×2. Use fewer blocks or convolutions, a smaller kernel or a larger input.`,
+      );
     }
-    layers.push({ name: `max_pool_${block}`, type: "max_pool", shape: [pooled, pooled, channels], params: 0 });
+    layers.push({
+      name: `max_pool_${block}`,
+      type: "max_pool",
+      shape: [pooled, pooled, channels],
+      params: 0,
+    });
     size = pooled;
   }
   const flat = size * size * channels;
   layers.push({ name: "flatten", type: "flatten", shape: [flat], params: 0 });
-  layers.push({ name: "output", type: "dense", shape: [classes], params: flat * classes + classes });
+  layers.push({
+    name: "output",
+    type: "dense",
+    shape: [classes],
+    params: flat * classes + classes,
+  });
   layers.push({ name: "softmax", type: "softmax", shape: [classes], params: 0 });
   return finish(layers, null);
 }

@@ -30,15 +30,23 @@ export function parseInline(text: string): Inline[] {
   return parts;
 }
 
-const cells = (line: string) => line.trim().replace(/^\|/, "").replace(/\|$/, "").split("|").map((cell) => parseInline(cell.trim()));
-const isTableRule = (line: string) => /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/.test(line);
+const cells = (line: string) =>
+  line
+    .trim()
+    .replace(/^\|/, "")
+    .replace(/\|$/, "")
+    .split("|")
+    .map((cell) => parseInline(cell.trim()));
+const isTableRule = (line: string) =>
+  /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/.test(line);
 
 export function parseMarkdown(source: string): Block[] {
   const lines = source.replace(/\r\n?/g, "\n").split("\n");
   const blocks: Block[] = [];
   let paragraph: string[] = [];
   const flush = () => {
-    if (paragraph.length > 0) blocks.push({ kind: "paragraph", content: parseInline(paragraph.join(" ")) });
+    if (paragraph.length > 0)
+      blocks.push({ kind: "paragraph", content: parseInline(paragraph.join(" ")) });
     paragraph = [];
   };
   for (let i = 0; i < lines.length; i += 1) {
@@ -46,7 +54,11 @@ export function parseMarkdown(source: string): Block[] {
     const heading = /^(#{1,6})\s+(.*)$/.exec(line);
     if (heading) {
       flush();
-      blocks.push({ kind: "heading", level: heading[1]?.length ?? 1, content: parseInline(heading[2] ?? "") });
+      blocks.push({
+        kind: "heading",
+        level: heading[1]?.length ?? 1,
+        content: parseInline(heading[2] ?? ""),
+      });
     } else if (/^\s*[-*]\s+/.test(line)) {
       flush();
       const items: string[] = [];

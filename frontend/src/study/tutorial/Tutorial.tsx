@@ -19,7 +19,8 @@ export function Tutorial({ record }: { record?: Record_ }) {
     record?.("tutorial.page_view", { page: page.id });
     if (!first.current) heading.current?.focus();
     first.current = false;
-    return () => record?.("tutorial.page_time", { page: page.id, ms: Math.round(performance.now() - opened) });
+    return () =>
+      record?.("tutorial.page_time", { page: page.id, ms: Math.round(performance.now() - opened) });
   }, [page, record]);
 
   if (!page) return null;
@@ -30,7 +31,12 @@ export function Tutorial({ record }: { record?: Record_ }) {
         <ol>
           {PAGES.map((entry, position) => (
             <li key={entry.id}>
-              <button type="button" className="link-button" aria-current={position === index ? "page" : undefined} onClick={() => setIndex(position)}>
+              <button
+                type="button"
+                className="link-button"
+                aria-current={position === index ? "page" : undefined}
+                onClick={() => setIndex(position)}
+              >
                 {entry.title}
               </button>
             </li>
@@ -38,12 +44,24 @@ export function Tutorial({ record }: { record?: Record_ }) {
         </ol>
       </nav>
       <article className="tutorial-page" data-page={page.id}>
-        <h3 ref={heading} tabIndex={-1}>{page.title}</h3>
+        <h3 ref={heading} tabIndex={-1}>
+          {page.title}
+        </h3>
         <Body />
         <div className="tutorial-steps">
-          <button type="button" disabled={index === 0} onClick={() => setIndex(index - 1)}>← Previous</button>
-          <span className="hint">Page {index + 1} of {PAGES.length}</span>
-          <button type="button" disabled={index === PAGES.length - 1} onClick={() => setIndex(index + 1)}>Next →</button>
+          <button type="button" disabled={index === 0} onClick={() => setIndex(index - 1)}>
+            ← Previous
+          </button>
+          <span className="hint">
+            Page {index + 1} of {PAGES.length}
+          </span>
+          <button
+            type="button"
+            disabled={index === PAGES.length - 1}
+            onClick={() => setIndex(index + 1)}
+          >
+            Next →
+          </button>
         </div>
       </article>
     </div>

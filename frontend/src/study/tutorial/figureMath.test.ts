@@ -22,15 +22,37 @@ describe("tutorial figures' arithmetic", () => {
       [0, 5, 0],
       [0, 0, 0],
     ]);
-    expect(convolve(pad(input, 1), [[1, 1, 1], [1, 1, 1], [1, 1, 1]], 2)).toEqual([
+    expect(
+      convolve(
+        pad(input, 1),
+        [
+          [1, 1, 1],
+          [1, 1, 1],
+          [1, 1, 1],
+        ],
+        2,
+      ),
+    ).toEqual([
       [4, 6],
       [3, 5],
     ]);
-    expect(maxPool([[1, 3, 2, 0], [4, 2, 1, 1], [0, 0, 5, 6], [1, 2, 7, 8]])).toEqual([
+    expect(
+      maxPool([
+        [1, 3, 2, 0],
+        [4, 2, 1, 1],
+        [0, 0, 5, 6],
+        [1, 2, 7, 8],
+      ]),
+    ).toEqual([
       [4, 2],
       [2, 8],
     ]);
-    expect(relu([[-1, 2], [0, -3]])).toEqual([
+    expect(
+      relu([
+        [-1, 2],
+        [0, -3],
+      ]),
+    ).toEqual([
       [0, 2],
       [0, 0],
     ]);

@@ -8,7 +8,8 @@ export function convolve(input: Grid, kernel: Grid, stride = 1): Grid {
   const out: Grid = [];
   for (let y = 0; y + k <= input.length; y += stride) {
     const row: number[] = [];
-    for (let x = 0; x + k <= (input[0]?.length ?? 0); x += stride) row.push(windowSum(input, kernel, y, x));
+    for (let x = 0; x + k <= (input[0]?.length ?? 0); x += stride)
+      row.push(windowSum(input, kernel, y, x));
     out.push(row);
   }
   return out;
@@ -17,15 +18,25 @@ export function convolve(input: Grid, kernel: Grid, stride = 1): Grid {
 /** Σ input[y+i][x+j] · kernel[i][j] over the kernel's window at (y, x). */
 export function windowSum(input: Grid, kernel: Grid, y: number, x: number): number {
   let sum = 0;
-  kernel.forEach((row, i) => row.forEach((weight, j) => (sum += (input[y + i]?.[x + j] ?? 0) * weight)));
+  kernel.forEach((row, i) =>
+    row.forEach((weight, j) => (sum += (input[y + i]?.[x + j] ?? 0) * weight)),
+  );
   return sum;
 }
 
 export function pad(input: Grid, padding: number): Grid {
   const width = (input[0]?.length ?? 0) + 2 * padding;
   const zeros = () => new Array<number>(width).fill(0);
-  const rows = input.map((row) => [...new Array<number>(padding).fill(0), ...row, ...new Array<number>(padding).fill(0)]);
-  return [...Array.from({ length: padding }, zeros), ...rows, ...Array.from({ length: padding }, zeros)];
+  const rows = input.map((row) => [
+    ...new Array<number>(padding).fill(0),
+    ...row,
+    ...new Array<number>(padding).fill(0),
+  ]);
+  return [
+    ...Array.from({ length: padding }, zeros),
+    ...rows,
+    ...Array.from({ length: padding }, zeros),
+  ];
 }
 
 export function maxPool(input: Grid, size = 2): Grid {
@@ -34,7 +45,8 @@ export function maxPool(input: Grid, size = 2): Grid {
     const row: number[] = [];
     for (let x = 0; x + size <= (input[0]?.length ?? 0); x += size) {
       let best = -Infinity;
-      for (let i = 0; i < size; i += 1) for (let j = 0; j < size; j += 1) best = Math.max(best, input[y + i]?.[x + j] ?? -Infinity);
+      for (let i = 0; i < size; i += 1)
+        for (let j = 0; j < size; j += 1) best = Math.max(best, input[y + i]?.[x + j] ?? -Infinity);
       row.push(best);
     }
     out.push(row);
@@ -55,21 +67,43 @@ export interface LayerShape {
 
 /** Tiny VGG's layers, shapes and parameter counts from its definition (3x3 valid convs, 2x2 pools). */
 export function tinyVggShapes(size = 64, channels = 3, filters = 10, classes = 10): LayerShape[] {
-  const layers: LayerShape[] = [{ name: "input", kind: "input", shape: [size, size, channels], params: 0 }];
+  const layers: LayerShape[] = [
+    { name: "input", kind: "input", shape: [size, size, channels], params: 0 },
+  ];
   let side = size;
   let depth = channels;
   for (const block of [1, 2]) {
     for (const conv of [1, 2]) {
       side -= 2;
-      layers.push({ name: `conv_${block}_${conv}`, kind: "conv", shape: [side, side, filters], params: 3 * 3 * depth * filters + filters });
+      layers.push({
+        name: `conv_${block}_${conv}`,
+        kind: "conv",
+        shape: [side, side, filters],
+        params: 3 * 3 * depth * filters + filters,
+      });
       depth = filters;
-      layers.push({ name: `relu_${block}_${conv}`, kind: "relu", shape: [side, side, filters], params: 0 });
+      layers.push({
+        name: `relu_${block}_${conv}`,
+        kind: "relu",
+        shape: [side, side, filters],
+        params: 0,
+      });
     }
     side = Math.floor(side / 2);
-    layers.push({ name: `max_pool_${block}`, kind: "max_pool", shape: [side, side, filters], params: 0 });
+    layers.push({
+      name: `max_pool_${block}`,
+      kind: "max_pool",
+      shape: [side, side, filters],
+      params: 0,
+    });
   }
   const flat = side * side * depth;
   layers.push({ name: "flatten", kind: "flatten", shape: [flat], params: 0 });
-  layers.push({ name: "output", kind: "dense", shape: [classes], params: flat * classes + classes });
+  layers.push({
+    name: "output",
+    kind: "dense",
+    shape: [classes],
+    params: flat * classes + classes,
+  });
   return layers;
 }

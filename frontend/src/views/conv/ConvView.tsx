@@ -37,7 +37,17 @@ interface ConvViewProps {
 const MAP_SIZE = 64;
 const KERNEL_SIZE = 36;
 
-export function ConvView({ graph, layer, index, activations, weights, origin, focus, onDetail, onClose }: ConvViewProps) {
+export function ConvView({
+  graph,
+  layer,
+  index,
+  activations,
+  weights,
+  origin,
+  focus,
+  onDetail,
+  onClose,
+}: ConvViewProps) {
   const data = useMemo(
     () => convNeuronData(graph, layer, index, activations.outputs, weights),
     [graph, layer, index, activations, weights],
@@ -45,13 +55,21 @@ export function ConvView({ graph, layer, index, activations, weights, origin, fo
   const [outHeight, outWidth] = data.outputSize;
   const slider = useSlidingWindow(outHeight, outWidth, focus);
   const [kh, kw] = data.kernelSize;
-  const sourceBox = { y: slider.y * data.stride[0] - data.padding.top, x: slider.x * data.stride[1] - data.padding.left, height: kh, width: kw };
+  const sourceBox = {
+    y: slider.y * data.stride[0] - data.padding.top,
+    x: slider.x * data.stride[1] - data.padding.left,
+    height: kh,
+    width: kw,
+  };
   const pixelBox = { y: slider.y, x: slider.x, height: 1, width: 1 };
   const isInput = data.sourceLayer.type === "input";
   const section = useRef<HTMLElement>(null);
   const reducedMotion = slider.reducedMotion;
   useEffect(() => {
-    section.current?.scrollIntoView({ behavior: reducedMotion ? "auto" : "smooth", block: "start" });
+    section.current?.scrollIntoView({
+      behavior: reducedMotion ? "auto" : "smooth",
+      block: "start",
+    });
   }, [reducedMotion]);
   useGrowFrom(section, origin);
   const focusY = focus?.y;
@@ -64,22 +82,57 @@ export function ConvView({ graph, layer, index, activations, weights, origin, fo
   const close = () => shrinkInto(section.current, origin, onClose);
 
   return (
-    <section ref={section} className={`conv-view${focus ? " view-context" : ""}`} aria-label={`How ${layer.name} neuron ${index + 1} is computed`} data-testid="conv-view">
+    <section
+      ref={section}
+      className={`conv-view${focus ? " view-context" : ""}`}
+      aria-label={`How ${layer.name} neuron ${index + 1} is computed`}
+      data-testid="conv-view"
+    >
       <header className="conv-view-header">
-        <h2>{layer.name}, neuron {index + 1}: a convolution step by step</h2>
+        <h2>
+          {layer.name}, neuron {index + 1}: a convolution step by step
+        </h2>
         <div className="conv-controls">
-          <button type="button" onClick={() => slider.step(-1)} aria-label="Step back">◀</button>
-          <button type="button" onClick={slider.toggle} data-testid="play-pause">{slider.playing ? "Pause" : "Play"}</button>
-          <button type="button" onClick={() => slider.step(1)} aria-label="Step forward" data-testid="step">▶</button>
-          <span className="conv-position" data-testid="window-position">row {slider.y + 1}, column {slider.x + 1}</span>
-          {onDetail && <button type="button" onClick={() => onDetail(here, null)} data-testid="open-conv-detail">Show the arithmetic</button>}
-          <button type="button" onClick={close} data-testid="close-conv">Back to the overview</button>
+          <button type="button" onClick={() => slider.step(-1)} aria-label="Step back">
+            ◀
+          </button>
+          <button type="button" onClick={slider.toggle} data-testid="play-pause">
+            {slider.playing ? "Pause" : "Play"}
+          </button>
+          <button
+            type="button"
+            onClick={() => slider.step(1)}
+            aria-label="Step forward"
+            data-testid="step"
+          >
+            ▶
+          </button>
+          <span className="conv-position" data-testid="window-position">
+            row {slider.y + 1}, column {slider.x + 1}
+          </span>
+          {onDetail && (
+            <button
+              type="button"
+              onClick={() => onDetail(here, null)}
+              data-testid="open-conv-detail"
+            >
+              Show the arithmetic
+            </button>
+          )}
+          <button type="button" onClick={close} data-testid="close-conv">
+            Back to the overview
+          </button>
         </div>
       </header>
       <p className="conv-help">
-        Each of the {data.channels.length} maps of <strong>{data.sourceLayer.name}</strong> is multiplied, window by window, with its own
-        {" "}{kh}×{kw} slice of the filter (the small squares) into an intermediate map. Adding the intermediate maps and the bias
-        gives this neuron’s map.{onDetail && " Click the output map or an intermediate map to see the arithmetic of one pixel."} {slider.reducedMotion ? "Animation is off because your system asks for reduced motion; step through or point at the output." : "Point at the output map to move the window yourself."}
+        Each of the {data.channels.length} maps of <strong>{data.sourceLayer.name}</strong> is
+        multiplied, window by window, with its own {kh}×{kw} slice of the filter (the small squares)
+        into an intermediate map. Adding the intermediate maps and the bias gives this neuron’s map.
+        {onDetail &&
+          " Click the output map or an intermediate map to see the arithmetic of one pixel."}{" "}
+        {slider.reducedMotion
+          ? "Animation is off because your system asks for reduced motion; step through or point at the output."
+          : "Point at the output map to move the window yourself."}
       </p>
       <div className="conv-body">
         <FlowEdges from='[data-testid="intermediate-map"]' to='[data-testid="conv-output-map"]' />
@@ -87,41 +140,76 @@ export function ConvView({ graph, layer, index, activations, weights, origin, fo
           {data.channels.map((step) => (
             <div className="conv-row" key={step.channel}>
               <WindowedMap
-                plane={step.source} height={data.sourceSize[0]} width={data.sourceSize[1]} magnitude={data.magnitudes.source}
-                displaySize={MAP_SIZE} box={sourceBox} inputChannel={isInput ? step.channel : undefined}
+                plane={step.source}
+                height={data.sourceSize[0]}
+                width={data.sourceSize[1]}
+                magnitude={data.magnitudes.source}
+                displaySize={MAP_SIZE}
+                box={sourceBox}
+                inputChannel={isInput ? step.channel : undefined}
                 label={`${data.sourceLayer.name} channel ${step.channel + 1}`}
               />
               <span className="conv-op">∗</span>
-              <div className="conv-kernel" role="img" aria-label={`kernel slice for channel ${step.channel + 1}`}>
-                <Heatmap plane={step.kernel} height={kh} width={kw} magnitude={data.magnitudes.kernel} displaySize={KERNEL_SIZE} />
+              <div
+                className="conv-kernel"
+                role="img"
+                aria-label={`kernel slice for channel ${step.channel + 1}`}
+              >
+                <Heatmap
+                  plane={step.kernel}
+                  height={kh}
+                  width={kw}
+                  magnitude={data.magnitudes.kernel}
+                  displaySize={KERNEL_SIZE}
+                />
               </div>
               <span className="conv-op">=</span>
               {onDetail ? (
                 <button
-                  type="button" className="map-button" data-testid="intermediate-map" onClick={() => onDetail(here, step.channel)}
+                  type="button"
+                  className="map-button"
+                  data-testid="intermediate-map"
+                  onClick={() => onDetail(here, step.channel)}
                   aria-label={`Intermediate map ${step.channel + 1}: show its arithmetic at row ${slider.y + 1}, column ${slider.x + 1}`}
                 >
                   <WindowedMap
-                    plane={step.intermediate} height={outHeight} width={outWidth} magnitude={data.magnitudes.intermediate}
-                    displaySize={MAP_SIZE} box={pixelBox} label={`intermediate map ${step.channel + 1}`}
+                    plane={step.intermediate}
+                    height={outHeight}
+                    width={outWidth}
+                    magnitude={data.magnitudes.intermediate}
+                    displaySize={MAP_SIZE}
+                    box={pixelBox}
+                    label={`intermediate map ${step.channel + 1}`}
                   />
                 </button>
               ) : (
                 <div className="map-button" data-testid="intermediate-map">
                   <WindowedMap
-                    plane={step.intermediate} height={outHeight} width={outWidth} magnitude={data.magnitudes.intermediate}
-                    displaySize={MAP_SIZE} box={pixelBox} label={`intermediate map ${step.channel + 1}`}
+                    plane={step.intermediate}
+                    height={outHeight}
+                    width={outWidth}
+                    magnitude={data.magnitudes.intermediate}
+                    displaySize={MAP_SIZE}
+                    box={pixelBox}
+                    label={`intermediate map ${step.channel + 1}`}
                   />
                 </div>
               )}
             </div>
           ))}
         </div>
-        <WindowSum data={data} y={slider.y} x={slider.x} onPoint={slider.moveTo} onPick={onDetail && ((y, x) => onDetail({ y, x }, null))} />
+        <WindowSum
+          data={data}
+          y={slider.y}
+          x={slider.x}
+          onPoint={slider.moveTo}
+          onPick={onDetail && ((y, x) => onDetail({ y, x }, null))}
+        />
       </div>
       <p className="conv-scales">
-        Colour ranges: inputs ±{formatValue(data.magnitudes.source)}, kernels ±{formatValue(data.magnitudes.kernel)},
-        intermediates ±{formatValue(data.magnitudes.intermediate)}, output ±{formatValue(data.magnitudes.output)}.
+        Colour ranges: inputs ±{formatValue(data.magnitudes.source)}, kernels ±
+        {formatValue(data.magnitudes.kernel)}, intermediates ±
+        {formatValue(data.magnitudes.intermediate)}, output ±{formatValue(data.magnitudes.output)}.
       </p>
     </section>
   );

@@ -39,10 +39,17 @@ export function FlowEdges({ from, to }: FlowEdgesProps) {
       const target = element.querySelector<HTMLElement>(to);
       if (!target) return;
       const end = offsetWithin(target, element);
-      setPaths([...element.querySelectorAll<HTMLElement>(from)].map((source) => {
-        const start = offsetWithin(source, element);
-        return edgePath(start.x + source.offsetWidth, start.y + source.offsetHeight / 2, end.x, end.y + target.offsetHeight / 2);
-      }));
+      setPaths(
+        [...element.querySelectorAll<HTMLElement>(from)].map((source) => {
+          const start = offsetWithin(source, element);
+          return edgePath(
+            start.x + source.offsetWidth,
+            start.y + source.offsetHeight / 2,
+            end.x,
+            end.y + target.offsetHeight / 2,
+          );
+        }),
+      );
     };
     measure();
     const observer = new ResizeObserver(measure);
@@ -50,8 +57,16 @@ export function FlowEdges({ from, to }: FlowEdgesProps) {
     return () => observer.disconnect();
   }, [from, to]);
   return (
-    <svg ref={svg} className="flow-edges" aria-hidden="true" data-testid="flow-edges" data-count={paths.length}>
-      {paths.map((path, i) => <path key={i} className="flow-edge" d={path} />)}
+    <svg
+      ref={svg}
+      className="flow-edges"
+      aria-hidden="true"
+      data-testid="flow-edges"
+      data-count={paths.length}
+    >
+      {paths.map((path, i) => (
+        <path key={i} className="flow-edge" d={path} />
+      ))}
     </svg>
   );
 }

@@ -36,46 +36,102 @@ interface SelectedNeuronProps {
   details?: { conv: boolean; softmax: boolean };
 }
 
-export function SelectedNeuron({ graph, activations, weights, selection, detail, scope, onDetail: onDetailOf, onClose: onCloseOf, details = { conv: true, softmax: true } }: SelectedNeuronProps) {
+export function SelectedNeuron({
+  graph,
+  activations,
+  weights,
+  selection,
+  detail,
+  scope,
+  onDetail: onDetailOf,
+  onClose: onCloseOf,
+  details = { conv: true, softmax: true },
+}: SelectedNeuronProps) {
   if (selection === null) return null;
-  const onDetail = (next: DetailRef | null, replace?: boolean) => onDetailOf(selection, next, replace);
+  const onDetail = (next: DetailRef | null, replace?: boolean) =>
+    onDetailOf(selection, next, replace);
   const onClose = () => onCloseOf(selection);
   const layer = graph.layers.find((candidate) => candidate.name === selection.layer);
   if (!layer) return null;
   // A class neuron (the softmax or the dense layer behind it): the flatten and softmax views.
   const classifier = denseOf(graph, layer) !== undefined;
-  const count = classifier ? layer.output_shape[0] ?? 0 : layer.output_shape[2] ?? 0;
+  const count = classifier ? (layer.output_shape[0] ?? 0) : (layer.output_shape[2] ?? 0);
   // A stale link (no such neuron, or a layer without a view) just shows the overview.
   if (selection.index >= count) return null;
   const key = `${layer.name}:${selection.index}`;
   const pixel = detail?.kind === "pixel" ? { y: detail.y, x: detail.x } : null;
-  const pick = (next: { y: number; x: number }, channel: number | null = null) => onDetail({ kind: "pixel", ...next, channel }, true);
+  const pick = (next: { y: number; x: number }, channel: number | null = null) =>
+    onDetail({ kind: "pixel", ...next, channel }, true);
   const common = { graph, layer, index: selection.index, activations };
   if (layer.type === "relu") {
-    return <ReluDetail key={key} {...common} pixel={pixel} onPick={pick} origin={neuronSelector(layer.name, selection.index)} onBack={onClose} />;
+    return (
+      <ReluDetail
+        key={key}
+        {...common}
+        pixel={pixel}
+        onPick={pick}
+        origin={neuronSelector(layer.name, selection.index)}
+        onBack={onClose}
+      />
+    );
   }
   if (layer.type === "max_pool") {
-    return <PoolDetail key={key} {...common} pixel={pixel} onPick={pick} origin={neuronSelector(layer.name, selection.index)} onBack={onClose} />;
+    return (
+      <PoolDetail
+        key={key}
+        {...common}
+        pixel={pixel}
+        onPick={pick}
+        origin={neuronSelector(layer.name, selection.index)}
+        onBack={onClose}
+      />
+    );
   }
   if (layer.type !== "conv" && !classifier) return null;
-  if (weights === null) return <p className="status" data-testid="weights-loading">Loading the filters of {layer.name}…</p>;
+  if (weights === null)
+    return (
+      <p className="status" data-testid="weights-loading">
+        Loading the filters of {layer.name}…
+      </p>
+    );
   if (classifier) {
     const open = detail?.kind === "softmax";
     return (
       <>
         <ClassifierView
-          key={key} {...common} weights={weights} scope={scope} origin={classSelector(selection.index)}
-          context={open} onSoftmaxDetail={details.softmax ? () => onDetail({ kind: "softmax" }) : undefined} onClose={onClose}
+          key={key}
+          {...common}
+          weights={weights}
+          scope={scope}
+          origin={classSelector(selection.index)}
+          context={open}
+          onSoftmaxDetail={details.softmax ? () => onDetail({ kind: "softmax" }) : undefined}
+          onClose={onClose}
         />
-        {open && <SoftmaxDetail key={`${key}:softmax`} {...common} origin='[data-testid="softmax-view"]' onBack={() => onDetail(null)} />}
+        {open && (
+          <SoftmaxDetail
+            key={`${key}:softmax`}
+            {...common}
+            origin='[data-testid="softmax-view"]'
+            onBack={() => onDetail(null)}
+          />
+        )}
       </>
     );
   }
   return (
     <ConvWithDetail
-      key={key} {...common} weights={weights} detail={detail?.kind === "pixel" ? detail : null}
-      onDetail={details.conv ? (next, channel, replace) => onDetail({ kind: "pixel", ...next, channel }, replace) : undefined}
-      onCloseDetail={() => onDetail(null)} onClose={onClose}
+      key={key}
+      {...common}
+      weights={weights}
+      detail={detail?.kind === "pixel" ? detail : null}
+      onDetail={
+        details.conv
+          ? (next, channel, replace) => onDetail({ kind: "pixel", ...next, channel }, replace)
+          : undefined
+      }
+      onCloseDetail={() => onDetail(null)}
+      onClose={onClose}
     />
   );
 }
@@ -94,18 +150,41 @@ interface ConvWithDetailProps {
 }
 
 /** A conv neuron's intermediate view and its detail view, whose windows move together. */
-function ConvWithDetail({ graph, layer, index, activations, weights, detail, onDetail, onCloseDetail, onClose }: ConvWithDetailProps) {
+function ConvWithDetail({
+  graph,
+  layer,
+  index,
+  activations,
+  weights,
+  detail,
+  onDetail,
+  onCloseDetail,
+  onClose,
+}: ConvWithDetailProps) {
   const [shown, setShown] = useState<Pixel | null>(null);
   const common = { graph, layer, index, activations, weights };
   const pixel = detail ? { y: detail.y, x: detail.x } : null;
   return (
     <>
-      <ConvView {...common} origin={neuronSelector(layer.name, index)} focus={detail ? shown ?? pixel : null} onDetail={onDetail} onClose={onClose} />
+      <ConvView
+        {...common}
+        origin={neuronSelector(layer.name, index)}
+        focus={detail ? (shown ?? pixel) : null}
+        onDetail={onDetail}
+        onClose={onClose}
+      />
       {detail && (
         <ConvDetail
-          {...common} pixel={pixel} channel={detail.channel} onShown={setShown}
-          onPick={(next, channel) => onDetail?.(next, channel, true)} origin='[data-testid="conv-output-map"]'
-          onBack={() => { setShown(null); onCloseDetail(); }}
+          {...common}
+          pixel={pixel}
+          channel={detail.channel}
+          onShown={setShown}
+          onPick={(next, channel) => onDetail?.(next, channel, true)}
+          origin='[data-testid="conv-output-map"]'
+          onBack={() => {
+            setShown(null);
+            onCloseDetail();
+          }}
         />
       )}
     </>

@@ -24,29 +24,44 @@ export function WindowSum({ data, y, x, onPoint, onPick }: WindowSumProps) {
   const rounded = formatValue(total) !== formatValue(model);
   const map = (
     <WindowedMap
-      plane={data.output} height={height} width={width} magnitude={data.magnitudes.output}
-      displaySize={OUTPUT_SIZE} box={{ y, x, height: 1, width: 1 }}
-      label={`${data.layer.name} neuron output map`} onPoint={onPoint}
+      plane={data.output}
+      height={height}
+      width={width}
+      magnitude={data.magnitudes.output}
+      displaySize={OUTPUT_SIZE}
+      box={{ y, x, height: 1, width: 1 }}
+      label={`${data.layer.name} neuron output map`}
+      onPoint={onPoint}
     />
   );
   return (
     <div className="conv-sum">
       {onPick ? (
         <button
-          type="button" className="map-button" data-testid="conv-output-map" onClick={() => onPick(y, x)}
+          type="button"
+          className="map-button"
+          data-testid="conv-output-map"
+          onClick={() => onPick(y, x)}
           aria-label={`${data.layer.name} output map: show the arithmetic at row ${y + 1}, column ${x + 1}`}
         >
           {map}
         </button>
       ) : (
-        <div className="map-button" data-testid="conv-output-map">{map}</div>
+        <div className="map-button" data-testid="conv-output-map">
+          {map}
+        </div>
       )}
       <p className="conv-formula" data-testid="conv-formula" data-total={total} data-model={model}>
         {parts.map((value, channel) => (
-          <span key={channel}>{channel > 0 && " + "}{formatValue(value)}</span>
+          <span key={channel}>
+            {channel > 0 && " + "}
+            {formatValue(value)}
+          </span>
         ))}
-        {" + bias "}{formatValue(data.bias)}
-        {" = "}<strong>{formatValue(total)}</strong>
+        {" + bias "}
+        {formatValue(data.bias)}
+        {" = "}
+        <strong>{formatValue(total)}</strong>
       </p>
       <p className="conv-model-value">
         The model computed <strong>{formatValue(model)}</strong> here.

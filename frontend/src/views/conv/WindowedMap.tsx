@@ -20,7 +20,17 @@ interface WindowedMapProps {
   onPoint?: (y: number, x: number) => void;
 }
 
-export function WindowedMap({ plane, height, width, magnitude, displaySize, box, inputChannel, label, onPoint }: WindowedMapProps) {
+export function WindowedMap({
+  plane,
+  height,
+  width,
+  magnitude,
+  displaySize,
+  box,
+  inputChannel,
+  label,
+  onPoint,
+}: WindowedMapProps) {
   const scale = displaySize / Math.max(height, width);
   return (
     <div
@@ -28,15 +38,33 @@ export function WindowedMap({ plane, height, width, magnitude, displaySize, box,
       style={{ width: displaySize, height: displaySize }}
       role="img"
       aria-label={label}
-      onPointerMove={onPoint && ((event) => {
-        const bounds = event.currentTarget.getBoundingClientRect();
-        onPoint(Math.floor((event.clientY - bounds.top) / scale), Math.floor((event.clientX - bounds.left) / scale));
-      })}
+      onPointerMove={
+        onPoint &&
+        ((event) => {
+          const bounds = event.currentTarget.getBoundingClientRect();
+          onPoint(
+            Math.floor((event.clientY - bounds.top) / scale),
+            Math.floor((event.clientX - bounds.left) / scale),
+          );
+        })
+      }
     >
-      <Heatmap plane={plane} height={height} width={width} magnitude={magnitude} inputChannel={inputChannel} displaySize={displaySize} />
+      <Heatmap
+        plane={plane}
+        height={height}
+        width={width}
+        magnitude={magnitude}
+        inputChannel={inputChannel}
+        displaySize={displaySize}
+      />
       <div
         className="window-box"
-        style={{ top: box.y * scale, left: box.x * scale, width: box.width * scale, height: box.height * scale }}
+        style={{
+          top: box.y * scale,
+          left: box.x * scale,
+          width: box.width * scale,
+          height: box.height * scale,
+        }}
       />
     </div>
   );

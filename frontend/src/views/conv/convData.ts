@@ -1,5 +1,11 @@
 /** What the convolutional intermediate view draws for one conv neuron, computed once. */
-import { convChannelMap, kernelSlice, paddingOf, type ConvKernel, type Padding } from "../../math/ops";
+import {
+  convChannelMap,
+  kernelSlice,
+  paddingOf,
+  type ConvKernel,
+  type Padding,
+} from "../../math/ops";
 import { channelPlane, extentOf, type Tensor } from "../../math/tensor";
 import type { Layer, ModelGraph } from "../../model/graph";
 
@@ -40,7 +46,9 @@ export function convNeuronData(
   const sourceLayer = graph.layers.find((candidate) => candidate.name === layer.input);
   const source = outputs.get(layer.input ?? "");
   const own = outputs.get(layer.name);
-  const entry = graph.weights.tensors.find((tensor) => tensor.layer === layer.name && tensor.name === "kernel");
+  const entry = graph.weights.tensors.find(
+    (tensor) => tensor.layer === layer.name && tensor.name === "kernel",
+  );
   const kernelData = weights.get(`${layer.name}/kernel`);
   const biases = weights.get(`${layer.name}/bias`);
   if (!sourceLayer || !source || !own || !entry || !kernelData || !biases) {
@@ -53,7 +61,8 @@ export function convNeuronData(
     channel,
     source: channelPlane(source, channel),
     kernel: kernelSlice(kernel, index, channel),
-    intermediate: convChannelMap(source, kernel, index, channel, stride, layer.padding ?? "valid").data,
+    intermediate: convChannelMap(source, kernel, index, channel, stride, layer.padding ?? "valid")
+      .data,
   }));
   const output = channelPlane(own, index);
   return {
@@ -63,7 +72,12 @@ export function convNeuronData(
     outputSize: [own.shape[0] ?? 0, own.shape[1] ?? 0],
     kernelSize: [kh, kw],
     stride,
-    padding: paddingOf(layer.padding, [source.shape[0] ?? 0, source.shape[1] ?? 0], [kh, kw], stride),
+    padding: paddingOf(
+      layer.padding,
+      [source.shape[0] ?? 0, source.shape[1] ?? 0],
+      [kh, kw],
+      stride,
+    ),
     channels,
     bias: biases[index] ?? 0,
     output,

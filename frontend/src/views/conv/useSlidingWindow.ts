@@ -7,7 +7,9 @@ import { useCallback, useEffect, useState } from "react";
 const STEP_MS = 120;
 
 function prefersReducedMotion(): boolean {
-  return typeof window !== "undefined" && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  return (
+    typeof window !== "undefined" && window.matchMedia("(prefers-reduced-motion: reduce)").matches
+  );
 }
 
 export interface SlidingWindow {
@@ -21,7 +23,11 @@ export interface SlidingWindow {
 }
 
 /** `start`: a pixel to wait at (a detail view is open on it), so it does not play by itself. */
-export function useSlidingWindow(height: number, width: number, start: { y: number; x: number } | null = null): SlidingWindow {
+export function useSlidingWindow(
+  height: number,
+  width: number,
+  start: { y: number; x: number } | null = null,
+): SlidingWindow {
   const [reducedMotion] = useState(prefersReducedMotion);
   const [index, setIndex] = useState(() => (start ? Math.max(0, start.y * width + start.x) : 0));
   const [playing, setPlaying] = useState(() => start === null && !prefersReducedMotion());
@@ -33,15 +39,21 @@ export function useSlidingWindow(height: number, width: number, start: { y: numb
     return () => clearInterval(timer);
   }, [playing, total]);
 
-  const step = useCallback((by: number) => {
-    setPlaying(false);
-    setIndex((current) => (current + by + total) % total);
-  }, [total]);
+  const step = useCallback(
+    (by: number) => {
+      setPlaying(false);
+      setIndex((current) => (current + by + total) % total);
+    },
+    [total],
+  );
 
-  const moveTo = useCallback((y: number, x: number) => {
-    setPlaying(false);
-    setIndex(Math.min(total - 1, Math.max(0, y * width + x)));
-  }, [total, width]);
+  const moveTo = useCallback(
+    (y: number, x: number) => {
+      setPlaying(false);
+      setIndex(Math.min(total - 1, Math.max(0, y * width + x)));
+    },
+    [total, width],
+  );
 
   const safe = index % total;
   return {

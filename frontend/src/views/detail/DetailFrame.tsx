@@ -19,18 +19,32 @@ interface DetailFrameProps {
   children: ReactNode;
 }
 
-export function DetailFrame({ title, label, testId, origin, backLabel, onBack, help, children }: DetailFrameProps) {
+export function DetailFrame({
+  title,
+  label,
+  testId,
+  origin,
+  backLabel,
+  onBack,
+  help,
+  children,
+}: DetailFrameProps) {
   const panel = useRef<HTMLElement>(null);
   useGrowFrom(panel, origin);
   // Keyboard and screen-reader users land in the view they opened, and return where they were.
   useEffect(() => {
     panel.current?.focus({ preventScroll: true });
-    panel.current?.scrollIntoView({ behavior: prefersReducedMotion() ? "auto" : "smooth", block: "nearest" });
+    panel.current?.scrollIntoView({
+      behavior: prefersReducedMotion() ? "auto" : "smooth",
+      block: "nearest",
+    });
   }, []);
-  const back = () => shrinkInto(panel.current, origin, () => {
-    onBack();
-    if (origin !== null) document.querySelector<HTMLElement>(origin)?.focus({ preventScroll: true });
-  });
+  const back = () =>
+    shrinkInto(panel.current, origin, () => {
+      onBack();
+      if (origin !== null)
+        document.querySelector<HTMLElement>(origin)?.focus({ preventScroll: true });
+    });
   return (
     <section
       ref={panel}
@@ -46,7 +60,9 @@ export function DetailFrame({ title, label, testId, origin, backLabel, onBack, h
     >
       <header className="conv-view-header">
         <h2>{title}</h2>
-        <button type="button" className="detail-back" onClick={back} data-testid="close-detail">{backLabel}</button>
+        <button type="button" className="detail-back" onClick={back} data-testid="close-detail">
+          {backLabel}
+        </button>
       </header>
       <p className="detail-help">{help}</p>
       {children}

@@ -25,27 +25,60 @@ function textColour(value: number, magnitude: number): string {
   return magnitude > 0 && Math.abs(value) / magnitude > 0.55 ? "white" : "#1f2328";
 }
 
-const PADDING_STYLE = { outline: "1px dashed #6b7280", outlineOffset: "-3px", color: "#6b7280", fontStyle: "italic" } as const;
+const PADDING_STYLE = {
+  outline: "1px dashed #6b7280",
+  outlineOffset: "-3px",
+  color: "#6b7280",
+  fontStyle: "italic",
+} as const;
 
-export function NumberGrid({ values, rows, columns, decimals, magnitude, label, marked, padded, active, onActive, testId }: NumberGridProps) {
+export function NumberGrid({
+  values,
+  rows,
+  columns,
+  decimals,
+  magnitude,
+  label,
+  marked,
+  padded,
+  active,
+  onActive,
+  testId,
+}: NumberGridProps) {
   const colour = divergingScale(magnitude);
   return (
     <figure className="number-grid-figure">
       <figcaption>{label}</figcaption>
-      <div className="number-grid" role="table" aria-label={label} data-testid={testId} style={{ gridTemplateColumns: `repeat(${columns}, auto)` }}>
+      <div
+        className="number-grid"
+        role="table"
+        aria-label={label}
+        data-testid={testId}
+        style={{ gridTemplateColumns: `repeat(${columns}, auto)` }}
+      >
         {Array.from({ length: rows }, (_, row) => (
           <div role="row" key={row} className="number-grid-row">
             {Array.from({ length: columns }, (_, column) => {
               const cell = row * columns + column;
               const value = values[cell] ?? 0;
               const isPadding = Boolean(padded?.[cell]);
-              const classes = ["number-cell", marked?.has(cell) ? "number-cell-marked" : "", active === cell ? "number-cell-active" : ""].filter(Boolean).join(" ");
+              const classes = [
+                "number-cell",
+                marked?.has(cell) ? "number-cell-marked" : "",
+                active === cell ? "number-cell-active" : "",
+              ]
+                .filter(Boolean)
+                .join(" ");
               return (
                 <span
                   role="cell"
                   key={column}
                   className={classes}
-                  style={{ background: colour(value), color: textColour(value, magnitude), ...(isPadding ? PADDING_STYLE : {}) }}
+                  style={{
+                    background: colour(value),
+                    color: textColour(value, magnitude),
+                    ...(isPadding ? PADDING_STYLE : {}),
+                  }}
                   data-value={value}
                   data-padding={isPadding ? "true" : undefined}
                   title={isPadding ? "zero padding" : undefined}

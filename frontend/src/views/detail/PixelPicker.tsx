@@ -23,9 +23,26 @@ interface PixelPickerProps {
   testId?: string;
 }
 
-const STEPS: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+const STEPS: Record<string, [number, number]> = {
+  ArrowUp: [-1, 0],
+  ArrowDown: [1, 0],
+  ArrowLeft: [0, -1],
+  ArrowRight: [0, 1],
+};
 
-export function PixelPicker({ plane, height, width, magnitude, displaySize, pixel, label, describe, onHover, onPick, testId }: PixelPickerProps) {
+export function PixelPicker({
+  plane,
+  height,
+  width,
+  magnitude,
+  displaySize,
+  pixel,
+  label,
+  describe,
+  onHover,
+  onPick,
+  testId,
+}: PixelPickerProps) {
   const scale = displaySize / Math.max(height, width);
   const at = (clientX: number, clientY: number, bounds: DOMRect): Pixel => ({
     y: Math.min(height - 1, Math.max(0, Math.floor((clientY - bounds.top) / scale))),
@@ -34,7 +51,11 @@ export function PixelPicker({ plane, height, width, magnitude, displaySize, pixe
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const step = STEPS[event.key];
     let next: Pixel | null = null;
-    if (step) next = { y: Math.min(height - 1, Math.max(0, pixel.y + step[0])), x: Math.min(width - 1, Math.max(0, pixel.x + step[1])) };
+    if (step)
+      next = {
+        y: Math.min(height - 1, Math.max(0, pixel.y + step[0])),
+        x: Math.min(width - 1, Math.max(0, pixel.x + step[1])),
+      };
     else if (event.key === "Home") next = { y: 0, x: 0 };
     else if (event.key === "End") next = { y: height - 1, x: width - 1 };
     if (!next) return;
@@ -53,14 +74,29 @@ export function PixelPicker({ plane, height, width, magnitude, displaySize, pixe
       data-y={pixel.y}
       data-x={pixel.x}
       onKeyDown={onKeyDown}
-      onPointerMove={(event) => onHover(at(event.clientX, event.clientY, event.currentTarget.getBoundingClientRect()))}
+      onPointerMove={(event) =>
+        onHover(at(event.clientX, event.clientY, event.currentTarget.getBoundingClientRect()))
+      }
       onPointerLeave={() => onHover(null)}
-      onClick={(event) => onPick(at(event.clientX, event.clientY, event.currentTarget.getBoundingClientRect()))}
+      onClick={(event) =>
+        onPick(at(event.clientX, event.clientY, event.currentTarget.getBoundingClientRect()))
+      }
     >
-      <Heatmap plane={plane} height={height} width={width} magnitude={magnitude} displaySize={displaySize} />
-      <div className="window-box" style={{ top: pixel.y * scale, left: pixel.x * scale, width: scale, height: scale }} />
+      <Heatmap
+        plane={plane}
+        height={height}
+        width={width}
+        magnitude={magnitude}
+        displaySize={displaySize}
+      />
+      <div
+        className="window-box"
+        style={{ top: pixel.y * scale, left: pixel.x * scale, width: scale, height: scale }}
+      />
       {/* Spoken as the pixel moves: a focused element's changed label is not always read out. */}
-      <span className="visually-hidden" aria-live="polite" data-testid="pixel-announcement">{describe(pixel)}</span>
+      <span className="visually-hidden" aria-live="polite" data-testid="pixel-announcement">
+        {describe(pixel)}
+      </span>
     </div>
   );
 }

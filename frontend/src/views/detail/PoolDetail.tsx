@@ -25,8 +25,20 @@ interface PoolDetailProps {
   onBack: () => void;
 }
 
-export function PoolDetail({ graph, layer, index, activations, pixel, onPick, origin, onBack }: PoolDetailProps) {
-  const map = useMemo(() => neuronMapData(graph, layer, index, activations.outputs), [graph, layer, index, activations]);
+export function PoolDetail({
+  graph,
+  layer,
+  index,
+  activations,
+  pixel,
+  onPick,
+  origin,
+  onBack,
+}: PoolDetailProps) {
+  const map = useMemo(
+    () => neuronMapData(graph, layer, index, activations.outputs),
+    [graph, layer, index, activations],
+  );
   const sourcePlane = useMemo(() => channelPlane(map.source, index), [map, index]);
   const { min, max } = extentOf(sourcePlane);
   const magnitude = Math.max(Math.abs(min), Math.abs(max));
@@ -38,50 +50,97 @@ export function PoolDetail({ graph, layer, index, activations, pixel, onPick, or
   const texts = [...detail.values].map((value) => formatFixed(value, decimals));
   const maxShown = roundedValue(detail.max, decimals);
   // Two values that print alike but differ: the reader cannot see which is bigger.
-  const ties = texts.filter((text, i) => text === texts[detail.argmax] && detail.values[i] !== detail.max).length;
+  const ties = texts.filter(
+    (text, i) => text === texts[detail.argmax] && detail.values[i] !== detail.max,
+  ).length;
 
   return (
     <DetailFrame
       title={`${layer.name}, neuron ${index + 1}, row ${y + 1}, column ${x + 1}: max pooling`}
       label={`Max-pooling detail of ${layer.name} neuron ${index + 1}`}
-      testId="pool-detail" origin={origin} backLabel="Back to the overview" onBack={onBack}
-      help={<>
-        Max pooling makes a map smaller: it cuts the input map into {rows}×{columns} windows (moving {detail.stride[0]} pixels at
-        a time) and keeps only the biggest number of each window. The strongest response in each small area survives, so the
-        next layers see a smaller map that still says <em>where roughly</em> a pattern was found. Point at, click or use the
-        arrow keys on the output map.
-      </>}
+      testId="pool-detail"
+      origin={origin}
+      backLabel="Back to the overview"
+      onBack={onBack}
+      help={
+        <>
+          Max pooling makes a map smaller: it cuts the input map into {rows}×{columns} windows
+          (moving {detail.stride[0]} pixels at a time) and keeps only the biggest number of each
+          window. The strongest response in each small area survives, so the next layers see a
+          smaller map that still says <em>where roughly</em> a pattern was found. Point at, click or
+          use the arrow keys on the output map.
+        </>
+      }
     >
       <div className="detail-body">
         <div className="detail-maps detail-maps-row">
           <figure className="detail-map">
             <WindowedMap
-              plane={sourcePlane} height={map.sourceSize[0]} width={map.sourceSize[1]} magnitude={magnitude} displaySize={176}
-              box={{ y: y * detail.stride[0], x: x * detail.stride[1], height: rows, width: columns }}
+              plane={sourcePlane}
+              height={map.sourceSize[0]}
+              width={map.sourceSize[1]}
+              magnitude={magnitude}
+              displaySize={176}
+              box={{
+                y: y * detail.stride[0],
+                x: x * detail.stride[1],
+                height: rows,
+                width: columns,
+              }}
               label={`${map.sourceLayer.name} map ${index + 1} with the ${rows}×${columns} window`}
             />
-            <figcaption>{map.sourceLayer.name} map {index + 1} ({map.sourceSize.join("×")})</figcaption>
+            <figcaption>
+              {map.sourceLayer.name} map {index + 1} ({map.sourceSize.join("×")})
+            </figcaption>
           </figure>
-          <span className="conv-op" aria-hidden="true">→</span>
+          <span className="conv-op" aria-hidden="true">
+            →
+          </span>
           <figure className="detail-map">
             <PixelPicker
-              plane={map.output} height={map.outputSize[0]} width={map.outputSize[1]} magnitude={magnitude} displaySize={176 * map.outputSize[1] / map.sourceSize[1]}
-              pixel={position.shown} label={`${layer.name} neuron ${index + 1} output map`} testId="detail-output-map"
-              describe={(p) => `row ${p.y + 1}, column ${p.x + 1}, the biggest of its window: ${formatExact(map.output[p.y * map.outputSize[1] + p.x] ?? 0)}`}
-              onHover={position.hover} onPick={onPick}
+              plane={map.output}
+              height={map.outputSize[0]}
+              width={map.outputSize[1]}
+              magnitude={magnitude}
+              displaySize={(176 * map.outputSize[1]) / map.sourceSize[1]}
+              pixel={position.shown}
+              label={`${layer.name} neuron ${index + 1} output map`}
+              testId="detail-output-map"
+              describe={(p) =>
+                `row ${p.y + 1}, column ${p.x + 1}, the biggest of its window: ${formatExact(map.output[p.y * map.outputSize[1] + p.x] ?? 0)}`
+              }
+              onHover={position.hover}
+              onPick={onPick}
             />
-            <figcaption>{layer.name} neuron {index + 1} ({map.outputSize.join("×")})</figcaption>
+            <figcaption>
+              {layer.name} neuron {index + 1} ({map.outputSize.join("×")})
+            </figcaption>
           </figure>
         </div>
         <div className="pool-explain">
-          <NumberGrid values={detail.values} rows={rows} columns={columns} decimals={decimals} magnitude={magnitude}
-            label={`the ${rows}×${columns} window`} marked={new Set([detail.argmax])} testId="pool-grid" />
-          <p className="detail-formula" data-testid="pool-formula" data-max={detail.max} data-model={detail.model} aria-live="polite">
+          <NumberGrid
+            values={detail.values}
+            rows={rows}
+            columns={columns}
+            decimals={decimals}
+            magnitude={magnitude}
+            label={`the ${rows}×${columns} window`}
+            marked={new Set([detail.argmax])}
+            testId="pool-grid"
+          />
+          <p
+            className="detail-formula"
+            data-testid="pool-formula"
+            data-max={detail.max}
+            data-model={detail.model}
+            aria-live="polite"
+          >
             max({texts.join(", ")}) = <strong>{maxShown.text}</strong>
           </p>
           {(maxShown.note || ties > 0) && (
             <p className="rounding-note">
-              Rounded to {decimals} decimals for reading; the maximum is exactly {formatExact(detail.max)}.
+              Rounded to {decimals} decimals for reading; the maximum is exactly{" "}
+              {formatExact(detail.max)}.
               {ties > 0 && " Another value prints the same but is smaller in the hidden digits."}
             </p>
           )}

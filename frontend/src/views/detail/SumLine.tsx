@@ -16,16 +16,27 @@ interface SumLineProps {
 export function SumLine({ names, values, decimals, marked, prefix, testId }: SumLineProps) {
   const shown = sumDisplay(values, decimals);
   return (
-    <div className="sum-line" data-testid={testId} data-exact={shown.exact} data-adds-up={shown.addsUp}>
+    <div
+      className="sum-line"
+      data-testid={testId}
+      data-exact={shown.exact}
+      data-adds-up={shown.addsUp}
+    >
       <p className="sum-terms">
         {prefix}
         {shown.terms.map((term, i) => (
-          <span key={i} className={i === marked ? "sum-term sum-term-marked" : "sum-term"} title={names?.[i]} data-term={values[i]}>
+          <span
+            key={i}
+            className={i === marked ? "sum-term sum-term-marked" : "sum-term"}
+            title={names?.[i]}
+            data-term={values[i]}
+          >
             {i > 0 && " + "}
             {term.startsWith("−") && i > 0 ? `(${term})` : term}
           </span>
         ))}
-        {" = "}<strong data-testid={testId && `${testId}-total`}>{shown.total}</strong>
+        {" = "}
+        <strong data-testid={testId && `${testId}-total`}>{shown.total}</strong>
       </p>
       {shown.note && <p className="rounding-note">{shown.note}</p>}
     </div>

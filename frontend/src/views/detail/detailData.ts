@@ -3,7 +3,13 @@
  * (the layer's type and its `input`, never its name): a convolution window's products per
  * input channel, a ReLU's input and output, a max-pool window and its maximum.
  */
-import { convWindow, maxPoolWindow, paddingOf, type ConvKernel, type Padding } from "../../math/ops";
+import {
+  convWindow,
+  maxPoolWindow,
+  paddingOf,
+  type ConvKernel,
+  type Padding,
+} from "../../math/ops";
 import { channelPlane, type Tensor } from "../../math/tensor";
 import type { Layer, ModelGraph } from "../../model/graph";
 
@@ -61,7 +67,12 @@ export interface PoolPixelDetail {
   model: number;
 }
 
-export function neuronMapData(graph: ModelGraph, layer: Layer, index: number, outputs: ReadonlyMap<string, Tensor>): NeuronMapData {
+export function neuronMapData(
+  graph: ModelGraph,
+  layer: Layer,
+  index: number,
+  outputs: ReadonlyMap<string, Tensor>,
+): NeuronMapData {
   const sourceLayer = graph.layers.find((candidate) => candidate.name === layer.input);
   const source = outputs.get(layer.input ?? "");
   const own = outputs.get(layer.name);
@@ -80,25 +91,36 @@ export function neuronMapData(graph: ModelGraph, layer: Layer, index: number, ou
 
 /** The pixel kept inside an H x W map (a stale link or a smaller model's map). */
 export function clampPixel(pixel: Pixel, [height, width]: readonly [number, number]): Pixel {
-  return { y: Math.min(Math.max(0, pixel.y), Math.max(0, height - 1)), x: Math.min(Math.max(0, pixel.x), Math.max(0, width - 1)) };
+  return {
+    y: Math.min(Math.max(0, pixel.y), Math.max(0, height - 1)),
+    x: Math.min(Math.max(0, pixel.x), Math.max(0, width - 1)),
+  };
 }
 
 /** Where a detail view opens without a pixel in the link: the map's strongest pixel. */
 export function strongestPixel(plane: ArrayLike<number>, width: number): Pixel {
   let best = 0;
-  for (let i = 1; i < plane.length; i += 1) if (Math.abs(plane[i] ?? 0) > Math.abs(plane[best] ?? 0)) best = i;
+  for (let i = 1; i < plane.length; i += 1)
+    if (Math.abs(plane[i] ?? 0) > Math.abs(plane[best] ?? 0)) best = i;
   return { y: Math.floor(best / Math.max(1, width)), x: best % Math.max(1, width) };
 }
 
 export function convPixelDetail(
-  graph: ModelGraph, layer: Layer, index: number, pixel: Pixel,
-  outputs: ReadonlyMap<string, Tensor>, weights: ReadonlyMap<string, Float32Array>,
+  graph: ModelGraph,
+  layer: Layer,
+  index: number,
+  pixel: Pixel,
+  outputs: ReadonlyMap<string, Tensor>,
+  weights: ReadonlyMap<string, Float32Array>,
 ): ConvPixelDetail {
   const map = neuronMapData(graph, layer, index, outputs);
-  const entry = graph.weights.tensors.find((tensor) => tensor.layer === layer.name && tensor.name === "kernel");
+  const entry = graph.weights.tensors.find(
+    (tensor) => tensor.layer === layer.name && tensor.name === "kernel",
+  );
   const kernelData = weights.get(`${layer.name}/kernel`);
   const biases = weights.get(`${layer.name}/bias`);
-  if (!entry || !kernelData || !biases) throw new Error(`The filters of ${layer.name} are missing.`);
+  if (!entry || !kernelData || !biases)
+    throw new Error(`The filters of ${layer.name} are missing.`);
   const [kh = 1, kw = 1, cin = 1, cout = 1] = entry.shape;
   const kernel: ConvKernel = { shape: [kh, kw, cin, cout], data: kernelData };
   const stride = layer.stride ?? [1, 1];
@@ -114,7 +136,12 @@ export function convPixelDetail(
   return { kernelSize: [kh, kw], stride, padding, windowAt, channels, bias, total, model };
 }
 
-export function poolPixelDetail(layer: Layer, map: NeuronMapData, index: number, pixel: Pixel): PoolPixelDetail {
+export function poolPixelDetail(
+  layer: Layer,
+  map: NeuronMapData,
+  index: number,
+  pixel: Pixel,
+): PoolPixelDetail {
   const size = layer.kernel_size ?? [2, 2];
   const stride = layer.stride ?? size;
   const { values, max } = maxPoolWindow(map.source, index, pixel.y, pixel.x, size, stride);
@@ -123,7 +150,11 @@ export function poolPixelDetail(layer: Layer, map: NeuronMapData, index: number,
 }
 
 /** The input pixel a ReLU reads for output (y, x): the same position, the same channel. */
-export function reluPixelValues(map: NeuronMapData, index: number, pixel: Pixel): { input: number; output: number } {
+export function reluPixelValues(
+  map: NeuronMapData,
+  index: number,
+  pixel: Pixel,
+): { input: number; output: number } {
   const [, width] = map.sourceSize;
   const channels = map.source.shape[2] ?? 1;
   const input = map.source.data[(pixel.y * width + pixel.x) * channels + index] ?? Number.NaN;

@@ -12,8 +12,26 @@ const input: Tensor = {
 // kernel [3, 3, 2, 1]: weight 1 for channel 0, 0.5 for channel 1; bias 0.25
 const kernel = Float32Array.from({ length: 18 }, (_, i) => (i % 2 === 0 ? 1 : 0.5));
 const layers: Layer[] = [
-  { name: "input", type: "input", output_shape: [4, 4, 2], input: null, unit: "input", module: "input" },
-  { name: "conv", type: "conv", output_shape: [2, 2, 1], input: "input", unit: "conv", module: "block_1", kernel_size: [3, 3], stride: [2, 2], padding: "same", filters: 1 },
+  {
+    name: "input",
+    type: "input",
+    output_shape: [4, 4, 2],
+    input: null,
+    unit: "input",
+    module: "input",
+  },
+  {
+    name: "conv",
+    type: "conv",
+    output_shape: [2, 2, 1],
+    input: "input",
+    unit: "conv",
+    module: "block_1",
+    kernel_size: [3, 3],
+    stride: [2, 2],
+    padding: "same",
+    filters: 1,
+  },
 ];
 const graph: ModelGraph = {
   input: { shape: [4, 4, 2] },
@@ -28,9 +46,18 @@ const graph: ModelGraph = {
 };
 // What the model computed at the four outputs: channel-0 window sums 54, 45, 72, 54 plus
 // 0.5 x 10 x (cells inside the input: 9, 6, 6, 4) plus the bias.
-const model: Tensor = { shape: [2, 2, 1], data: Float32Array.from([54 + 45 + 0.25, 45 + 30 + 0.25, 72 + 30 + 0.25, 54 + 20 + 0.25]) };
-const outputs = new Map<string, Tensor>([["input", input], ["conv", model]]);
-const weights = new Map<string, Float32Array>([["conv/kernel", kernel], ["conv/bias", Float32Array.from([0.25])]]);
+const model: Tensor = {
+  shape: [2, 2, 1],
+  data: Float32Array.from([54 + 45 + 0.25, 45 + 30 + 0.25, 72 + 30 + 0.25, 54 + 20 + 0.25]),
+};
+const outputs = new Map<string, Tensor>([
+  ["input", input],
+  ["conv", model],
+]);
+const weights = new Map<string, Float32Array>([
+  ["conv/kernel", kernel],
+  ["conv/bias", Float32Array.from([0.25])],
+]);
 
 describe("convPixelDetail with 'same' padding and stride 2", () => {
   it("adds up to what the model computed at every output pixel, padding cells counted as zeros", () => {

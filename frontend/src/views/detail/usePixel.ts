@@ -11,7 +11,11 @@ export interface PixelState {
   hover: (pixel: Pixel | null) => void;
 }
 
-export function usePixel(fromUrl: Pixel | null, plane: ArrayLike<number>, size: [number, number]): PixelState {
+export function usePixel(
+  fromUrl: Pixel | null,
+  plane: ArrayLike<number>,
+  size: [number, number],
+): PixelState {
   const [hovered, setHovered] = useState<Pixel | null>(null);
   const kept = clampPixel(fromUrl ?? strongestPixel(plane, size[1]), size);
   return { shown: hovered ? clampPixel(hovered, size) : kept, kept, hover: setHovered };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeBundle } from "../../api/bundle";
-import { weightsByManifest } from "../../api/client";
+import { weightsByManifest } from "../../api/explorer";
 import { deriveLayers } from "../../math/derive";
 import { fixtureBytes, fixtureGraph } from "../../test/fixtures";
 import { classifierData } from "./classifierData";
@@ -10,11 +10,24 @@ describe("classifierData", () => {
   const graph = fixtureGraph("small3");
   const bundle = decodeBundle(fixtureBytes("small3.bundle.pb"));
   const bytes = fixtureBytes("small3.weights.bin");
-  const weights = weightsByManifest(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), graph.weights.tensors);
+  const weights = weightsByManifest(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    graph.weights.tensors,
+  );
 
   it("follows the graph from a class to the maps it flattens, whatever the names", () => {
-    const renamed = { ...graph, layers: graph.layers.map((layer) => ({ ...layer, name: `x_${layer.name}`, input: layer.input && `x_${layer.input}` })) };
-    const outputs = deriveLayers(renamed.layers, new Map([...bundle.tensors].map(([name, tensor]) => [`x_${name}`, tensor])));
+    const renamed = {
+      ...graph,
+      layers: graph.layers.map((layer) => ({
+        ...layer,
+        name: `x_${layer.name}`,
+        input: layer.input && `x_${layer.input}`,
+      })),
+    };
+    const outputs = deriveLayers(
+      renamed.layers,
+      new Map([...bundle.tensors].map(([name, tensor]) => [`x_${name}`, tensor])),
+    );
     const renamedWeights = new Map([...weights].map(([key, value]) => [`x_${key}`, value]));
     const last = renamed.layers[renamed.layers.length - 1];
     if (!last) throw new Error("no layers");
@@ -29,13 +42,16 @@ describe("classifierData", () => {
 
 describe("flattenLayout", () => {
   it("gives every line its own place, grouped by channel, for both fixture shapes", () => {
-    for (const shape of [[13, 13, 10], [2, 2, 8]] as const) {
+    for (const shape of [
+      [13, 13, 10],
+      [2, 2, 8],
+    ] as const) {
       const layout = flattenLayout(shape);
       const count = shape[0] * shape[1] * shape[2];
       const tops = new Set(Array.from({ length: count }, (_, i) => layout.lineTop(i).toFixed(4)));
       expect(tops.size).toBe(count);
       expect(layout.lineTop(count - 1) + layout.lineHeight).toBeLessThanOrEqual(layout.height);
-      expect(layout.lineTop(1)).toBeGreaterThanOrEqual(layout.slotHeight);  // channel 1 in the second slot
+      expect(layout.lineTop(1)).toBeGreaterThanOrEqual(layout.slotHeight); // channel 1 in the second slot
     }
   });
 });

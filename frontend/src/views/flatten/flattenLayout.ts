@@ -36,6 +36,7 @@ export function flattenLayout(shape: readonly [number, number, number]): Flatten
     slotTops,
     slotHeight,
     height: channels * slotHeight,
-    lineTop: (index) => (index % channels) * slotHeight + lineOffset + Math.floor(index / channels) * gap,
+    lineTop: (index) =>
+      (index % channels) * slotHeight + lineOffset + Math.floor(index / channels) * gap,
   };
 }

@@ -23,7 +23,12 @@ export function Edges({ layout, hovered }: EdgesProps) {
       for (const source of sourcesOf(layout, columnIndex, target.index)) {
         const from = previous.neurons[source];
         if (!from) continue;
-        const path = edgePath(from.x + previous.width, anchorY(layout, columnIndex - 1, from.y), target.x, anchorY(layout, columnIndex, target.y));
+        const path = edgePath(
+          from.x + previous.width,
+          anchorY(layout, columnIndex - 1, from.y),
+          target.x,
+          anchorY(layout, columnIndex, target.y),
+        );
         (isHovered ? bold : faint).push(path);
       }
     }
@@ -31,7 +36,14 @@ export function Edges({ layout, hovered }: EdgesProps) {
   return (
     <g className="edges">
       <path className="edge" d={faint.join("")} />
-      {bold.length > 0 && <path className="edge edge-active" d={bold.join("")} data-testid="active-edges" data-count={bold.length} />}
+      {bold.length > 0 && (
+        <path
+          className="edge edge-active"
+          d={bold.join("")}
+          data-testid="active-edges"
+          data-count={bold.length}
+        />
+      )}
     </g>
   );
 }

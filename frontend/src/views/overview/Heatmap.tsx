@@ -13,14 +13,22 @@ interface HeatmapProps {
   displaySize: number;
 }
 
-export function Heatmap({ plane, height, width, magnitude, inputChannel, displaySize }: HeatmapProps) {
+export function Heatmap({
+  plane,
+  height,
+  width,
+  magnitude,
+  inputChannel,
+  displaySize,
+}: HeatmapProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
 
   useEffect(() => {
     const context = canvas.current?.getContext("2d");
     if (!context) return;
     const image = context.createImageData(width, height);
-    if (inputChannel === undefined) paintPlane(plane, magnitude, rampTable(), image.data); // the chosen palette's table
+    if (inputChannel === undefined)
+      paintPlane(plane, magnitude, rampTable(), image.data); // the chosen palette's table
     else paintInputChannel(plane, inputChannel, image.data);
     context.putImageData(image, 0, 0);
   }, [plane, height, width, magnitude, inputChannel]);

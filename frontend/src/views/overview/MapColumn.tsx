@@ -24,14 +24,28 @@ interface MapColumnProps {
   onSelect?: (index: number) => void;
 }
 
-export function MapColumn({ column, columnIndex, maps, range, nodeSize, hovered, selected, highlighted, faded, onHover, onSelect }: MapColumnProps) {
+export function MapColumn({
+  column,
+  columnIndex,
+  maps,
+  range,
+  nodeSize,
+  hovered,
+  selected,
+  highlighted,
+  faded,
+  onHover,
+  onSelect,
+}: MapColumnProps) {
   const isInput = column.kind === "input";
   return (
     <>
       {column.neurons.map((neuron) => {
         const map = maps[neuron.index];
         if (!map) return null;
-        const name = isInput ? `${CHANNEL_NAMES[neuron.index] ?? `channel ${neuron.index + 1}`} channel of the input` : `${column.layer.name}, neuron ${neuron.index + 1}`;
+        const name = isInput
+          ? `${CHANNEL_NAMES[neuron.index] ?? `channel ${neuron.index + 1}`} channel of the input`
+          : `${column.layer.name}, neuron ${neuron.index + 1}`;
         const active = hovered?.column === columnIndex && hovered.index === neuron.index;
         const ref = { column: columnIndex, index: neuron.index };
         return (

@@ -16,7 +16,15 @@ interface OutputColumnProps {
 
 const BAR_WIDTH = 56;
 
-export function OutputColumn({ column, columnIndex, classes, probabilities, hovered, onHover, onSelect }: OutputColumnProps) {
+export function OutputColumn({
+  column,
+  columnIndex,
+  classes,
+  probabilities,
+  hovered,
+  onHover,
+  onSelect,
+}: OutputColumnProps) {
   const top = probabilities.indexOf(Math.max(...probabilities));
   return (
     <>
@@ -40,10 +48,16 @@ export function OutputColumn({ column, columnIndex, classes, probabilities, hove
             onPointerLeave={() => onHover(null)}
             onFocus={() => onHover(ref)}
             onBlur={() => onHover(null)}
-            onClick={() => { onHover(ref); onSelect?.(neuron.index); }}
+            onClick={() => {
+              onHover(ref);
+              onSelect?.(neuron.index);
+            }}
           >
             <span className="class-bar" style={{ width: BAR_WIDTH }}>
-              <span className="class-bar-fill" style={{ width: Math.max(1, probability * BAR_WIDTH) }} />
+              <span
+                className="class-bar-fill"
+                style={{ width: Math.max(1, probability * BAR_WIDTH) }}
+              />
             </span>
             <span className="class-label">{label}</span>
             <span className="class-value">{(probability * 100).toFixed(1)}%</span>

@@ -4,7 +4,13 @@
  * edges it receives, the neurons they come from and its range of values.
  */
 import { useEffect, useMemo, useState, type KeyboardEvent } from "react";
-import { isArrowKey, layoutOverview, neighbour, sourcesOf, type OverviewLayout } from "../../math/layout";
+import {
+  isArrowKey,
+  layoutOverview,
+  neighbour,
+  sourcesOf,
+  type OverviewLayout,
+} from "../../math/layout";
 import { scopeRanges, type Scope } from "../../math/scopes";
 import type { ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
@@ -24,7 +30,11 @@ const SELECTABLE: ReadonlySet<string> = new Set(["conv", "relu", "max_pool"]);
  * The columns that stay in focus while a neuron's view is open: its own and the column it
  * reads from (found by following `input` through layers without a column, e.g. flatten).
  */
-function focusLayers(graph: ModelGraph, layout: OverviewLayout, selected: NeuronSelection | null): Set<string> | null {
+function focusLayers(
+  graph: ModelGraph,
+  layout: OverviewLayout,
+  selected: NeuronSelection | null,
+): Set<string> | null {
   if (selected === null) return null;
   const columns = new Set(layout.columns.map((column) => column.layer.name));
   if (!columns.has(selected.layer)) return null;
@@ -53,10 +63,22 @@ interface OverviewProps {
   canOpen?: (layer: string) => boolean;
 }
 
-export function Overview({ graph, activations, scope, width, height, onSelectNeuron, selected, canOpen = () => true }: OverviewProps) {
+export function Overview({
+  graph,
+  activations,
+  scope,
+  width,
+  height,
+  onSelectNeuron,
+  selected,
+  canOpen = () => true,
+}: OverviewProps) {
   const [hovered, setHovered] = useState<NeuronRef | null>(null);
   const layout = useMemo(() => layoutOverview(graph, { width, height }), [graph, width, height]);
-  const ranges = useMemo(() => scopeRanges(graph.layers, activations.outputs, scope), [graph, activations, scope]);
+  const ranges = useMemo(
+    () => scopeRanges(graph.layers, activations.outputs, scope),
+    [graph, activations, scope],
+  );
   const maps = useMemo(() => {
     const byLayer = new Map<string, ReturnType<typeof neuronMaps>>();
     for (const column of layout.columns) {
@@ -75,23 +97,51 @@ export function Overview({ graph, activations, scope, width, height, onSelectNeu
     if (!hovered || !isArrowKey(key)) return;
     event.preventDefault();
     const next = neighbour(layout, hovered.column, hovered.index, key);
-    const target = event.currentTarget.querySelector<HTMLElement>(`[data-column-index="${next.column}"][data-index="${next.index}"]`);
+    const target = event.currentTarget.querySelector<HTMLElement>(
+      `[data-column-index="${next.column}"][data-index="${next.index}"]`,
+    );
     target?.focus();
   };
-  const sources = hovered ? new Set(sourcesOf(layout, hovered.column, hovered.index)) : new Set<number>();
+  const sources = hovered
+    ? new Set(sourcesOf(layout, hovered.column, hovered.index))
+    : new Set<number>();
   const focused = useMemo(() => focusLayers(graph, layout, selected), [graph, layout, selected]);
 
   return (
     <figure className="overview-figure">
-      <NeuronInfo hovered={hovered} layout={layout} maps={maps} ranges={ranges} scope={scope} probabilities={activations.bundle.probabilities} classes={graph.classes} />
-      <div className={`overview${focused ? " overview-focused" : ""}`} style={{ width, height }} data-testid="overview" onKeyDown={onKeyDown}>
+      <NeuronInfo
+        hovered={hovered}
+        layout={layout}
+        maps={maps}
+        ranges={ranges}
+        scope={scope}
+        probabilities={activations.bundle.probabilities}
+        classes={graph.classes}
+      />
+      <div
+        className={`overview${focused ? " overview-focused" : ""}`}
+        style={{ width, height }}
+        data-testid="overview"
+        onKeyDown={onKeyDown}
+      >
         <svg className="overview-svg" width={width} height={height} aria-hidden="true">
           <Edges layout={layout} hovered={hovered} />
           {layout.columns.map((column) => (
-            <text key={column.layer.name} className="column-title" data-column={column.layer.name} x={column.x + column.width / 2} y={14} textAnchor="middle">
-              <tspan x={column.x + column.width / 2}>{column.kind === "output" ? "output" : column.layer.name}</tspan>
+            <text
+              key={column.layer.name}
+              className="column-title"
+              data-column={column.layer.name}
+              x={column.x + column.width / 2}
+              y={14}
+              textAnchor="middle"
+            >
+              <tspan x={column.x + column.width / 2}>
+                {column.kind === "output" ? "output" : column.layer.name}
+              </tspan>
               <tspan x={column.x + column.width / 2} dy={14} className="column-shape">
-                {column.kind === "output" ? `${graph.classes.length} classes` : column.layer.output_shape.join("×")}
+                {column.kind === "output"
+                  ? `${graph.classes.length} classes`
+                  : column.layer.output_shape.join("×")}
               </tspan>
             </text>
           ))}
@@ -106,7 +156,11 @@ export function Overview({ graph, activations, scope, width, height, onSelectNeu
               probabilities={activations.bundle.probabilities}
               hovered={hovered}
               onHover={setHovered}
-              onSelect={canOpen(column.layer.name) ? (index) => onSelectNeuron(column.layer.name, index) : undefined}
+              onSelect={
+                canOpen(column.layer.name)
+                  ? (index) => onSelectNeuron(column.layer.name, index)
+                  : undefined
+              }
             />
           ) : (
             <MapColumn
@@ -121,7 +175,11 @@ export function Overview({ graph, activations, scope, width, height, onSelectNeu
               highlighted={hovered?.column === columnIndex + 1 ? sources : new Set()}
               onHover={setHovered}
               faded={focused !== null && !focused.has(column.layer.name)}
-              onSelect={SELECTABLE.has(column.layer.type) && canOpen(column.layer.name) ? (index) => onSelectNeuron(column.layer.name, index) : undefined}
+              onSelect={
+                SELECTABLE.has(column.layer.type) && canOpen(column.layer.name)
+                  ? (index) => onSelectNeuron(column.layer.name, index)
+                  : undefined
+              }
             />
           ),
         )}

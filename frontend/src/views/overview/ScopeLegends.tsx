@@ -35,7 +35,12 @@ export function ScopeLegends({ layout, ranges }: ScopeLegendsProps) {
           data-magnitude={range.magnitude}
           title={`Colour range of ${range.layers.join(", ")}`}
         >
-          <div className="legend-bar" style={{ background: `linear-gradient(to right, ${stops.negative}, ${stops.zero}, ${stops.positive})` }} />
+          <div
+            className="legend-bar"
+            style={{
+              background: `linear-gradient(to right, ${stops.negative}, ${stops.zero}, ${stops.positive})`,
+            }}
+          />
           {span.right - span.left < NARROW ? (
             <div className="legend-ticks legend-ticks-narrow">±{formatValue(range.magnitude)}</div>
           ) : (

@@ -19,6 +19,9 @@ export function neuronMaps(tensor: Tensor): NeuronMap[] {
 /** Numbers as the views print them: four significant digits, a true minus sign. */
 export function formatValue(value: number): string {
   if (value === 0) return "0";
-  const text = Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(2) : value.toPrecision(4);
+  const text =
+    Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3)
+      ? value.toExponential(2)
+      : value.toPrecision(4);
   return text.replace("-", "−");
 }

@@ -4,6 +4,11 @@ export interface NeuronRef {
   index: number;
 }
 
-export function isSource(hovered: NeuronRef | null, column: number, sources: readonly number[], index: number): boolean {
+export function isSource(
+  hovered: NeuronRef | null,
+  column: number,
+  sources: readonly number[],
+  index: number,
+): boolean {
   return hovered !== null && hovered.column === column + 1 && sources.includes(index);
 }

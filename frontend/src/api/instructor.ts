@@ -1,0 +1,74 @@
+/** The instructor's study endpoints (`/api/instructor/*`, evaluation/README.md), typed. */
+import { createHttp, pathOf, type HttpOptions } from "./http";
+import type { Narrow, StudySchemas } from "./schemas";
+
+export type Instructor = StudySchemas["InstructorPublic"];
+export type StudyStatus = "draft" | "open" | "closed";
+export type Study = Narrow<StudySchemas["StudyPublic"], { status: StudyStatus }>;
+export type StudyFields = StudySchemas["StudyCreate"];
+export type StudyChanges = StudySchemas["StudyUpdate"];
+export type Progress = StudySchemas["Progress"];
+export type ConditionSummary = StudySchemas["ConditionSummary"];
+export type Results = StudySchemas["Results"];
+export type ItemStatistic = StudySchemas["ItemStatistic"];
+export type StudentScore = StudySchemas["StudentScore"];
+/** GET /plots: what the results plots draw (evaluation/README.md). */
+export type PlotData = StudySchemas["PlotData"];
+export type ReportStatus = Narrow<
+  StudySchemas["ReportStatus"],
+  { status: "queued" | "running" | "done" | "failed" }
+>;
+export type Item = StudySchemas["ItemStored"];
+export type ItemData = StudySchemas["ItemData"];
+
+export function createInstructorApi(options: HttpOptions = {}) {
+  const http = createHttp({ maxAttempts: 3, ...options });
+  const base = "/api/instructor";
+  const study = (id: number) => `${base}/studies/${pathOf(id)}`;
+  return {
+    me: () => http.json<Instructor>(`${base}/me`),
+    login: (email: string, password: string) =>
+      http.json<Instructor>(`${base}/login`, {
+        method: "POST",
+        json: { email, password } satisfies StudySchemas["LoginRequest"],
+      }),
+    logout: () => http.json<undefined>(`${base}/logout`, { method: "POST" }),
+    studies: () => http.json<Study[]>(`${base}/studies`),
+    createStudy: (fields: StudyFields) =>
+      http.json<Study>(`${base}/studies`, { method: "POST", json: fields }),
+    editStudy: (id: number, fields: StudyChanges) =>
+      http.json<Study>(study(id), { method: "PATCH", json: fields }),
+    setStatus: (id: number, action: "open" | "close") =>
+      http.json<Study>(`${study(id)}/${action}`, { method: "POST" }),
+    progress: (id: number) => http.json<Progress>(`${study(id)}/progress`),
+    results: (id: number) => http.json<Results>(`${study(id)}/results`),
+    plots: (id: number) => http.json<PlotData>(`${study(id)}/plots`),
+    report: (id: number) => http.json<ReportStatus>(`${study(id)}/report`),
+    buildReport: (id: number) =>
+      http.json<ReportStatus>(`${study(id)}/report/build`, { method: "POST" }),
+    qrUrl: (id: number) => `${study(id)}/qr.svg`,
+    exportUrl: (id: number, table: "answers" | "participants", format: "csv" | "json") =>
+      `${study(id)}/export/${table}.${format}`,
+    codebookUrl: (id: number) => `${study(id)}/export/codebook`,
+    items: () => http.json<Item[]>(`${base}/items`),
+    editItem: (id: number, data: ItemData) =>
+      http.json<Item>(`${base}/items/${pathOf(id)}`, { method: "PUT", json: data }),
+    itemsExportUrl: (format: "json" | "csv") => `${base}/items/export.${format}`,
+    importItems: (text: string, contentType: "application/json" | "text/csv") =>
+      http.json<StudySchemas["ImportResult"]>(`${base}/items/import`, {
+        method: "POST",
+        raw: { text, contentType },
+      }),
+  };
+}
+
+export type InstructorApi = ReturnType<typeof createInstructorApi>;
+
+/** The dashboard's query keys (one instructor per page; the cache is cleared at logout). */
+export const instructorKeys = {
+  me: ["instructor", "me"] as const,
+  studies: ["instructor", "studies"] as const,
+  progress: (id: number) => ["instructor", "study", id, "progress"] as const,
+  results: (id: number) => ["instructor", "study", id, "results"] as const,
+  report: (id: number) => ["instructor", "study", id, "report"] as const,
+};
