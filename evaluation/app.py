@@ -12,9 +12,10 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
 from evaluation.admission import AdmissionLimit
-from evaluation.auth import LoginThrottle, create_instructor
+from evaluation.auth import create_instructor
 from evaluation.deps import Clock, SessionDep
 from evaluation.items.bank import seed_default_items
+from evaluation.login_guard import LoginGuard
 from evaluation.migrations import upgrade_database
 from evaluation.models import Instructor
 from evaluation.routes import instructor, results, student
@@ -68,7 +69,7 @@ def create_app(settings: EvaluationSettings | None = None, clock: Clock = utcnow
     app = FastAPI(title="CNN 101 evaluation service", lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock
-    app.state.login_throttle = LoginThrottle()
+    app.state.login_guard = LoginGuard()
     app.add_middleware(BodySizeLimit, default=BodyLimit(settings.evaluation_max_body_bytes))
     app.add_middleware(CrossSiteGuard)
     app.add_middleware(NoStoreByDefault)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
-import threading
-from collections import defaultdict, deque
-from datetime import datetime, timedelta
 from typing import Annotated
 
 from argon2 import PasswordHasher
@@ -15,6 +13,7 @@ from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from evaluation.deps import SessionDep, SettingsDep
 from evaluation.models import Instructor, Participant
@@ -42,10 +41,30 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+MIN_PASSWORD_LENGTH = 10
+# zxcvbn's scale: 3 is "safely unguessable: moderate protection from offline slow-hash
+# attacks" (about 10^10 guesses), which Argon2 makes a long way off.
+MIN_PASSWORD_SCORE = 3
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why ``password`` is too easy to guess, or None: a length and a strength estimate."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password needs at least {MIN_PASSWORD_LENGTH} characters"
+    own_words = [word for word in re.split(r"[^a-z0-9]+", email.lower()) if word]
+    estimate = zxcvbn(password[:100], user_inputs=[email, *own_words])
+    if estimate["score"] < MIN_PASSWORD_SCORE:
+        feedback = estimate["feedback"]
+        hint = feedback.get("warning") or " ".join(feedback.get("suggestions", []))
+        return f"the password is too easy to guess{': ' + hint if hint else ''}"
+    return None
+
+
 def create_instructor(session: Session, email: str, password: str) -> Instructor:
     email = normalise_email(email)
-    if len(password) < 10:
-        raise ValueError("the password needs at least 10 characters")
+    problem = password_problem(password, email)
+    if problem:
+        raise ValueError(problem)
     if session.scalar(select(Instructor).where(Instructor.email == email)) is not None:
         raise ValueError(f"an instructor {email} already exists")
     instructor = Instructor(email=email, password_hash=hash_password(password))
@@ -62,33 +81,6 @@ def authenticate(session: Session, email: str, password: str) -> Instructor | No
         verify_password(_DUMMY_HASH, password)
         return None
     return instructor if verify_password(instructor.password_hash, password) else None
-
-
-class LoginThrottle:
-    """Refuse logins for an email after repeated failures, so passwords cannot be guessed."""
-
-    def __init__(self, max_failures: int = 5, window: timedelta = timedelta(minutes=5)) -> None:
-        self.max_failures = max_failures
-        self.window = window
-        self._failures: dict[str, deque[datetime]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def check(self, email: str, now: datetime) -> None:
-        with self._lock:
-            failures = self._failures[normalise_email(email)]
-            while failures and now - failures[0] > self.window:
-                failures.popleft()
-            if len(failures) >= self.max_failures:
-                raise ApiError(
-                    429, "too_many_attempts", "too many failed logins; wait a few minutes"
-                )
-
-    def record(self, email: str, now: datetime, success: bool) -> None:
-        with self._lock:
-            if success:
-                self._failures.pop(normalise_email(email), None)
-            else:
-                self._failures[normalise_email(email)].append(now)
 
 
 def _serializer(settings: EvaluationSettings) -> URLSafeTimedSerializer:

@@ -78,6 +78,8 @@ def platform(gateways: int) -> Iterator[tuple[list[str], str]]:
         "CNN101_EVALUATION_DATABASE_URL": database,
         "CNN101_EVALUATION_PORT": str(evaluation_port),
         "CNN101_EVALUATION_URL": f"http://127.0.0.1:{evaluation_port}",
+        # One address plays every follower: the per-client limits would count it as one.
+        "CNN101_RATE_LIMIT_SCALE": "0",
         "CNN101_EVALUATION_BOOTSTRAP_INSTRUCTOR": "",
         "CNN101_SPA_DIR": str(folder / "no-spa"),
         "CNN101_ACTIVATIONS_TARGET": f"127.0.0.1:{_free_port()}",

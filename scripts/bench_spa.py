@@ -219,6 +219,9 @@ def main() -> int:
             "CNN101_ACTIVATIONS_PORT": str(_free_port()),
             "CNN101_GATEWAY_PORT": str(gateway_port),
             "CNN101_EVALUATION_PORT": str(_free_port()),
+            "CNN101_STUDIO_PORT": str(_free_port()),
+            # One address plays a whole class: the per-client limits would count it as one.
+            "CNN101_RATE_LIMIT_SCALE": "0",
             "CNN101_EVALUATION_DATABASE_URL": f"sqlite:///{log_dir / 'study.db'}",
             "CNN101_CACHE_PREFIX": "bench-spa",
         }

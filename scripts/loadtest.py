@@ -73,6 +73,9 @@ def _start_platform(args: argparse.Namespace, log_dir: Path, supervisor: Supervi
             "CNN101_ACTIVATIONS_PORT": str(_free_port()),
             "CNN101_GATEWAY_PORT": str(gateway_port),
             "CNN101_EVALUATION_PORT": str(_free_port()),
+            "CNN101_STUDIO_PORT": str(_free_port()),
+            # One address plays a whole class: the per-client limits would count it as one.
+            "CNN101_RATE_LIMIT_SCALE": "0",
             "CNN101_EVALUATION_DATABASE_URL": database,
             "CNN101_EVALUATION_BOOTSTRAP_INSTRUCTOR": "",
             "CNN101_GATEWAY_WORKERS": str(args.gateway_workers),

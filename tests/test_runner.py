@@ -22,7 +22,10 @@ def _closed(port: int) -> bool:
 
 
 def test_run_starts_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    ports = {name: free_port() for name in ("GATEWAY", "INFERENCE", "ACTIVATIONS", "EVALUATION")}
+    ports = {
+        name: free_port()
+        for name in ("GATEWAY", "INFERENCE", "ACTIVATIONS", "EVALUATION", "STUDIO")
+    }
     env = (
         os.environ
         | {f"CNN101_{name}_PORT": str(port) for name, port in ports.items()}
@@ -32,6 +35,9 @@ def test_run_starts_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
             "CNN101_LOG_DIR": str(tmp_path / "logs"),
             "CNN101_CACHE_PREFIX": f"runner-{os.getpid()}",
             "CNN101_EVALUATION_DATABASE_URL": f"sqlite:///{tmp_path / 'study.db'}",
+            "CNN101_STUDIO_DATABASE_URL": f"sqlite:///{tmp_path / 'study.db'}",
+            "CNN101_EVALUATION_SECRET_KEY_FILE": str(tmp_path / "secret-key"),
+            "CNN101_EVALUATION_BOOTSTRAP_LOGIN_FILE": str(tmp_path / "login"),
         }
     )
     process = subprocess.Popen(
@@ -57,7 +63,7 @@ def test_run_starts_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert "top-1 on the validation images" in output
         assert "Study dashboard login: instructor@localhost" in output
         # It waited for each service, the worker included, before printing the address.
-        for service in ("inference", "activations", "cache", "study", "worker"):
+        for service in ("inference", "activations", "cache", "study", "studio", "worker"):
             assert f"  {service}: healthy" in output, output
         assert output.index("worker: healthy") < output.index("CNN 101 is running")
         base = f"http://127.0.0.1:{ports['GATEWAY']}"
@@ -82,6 +88,7 @@ def test_compose_and_kubernetes_run_these_commands() -> None:
         "worker",
         "model-worker",
         "evaluation",
+        "studio",
         "gateway",
     ]
     assert commands["model-worker"][-5:] == [

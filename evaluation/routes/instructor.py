@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from evaluation.auth import (
     InstructorDep,
-    LoginThrottle,
     authenticate,
     clear_session_cookie,
+    normalise_email,
     session_instructor,
     set_session_cookie,
 )
@@ -31,6 +31,7 @@ from evaluation.items.io import (
     parse_json,
     refuse_while_a_study_is_open,
 )
+from evaluation.login_guard import LoginGuard
 from evaluation.models import Item, Study
 from evaluation.schemas import (
     ImportResult,
@@ -56,13 +57,15 @@ def login(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
-    now: NowDep,
 ) -> InstructorPublic:
-    throttle: LoginThrottle = http_request.app.state.login_throttle
-    throttle.check(request.email, now)
-    instructor = authenticate(session, request.email, request.password)
-    throttle.record(request.email, now, success=instructor is not None)
+    guard: LoginGuard = http_request.app.state.login_guard
+    client = http_request.client.host if http_request.client else "unknown"
+    email = normalise_email(request.email)
+    guard.admit(client, email)
+    with guard.hashing_slot():
+        instructor = authenticate(session, email, request.password)
     if instructor is None:
+        guard.record_failure(client, email)
         raise ApiError(401, "invalid_credentials", "wrong email or password")
     set_session_cookie(response, settings, instructor)
     return InstructorPublic(id=instructor.id, email=instructor.email)

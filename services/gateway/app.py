@@ -30,6 +30,7 @@ from services.gateway.activations_client import ActivationsClient
 from services.gateway.errors import install_error_handlers
 from services.gateway.middleware import RequestMetrics, SecurityHeaders
 from services.gateway.presentations import PresentationHub
+from services.gateway.rate_limits import RateLimits
 from services.gateway.routes import (
     activations,
     examples,
@@ -149,6 +150,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES, "Choose a smaller picture."
         ),
         paths=studio_upload_limits(settings.studio_max_zip_bytes, settings.studio_max_import_bytes),
+    )
+    app.add_middleware(
+        RateLimits,
+        redis_url=settings.redis_url,
+        key_prefix=settings.cache_prefix,
+        scale=settings.rate_limit_scale,
     )
     app.add_middleware(SecurityHeaders)
     return app

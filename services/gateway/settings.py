@@ -28,6 +28,9 @@ class GatewaySettings(SharedSettings):
     evaluation_timeout_seconds: float = 15.0
     studio_url: str = "http://127.0.0.1:8002"
     studio_timeout_seconds: float = 30.0
+    # Per-client request limits (services/gateway/rate_limits.py) times this; 0 turns them
+    # off (a load test that plays a whole lecture hall from one address).
+    rate_limit_scale: float = 1.0
     # A presentation nobody changes for this long ends by itself.
     presentation_ttl_seconds: int = 4 * 3600
     # Followers' streams carry a comment this often, so proxies keep them open.

@@ -50,6 +50,9 @@ def test_migrate_and_create_instructor(
     assert "already exists" in capsys.readouterr().err
     assert create("b@school.example", "short") == 1
     assert "10 characters" in capsys.readouterr().err
+    for guessable in ("aaaaaaaaaa", "1234567890", "password12", "schoolexample"):
+        assert create("b@school.example", guessable) == 1
+        assert "too easy to guess" in capsys.readouterr().err
     with TestClient(create_app(make_settings(sqlite_url))) as client:
         response = client.post(
             "/api/instructor/login",

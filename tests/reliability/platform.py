@@ -218,6 +218,8 @@ class ProcessPlatform:
             "CNN101_MAX_UPLOAD_PIXELS": "4000000",
             "CNN101_SPA_DIR": str(self.root / "no-spa"),
             "CNN101_RETRY_AFTER_SECONDS": "2",
+            # The access walk and the fuzzers play a whole school from one address.
+            "CNN101_RATE_LIMIT_SCALE": "50",
             "CNN101_VERSION_WATCH_SECONDS": "1",
             "CNN101_EVALUATION_PORT": str(self.ports["evaluation"]),
             "CNN101_EVALUATION_URL": self.evaluation_url,

@@ -56,6 +56,10 @@ async def _forward(
         # this route forwards (and reach the service's own documents).
         raise ApiError(404, "not_found", NOT_FOUND_MESSAGE)
     headers = {k: v for k in FORWARDED_REQUEST_HEADERS if (v := request.headers.get(k))}
+    if request.client is not None:
+        # Who is asking, for the service's own per-client limits (uvicorn trusts it from the
+        # gateway's address only: CNN101_*_TRUSTED_PROXIES / --forwarded-allow-ips).
+        headers["x-forwarded-for"] = request.client.host
     try:
         upstream = await upstream_client.request(
             request.method,
