@@ -66,6 +66,8 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+	# the benchmarks and compose's secrets generator (scripts, not packages)
+	$(BIN)/mypy --strict scripts infra/compose/secrets_init.py
 
 pytest: install frontend
 	$(BIN)/python -m pytest

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from services.runner import service_commands
-from tests.infra.files import env_file
+from tests.infra.files import IMAGES, env_file
 
 K8S = Path("infra") / "k8s"
 # gRPC probes are GA from 1.27; the newest schemas the package ships.
@@ -180,7 +180,7 @@ def test_configured_addresses_are_services(manifests: list[Manifest]) -> None:
         for key, value in config.items()
         if key.endswith(("_TARGET", "_URL", "_BACKEND")) and "PUBLIC" not in key
     ]
-    assert len(addresses) == 6
+    assert len(addresses) == 7
     for address in addresses:
         host, port = address.split(":")
         assert int(port) in services[host], address
@@ -230,3 +230,67 @@ def test_the_secret_comes_from_a_file_kept_out_of_git(project_root: Path) -> Non
     assert kustomization["secretGenerator"][0]["envs"] == ["secrets.env"]
     images = {image["name"] for image in kustomization["images"]}
     assert images == {f"cnn101/{name}" for name in service_commands("python", "/tmp")}
+
+
+def _env(container: dict[str, Any]) -> dict[str, Any]:
+    return {variable["name"]: variable for variable in container.get("env", [])}
+
+
+def _mounts(pod: dict[str, Any], container: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """A container's mounts: path -> (claim or volume name, read-only)."""
+    volumes = {
+        v["name"]: v.get("persistentVolumeClaim", {}).get("claimName", v["name"])
+        for v in pod["volumes"]
+    }
+    return {
+        m["mountPath"]: (volumes[m["name"]], m.get("readOnly", False))
+        for m in container.get("volumeMounts", [])
+    }
+
+
+def test_the_studio_is_a_service_behind_the_gateway(manifests: list[Manifest]) -> None:
+    deployment = _find(manifests, "Deployment", "studio")
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    # It migrates its tables at start-up: one replica, replaced rather than rolled.
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/health", "port": "http"}, probe
+    assert {"name": "http", "containerPort": 8002} in container["ports"]
+    service = _find(manifests, "Service", "studio")
+    assert service["spec"]["ports"] == [{"name": "http", "port": 8002, "targetPort": "http"}]
+    config = _find(manifests, "ConfigMap", "cnn101-config")["data"]
+    assert config["CNN101_STUDIO_URL"] == "http://studio:8002"
+    assert config["CNN101_STUDIO_HOST"] == "0.0.0.0"
+    # It lists the models folder; only the model worker writes it.
+    assert _mounts(pod, container)[config["CNN101_MODEL_BASE_PATH"]] == ("cnn101-models", True)
+
+
+def test_each_service_reads_the_database_it_uses(manifests: list[Manifest]) -> None:
+    uses = {
+        "evaluation": "CNN101_EVALUATION_DATABASE_URL",
+        "worker": "CNN101_EVALUATION_DATABASE_URL",  # the study's reports
+        "studio": "CNN101_STUDIO_DATABASE_URL",
+        "model-worker": "CNN101_STUDIO_DATABASE_URL",  # the studio's job rows
+    }
+    for name, variable in uses.items():
+        container = _find(manifests, "Deployment", name)["spec"]["template"]["spec"]["containers"][
+            0
+        ]
+        urls = {key for key in _env(container) if key.endswith("_DATABASE_URL")}
+        assert urls == {variable}, name
+        reference = _env(container)[variable]["valueFrom"]["secretKeyRef"]
+        assert reference == {"name": "cnn101-secrets", "key": variable}, name
+
+
+def test_the_data_download_job_runs_an_image_that_holds_the_command(
+    manifests: list[Manifest],
+) -> None:
+    job = _find(manifests, "Job", "cnn101-data-download")["spec"]["template"]["spec"]
+    container = job["containers"][0]
+    assert container["command"] == ["python", "-m", "services.cli", "data", "download"]
+    image = container["image"].removeprefix("cnn101/")
+    # tests/infra checks that image holds services.cli's code and packages.
+    assert "services.cli" in IMAGES[image].modules
+    assert _mounts(job, container)["/data"] == ("cnn101-data", False)
