@@ -9,11 +9,11 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from evaluation.admission import AdmissionLimit
 from evaluation.auth import create_instructor
-from evaluation.deps import Clock, SessionDep
+from evaluation.deps import Clock
 from evaluation.items.bank import seed_default_items
 from evaluation.login_guard import LoginGuard
 from evaluation.migrations import upgrade_database
@@ -25,6 +25,7 @@ from services.common.cross_site import CrossSiteGuard
 from services.common.errors import install_error_handlers
 from services.common.private_responses import NoStoreByDefault
 from services.common.secrets import write_private_file
+from services.database import health
 from services.database.engine import make_engine, make_session_factory
 from services.database.http_errors import install_database_error_handlers
 from services.database.schema import utcnow
@@ -80,11 +81,7 @@ def create_app(settings: EvaluationSettings | None = None, clock: Clock = utcnow
     app.include_router(student.router)
     app.include_router(results.router)
 
-    @app.get("/health")
-    def health(session: SessionDep) -> dict[str, str]:
-        """Ready when the database answers."""
-        session.execute(text("SELECT 1"))
-        return {"status": "ok"}
+    app.include_router(health.router)
 
     return app
 

@@ -190,7 +190,7 @@ export interface paths {
         };
         /**
          * Health
-         * @description Ready when the database answers.
+         * @description Ready when the database answers ``SELECT 1``.
          */
         get: operations["health_health_get"];
         put?: never;
