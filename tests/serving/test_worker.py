@@ -98,8 +98,13 @@ def test_a_new_model_version_is_warmed_by_itself(
             "the worker warmed every example of the new version",
             timeout=240,
         )
-        warmed = redis.Redis.from_url(stack.redis.url).smembers(f"{stack.prefix}:warmed")
-        assert b"second:1" in warmed
+        # The task records the version as warmed just after its last bundle is stored.
+        warmed_key = f"{stack.prefix}:warmed"
+        wait_until(
+            lambda: b"second:1" in redis.Redis.from_url(stack.redis.url).smembers(warmed_key),
+            "the worker recorded the version as warmed",
+            timeout=30,
+        )
     finally:  # the shared stack serves tiny_vgg alone again for the tests that follow
         shutil.rmtree(stack.base_path / "second")
         wait_until(
