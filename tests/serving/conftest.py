@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from services.activations.settings import ActivationSettings
 from services.database.engine import make_engine
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
+from services.inference.registry import ModelRegistry, ServableNotFoundError
 from services.inference.server import InferenceServer
 from services.inference.server import build_server as build_inference_server
 from services.inference.settings import InferenceSettings
@@ -217,49 +219,82 @@ def spa(stack: Stack) -> Iterator[GatewayThread]:
     gateway.stop()
 
 
-@pytest.fixture(scope="module")
-def second_model(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayThread]:
-    """A differently shaped CNN behind its own services: 3 convs of 8 5x5 filters on 48x48."""
+def serves(registry: ModelRegistry, *names: str) -> bool:
+    """Whether inference serves every one of ``names``."""
+    try:
+        for name in names:
+            registry.get(name)
+    except ServableNotFoundError:
+        return False
+    return True
+
+
+@dataclass
+class ModelServices:
+    """Inference, activations and an SPA gateway of a test's own, over its own models."""
+
+    inference: InferenceServer
+    activations: RunningServer
+    gateway: GatewayThread
+
+
+@contextmanager
+def own_model_services(
+    stack: Stack, base_path: Path, models: Sequence[str], cache_name: str, **gateway: Any
+) -> Iterator[ModelServices]:
+    """Start the services over ``base_path`` (with the shared stack's Redis) once inference
+    serves ``models``; ``gateway`` holds the gateway's own settings (its default model...)."""
     spa_built()
-    base_path = tmp_path_factory.mktemp("second-model")
-    arch = Architecture(input_size=48, blocks=3, convs_per_block=1, filters=8, kernel_size=5)
-    export_untrained(base_path, "small3", version=1, arch=arch, seed=3)
     inference, inference_port = build_inference_server(
         InferenceSettings(inference_port=0, model_base_path=base_path, inference_poll_seconds=0.5)
     )
     inference.start()
-    wait_until(lambda: inference.registry.serving, "inference serves small3")
-    loop = LoopThread()
-    activations = loop.run(
-        build_activation_server(
-            ActivationSettings(
-                activations_port=0,
-                inference_target=f"127.0.0.1:{inference_port}",
-                redis_url=stack.redis.url,
-                cache_prefix=f"{stack.prefix}-small3",
-                model_base_path=base_path,
-                data_dir=stack.data_dir,
+    try:
+        wait_until(lambda: serves(inference.registry, *models), f"inference serves {models}")
+        loop = LoopThread()
+        activations = loop.run(
+            build_activation_server(
+                ActivationSettings(
+                    activations_port=0,
+                    inference_target=f"127.0.0.1:{inference_port}",
+                    redis_url=stack.redis.url,
+                    cache_prefix=f"{stack.prefix}-{cache_name}",
+                    model_base_path=base_path,
+                    data_dir=stack.data_dir,
+                )
             )
         )
-    )
-    gateway = GatewayThread(
-        create_app(
-            GatewaySettings(
-                activations_target=f"127.0.0.1:{activations.port}",
-                model_name="small3",
-                data_dir=stack.data_dir,
-                spa_dir=SPA_DIR,
-                broker_url=stack.redis.url_for(1),
-                result_backend=stack.redis.url_for(1),
+        server = GatewayThread(
+            create_app(
+                GatewaySettings(
+                    activations_target=f"127.0.0.1:{activations.port}",
+                    data_dir=stack.data_dir,
+                    spa_dir=SPA_DIR,
+                    broker_url=stack.redis.url_for(1),
+                    result_backend=stack.redis.url_for(1),
+                    **gateway,
+                )
             )
         )
-    )
-    gateway.start()
-    yield gateway
-    gateway.stop()
-    loop.run(activations.stop(grace=0))
-    loop.close()
-    inference.stop(grace=0)
+        server.start()
+        try:
+            yield ModelServices(inference, activations, server)
+        finally:
+            server.stop()
+            loop.run(activations.stop(grace=0))
+            loop.close()
+    finally:
+        inference.stop(grace=0)
+
+
+@pytest.fixture(scope="module")
+def second_model(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayThread]:
+    """A differently shaped CNN behind its own services: 3 convs of 8 5x5 filters on 48x48."""
+    base_path = tmp_path_factory.mktemp("second-model")
+    arch = Architecture(input_size=48, blocks=3, convs_per_block=1, filters=8, kernel_size=5)
+    export_untrained(base_path, "small3", version=1, arch=arch, seed=3)
+    with own_model_services(stack, base_path, ["small3"], "small3", model_name="small3") as own:
+        yield own.gateway
 
 
 @dataclass

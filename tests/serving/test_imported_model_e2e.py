@@ -26,14 +26,8 @@ from cnn101.v1 import activations_pb2, activations_pb2_grpc
 from playwright.sync_api import Page, expect
 
 from services.activations.server import RunningServer
-from services.activations.server import build_server as build_activation_server
-from services.activations.settings import ActivationSettings
 from services.common.bundles import derive_layers, read_tensors
-from services.gateway.app import create_app
-from services.gateway.settings import GatewaySettings
 from services.inference.server import InferenceServer
-from services.inference.server import build_server as build_inference_server
-from services.inference.settings import InferenceSettings
 from services.pipeline.bundle import ModelBundle
 from services.pipeline.importing import import_model
 from tests.exports import export_untrained
@@ -46,15 +40,9 @@ from tests.pipeline.test_importing import (
     source_outputs,
     tfjs_files,
 )
-from tests.serving.conftest import Stack
-from tests.serving.stack import GatewayThread, LoopThread, wait_until
-from tests.serving.test_spa_e2e import (  # noqa: F401 (fixtures used by name)
-    SPA_DIR,
-    _shot,
-    browser,
-    page,
-)
-from tests.serving.test_spa_second_model_e2e import _serves
+from tests.serving.conftest import Stack, own_model_services
+from tests.serving.stack import GatewayThread
+from tests.serving.test_spa_e2e import _shot
 from tests.serving.test_spa_views_e2e import _values
 
 MAP_TYPES = {"conv", "relu", "max_pool"}
@@ -81,7 +69,6 @@ class Imported:
 
 @pytest.fixture(scope="module")
 def imported(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Imported]:
-    assert (SPA_DIR / "index.html").is_file(), f"build the SPA first: {SPA_DIR} has no index.html"
     root = tmp_path_factory.mktemp("imported")
     base_path = root / "models"
     export_untrained(base_path, "tiny_vgg", version=1, seed=11)
@@ -107,51 +94,25 @@ def imported(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             import_model(tfjs_files(tfjs, names=CLASSES), base_path=base_path, name="from-tfjs")
         ),
     }
-    inference, inference_port = build_inference_server(
-        InferenceSettings(inference_port=0, model_base_path=base_path, inference_poll_seconds=0.5)
-    )
-    inference.start()
-    wait_until(lambda: _serves(inference.registry, "tiny_vgg", *bundles), "models served")
-    loop = LoopThread()
-    activations = loop.run(
-        build_activation_server(
-            ActivationSettings(
-                activations_port=0,
-                inference_target=f"127.0.0.1:{inference_port}",
-                redis_url=stack.redis.url,
-                cache_prefix=f"{stack.prefix}-imported",
-                model_base_path=base_path,
-                data_dir=stack.data_dir,
-            )
-        )
-    )
-    gateway = GatewayThread(
-        create_app(
-            GatewaySettings(
-                activations_target=f"127.0.0.1:{activations.port}",
-                model_name="tiny_vgg",
-                data_dir=stack.data_dir,
-                spa_dir=SPA_DIR,
-                retry_after_seconds=1,
-                broker_url=stack.redis.url_for(1),
-                result_backend=stack.redis.url_for(1),
-            )
-        )
-    )
-    gateway.start()
-    with httpx.Client(base_url=gateway.url, timeout=60) as http:
+    with (
+        own_model_services(
+            stack,
+            base_path,
+            ["tiny_vgg", *bundles],
+            "imported",
+            model_name="tiny_vgg",
+            retry_after_seconds=1,
+        ) as own,
+        httpx.Client(base_url=own.gateway.url, timeout=60) as http,
+    ):
         yield Imported(
             {"teacher": teacher, "teacher-h5": teacher, "from-tfjs": tfjs},
             bundles,
-            inference,
-            activations,
-            gateway,
+            own.inference,
+            own.activations,
+            own.gateway,
             http,
         )
-    gateway.stop()
-    loop.run(activations.stop(grace=0))
-    loop.close()
-    inference.stop(grace=0)
 
 
 @pytest.mark.parametrize("name", ["teacher", "teacher-h5", "from-tfjs"])
@@ -197,7 +158,7 @@ def test_the_gateway_lists_the_imported_models(imported: Imported) -> None:
     assert description["training"]["source_format"] == "keras"
 
 
-def _open_teacher(page: Page, imported: Imported) -> str:  # noqa: F811
+def _open_teacher(page: Page, imported: Imported) -> str:
     page.goto(imported.gateway.url + "/?model=teacher")
     expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
     expect(page).to_have_url(re.compile(r"model=teacher&version=1&example=[\w.-]+"))
@@ -219,7 +180,7 @@ def _example_outputs(imported: Imported, example: str) -> dict[str, np.ndarray]:
     return outputs
 
 
-def test_the_explorer_shows_the_imported_model(imported: Imported, page: Page) -> None:  # noqa: F811
+def test_the_explorer_shows_the_imported_model(imported: Imported, page: Page) -> None:
     _open_teacher(page, imported)
     layers = imported.bundles["teacher"].description["layers"]
     map_layers = [layer for layer in layers if layer["type"] in MAP_TYPES]
@@ -242,7 +203,7 @@ def test_the_explorer_shows_the_imported_model(imported: Imported, page: Page) -
     _shot(page, "40-imported-model")
 
 
-def test_conv_intermediate_view_sums_padded_maps(imported: Imported, page: Page) -> None:  # noqa: F811
+def test_conv_intermediate_view_sums_padded_maps(imported: Imported, page: Page) -> None:
     """The intermediate maps of a "same" conv keep the input's size and add up to its output."""
     _open_teacher(page, imported)
     for layer, channels in (("conv_a", 3), ("conv_c", 5)):
@@ -270,7 +231,7 @@ DETAIL_CASES = {
 @pytest.mark.parametrize("case", sorted(DETAIL_CASES))
 def test_conv_detail_with_same_padding_adds_up(
     imported: Imported,
-    page: Page,  # noqa: F811
+    page: Page,
     case: str,
 ) -> None:
     layer, neuron, pixel, padded_cells = DETAIL_CASES[case]

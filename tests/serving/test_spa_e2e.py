@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from typing import Any
 
 import httpx
 import numpy as np
@@ -18,7 +17,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from services.common.bundles import derive_layers, read_tensors
-from tests.serving import browser as browser_parts
 from tests.serving.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -41,14 +39,6 @@ from tests.serving.stack import GatewayThread
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "SHOTS", "SPA_DIR", "_shot", "_spa_built"]
 _spa_built = spa_built
 _shot = shot
-
-
-def __getattr__(name: str) -> Any:
-    """``browser`` and ``page`` for a module that imports them from here, handed out only when
-    asked for: as module attributes, pytest would register a second copy of them here."""
-    if name in ("browser", "page"):
-        return getattr(browser_parts, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _magnitudes(page: Page) -> list[float]:

@@ -21,22 +21,15 @@ from cnn101.v1 import activations_pb2
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from services.activations.server import build_server as build_activation_server
-from services.activations.settings import ActivationSettings
 from services.database.engine import make_engine
-from services.gateway.app import create_app
-from services.gateway.settings import GatewaySettings
-from services.inference.registry import ModelRegistry, ServableNotFoundError
-from services.inference.server import build_server as build_inference_server
-from services.inference.settings import InferenceSettings
 from services.pipeline.architecture import Architecture
 from services.studio.app import create_app as create_studio_app
 from services.studio.models import PublishedModel
 from services.studio.settings import StudioSettings
 from tests.exports import export_trained, export_untrained
 from tests.serving.browser import shot
-from tests.serving.conftest import SPA_DIR, Stack
-from tests.serving.stack import GatewayThread, LoopThread, wait_until
+from tests.serving.conftest import Stack, own_model_services
+from tests.serving.stack import GatewayThread
 
 SMALL3 = Architecture(input_size=48, blocks=3, convs_per_block=1, filters=8, kernel_size=5)
 MAP_TYPES = {"conv", "relu", "max_pool"}
@@ -59,41 +52,13 @@ class TwoModels:
         return activations_pb2.ActivationBundle.FromString(response.content)
 
 
-def _serves(registry: ModelRegistry, *names: str) -> bool:
-    try:
-        for name in names:
-            registry.get(name)
-    except ServableNotFoundError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def two_models(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoModels]:
     """Inference, activations and a gateway of our own over a base path with both models."""
-    assert (SPA_DIR / "index.html").is_file(), f"build the SPA first: {SPA_DIR} has no index.html"
     root = tmp_path_factory.mktemp("two-models")
     base_path = root / "models"
     export_untrained(base_path, "tiny_vgg", version=1, seed=11)
     export_trained(base_path, root / "data", SMALL3, "small3", epochs=2, seed=3)
-    inference, inference_port = build_inference_server(
-        InferenceSettings(inference_port=0, model_base_path=base_path, inference_poll_seconds=0.5)
-    )
-    inference.start()
-    wait_until(lambda: _serves(inference.registry, "tiny_vgg", "small3"), "both models served")
-    loop = LoopThread()
-    activations = loop.run(
-        build_activation_server(
-            ActivationSettings(
-                activations_port=0,
-                inference_target=f"127.0.0.1:{inference_port}",
-                redis_url=stack.redis.url,
-                cache_prefix=f"{stack.prefix}-two-models",
-                model_base_path=base_path,
-                data_dir=stack.data_dir,
-            )
-        )
-    )
     # Students are offered the models the instructor published (the studio service's list).
     database_url = f"sqlite:///{root / 'studio.db'}"
     studio = GatewayThread(
@@ -107,28 +72,22 @@ def two_models(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         session.add(PublishedModel(name="small3", published=True))
         session.commit()
     engine.dispose()
-    gateway = GatewayThread(
-        create_app(
-            GatewaySettings(
-                activations_target=f"127.0.0.1:{activations.port}",
+    try:
+        with (
+            own_model_services(
+                stack,
+                base_path,
+                ["tiny_vgg", "small3"],
+                "two-models",
                 studio_url=studio.url,
                 model_name="tiny_vgg",
-                data_dir=stack.data_dir,
-                spa_dir=SPA_DIR,
                 retry_after_seconds=1,
-                broker_url=stack.redis.url_for(1),
-                result_backend=stack.redis.url_for(1),
-            )
-        )
-    )
-    gateway.start()
-    with httpx.Client(base_url=gateway.url, timeout=60) as http:
-        yield TwoModels(gateway, http)
-    gateway.stop()
-    studio.stop()
-    loop.run(activations.stop(grace=0))
-    loop.close()
-    inference.stop(grace=0)
+            ) as own,
+            httpx.Client(base_url=own.gateway.url, timeout=60) as http,
+        ):
+            yield TwoModels(own.gateway, http)
+    finally:
+        studio.stop()
 
 
 def _wait_for_bundle(page: Page, bundle: activations_pb2.ActivationBundle) -> None:
