@@ -193,6 +193,10 @@ class PresentationHub:
         self._followers: dict[str, set[Follower]] = {}
         self._delivered: dict[str, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        # Reports go out one at a time, each counting at the moment it is sent: two joins
+        # reporting concurrently could otherwise land in Redis out of order, leaving the
+        # smaller (older) count there until the next heartbeat.
+        self._report_lock = asyncio.Lock()
         self._publish = self.redis.register_script(PUBLISH_SCRIPT)
         self._end = self.redis.register_script(END_SCRIPT)
 
@@ -296,15 +300,16 @@ class PresentationHub:
                 await self._report(code)
 
     async def _report(self, code: str) -> None:
-        count = len(self._followers.get(code, ()))
-        key = self._followers_key(code)
-        if count:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.hset(key, self.process_id, f"{count}:{time.time()}")
-                pipe.expire(key, self.ttl_seconds)
-                await pipe.execute()
-        else:
-            await self.redis.hdel(key, self.process_id)
+        async with self._report_lock:
+            count = len(self._followers.get(code, ()))
+            key = self._followers_key(code)
+            if count:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    pipe.hset(key, self.process_id, f"{count}:{time.time()}")
+                    pipe.expire(key, self.ttl_seconds)
+                    await pipe.execute()
+            else:
+                await self.redis.hdel(key, self.process_id)
 
     def _dispatch(self, code: str, event: Event) -> None:
         if not event.ended:
