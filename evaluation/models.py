@@ -15,9 +15,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from services.database.audit import AuditColumns
 from services.database.schema import UTCDateTime, naming_metadata, utcnow
 
 CONDITIONS = ("cnn101", "conventional")
@@ -42,6 +44,8 @@ class Instructor(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Part of every session cookie; logout increments it, so a copied cookie dies too.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The admin (the first instructor) sees and acts on every study and studio resource.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Study(Base):
@@ -224,3 +228,9 @@ class StudyReport(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(AuditColumns, Base):
+    """The study's append-only audit log (logins, studies, exports, withdrawals)."""
+
+    __tablename__ = "audit_entry"

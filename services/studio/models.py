@@ -1,7 +1,8 @@
 """The model studio's tables; its migrations (services/studio/migrations) reproduce them.
 
 An owner is the id of an instructor of the study service, kept as a plain number: the
-studio asks the study service who a session belongs to and joins no table of its.
+studio asks the study service who a session belongs to and joins no table of its. A row
+whose owner is unknown (made before owners existed) belongs to the admin alone.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.jobs import JobKind, JobStatus
+from services.database.audit import AuditColumns
 from services.database.schema import UTCDateTime, naming_metadata, utcnow
 
 
@@ -34,14 +36,23 @@ class Base(DeclarativeBase):
     metadata = naming_metadata()
 
 
+DATASET_STATUSES = ("checking", "ready", "invalid")
+
+
 class StudioDataset(Base):
-    """An instructor's validated zip (one folder per class), kept as a blob.
+    """An instructor's zip (one folder per class), kept as a blob once it is checked.
 
     A blob in the database rather than a file: the worker that trains on it needs no
-    volume shared with the studio service.
+    volume shared with the studio service. An upload is stored as ``checking``; the check
+    (off the request's event loop) makes it ``ready`` or ``invalid`` with ``error``.
     """
 
     __tablename__ = "studio_dataset"
+    __table_args__ = (
+        CheckConstraint(
+            f"status IN ({', '.join(repr(s) for s in DATASET_STATUSES)})", name="status"
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     instructor_id: Mapped[int | None] = mapped_column(Integer)
@@ -52,6 +63,9 @@ class StudioDataset(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     archive: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="ready", server_default="ready")
+    error: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ModelJob(Base):
@@ -70,6 +84,7 @@ class ModelJob(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(40), index=True)
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True)
     status: Mapped[str] = mapped_column(String(10))
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
     progress: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -103,10 +118,21 @@ class ModelJobFile(Base):
 
 
 class PublishedModel(Base):
-    """Whether students may pick a model (by name; absent means not published)."""
+    """A studio model by name: its owner, and whether students may pick it.
+
+    The first job under a name claims it for its instructor (``owner_id``); absent, or
+    with no owner, a name belongs to the admin alone and is not published.
+    """
 
     __tablename__ = "published_model"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StudioAuditEntry(AuditColumns, Base):
+    """The studio's append-only audit log (publishes, imports, trainings, cancels)."""
+
+    __tablename__ = "studio_audit_entry"
