@@ -67,7 +67,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 	# the benchmarks and compose's secrets generator (scripts, not packages)
-	$(BIN)/mypy --strict scripts infra/compose/secrets_init.py
+	$(BIN)/mypy --strict scripts infra/compose/secrets_init.py infra/k8s/make_secrets.py
 
 pytest: install frontend
 	$(BIN)/python -m pytest

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import copy
 import re
+import stat
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml
 
+from services.common.secrets import weakness
 from services.runner import service_commands
 from tests.infra.files import IMAGES, env_file
 
@@ -230,6 +234,36 @@ def test_the_secret_comes_from_a_file_kept_out_of_git(project_root: Path) -> Non
     assert kustomization["secretGenerator"][0]["envs"] == ["secrets.env"]
     images = {image["name"] for image in kustomization["images"]}
     assert images == {f"cnn101/{name}" for name in service_commands("python", "/tmp")}
+
+
+def test_make_secrets_fills_every_key_once_and_keeps_what_is_set(
+    project_root: Path, tmp_path: Path
+) -> None:
+    """``make_secrets.py``: strong random values, mode 0600, a second run changes nothing."""
+    script = project_root / K8S / "make_secrets.py"
+    run = [sys.executable, str(script), "--folder", str(tmp_path)]
+    first = subprocess.run(run, capture_output=True, text=True, check=True)
+    target = tmp_path / "secrets.env"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    made = env_file(target)
+    example = env_file(project_root / K8S / "secrets.env.example")
+    assert set(made) == set(example) and all(made.values())
+    assert weakness(made["CNN101_EVALUATION_SECRET_KEY"]) is None
+    password = made["CNN101_POSTGRES_PASSWORD"]
+    assert len(password) == 48 and password.isalnum()
+    for key in ("CNN101_EVALUATION_DATABASE_URL", "CNN101_STUDIO_DATABASE_URL"):
+        assert made[key] == example[key].replace("PASSWORD", password)
+    for value in made.values():  # no value is printed
+        assert value not in first.stdout + first.stderr
+    subprocess.run(run, capture_output=True, check=True)
+    assert env_file(target) == made
+    # The instructor's own values win; another machine's run makes other values.
+    external = "postgresql+psycopg://course:own@db.school.example:5432/cnn101"
+    target.write_text(f"CNN101_STUDIO_DATABASE_URL={external}\n")
+    subprocess.run(run, capture_output=True, check=True)
+    again = env_file(target)
+    assert again["CNN101_STUDIO_DATABASE_URL"] == external
+    assert again["CNN101_POSTGRES_PASSWORD"] != password
 
 
 def _env(container: dict[str, Any]) -> dict[str, Any]:
