@@ -7,6 +7,7 @@ from loopback (as behind the classroom's reverse proxy), so one test plays many 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,7 +15,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.common.errors import install_error_handlers
-from services.gateway.rate_limits import RateLimits
+from services.gateway.rate_limits import RULES, RateLimits
 from tests.serving.stack import GatewayThread
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -70,6 +71,17 @@ def _flood_and_teacher(url: str) -> None:
     assert teacher.post("/api/instructor/login").status_code == 200
     # Other doors keep their own counts: the flood does not stop students joining.
     assert flooding.post("/api/student/join").status_code == 200
+
+
+def test_a_join_flood_from_one_client_stops_at_the_class_sized_limit() -> None:
+    """The measured attack: 300 fake participants from one client. A class's worth join."""
+    limit = next(rule.per_minute for rule in RULES if rule.name == "join")
+    with serving(_app()) as (url,):
+        flooding = _client(url, "10.1.0.11")
+        answers = Counter(flooding.post("/api/student/join").status_code for _ in range(300))
+        assert answers == Counter({200: limit, 429: 300 - limit})
+        # Another school (another address) joins as usual meanwhile.
+        assert _client(url, "10.1.0.12").post("/api/student/join").status_code == 200
 
 
 def test_the_counts_are_shared_by_every_gateway_process() -> None:
