@@ -63,6 +63,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/gen_protos.py --check
+	$(BIN)/python scripts/access_table.py --check
 
 typecheck: install
 	$(BIN)/mypy

@@ -1,8 +1,9 @@
 """Who may call what: the table in docs/security.md, walked against the running platform.
 
-The table must list exactly the endpoints the two apps serve (read from their routing
-tables), so a new endpoint without a row fails here. Every row is then called as each
-persona (anonymous, a student, another study's student, the study's instructor, another
+The table is generated from the code (scripts/access_table.py) and must be fresh, and it
+must list exactly the endpoints the three apps serve (read from their routing tables), so
+a new endpoint without a row fails here. Every row is then called as each persona
+(anonymous, a student, another study's student, the admin, the study's instructor, another
 instructor, the instructor from a page of another site) through the gateway, the way a
 browser reaches it, and the answer must match the row. Responses carry the security
 headers, allow no cross-origin reads (CORS closed) and never hold a stack trace.
@@ -20,21 +21,24 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from evaluation.app import create_app as create_evaluation_app
+from evaluation.models import Instructor
 from evaluation.settings import EvaluationSettings
 from services.common.paths import PROJECT_ROOT
+from services.common.route_table import Endpoint, endpoints
 from services.gateway.app import create_app as create_gateway_app
 from services.gateway.settings import GatewaySettings
 from services.studio.app import create_app as create_studio_app
 from services.studio.settings import StudioSettings
+from tests.databases import db_session
 from tests.evaluation.conftest import PASSWORD
 from tests.reliability.platform import SECRET_KEY, ProcessPlatform
-from tests.reliability.routes import endpoints
 from tests.reliability.study import add_instructor
 
 SECURITY_DOC = PROJECT_ROOT / "docs" / "security.md"
-WHO = {"anyone", "forwarded", "student", "instructor", "instructor (own study)", "presenter"}
+WHO = {"anyone", "forwarded", "student", "instructor", "owner or admin", "admin", "presenter"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 DENIED = {401, 403}
 
@@ -68,7 +72,7 @@ def served(tmp_path: Path) -> dict[str, set[tuple[str, str]]]:
     spa.mkdir()
     (spa / "index.html").write_text("<!doctype html>")
     gateway = endpoints(create_gateway_app(GatewaySettings(spa_dir=spa)))
-    gateway |= endpoints(create_gateway_app(GatewaySettings(spa_dir=tmp_path / "none")))
+    gateway += endpoints(create_gateway_app(GatewaySettings(spa_dir=tmp_path / "none")))
     evaluation = endpoints(
         create_evaluation_app(
             EvaluationSettings(evaluation_database_url=f"sqlite:///{tmp_path / 'e.db'}")
@@ -77,14 +81,25 @@ def served(tmp_path: Path) -> dict[str, set[tuple[str, str]]]:
 
     studio = endpoints(create_studio_app(StudioSettings()))
 
-    def shown(found: set[tuple[str, str]]) -> set[tuple[str, str]]:
-        return {(method, path.replace(":path}", "}")) for method, path in found}
+    def shown(found: list[Endpoint]) -> set[tuple[str, str]]:
+        return {(e.method, e.path.replace(":path}", "}")) for e in found}
 
     return {
         "gateway": shown(gateway),
         "evaluation": shown(evaluation),
         "studio": shown(studio),
     }
+
+
+def test_the_table_is_the_one_the_code_generates() -> None:
+    check = subprocess.run(
+        [sys.executable, "scripts/access_table.py", "--check"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
 
 
 def test_the_table_lists_every_endpoint_and_nothing_else(tmp_path: Path) -> None:
@@ -108,6 +123,7 @@ class Personas:
     gateway: httpx.Client
     own_study: dict[str, object]
     other_study: dict[str, object]
+    admin: dict[str, str]
     instructor: dict[str, str]
     other_instructor: dict[str, str]
     example_id: str
@@ -126,13 +142,15 @@ class Personas:
             "anonymous": {},
             "student": self.student(self.own_study),
             "another study's student": self.student(self.other_study),
+            "admin": self.admin,
             "instructor": self.instructor,
             "another instructor": self.other_instructor,
         }
 
 
-def login(client: httpx.Client, database_url: str) -> dict[str, str]:
-    email = add_instructor(database_url)
+def login(client: httpx.Client, database_url: str, email: str | None = None) -> dict[str, str]:
+    """A new instructor's session cookie (or ``email``'s: every test account's password)."""
+    email = email or add_instructor(database_url)
     response = client.post("/api/instructor/login", json={"email": email, "password": PASSWORD})
     assert response.status_code == 200, response.text
     assert "HttpOnly" in response.headers["set-cookie"]
@@ -151,9 +169,19 @@ def open_study(
     return result
 
 
+def login_as_admin(client: httpx.Client, database_url: str) -> dict[str, str]:
+    """The admin is the first instructor: whoever another test made first, or a new one."""
+    with db_session(database_url) as session:
+        email = session.scalar(select(Instructor.email).where(Instructor.is_admin))
+    cookie = login(client, database_url, email)
+    assert client.get("/api/instructor/me", headers=cookie).json()["role"] == "admin"
+    return cookie
+
+
 @pytest.fixture(scope="module")
 def personas(platform: ProcessPlatform) -> Personas:
     gateway = httpx.Client(base_url=platform.gateway_url, timeout=60)
+    admin = login_as_admin(gateway, platform.database_url)
     instructor = login(gateway, platform.database_url)
     other_instructor = login(gateway, platform.database_url)
     example_id = gateway.get("/api/examples").json()["examples"][0]["id"]
@@ -162,6 +190,7 @@ def personas(platform: ProcessPlatform) -> Personas:
         gateway,
         open_study(gateway, instructor),
         open_study(gateway, other_instructor),
+        admin,
         instructor,
         other_instructor,
         example_id,
@@ -190,18 +219,33 @@ def concrete(path: str, personas: Personas) -> str:
     return re.sub(r"\{(\w+)\}", lambda match: values[match.group(1)], path)
 
 
-def expected_denied(who: str, persona: str) -> bool | None:
-    """True: refused (401); False: let in (any answer but 401/403); None: not checked."""
-    if who == "anyone":
-        return False
+STUDENTS = ("student", "another study's student")
+INSTRUCTORS = ("admin", "instructor", "another instructor")
+
+
+def expected(who: str, persona: str) -> set[int] | None:
+    """The answers allowed: ``{401}`` (not signed in as the row needs), ``{403}`` (signed
+    in without the role), ``NOT_MINE`` (someone else's resource), ``LET_IN`` (anything but a
+    refusal), or None (not checked: the forwarded rows, which the study's rows decide)."""
     if who == "forwarded":
-        return None  # the gateway passes it on; the study service's rows decide
-    if who == "presenter":
-        return True  # only the presenting page holds the token: every persona is refused
-    students = ("student", "another study's student")
-    if who == "student":
-        return persona not in students
-    return persona not in ("instructor", "another instructor")
+        return None
+    if who in ("anyone", "presenter"):
+        # Only the presenting page holds the token: every persona is refused.
+        return LET_IN if who == "anyone" else {401}
+    if persona not in (STUDENTS if who == "student" else INSTRUCTORS):
+        return {401}
+    if who == "admin" and persona != "admin":
+        return {403}
+    if who == "owner or admin" and persona == "another instructor":
+        return NOT_MINE
+    return LET_IN
+
+
+# Anything but a refusal (a 404 for a made-up id, a 409 for the default model, a 422 ...).
+LET_IN = {code for code in range(100, 600) if code not in DENIED}
+# Another's resource is refused (403), or as if it did not exist (404), or not to be
+# changed by anyone (409: the default model); never let through.
+NOT_MINE = {403, 404, 409}
 
 
 def test_every_row_as_every_persona(personas: Personas) -> None:
@@ -233,13 +277,11 @@ def test_every_row_as_every_persona(personas: Personas) -> None:
             assert "Traceback" not in response.text, where
             if base == personas.platform.gateway_url:
                 assert "content-security-policy" in response.headers, where
-            denied = expected_denied(row.who, persona)
-            if denied is True:
-                assert response.status_code == 401, where
-            elif denied is False:
-                assert response.status_code not in DENIED, where
-            if row.who == "instructor (own study)" and persona == "another instructor":
-                assert response.status_code == 404, where
+            allowed = expected(row.who, persona)
+            if allowed is not None:
+                assert response.status_code in allowed, where
+            if row.path.startswith("/api/instructor/studies/{") and persona == "another instructor":
+                assert response.status_code == 404, where  # another's study does not exist
     print(f"access walk: {len(rows)} rows, {sum(calls.values())} calls: {dict(calls)}")
 
 

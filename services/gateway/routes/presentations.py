@@ -143,10 +143,17 @@ STATE_BODY: dict[str, Any] = {
 }
 
 
+# Who may call (docs/security.md's access table, scripts/access_table.py): these handlers
+# check the caller themselves, so they say so.
+INSTRUCTORS_ONLY = {"x-access": "instructor"}
+PRESENTER_ONLY = {"x-access": "presenter"}
+
+
 @router.post(
     "/api/presentations",
     status_code=201,
     responses=error_responses(503),
+    openapi_extra=INSTRUCTORS_ONLY,
 )
 async def start_presentation(request: Request, state: StateDep, hub: HubDep) -> PresentationCreated:
     """Start presenting (instructors only): a code for the class, a token for this page."""
@@ -176,7 +183,7 @@ async def presentation(code: CodePath, request: Request, hub: HubDep) -> Present
 @router.put(
     "/api/presentations/{code}/state",
     responses=error_responses(404, 413, 503),
-    openapi_extra=STATE_BODY,
+    openapi_extra=STATE_BODY | PRESENTER_ONLY,
 )
 async def change_state(
     code: CodePath, request: Request, hub: HubDep, token: TokenHeader = None
@@ -196,6 +203,7 @@ async def change_state(
     status_code=204,
     response_class=Response,
     responses=error_responses(404, 503),
+    openapi_extra=PRESENTER_ONLY,
 )
 async def end_presentation(
     code: CodePath, request: Request, hub: HubDep, token: TokenHeader = None

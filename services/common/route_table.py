@@ -1,18 +1,28 @@
-"""Every endpoint an app serves, read from its routing table (not its OpenAPI document, which
-leaves out hidden routes such as ``/metrics``)."""
+"""Every endpoint an app serves, read from its routing table (not its OpenAPI document,
+which leaves out hidden routes such as ``/metrics``), with the route that serves it.
+
+The access table in docs/security.md is generated from this walk (scripts/access_table.py)
+and tests/reliability/test_access.py checks it against the running platform.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from fastapi import FastAPI
 from starlette.routing import BaseRoute, Mount, Route
 
-Endpoint = tuple[str, str]  # method, path template
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # the template, as routed: ``/api/models/{name}``
+    route: BaseRoute
 
 
-def endpoints(app: FastAPI) -> set[Endpoint]:
-    return set(_walk(app.routes, ""))
+def endpoints(app: FastAPI) -> list[Endpoint]:
+    return list(_walk(app.routes, ""))
 
 
 def _walk(routes: Iterable[BaseRoute], prefix: str) -> Iterable[Endpoint]:
@@ -20,9 +30,9 @@ def _walk(routes: Iterable[BaseRoute], prefix: str) -> Iterable[Endpoint]:
         if isinstance(route, Route):
             for method in sorted(route.methods or ()):
                 if method != "HEAD":
-                    yield method, prefix + route.path
+                    yield Endpoint(method, prefix + route.path, route)
         elif isinstance(route, Mount):
-            yield "GET", f"{prefix}{route.path}/{{path}}"
+            yield Endpoint("GET", f"{prefix}{route.path}/{{path}}", route)
         elif (router := getattr(route, "original_router", None)) is not None:
             # FastAPI >= 0.160 keeps an included router as one route with its prefix.
             context = getattr(route, "include_context", None)
