@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from typing import Annotated
+from typing import Annotated, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -67,7 +67,9 @@ def create_instructor(session: Session, email: str, password: str) -> Instructor
         raise ValueError(problem)
     if session.scalar(select(Instructor).where(Instructor.email == email)) is not None:
         raise ValueError(f"an instructor {email} already exists")
-    instructor = Instructor(email=email, password_hash=hash_password(password))
+    # The first instructor is the admin: they see and act on every study and studio resource.
+    first = session.scalar(select(Instructor.id).where(Instructor.is_admin).limit(1)) is None
+    instructor = Instructor(email=email, password_hash=hash_password(password), is_admin=first)
     session.add(instructor)
     session.commit()
     return instructor
@@ -166,4 +168,20 @@ def current_participant(request: Request, session: SessionDep) -> Participant:
 
 
 InstructorDep = Annotated[Instructor, Depends(current_instructor)]
+
+
+def require_admin(instructor: InstructorDep) -> Instructor:
+    """The admin's session; another instructor gets 403 (the access table reads this name)."""
+    if not instructor.is_admin:
+        raise ApiError(403, "admin_only", "only the admin (the first instructor) may do this")
+    return instructor
+
+
+AdminDep = Annotated[Instructor, Depends(require_admin)]
+
+
+def role(instructor: Instructor) -> Literal["admin", "instructor"]:
+    return "admin" if instructor.is_admin else "instructor"
+
+
 ParticipantDep = Annotated[Participant, Depends(current_participant)]

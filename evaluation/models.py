@@ -70,6 +70,8 @@ class Study(Base):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    owner: Mapped[Instructor] = relationship()
+
 
 class Item(Base):
     """A multiple-choice item of form A or B; parallel items share a concept."""

@@ -134,6 +134,8 @@ class LoginRequest(StrictModel):
 class InstructorPublic(BaseModel):
     id: int
     email: str
+    # "admin" (the first instructor: every study and studio resource) or "instructor".
+    role: Literal["admin", "instructor"]
 
 
 class StudyCreate(StrictModel):
@@ -166,6 +168,8 @@ class StudyPublic(BaseModel):
     status: str
     join_code: str
     join_link: str
+    # Whose study it is (the admin sees every instructor's).
+    owner_email: str
     assignment_seed: int
     created_at: datetime
     opened_at: datetime | None

@@ -43,9 +43,9 @@ def create_study(session: Session, owner: Instructor, request: StudyCreate) -> S
 
 
 def owned_study(session: Session, owner: Instructor, study_id: int) -> Study:
-    """The study if it belongs to ``owner``; another instructor's study does not exist."""
+    """The study if it belongs to ``owner`` (the admin: any); another's does not exist."""
     study = session.get(Study, study_id)
-    if study is None or study.instructor_id != owner.id:
+    if study is None or not (owner.is_admin or study.instructor_id == owner.id):
         raise ApiError(404, "unknown_study", f"no study {study_id}")
     return study
 
@@ -67,6 +67,7 @@ def study_public(settings: EvaluationSettings, study: Study) -> StudyPublic:
         post_test_seconds=study.post_test_seconds,
         status=study.status,
         join_code=study.join_code,
+        owner_email=study.owner.email,
         join_link=join_link(settings, study),
         assignment_seed=study.assignment_seed,
         created_at=study.created_at,

@@ -10,11 +10,13 @@ import segno
 from fastapi import APIRouter, Depends, Header, Request, Response
 from sqlalchemy import func, select
 
+from evaluation.audit import Action, record
 from evaluation.auth import (
     InstructorDep,
     authenticate,
     clear_session_cookie,
     normalise_email,
+    role,
     session_instructor,
     set_session_cookie,
 )
@@ -32,7 +34,7 @@ from evaluation.items.io import (
     refuse_while_a_study_is_open,
 )
 from evaluation.login_guard import LoginGuard
-from evaluation.models import Item, Study
+from evaluation.models import Instructor, Item, Study
 from evaluation.schemas import (
     ImportResult,
     InstructorPublic,
@@ -57,26 +59,49 @@ def login(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    now: NowDep,
 ) -> InstructorPublic:
     guard: LoginGuard = http_request.app.state.login_guard
     client = http_request.client.host if http_request.client else "unknown"
     email = normalise_email(request.email)
-    guard.admit(client, email)
+    try:
+        guard.admit(client, email)
+    except ApiError as refusal:
+        _refused_login(session, http_request, now, email, refusal.code)
+        raise
     with guard.hashing_slot():
         instructor = authenticate(session, email, request.password)
     if instructor is None:
         guard.record_failure(client, email)
+        _refused_login(session, http_request, now, email, "invalid_credentials")
         raise ApiError(401, "invalid_credentials", "wrong email or password")
+    record(session, http_request, now, Action.LOGIN, instructor=instructor)
+    session.commit()
     set_session_cookie(response, settings, instructor)
-    return InstructorPublic(id=instructor.id, email=instructor.email)
+    return _public(instructor)
+
+
+def _refused_login(
+    session: SessionDep, request: Request, now: NowDep, email: str, reason: str
+) -> None:
+    """A refused login is kept even though the request fails (its own transaction)."""
+    record(session, request, now, Action.LOGIN, actor=email, refused=True, detail={"why": reason})
+    session.commit()
+
+
+def _public(instructor: Instructor) -> InstructorPublic:
+    return InstructorPublic(id=instructor.id, email=instructor.email, role=role(instructor))
 
 
 @router.post("/logout", status_code=204)
-def logout(http_request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def logout(
+    http_request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> Response:
     """Ends this instructor's sessions everywhere (a copied cookie too), clears the cookie."""
     instructor = session_instructor(http_request, session, settings)
     if instructor is not None:
         instructor.session_epoch += 1
+        record(session, http_request, now, Action.LOGOUT, instructor=instructor)
         session.commit()
     response = Response(status_code=204)
     clear_session_cookie(response, settings)
@@ -85,7 +110,7 @@ def logout(http_request: Request, session: SessionDep, settings: SettingsDep) ->
 
 @router.get("/me")
 def me(instructor: InstructorDep) -> InstructorPublic:
-    return InstructorPublic(id=instructor.id, email=instructor.email)
+    return _public(instructor)
 
 
 # --- studies -------------------------------------------------------------------------
@@ -95,17 +120,34 @@ def me(instructor: InstructorDep) -> InstructorPublic:
 def list_studies(
     instructor: InstructorDep, session: SessionDep, settings: SettingsDep
 ) -> list[StudyPublic]:
-    studies = session.scalars(
-        select(Study).where(Study.instructor_id == instructor.id).order_by(Study.id)
-    )
+    """The instructor's own studies; the admin's list holds everyone's."""
+    query = select(Study).order_by(Study.id)
+    if not instructor.is_admin:
+        query = query.where(Study.instructor_id == instructor.id)
+    studies = session.scalars(query)
     return [study_public(settings, study) for study in studies]
 
 
 @router.post("/studies", status_code=201)
 def new_study(
-    request: StudyCreate, instructor: InstructorDep, session: SessionDep, settings: SettingsDep
+    *,
+    request: StudyCreate,
+    http_request: Request,
+    instructor: InstructorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> StudyPublic:
-    return study_public(settings, create_study(session, instructor, request))
+    study = create_study(session, instructor, request)
+    record(
+        session, http_request, now, Action.STUDY_CREATE, instructor=instructor, target=_of(study)
+    )
+    session.commit()
+    return study_public(settings, study)
+
+
+def _of(study: Study) -> str:
+    return f"study {study.id}"
 
 
 @router.get("/studies/{study_id}")
@@ -117,20 +159,33 @@ def get_study(
 
 @router.patch("/studies/{study_id}")
 def edit_study(
+    *,
     study_id: RowId,
     request: StudyUpdate,
+    http_request: Request,
     instructor: InstructorDep,
     session: SessionDep,
     settings: SettingsDep,
+    now: NowDep,
 ) -> StudyPublic:
     """Edit a draft; once students may have seen it, the design is frozen."""
     study = owned_study(session, instructor, study_id)
     if study.status != "draft":
         raise ApiError(409, "study_not_draft", "only a draft study can be edited")
-    for field, value in request.model_dump(exclude_unset=True).items():
+    changed = request.model_dump(exclude_unset=True)
+    for field, value in changed.items():
         if value is None:
             raise ApiError(422, "invalid_request", f"{field}: may not be null")
         setattr(study, field, value)
+    record(
+        session,
+        http_request,
+        now,
+        Action.STUDY_UPDATE,
+        instructor=instructor,
+        target=_of(study),
+        detail={"fields": sorted(changed)},
+    )
     session.commit()
     return study_public(settings, study)
 
@@ -140,6 +195,7 @@ def change_status(
     *,
     study_id: RowId,
     action: Literal["open", "close"],
+    http_request: Request,
     instructor: InstructorDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -158,6 +214,15 @@ def change_status(
         if study.status != "open":
             raise ApiError(409, "invalid_transition", f"a {study.status} study cannot be closed")
         study.status, study.closed_at = "closed", now
+    opened = action == "open"
+    record(
+        session,
+        http_request,
+        now,
+        Action.STUDY_OPEN if opened else Action.STUDY_CLOSE,
+        instructor=instructor,
+        target=_of(study),
+    )
     session.commit()
     return study_public(settings, study)
 
@@ -215,13 +280,27 @@ def _stored(item: Item) -> ItemStored:
 
 @router.put("/items/{item_id}")
 def edit_item(
-    item_id: RowId, request: ItemData, _instructor: InstructorDep, session: SessionDep
+    *,
+    item_id: RowId,
+    request: ItemData,
+    http_request: Request,
+    instructor: InstructorDep,
+    session: SessionDep,
+    now: NowDep,
 ) -> ItemStored:
     item = session.get(Item, item_id)
     if item is None:
         raise ApiError(404, "unknown_item", f"no item {item_id}")
     refuse_while_a_study_is_open(session)
     apply_item(session, item, request)
+    record(
+        session,
+        http_request,
+        now,
+        Action.ITEMS_UPDATE,
+        instructor=instructor,
+        target=f"item {item_id}",
+    )
     commit_items(session)
     return _stored(item)
 
@@ -250,9 +329,12 @@ async def raw_body(request: Request) -> bytes:
 
 @router.post("/items/import")
 def import_bank(
-    _instructor: InstructorDep,
+    *,
+    http_request: Request,
+    instructor: InstructorDep,
     body: Annotated[bytes, Depends(raw_body)],
     session: SessionDep,
+    now: NowDep,
     content_type: Annotated[str, Header()] = "",
 ) -> ImportResult:
     """Import JSON (``application/json``) or CSV (``text/csv``): all rows or none."""
@@ -263,4 +345,12 @@ def import_bank(
         items = parse_csv(body)
     else:
         raise ApiError(415, "unsupported_media_type", "send application/json or text/csv")
+    record(
+        session,
+        http_request,
+        now,
+        Action.ITEMS_IMPORT,
+        instructor=instructor,
+        detail={"items": len(items), "format": content_type},
+    )
     return import_items(session, items)

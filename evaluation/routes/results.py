@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evaluation.analysis import PlotData, Results, analyse, plot_data
+from evaluation.audit import Action, record
 from evaluation.auth import InstructorDep
 from evaluation.deps import NowDep, RowId, SessionDep
 from evaluation.export import (
@@ -110,7 +111,9 @@ def plots(study_id: RowId, instructor: InstructorDep, session: SessionDep) -> Pl
 
 @router.post("/report/build", status_code=status.HTTP_202_ACCEPTED)
 def start_report(
+    *,
     study_id: RowId,
+    request: Request,
     instructor: InstructorDep,
     session: SessionDep,
     queue: ReportQueueDep,
@@ -133,6 +136,15 @@ def start_report(
         session.add(row)
     row.build_id, row.status, row.percent, row.step = uuid.uuid4().hex, "queued", 0, "queued"
     row.requested_at, row.started_at, row.finished_at, row.error = now, None, None, None
+    record(
+        session,
+        request,
+        now,
+        Action.REPORT_BUILD,
+        instructor=instructor,
+        target=f"study {study.id}",
+        detail={"build": row.build_id},
+    )
     session.commit()
     try:
         queue.enqueue(study.id, row.build_id)
@@ -196,11 +208,23 @@ def export_table(
     study_id: RowId,
     table: Literal["answers", "participants"],
     fmt: Literal["json", "csv"],
+    request: Request,
     instructor: InstructorDep,
     session: SessionDep,
+    now: NowDep,
 ) -> Any:
     """Tidy raw data: one row per answer, or one row per participant."""
     study = _closed(owned_study(session, instructor, study_id))
+    record(
+        session,
+        request,
+        now,
+        Action.EXPORT,
+        instructor=instructor,
+        target=f"study {study.id}",
+        detail={"table": table, "format": fmt},
+    )
+    session.commit()
     if table == "answers":
         rows, book = answer_rows(session, study.id), ANSWER_CODEBOOK
     else:

@@ -6,11 +6,12 @@ import secrets
 from datetime import timedelta
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from evaluation import flow
+from evaluation.audit import Action, record
 from evaluation.auth import ParticipantDep, new_participant_token
 from evaluation.deps import NowDep, SessionDep, SettingsDep
 from evaluation.models import InteractionEvent, Participant, Study
@@ -205,8 +206,21 @@ def outcome(
 
 
 @router.delete("/me", status_code=204)
-def withdraw(participant: ParticipantDep, session: SessionDep) -> Response:
-    """Withdrawal: the participant and everything recorded about them is deleted."""
+def withdraw(
+    participant: ParticipantDep, request: Request, session: SessionDep, now: NowDep
+) -> Response:
+    """Withdrawal: the participant and everything recorded about them is deleted.
+
+    The audit log keeps that a withdrawal happened in which study, and nothing of theirs.
+    """
+    record(
+        session,
+        request,
+        now,
+        Action.WITHDRAWAL,
+        target=f"study {participant.study_id}",
+        keep_client=False,  # their address would be data about them
+    )
     session.delete(participant)
     session.commit()
     return Response(status_code=204)

@@ -39,6 +39,13 @@ def _fill_revision_0001(engine: Engine) -> int:
             ),
             {"now": NOW},
         ).scalar_one()
+        run(
+            text(
+                "INSERT INTO instructor (email, password_hash, created_at)"
+                " VALUES ('later@school.example', 'x', :now)"
+            ),
+            {"now": NOW},
+        )
         study = run(
             text(
                 "INSERT INTO study (instructor_id, title, consent_text, learning_seconds,"
@@ -116,6 +123,9 @@ def _check_upgrade_keeps_the_study(engine: Engine) -> None:
         # Instructors from before 0003 start at session epoch 0 (their cookies are new).
         epochs = connection.execute(text("SELECT session_epoch FROM instructor")).scalars()
         assert set(epochs) == {0}
+        # 0005: the first instructor of an existing database becomes its admin.
+        admins = connection.execute(text("SELECT email FROM instructor WHERE is_admin")).scalars()
+        assert list(admins) == ["old@school.example"]
     with make_session_factory(engine)() as session:
         results = analyse(session, study_id)
         by_condition = {row.condition: row for row in results.conditions}
