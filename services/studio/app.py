@@ -26,7 +26,7 @@ from services.database.schema import utcnow
 from services.studio.deps import Clock
 from services.studio.job_queue import CeleryModelJobQueue, ModelJobQueue
 from services.studio.migrations import upgrade_database
-from services.studio.routes import datasets, jobs, models
+from services.studio.routes import audit, datasets, jobs, models
 from services.studio.settings import StudioSettings, load_settings
 
 logger = logging.getLogger("studio")
@@ -73,7 +73,7 @@ def create_app(
     app.add_middleware(NoStoreByDefault)
     install_error_handlers(app, unexpected_message="unexpected error; nothing was changed")
     install_database_error_handlers(app)
-    for router in (models.router, datasets.router, jobs.router):
+    for router in (models.router, datasets.router, jobs.router, audit.router):
         app.include_router(router)
 
     app.include_router(health.router)

@@ -34,6 +34,7 @@ def job_public(job: ModelJob) -> Job:
         result=JobResult.model_validate(job.result) if job.result else None,
         created_at=job.created_at,
         finished_at=job.finished_at,
+        owner_id=job.owner_id,
     )
 
 

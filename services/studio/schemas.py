@@ -28,6 +28,10 @@ class ModelEntry(BaseModel):
     published: bool
     card: str
     created_at: datetime
+    # The instructor whose first job claimed the name (None: the admin's alone).
+    owner_id: int | None
+    # Whether the caller may publish it or add versions (owner or admin; never the default).
+    may_manage: bool
 
 
 class ModelList(BaseModel):
@@ -117,6 +121,7 @@ class Job(BaseModel):
     result: JobResult | None
     created_at: datetime
     finished_at: datetime | None
+    owner_id: int | None
 
 
 class JobList(BaseModel):

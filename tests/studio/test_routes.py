@@ -235,26 +235,34 @@ def test_a_bad_training_config_is_refused_naming_the_field(
     assert teacher.get("/api/studio/jobs").json()["jobs"] == []
 
 
+def _fresh_names(config: dict[str, Any], *others: str) -> tuple[Any, ...]:
+    """``config`` under a name nobody has claimed yet, and fresh names for ``others``."""
+    tag = uuid.uuid4().hex[:6]
+    return ({**config, "name": f"{config['name']}_{tag}"}, *(f"{o}_{tag}" for o in others))
+
+
 def test_training_jobs_are_queued_listed_and_cancelled(
     studio: Studio, queue: RecordingQueue, clock: FakeClock
 ) -> None:
     anonymous, teacher, url = studio.anonymous, studio.signed_in(), studio.database_url
-    _error(anonymous.post("/api/studio/models/train", json=GOOD_CONFIG), 401, "not_authenticated")
+    # Names of its own: on the shared database another test's instructor owns "small_net".
+    good, other_name, third_name = _fresh_names(GOOD_CONFIG, "other", "third")
+    _error(anonymous.post("/api/studio/models/train", json=good), 401, "not_authenticated")
     dataset = _upload(teacher, shapes_zip(per_class=6)).json()["dataset_id"]
-    response = teacher.post("/api/studio/models/train", json={**GOOD_CONFIG, "dataset": dataset})
+    response = teacher.post("/api/studio/models/train", json={**good, "dataset": dataset})
     assert response.status_code == 202, response.text
     job = response.json()
-    assert job["status"] == "queued" and job["kind"] == "train" and job["name"] == "small_net"
+    assert job["status"] == "queued" and job["kind"] == "train" and job["name"] == good["name"]
     assert job["progress"] == {"epoch": 0, "epochs": 2, "history": []}
     assert job["config"]["classes"] == ["circle", "square", "triangle"]
     assert job["result"] is None and job["error"] is None and job["finished_at"] is None
     assert queue.sent == [(JobKind.TRAIN, job["job_id"])]
 
     # One job per model name at a time: two would race for the same version number.
-    _error(teacher.post("/api/studio/models/train", json=GOOD_CONFIG), 409, "job_in_progress")
+    _error(teacher.post("/api/studio/models/train", json=good), 409, "job_in_progress")
 
     clock.advance(1)
-    second = teacher.post("/api/studio/models/train", json={**GOOD_CONFIG, "name": "other"})
+    second = teacher.post("/api/studio/models/train", json={**good, "name": other_name})
     assert second.status_code == 202
     jobs = teacher.get("/api/studio/jobs").json()["jobs"]
     assert [j["job_id"] for j in jobs] == [second.json()["job_id"], job["job_id"]]
@@ -269,19 +277,20 @@ def test_training_jobs_are_queued_listed_and_cancelled(
     # A queue that cannot be reached: 503 and no job row left behind.
     queue.fail = True
     _error(
-        teacher.post("/api/studio/models/train", json={**GOOD_CONFIG, "name": "third"}),
+        teacher.post("/api/studio/models/train", json={**good, "name": third_name}),
         503,
         "queue_unavailable",
     )
     with db_session(url) as session:
-        assert session.scalar(select(ModelJob).where(ModelJob.name == "third")) is None
+        assert session.scalar(select(ModelJob).where(ModelJob.name == third_name)) is None
 
 
 def test_a_running_job_with_a_silent_worker_is_reported_failed(
     studio: Studio, clock: FakeClock
 ) -> None:
     teacher, url = studio.signed_in(), studio.database_url
-    job_id = teacher.post("/api/studio/models/train", json=GOOD_CONFIG).json()["job_id"]
+    (good,) = _fresh_names(GOOD_CONFIG)
+    job_id = teacher.post("/api/studio/models/train", json=good).json()["job_id"]
     with db_session(url) as session:
         job = session.get(ModelJob, job_id)
         assert job is not None

@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, UploadFile, status
+from fastapi import APIRouter, Form, Path, Request, UploadFile, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.errors import ApiError
 from services.common.jobs import FINISHED_JOB_STATUSES, JobKind, JobStatus
+from services.common.model_store import list_models
 from services.pipeline.variant_shape import ArchitectureDoesNotFitError, feature_map_sizes
-from services.studio.auth import InstructorDep
+from services.studio.audit import Action, record, refuse
+from services.studio.auth import Instructor, InstructorDep
 from services.studio.deps import ModelQueueDep, NowDep, SessionDep, SettingsDep
 from services.studio.jobs import expire_stale_jobs, job_public, queue_job, refuse_busy_name
 from services.studio.models import ModelJob, ModelJobFile, StudioDataset
+from services.studio.ownership import claim, claimable, not_your_model
 from services.studio.schemas import JOB_ID, SLUG, Job, JobList, TrainRequest
+from services.studio.settings import StudioSettings
 from services.studio.uploads import read_capped
 
 router = APIRouter(prefix="/api/studio", tags=["model studio"])
@@ -31,6 +36,33 @@ IMPORT_SUFFIXES = (".keras", ".h5", ".json", ".bin", ".txt")
 MAX_IMPORT_FILES = 64
 PLAIN_FILE_NAME = re.compile(r"^[\w.\- ]{1,255}$")
 JobIdPath = Annotated[str, Path(pattern=JOB_ID)]
+
+
+def _claim_name(
+    session: Session,
+    http_request: Request,
+    now: datetime,
+    *,
+    action: Action,
+    instructor: Instructor,
+    name: str,
+    settings: StudioSettings,
+) -> None:
+    """New versions go under one's own names only (a new name becomes one's own)."""
+    on_disk = any(
+        e.name == name for e in list_models(settings.model_base_path, settings.model_name)
+    )
+    if not claimable(session, instructor, name, on_disk):
+        refuse(
+            session,
+            http_request,
+            now,
+            action=action,
+            instructor=instructor,
+            target=name,
+            error=not_your_model(name),
+        )
+    claim(session, instructor, name)
 
 
 def _refuse_default_name(name: str, default: str) -> None:
@@ -44,6 +76,7 @@ def _refuse_default_name(name: str, default: str) -> None:
 def train_model(
     *,
     request: TrainRequest,
+    http_request: Request,
     instructor: InstructorDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -65,11 +98,21 @@ def train_model(
             raise ApiError(404, "unknown_dataset", f"dataset: no data set {request.dataset}")
         config["classes"] = [c["name"] for c in dataset.classes]
     config["title"] = request.title or request.name
+    _claim_name(
+        session,
+        http_request,
+        now,
+        action=Action.TRAIN,
+        instructor=instructor,
+        name=request.name,
+        settings=settings,
+    )
     refuse_busy_name(session, request.name)
     job = ModelJob(
         id=uuid.uuid4().hex,
         kind=JobKind.TRAIN,
         name=request.name,
+        owner_id=instructor.id,
         status=JobStatus.QUEUED,
         config=config,
         progress={"epoch": 0, "epochs": request.epochs, "history": []},
@@ -77,7 +120,11 @@ def train_model(
         attempts=0,
         created_at=now,
     )
-    return queue_job(session, queue, job)
+    queued = queue_job(session, queue, job)
+    detail = {"job": job.id, "dataset": request.dataset, "epochs": request.epochs}
+    record(session, http_request, now, Action.TRAIN, instructor, target=job.name, detail=detail)
+    session.commit()
+    return queued
 
 
 def _check_import_files(files: list[tuple[str, bytes]]) -> None:
@@ -109,7 +156,8 @@ async def import_model(
     files: list[UploadFile],
     title: Annotated[str | None, Form(max_length=80)] = None,
     classes: Annotated[str | None, Form(max_length=20000)] = None,
-    _instructor: InstructorDep,
+    http_request: Request,
+    instructor: InstructorDep,
     session: SessionDep,
     settings: SettingsDep,
     queue: ModelQueueDep,
@@ -132,11 +180,21 @@ async def import_model(
         stored.append((filename, data))
     _check_import_files(stored)
     class_names = [line.strip() for line in (classes or "").splitlines() if line.strip()]
+    _claim_name(
+        session,
+        http_request,
+        now,
+        action=Action.IMPORT,
+        instructor=instructor,
+        name=name,
+        settings=settings,
+    )
     refuse_busy_name(session, name)
     job = ModelJob(
         id=uuid.uuid4().hex,
         kind=JobKind.IMPORT,
         name=name,
+        owner_id=instructor.id,
         status=JobStatus.QUEUED,
         config={
             "title": title or name,
@@ -149,22 +207,30 @@ async def import_model(
         created_at=now,
     )
     job.files = [ModelJobFile(filename=n, data=d) for n, d in stored]
-    return queue_job(session, queue, job)
+    queued = queue_job(session, queue, job)
+    detail = {"job": job.id, "files": [n for n, _ in stored]}
+    record(session, http_request, now, Action.IMPORT, instructor, target=name, detail=detail)
+    session.commit()
+    return queued
 
 
 @router.get("/jobs")
 def list_jobs(
-    _instructor: InstructorDep, session: SessionDep, settings: SettingsDep, now: NowDep
+    instructor: InstructorDep, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> JobList:
-    """Every model job, newest first."""
+    """This instructor's model jobs (the admin's: everyone's), newest first."""
     expire_stale_jobs(session, settings.studio_stale_job_seconds, now)
-    jobs = session.scalars(select(ModelJob).order_by(ModelJob.created_at.desc()).limit(200))
+    query = select(ModelJob).order_by(ModelJob.created_at.desc()).limit(200)
+    if not instructor.is_admin:
+        query = query.where(ModelJob.owner_id == instructor.id)
+    jobs = session.scalars(query)
     return JobList(jobs=[job_public(job) for job in jobs])
 
 
-def _get_job(session: Session, job_id: str) -> ModelJob:
+def _get_job(session: Session, job_id: str, instructor: Instructor) -> ModelJob:
+    """The job if it is this instructor's (the admin: any); another's does not exist."""
     job = session.get(ModelJob, job_id)
-    if job is None:
+    if job is None or not instructor.may_act_on(job.owner_id):
         raise ApiError(404, "unknown_job", f"no model job {job_id}")
     return job
 
@@ -172,26 +238,50 @@ def _get_job(session: Session, job_id: str) -> ModelJob:
 @router.get("/jobs/{job_id}")
 def get_job(
     job_id: JobIdPath,
-    _instructor: InstructorDep,
+    instructor: InstructorDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> Job:
     expire_stale_jobs(session, settings.studio_stale_job_seconds, now)
-    return job_public(_get_job(session, job_id))
+    return job_public(_get_job(session, job_id, instructor))
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
 def cancel_job(
-    job_id: JobIdPath, _instructor: InstructorDep, session: SessionDep, now: NowDep
+    job_id: JobIdPath,
+    http_request: Request,
+    instructor: InstructorDep,
+    session: SessionDep,
+    now: NowDep,
 ) -> Job:
     """A queued job ends at once; a running one at the worker's next check (seconds)."""
     session.execute(select(ModelJob.id).where(ModelJob.id == job_id).with_for_update())
-    job = _get_job(session, job_id)
+    try:
+        job = _get_job(session, job_id, instructor)
+    except ApiError as refusal:
+        refuse(
+            session,
+            http_request,
+            now,
+            action=Action.CANCEL,
+            instructor=instructor,
+            target=f"job {job_id}",
+            error=refusal,
+        )
     if job.status in FINISHED_JOB_STATUSES:
         raise ApiError(409, "job_finished", f"the job has already {job.status}")
     job.cancel_requested = True
     if job.status == JobStatus.QUEUED:
         job.status, job.finished_at = JobStatus.CANCELLED, now
+    record(
+        session,
+        http_request,
+        now,
+        Action.CANCEL,
+        instructor,
+        target=f"job {job.id}",
+        detail={"model": job.name},
+    )
     session.commit()
     return job_public(job)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.errors import ApiError
 from services.common.model_store import CatalogueEntry, list_models
-from services.studio.auth import InstructorDep
+from services.studio.audit import Action, record, refuse
+from services.studio.auth import Instructor, InstructorDep
 from services.studio.deps import NowDep, SessionDep, SettingsDep
 from services.studio.models import PublishedModel
+from services.studio.ownership import not_your_model
 from services.studio.schemas import (
     MODEL_FOLDER,
     ModelEntry,
@@ -32,7 +34,18 @@ def _published_names(session: Session, settings: StudioSettings) -> set[str]:
     return set(rows) | {settings.model_name}
 
 
-def _entry(entry: CatalogueEntry, published: bool) -> ModelEntry:
+def _owners(session: Session) -> dict[str, int | None]:
+    rows = session.execute(select(PublishedModel.name, PublishedModel.owner_id)).tuples()
+    return dict(rows.all())
+
+
+def _entry(
+    entry: CatalogueEntry,
+    published: bool,
+    owner_id: int | None,
+    instructor: Instructor,
+    default: str,
+) -> ModelEntry:
     return ModelEntry(
         name=entry.name,
         title=entry.title,
@@ -44,6 +57,8 @@ def _entry(entry: CatalogueEntry, published: bool) -> ModelEntry:
         published=published,
         card=entry.card,
         created_at=entry.created_at,
+        owner_id=owner_id,
+        may_manage=entry.name != default and instructor.may_act_on(owner_id),
     )
 
 
@@ -53,13 +68,17 @@ def _catalogue(settings: StudioSettings) -> list[CatalogueEntry]:
 
 @router.get("/models")
 def list_all_models(
-    _instructor: InstructorDep, session: SessionDep, settings: SettingsDep
+    instructor: InstructorDep, session: SessionDep, settings: SettingsDep
 ) -> ModelList:
-    """Every model in the models folder; the default is always published."""
-    published = _published_names(session, settings)
+    """Every model in the models folder, with its owner; the default is always published."""
+    published, owners = _published_names(session, settings), _owners(session)
+    default = settings.model_name
     return ModelList(
-        default=settings.model_name,
-        models=[_entry(e, e.name in published) for e in _catalogue(settings)],
+        default=default,
+        models=[
+            _entry(e, e.name in published, owners.get(e.name), instructor, default)
+            for e in _catalogue(settings)
+        ],
     )
 
 
@@ -68,26 +87,40 @@ def publish_model(
     *,
     name: Annotated[str, Path(pattern=MODEL_FOLDER)],
     request: PublishRequest,
-    _instructor: InstructorDep,
+    http_request: Request,
+    instructor: InstructorDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> ModelEntry:
-    """Let students pick a model, or stop them; the default cannot be withdrawn."""
+    """Let students pick a model, or stop them (its owner or the admin); not the default."""
     entry = next((e for e in _catalogue(settings) if e.name == name), None)
     if entry is None:
         raise ApiError(404, "unknown_model", f"no model {name!r} in the models folder")
-    if name == settings.model_name:
+    default = settings.model_name
+    if name == default:
         if not request.published:
             raise ApiError(409, "default_model", "the default model is always published")
-        return _entry(entry, True)
+        return _entry(entry, True, None, instructor, default)
+    action = Action.PUBLISH if request.published else Action.UNPUBLISH
     row = session.get(PublishedModel, name)
-    if row is None:
-        row = PublishedModel(name=name)
+    if not instructor.may_act_on(row.owner_id if row is not None else None):
+        refuse(
+            session,
+            http_request,
+            now,
+            action=action,
+            instructor=instructor,
+            target=name,
+            error=not_your_model(name),
+        )
+    if row is None:  # a folder nobody claimed: the admin's, and now recorded as such
+        row = PublishedModel(name=name, owner_id=instructor.id)
         session.add(row)
     row.published, row.updated_at = request.published, now
+    record(session, http_request, now, action, instructor, target=name)
     session.commit()
-    return _entry(entry, request.published)
+    return _entry(entry, request.published, row.owner_id, instructor, default)
 
 
 @router.get("/published")

@@ -1,0 +1,142 @@
+"""Owners in the model studio: instructor B cannot act on instructor A's models and jobs;
+the admin (the study's first instructor) can; every act and refusal is in the audit log.
+
+Run against the real studio and the real study service (tests/studio/conftest.py), on
+SQLite and on the shared PostgreSQL database, where the admin is whoever came first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from evaluation.auth import create_instructor
+from evaluation.models import Instructor
+from tests.evaluation.conftest import PASSWORD, db_session
+from tests.studio.conftest import RecordingQueue, Studio, write_model
+
+TRAIN: dict[str, Any] = {
+    "title": "Net",
+    "dataset": "builtin",
+    "blocks": 2,
+    "convs_per_block": 1,
+    "filters": 4,
+    "kernel_size": 3,
+    "input_size": 32,
+    "epochs": 2,
+}
+
+
+def admin(studio: Studio) -> httpx.Client:
+    """Signed in as the study's admin (made now if the database has no instructor yet)."""
+    with db_session(studio.database_url) as session:
+        email = session.scalar(select(Instructor.email).where(Instructor.is_admin))
+        if email is None:
+            email = f"admin-{uuid.uuid4().hex[:6]}@school.example"
+            create_instructor(session, email, PASSWORD)
+    login = httpx.post(
+        f"{studio.study_url}/api/instructor/login", json={"email": email, "password": PASSWORD}
+    )
+    assert login.json()["role"] == "admin", login.text
+    client = httpx.Client(base_url=studio.anonymous.base_url, cookies=login.cookies, timeout=30)
+    studio.clients.append(client)
+    return client
+
+
+def train(client: httpx.Client, name: str) -> httpx.Response:
+    return client.post("/api/studio/models/train", json={**TRAIN, "name": name})
+
+
+def refused(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+
+
+def test_b_cannot_add_versions_to_publish_or_cancel_a_s_models(
+    studio: Studio, queue: RecordingQueue, models_dir: Path
+) -> None:
+    the_admin = admin(studio)
+    a, b = studio.signed_in(), studio.signed_in()
+    name = f"a_net_{uuid.uuid4().hex[:6]}"
+    first = train(a, name)
+    assert first.status_code == 202 and first.json()["owner_id"] is not None
+    job_id = first.json()["job_id"]
+    # B may not queue a new version under A's name, by training or by import.
+    refused(train(b, name), 403, "not_your_model")
+    imported = b.post(
+        "/api/studio/models/import",
+        data={"name": name},
+        files=[("files", ("model.keras", b"x", "application/octet-stream"))],
+    )
+    refused(imported, 403, "not_your_model")
+    # B neither sees nor cancels A's job; it does not exist for B.
+    refused(b.get(f"/api/studio/jobs/{job_id}"), 404, "unknown_job")
+    refused(b.post(f"/api/studio/jobs/{job_id}/cancel"), 404, "unknown_job")
+    assert job_id not in [j["job_id"] for j in b.get("/api/studio/jobs").json()["jobs"]]
+    assert job_id in [j["job_id"] for j in a.get("/api/studio/jobs").json()["jobs"]]
+    assert job_id in [j["job_id"] for j in the_admin.get("/api/studio/jobs").json()["jobs"]]
+    assert len(queue.sent) == 1
+
+    # Once A's model is in the folder, only A (and the admin) may publish it.
+    write_model(models_dir, name, 1, title="A's net", source="trained")
+    publish = f"/api/studio/models/{name}/published"
+    refused(b.put(publish, json={"published": True}), 403, "not_your_model")
+    by_name = {m["name"]: m for m in b.get("/api/studio/models").json()["models"]}
+    assert by_name[name]["may_manage"] is False and by_name[name]["published"] is False
+    assert a.put(publish, json={"published": True}).json()["published"] is True
+    assert the_admin.put(publish, json={"published": False}).json()["published"] is False
+    mine = {m["name"]: m for m in a.get("/api/studio/models").json()["models"]}
+    assert mine[name]["may_manage"] is True and mine["tiny_vgg"]["may_manage"] is False
+    cancelled = the_admin.post(f"/api/studio/jobs/{job_id}/cancel")
+    assert cancelled.status_code == 202 and cancelled.json()["status"] == "cancelled"
+
+
+def test_a_folder_nobody_owns_is_the_admin_s(studio: Studio, queue: RecordingQueue) -> None:
+    """``shapes`` was trained before owners existed (the fixture's models folder)."""
+    the_admin, teacher = admin(studio), studio.signed_in()
+    refused(train(teacher, "shapes"), 403, "not_your_model")
+    refused(
+        teacher.put("/api/studio/models/shapes/published", json={"published": True}),
+        403,
+        "not_your_model",
+    )
+    published = the_admin.put("/api/studio/models/shapes/published", json={"published": True})
+    assert published.status_code == 200 and published.json()["owner_id"] is not None
+    assert queue.sent == []
+
+
+def test_the_admin_reads_what_was_done_and_refused(studio: Studio, queue: RecordingQueue) -> None:
+    the_admin = admin(studio)
+    a, b = studio.signed_in(), studio.signed_in()
+    name = f"logged_{uuid.uuid4().hex[:6]}"
+    job_id = train(a, name).json()["job_id"]
+    train(b, name)
+    b.post(f"/api/studio/jobs/{job_id}/cancel")
+    a.post(f"/api/studio/jobs/{job_id}/cancel")
+    for path in ("/api/studio/audit", "/api/studio/audit.csv"):
+        refused(a.get(path), 403, "admin_only")
+        refused(studio.anonymous.get(path), 401, "not_authenticated")
+    entries = the_admin.get("/api/studio/audit", params={"limit": 500}).json()["entries"]
+    ours = [
+        (e["action"], e["outcome"], e["target"])
+        for e in reversed(entries)
+        if e["target"] in (name, f"job {job_id}")
+    ]
+    assert ours == [
+        ("model.train", "ok", name),
+        ("model.train", "refused", name),
+        ("job.cancel", "refused", f"job {job_id}"),
+        ("job.cancel", "ok", f"job {job_id}"),
+    ]
+    assert all(e["client"] == "127.0.0.1" for e in entries if e["target"] == name)
+    assert entries[0]["actor"] is not None and entries[0]["actor_id"] is not None
+    exported = the_admin.get("/api/studio/audit.csv")
+    assert exported.headers["content-disposition"].startswith("attachment")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert {r["action"] for r in rows} >= {"model.train", "job.cancel"}
