@@ -30,6 +30,7 @@ from services.gateway.activations_client import ActivationsClient
 from services.gateway.errors import install_error_handlers
 from services.gateway.middleware import RequestMetrics, SecurityHeaders
 from services.gateway.presentations import PresentationHub
+from services.gateway.published import PublishedModels
 from services.gateway.rate_limits import RateLimits
 from services.gateway.routes import (
     activations,
@@ -85,6 +86,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             evaluation=evaluation,
             studio=studio,
             jobs=jobs,
+        )
+        app.state.published = PublishedModels(
+            studio, settings.model_name, settings.published_models_ttl_seconds
         )
         hub = PresentationHub(
             settings.redis_url,

@@ -28,6 +28,8 @@ class GatewaySettings(SharedSettings):
     evaluation_timeout_seconds: float = 15.0
     studio_url: str = "http://127.0.0.1:8002"
     studio_timeout_seconds: float = 30.0
+    # How long the studio's list of published models is kept before it is asked again.
+    published_models_ttl_seconds: float = 5.0
     # Per-client request limits (services/gateway/rate_limits.py) times this; 0 turns them
     # off (a load test that plays a whole lecture hall from one address).
     rate_limit_scale: float = 1.0

@@ -40,6 +40,7 @@ from services.inference.settings import InferenceSettings
 from services.pipeline.architecture import Architecture
 from services.pipeline.bundle import ModelBundle
 from services.studio.app import create_app as create_studio_app
+from services.studio.models import PublishedModel
 from services.studio.settings import StudioSettings
 from tests.exports import export_untrained
 from tests.serving.browser import browser, page, people  # noqa: F401 (fixtures, by name)
@@ -239,11 +240,48 @@ class ModelServices:
 
 
 @contextmanager
+def published_by_a_studio(base_path: Path, names: Sequence[str]) -> Iterator[str]:
+    """A studio over ``base_path`` (its own database) that lists ``names`` as published,
+    as an instructor's publishing leaves them; yields its URL for the gateway."""
+    database_url = f"sqlite:///{base_path.parent / f'studio-{uuid.uuid4().hex[:6]}.db'}"
+    studio = GatewayThread(
+        create_studio_app(
+            StudioSettings(studio_database_url=database_url, model_base_path=base_path)
+        )
+    )
+    studio.start()
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        session.add_all(PublishedModel(name=name, published=True) for name in names)
+        session.commit()
+    engine.dispose()
+    try:
+        yield studio.url
+    finally:
+        studio.stop()
+
+
+@contextmanager
 def own_model_services(
-    stack: Stack, base_path: Path, models: Sequence[str], cache_name: str, **gateway: Any
+    stack: Stack,
+    base_path: Path,
+    models: Sequence[str],
+    cache_name: str,
+    published: Sequence[str] = (),
+    **gateway: Any,
 ) -> Iterator[ModelServices]:
     """Start the services over ``base_path`` (with the shared stack's Redis) once inference
-    serves ``models``; ``gateway`` holds the gateway's own settings (its default model...)."""
+    serves ``models``; ``gateway`` holds the gateway's own settings (its default model...).
+    Students see the default model and ``published`` (kept by a studio of their own)."""
+    if published:
+        with (
+            published_by_a_studio(base_path, published) as studio_url,
+            own_model_services(
+                stack, base_path, models, cache_name, studio_url=studio_url, **gateway
+            ) as own,
+        ):
+            yield own
+        return
     spa_built()
     inference, inference_port = build_inference_server(
         InferenceSettings(inference_port=0, model_base_path=base_path, inference_poll_seconds=0.5)

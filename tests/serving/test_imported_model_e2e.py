@@ -100,6 +100,7 @@ def imported(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             base_path,
             ["tiny_vgg", *bundles],
             "imported",
+            published=list(bundles),
             model_name="tiny_vgg",
             retry_after_seconds=1,
         ) as own,

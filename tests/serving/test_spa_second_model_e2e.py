@@ -19,13 +19,8 @@ import numpy as np
 import pytest
 from cnn101.v1 import activations_pb2
 from playwright.sync_api import Page, expect
-from sqlalchemy.orm import Session
 
-from services.database.engine import make_engine
 from services.pipeline.architecture import Architecture
-from services.studio.app import create_app as create_studio_app
-from services.studio.models import PublishedModel
-from services.studio.settings import StudioSettings
 from tests.exports import export_trained, export_untrained
 from tests.serving.browser import shot
 from tests.serving.conftest import Stack, own_model_services
@@ -60,34 +55,19 @@ def two_models(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     export_untrained(base_path, "tiny_vgg", version=1, seed=11)
     export_trained(base_path, root / "data", SMALL3, "small3", epochs=2, seed=3)
     # Students are offered the models the instructor published (the studio service's list).
-    database_url = f"sqlite:///{root / 'studio.db'}"
-    studio = GatewayThread(
-        create_studio_app(
-            StudioSettings(studio_database_url=database_url, model_base_path=base_path)
-        )
-    )
-    studio.start()
-    engine = make_engine(database_url)
-    with Session(engine) as session:
-        session.add(PublishedModel(name="small3", published=True))
-        session.commit()
-    engine.dispose()
-    try:
-        with (
-            own_model_services(
-                stack,
-                base_path,
-                ["tiny_vgg", "small3"],
-                "two-models",
-                studio_url=studio.url,
-                model_name="tiny_vgg",
-                retry_after_seconds=1,
-            ) as own,
-            httpx.Client(base_url=own.gateway.url, timeout=60) as http,
-        ):
-            yield TwoModels(own.gateway, http)
-    finally:
-        studio.stop()
+    with (
+        own_model_services(
+            stack,
+            base_path,
+            ["tiny_vgg", "small3"],
+            "two-models",
+            published=["small3"],
+            model_name="tiny_vgg",
+            retry_after_seconds=1,
+        ) as own,
+        httpx.Client(base_url=own.gateway.url, timeout=60) as http,
+    ):
+        yield TwoModels(own.gateway, http)
 
 
 def _wait_for_bundle(page: Page, bundle: activations_pb2.ActivationBundle) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from cnn101.v1 import activations_pb2
-from fastapi import APIRouter, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Request, Response, UploadFile
 
 from services.common.errors import ApiError, error_responses
 from services.gateway.bundles import fetch_bundle
 from services.gateway.images import ImageRejected, decode_upload
+from services.gateway.published import require_visible_model
 from services.gateway.responses import (
     BUNDLE_OPENAPI,
     bundle_etag,
@@ -19,7 +20,8 @@ from services.gateway.responses import (
 )
 from services.gateway.state import StateDep
 
-router = APIRouter(tags=["activations"])
+# Unpublished models are invisible here (services/gateway/published.py).
+router = APIRouter(tags=["activations"], dependencies=[Depends(require_visible_model)])
 
 
 @router.post(

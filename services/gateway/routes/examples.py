@@ -8,14 +8,18 @@ from typing import Any
 from urllib.parse import quote
 
 from cnn101.v1 import activations_pb2
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from services.common.errors import ApiError, error_responses
 from services.gateway.bundles import fetch_bundle
+from services.gateway.published import require_visible_model
 from services.gateway.responses import BUNDLE_OPENAPI, bundle_response
 from services.gateway.state import GatewayState, StateDep
 
-router = APIRouter(prefix="/api/examples", tags=["examples"])
+# Unpublished models are invisible here (services/gateway/published.py).
+router = APIRouter(
+    prefix="/api/examples", tags=["examples"], dependencies=[Depends(require_visible_model)]
+)
 
 
 async def _known(

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from services.common.errors import error_responses
+from services.gateway.published import PublishedDep, require_visible_model
 from services.gateway.responses import IMMUTABLE, REVALIDATE, not_modified
 from services.gateway.state import StateDep
 
-router = APIRouter(prefix="/api/models", tags=["models"])
+# Unpublished models are invisible here (services/gateway/published.py).
+router = APIRouter(
+    prefix="/api/models", tags=["models"], dependencies=[Depends(require_visible_model)]
+)
 
 
 @router.get("", responses=error_responses(503))
-async def list_models(state: StateDep) -> dict[str, Any]:
-    """Every served model with its versions; ``default`` is the one the app opens."""
+async def list_models(state: StateDep, published: PublishedDep) -> dict[str, Any]:
+    """Every served, published model with its versions; ``default`` is the one the app opens."""
     served = await state.client.list_models()
+    visible = await published.names()
     return {
         "default": state.settings.model_name,
         "models": [
             {"name": name, "versions": versions, "latest": versions[-1]}
             for name, versions in served.items()
+            if name in visible
         ],
     }
 
