@@ -19,6 +19,10 @@ export type ReportStatus = Narrow<
   { status: "queued" | "running" | "done" | "failed" }
 >;
 export type Item = StudySchemas["ItemStored"];
+/** One entry of an audit log (the study's and the studio's have the same shape). */
+export type AuditEntry = StudySchemas["AuditEntryPublic"];
+export type AuditPage = StudySchemas["AuditPage"];
+export type InstructorAccount = StudySchemas["InstructorAccount"];
 export type ItemData = StudySchemas["ItemData"];
 
 export function createInstructorApi(options: HttpOptions = {}) {
@@ -54,6 +58,28 @@ export function createInstructorApi(options: HttpOptions = {}) {
     editItem: (id: number, data: ItemData) =>
       http.json<Item>(`${base}/items/${pathOf(id)}`, { method: "PUT", json: data }),
     itemsExportUrl: (format: "json" | "csv") => `${base}/items/export.${format}`,
+    changePassword: (currentPassword: string, newPassword: string) =>
+      http.json<undefined>(`${base}/password`, {
+        method: "POST",
+        retry: false,
+        json: {
+          current_password: currentPassword,
+          new_password: newPassword,
+        } satisfies StudySchemas["PasswordChange"],
+      }),
+    instructors: () => http.json<InstructorAccount[]>(`${base}/instructors`),
+    addInstructor: (email: string, password: string) =>
+      http.json<InstructorAccount>(`${base}/instructors`, {
+        method: "POST",
+        retry: false,
+        json: { email, password } satisfies StudySchemas["NewInstructor"],
+      }),
+    /** A page of the study's (`/api/instructor`) or the studio's (`/api/studio`) log. */
+    audit: (log: "/api/instructor" | "/api/studio", beforeId: number | null) =>
+      http.json<AuditPage>(
+        `${log}/audit?limit=100${beforeId === null ? "" : `&before_id=${beforeId}`}`,
+      ),
+    auditCsvUrl: (log: "/api/instructor" | "/api/studio") => `${log}/audit.csv`,
     importItems: (text: string, contentType: "application/json" | "text/csv") =>
       http.json<StudySchemas["ImportResult"]>(`${base}/items/import`, {
         method: "POST",
@@ -71,4 +97,5 @@ export const instructorKeys = {
   progress: (id: number) => ["instructor", "study", id, "progress"] as const,
   results: (id: number) => ["instructor", "study", id, "results"] as const,
   report: (id: number) => ["instructor", "study", id, "report"] as const,
+  instructors: ["instructor", "instructors"] as const,
 };

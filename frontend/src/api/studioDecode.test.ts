@@ -33,6 +33,8 @@ describe("decoding the studio's answers", () => {
       published: false,
       card: "",
       created_at: "",
+      owner_id: null,
+      may_manage: false,
     });
     expect(catalogue.models[0]?.accuracy).toBe(0.78);
   });

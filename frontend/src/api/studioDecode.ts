@@ -64,6 +64,9 @@ export function decodeModelEntry(value: unknown): ModelEntry {
     published: raw.published === true,
     card: str(raw.card),
     created_at: str(raw.created_at),
+    owner_id: numOrNull(raw.owner_id),
+    // An older studio did not say: treat the model as not the caller's to manage.
+    may_manage: raw.may_manage === true,
   };
 }
 
@@ -148,6 +151,7 @@ export function decodeJob(value: unknown): Job {
     result,
     created_at: str(raw.created_at),
     finished_at: typeof raw.finished_at === "string" ? raw.finished_at : null,
+    owner_id: numOrNull(raw.owner_id),
   };
 }
 

@@ -1,4 +1,4 @@
-/** The instructor's dashboard: log in, run studies (join code, progress, results), edit the item bank. */
+/** The instructor's dashboard: log in, run studies (join code, progress, results), edit the item bank; the admin also reads the audit log. */
 import { hashKey, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { ApiError, messageOf } from "../api/errors";
@@ -8,6 +8,8 @@ import {
   type Instructor,
   type Study,
 } from "../api/instructor";
+import { AccountPanel } from "./AccountPanel";
+import { AuditPanel } from "./AuditPanel";
 import { ItemBank } from "./ItemBank";
 import { PresentButton } from "../presenter/PresentButton";
 import { LessonComposer } from "./lessons/LessonComposer";
@@ -24,7 +26,9 @@ type View =
   | { kind: "new" }
   | { kind: "study"; id: number }
   | { kind: "items" }
-  | { kind: "models" };
+  | { kind: "models" }
+  | { kind: "account" }
+  | { kind: "audit" };
 
 export function InstructorApp() {
   const api = useMemo(() => createInstructorApi(), []);
@@ -106,6 +110,22 @@ export function InstructorApp() {
           >
             Models
           </button>
+          <button
+            type="button"
+            aria-current={view.kind === "account" ? "page" : undefined}
+            onClick={() => setView({ kind: "account" })}
+          >
+            Account
+          </button>
+          {me.role === "admin" && (
+            <button
+              type="button"
+              aria-current={view.kind === "audit" ? "page" : undefined}
+              onClick={() => setView({ kind: "audit" })}
+            >
+              Audit log
+            </button>
+          )}
         </nav>
         <p className="study-code">{me.email}</p>
         <PresentButton />
@@ -120,6 +140,8 @@ export function InstructorApp() {
       )}
       <main className="instructor-main">
         {view.kind === "items" && <ItemBank api={api} />}
+        {view.kind === "account" && <AccountPanel api={api} me={me} />}
+        {view.kind === "audit" && me.role === "admin" && <AuditPanel api={api} />}
         {view.kind === "lessons" && <LessonComposer />}
         {view.kind === "models" && <ModelsPanel onUnauthorised={() => setMe(null)} />}
         {view.kind === "new" && (
@@ -150,6 +172,9 @@ export function InstructorApp() {
                     >
                       <span>{study.title}</span>{" "}
                       <span className={`badge badge-${study.status}`}>{study.status}</span>
+                      {study.owner_email !== me.email && (
+                        <span className="hint study-owner"> {study.owner_email}</span>
+                      )}
                     </button>
                   </li>
                 ))}

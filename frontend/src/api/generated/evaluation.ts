@@ -9,7 +9,7 @@ export interface paths {
         };
         /**
          * Read Audit
-         * @description The newest entries first (logins, studies, exports, withdrawals ...).
+         * @description The newest entries first.
          */
         get: operations["read_audit_api_instructor_audit_get"];
         put?: never;

@@ -148,7 +148,7 @@ export interface paths {
         };
         /**
          * List Models
-         * @description Every served model with its versions; ``default`` is the one the app opens.
+         * @description Every served, published model with its versions; ``default`` is the one the app opens.
          */
         get: operations["list_models_api_models_get"];
         put?: never;

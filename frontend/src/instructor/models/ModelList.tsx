@@ -104,8 +104,10 @@ function ModelItem({
           <input
             type="checkbox"
             checked={pending ?? model.published}
-            disabled={pending !== null || isDefault}
-            aria-describedby={isDefault ? `${id}-default` : undefined}
+            disabled={pending !== null || isDefault || !model.may_manage}
+            aria-describedby={
+              isDefault ? `${id}-default` : model.may_manage ? undefined : `${id}-owner`
+            }
             onChange={(event) => void toggle(event.target.checked)}
           />{" "}
           Published to students
@@ -113,6 +115,13 @@ function ModelItem({
         {isDefault && (
           <span id={`${id}-default`} className="hint">
             The default model is always published.
+          </span>
+        )}
+        {!isDefault && !model.may_manage && (
+          <span id={`${id}-owner`} className="hint" data-testid="not-yours">
+            {model.owner_id === null
+              ? "Made before models had owners: only the admin can publish it."
+              : "Another instructor's model: only they or the admin can publish it."}
           </span>
         )}
         <a href={`/?model=${encodeURIComponent(model.name)}`} target="_blank" rel="noopener">

@@ -1,0 +1,124 @@
+/**
+ * The admin's audit log: who did what, when, from where, and whether it was allowed, in the
+ * study service and the model studio, newest first, merged by time. Both logs are
+ * append-only; each is exported whole as CSV. The studio's may be away: its part says so.
+ */
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { messageOf } from "../api/errors";
+import type { AuditEntry, InstructorApi } from "../api/instructor";
+
+const LOGS = [
+  { path: "/api/instructor", name: "Study" },
+  { path: "/api/studio", name: "Model studio" },
+] as const;
+
+type LogPath = (typeof LOGS)[number]["path"];
+
+interface Shown extends AuditEntry {
+  log: string;
+}
+
+function useLog(api: InstructorApi, path: LogPath) {
+  return useInfiniteQuery({
+    queryKey: ["instructor", "audit", path],
+    queryFn: ({ pageParam }) => api.audit(path, pageParam),
+    initialPageParam: null as number | null,
+    getNextPageParam: (last) => last.next_before_id,
+    retry: false,
+  });
+}
+
+function describe(entry: AuditEntry): string {
+  const details = Object.entries(entry.detail)
+    .map(([key, value]) => `${key}: ${Array.isArray(value) ? value.join(", ") : String(value)}`)
+    .join("; ");
+  return details;
+}
+
+export function AuditPanel({ api }: { api: InstructorApi }) {
+  const study = useLog(api, "/api/instructor");
+  const studio = useLog(api, "/api/studio");
+  const logs = [study, studio];
+  const entries: Shown[] = logs
+    .flatMap((log, index) =>
+      (log.data?.pages ?? []).flatMap((page) =>
+        page.entries.map((entry) => ({ ...entry, log: LOGS[index]?.name ?? "" })),
+      ),
+    )
+    .sort((a, b) => b.at.localeCompare(a.at));
+  const more = logs.some((log) => log.hasNextPage);
+  const loading = logs.some((log) => log.isFetching);
+  return (
+    <section className="audit" aria-labelledby="audit-title">
+      <h2 id="audit-title">Audit log</h2>
+      <p className="hint">
+        Logins (refused ones too), studies opened and closed, exports, withdrawals, publishes,
+        trainings, imports and cancels. Entries cannot be changed or deleted.
+      </p>
+      <p className="button-row">
+        {LOGS.map((log) => (
+          <a key={log.path} href={api.auditCsvUrl(log.path)} download>
+            Download the {log.name.toLowerCase()} log (CSV)
+          </a>
+        ))}
+      </p>
+      {logs.map((log, index) =>
+        log.error ? (
+          <p key={LOGS[index]?.path} className="status status-error" role="alert">
+            {LOGS[index]?.name} log: {messageOf(log.error)}
+          </p>
+        ) : null,
+      )}
+      <table className="audit-table" data-testid="audit-table">
+        <caption className="visually-hidden">Audit entries, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Where</th>
+            <th scope="col">Who</th>
+            <th scope="col">What</th>
+            <th scope="col">On</th>
+            <th scope="col">From</th>
+            <th scope="col">Outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((entry) => (
+            <tr
+              key={`${entry.log}-${entry.id}`}
+              className={entry.outcome === "refused" ? "audit-refused" : undefined}
+              data-action={entry.action}
+              data-outcome={entry.outcome}
+            >
+              <td>
+                <time dateTime={entry.at}>{new Date(entry.at).toLocaleString()}</time>
+              </td>
+              <td>{entry.log}</td>
+              <td>{entry.actor ?? "—"}</td>
+              <td>
+                {entry.action}
+                {describe(entry) && <span className="hint"> ({describe(entry)})</span>}
+              </td>
+              <td>{entry.target ?? "—"}</td>
+              <td>{entry.client ?? "—"}</td>
+              <td>{entry.outcome === "refused" ? <strong>refused</strong> : entry.outcome}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {entries.length === 0 && !loading && <p className="hint">Nothing recorded yet.</p>}
+      {loading && <p role="status">Loading…</p>}
+      {more && (
+        <button
+          type="button"
+          disabled={loading}
+          onClick={() => {
+            for (const log of logs) if (log.hasNextPage) void log.fetchNextPage();
+          }}
+        >
+          Older entries
+        </button>
+      )}
+    </section>
+  );
+}
