@@ -290,6 +290,10 @@ def read_keras_archive(data: bytes, filename: str) -> SourceModel:
         archive.testzip()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise ImportRejected(f"{filename} is damaged or truncated ({error}).") from None
+    from services.pipeline.import_limits import check_hdf5_bytes  # it imports this module
+
+    for member in sorted(n for n in names if n.endswith((".h5", ".hdf5"))):
+        check_hdf5_bytes(archive.read(member), f"{member} in {filename}")
     input_shape, layers = chain_from_config(_json(config_bytes, f"config.json in {filename}"))
     with tempfile.TemporaryDirectory(prefix="cnn101-import-") as folder:
         path = Path(folder) / "model.keras"
@@ -302,9 +306,14 @@ def read_h5(data: bytes, filename: str) -> SourceModel:
     """A legacy Keras ``.h5`` file (whole model: config and weights)."""
     import h5py  # type: ignore[import-untyped]
 
+    from services.pipeline.import_limits import check_hdf5  # it imports this module
+
     try:
         with h5py.File(io.BytesIO(data), "r") as h5:
             raw = h5.attrs.get("model_config")
+            check_hdf5(h5, filename)  # before Keras allocates or follows anything
+    except ImportRejected:
+        raise
     except (OSError, ValueError) as error:
         raise ImportRejected(f"{filename} is not a readable HDF5 file ({error}).") from None
     if raw is None:

@@ -18,6 +18,7 @@ from services.pipeline.import_formats import (
     read_keras_archive,
     read_tfjs,
 )
+from services.pipeline.import_limits import MAX_PARAMETERS
 
 __all__ = [
     "LABEL_FILES",
@@ -32,7 +33,6 @@ __all__ = [
 ]
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-MAX_PARAMETERS = 20_000_000
 MIN_INPUT_SIZE, MAX_INPUT_SIZE = 8, 128
 MAX_CLASSES = 1000
 LABEL_FILES = ("labels.txt", "classes.txt")
