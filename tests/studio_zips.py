@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -53,4 +55,40 @@ def shapes_zip(
                 )
         for name, data in (extra or {}).items():
             archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header declares ``width`` x ``height`` and whose pixels are missing:
+    readable up to its size, undecodable beyond (so a decode would fail, a header count not)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", b"\x00")
+        + chunk(b"IEND", b"")
+    )
+
+
+def solid_png(size: int, colour: tuple[int, int, int] = (40, 90, 160)) -> bytes:
+    """A plain ``size`` x ``size`` picture: large to decode, small to send (it compresses)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (size, size), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def same_picture_zip(
+    picture: bytes, per_class: int, classes: tuple[str, ...] = ("a", "b")
+) -> bytes:
+    """``per_class`` copies of one picture in each class folder."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in classes:
+            for index in range(per_class):
+                archive.writestr(f"{name}/{index:03d}.png", picture)
     return buffer.getvalue()

@@ -1,12 +1,14 @@
 """An instructor's own labelled images: a zip with one folder per class.
 
-:func:`inspect_zip` validates an upload before anything is stored (the evaluation service
-calls it, so the instructor reads what is wrong at once); :func:`load_zip` turns an accepted
+:func:`inspect_zip` validates an upload (the studio runs it in a process of its own, off
+its event loop: services/studio/dataset_checks.py): the layout, the counts, then every
+image's header (format, pixels, the total of pixels) before any image is decoded, then
+every image decoded once; :func:`load_zip` turns an accepted
 zip into model input in the worker, through the same centre-crop and resize as the built-in
 data (:func:`services.pipeline.preprocess.to_model_pixels`); :func:`stratified_split` holds
 out a share of every class for the accuracy a trained variant reports.
 
-No TensorFlow here: the evaluation service imports this module.
+No TensorFlow here: the studio service imports this module.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ class DatasetLimits:
     min_images_per_class: int = 10
     max_images_per_class: int = 1000
     max_image_pixels: int = 4096 * 4096
+    # All images together, read from their headers before any is decoded: what decoding
+    # may cost (a zip of 168 blank 4096x4096 PNGs is 10 MB and 2.8 billion pixels).
+    max_total_pixels: int = 500_000_000
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,47 @@ def _open(data: bytes) -> zipfile.ZipFile:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise InvalidDatasetError(f"the upload is not a zip archive ({error})") from None
+
+
+def _header_pixels(archive: zipfile.ZipFile, member: str, limits: DatasetLimits) -> int:
+    """The image's pixel count from its header (PIL reads only the first bytes of it)."""
+    try:
+        with archive.open(member) as handle, Image.open(handle) as image:
+            if image.format not in IMAGE_FORMATS:
+                raise InvalidDatasetError(
+                    f"{member!r} is {image.format}: use JPEG, PNG, WebP or BMP"
+                )
+            width, height = image.size
+    except InvalidDatasetError:
+        raise
+    except UnidentifiedImageError:
+        raise InvalidDatasetError(f"{member!r} cannot be read as an image") from None
+    except Exception as err:  # hostile archives fail in many ways, as in _decode
+        raise InvalidDatasetError(
+            f"{member!r} cannot be read as an image ({type(err).__name__}: {err})"
+        ) from None
+    if width * height > limits.max_image_pixels:
+        raise InvalidDatasetError(
+            f"{member!r} has {width}x{height} pixels; at most "
+            f"{limits.max_image_pixels} pixels per image are accepted"
+        )
+    return width * height
+
+
+def _check_total_pixels(
+    archive: zipfile.ZipFile, grouped: dict[str, list[str]], limits: DatasetLimits
+) -> None:
+    """Refuse a zip whose images together hold too many pixels, before decoding any."""
+    total = 0
+    for members in grouped.values():
+        for member in members:
+            total += _header_pixels(archive, member, limits)
+            if total > limits.max_total_pixels:
+                raise InvalidDatasetError(
+                    f"the images hold more than {limits.max_total_pixels:,} pixels together "
+                    f"(counted from their headers, {total:,} so far): use fewer or smaller "
+                    "pictures (the model sees them at 64x64 at most)"
+                )
 
 
 def _decode(archive: zipfile.ZipFile, member: str, limits: DatasetLimits) -> Image.Image:
@@ -221,6 +267,7 @@ def _accepted_members(
     warnings: list[str] = []
     grouped = _by_class(_members(archive, limits))
     _check_counts(grouped, limits, warnings)
+    _check_total_pixels(archive, grouped, limits)
     return archive, grouped, warnings
 
 

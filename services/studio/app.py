@@ -23,6 +23,7 @@ from services.database import health
 from services.database.engine import make_engine, make_session_factory
 from services.database.http_errors import install_database_error_handlers
 from services.database.schema import utcnow
+from services.studio.dataset_checks import DatasetChecker, dataset_limits
 from services.studio.deps import Clock
 from services.studio.job_queue import CeleryModelJobQueue, ModelJobQueue
 from services.studio.migrations import upgrade_database
@@ -46,6 +47,16 @@ def create_app(
         if settings.studio_migrate_on_start:
             upgrade_database(engine)
         app.state.session_factory = make_session_factory(engine)
+        checker = DatasetChecker(
+            app.state.session_factory,
+            dataset_limits(settings),
+            clock,
+            settings.studio_dataset_check_workers,
+            settings.studio_dataset_check_seconds,
+        )
+        app.state.dataset_checker = checker
+        if resumed := checker.resume():
+            logger.info("checking again %d data set(s) left unchecked by a stop", resumed)
         app.state.model_queue = model_queue or CeleryModelJobQueue(settings.broker_url)
         app.state.evaluation = httpx.AsyncClient(
             base_url=settings.evaluation_url, timeout=settings.evaluation_timeout_seconds
@@ -53,6 +64,7 @@ def create_app(
         try:
             yield
         finally:
+            await checker.close()
             await app.state.evaluation.aclose()
             engine.dispose()
 

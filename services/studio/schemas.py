@@ -15,6 +15,7 @@ SLUG = r"^[a-z][a-z0-9_]{1,39}$"
 # Any model folder may be published, also one copied in by hand (importing allows "-").
 MODEL_FOLDER = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 JOB_ID = r"^[0-9a-f]{32}$"
+DATASET_ID = JOB_ID
 
 
 class ModelEntry(BaseModel):
@@ -49,18 +50,22 @@ class DatasetClass(BaseModel):
     images: int
 
 
-class DatasetCreated(BaseModel):
-    dataset_id: str
-    classes: list[DatasetClass]
-    images: int
-    warnings: list[str]
+DatasetStatus = Literal["checking", "ready", "invalid"]
 
 
 class DatasetInfo(BaseModel):
+    """A data set: ``checking`` until its worker is done, then ``ready`` or ``invalid``."""
+
     dataset_id: str
+    filename: str
+    status: DatasetStatus
+    # Why the zip cannot be used (``invalid`` only).
+    error: str | None
     classes: list[DatasetClass]
     images: int
+    warnings: list[str]
     created_at: datetime
+    checked_at: datetime | None
 
 
 class DatasetList(BaseModel):

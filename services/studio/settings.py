@@ -23,6 +23,13 @@ class StudioSettings(SharedSettings):
     studio_max_images_per_class: int = 1000
     studio_max_classes: int = 20
     studio_max_image_pixels: int = 4096 * 4096
+    # All pictures of a zip together, from their headers, before any is decoded.
+    studio_max_total_pixels: int = 500_000_000
+    # Zips are checked in worker processes (services/studio/dataset_checks.py): how many,
+    # how many uploads may wait for a check, and how long one check may take.
+    studio_dataset_check_workers: int = 1
+    studio_max_pending_checks: int = 4
+    studio_dataset_check_seconds: float = 300.0
     # A running job whose worker has not written for this long is reported failed.
     studio_stale_job_seconds: int = 300
 

@@ -37,6 +37,7 @@ from tests.databases import PostgresDatabases, db_session
 from tests.exports import export_untrained
 from tests.numpy_cnn import forward
 from tests.serving.stack import GatewayThread, RedisProcess, wait_until
+from tests.studio.conftest import checked
 from tests.studio_stack import signed_in_client, start_studio, start_study, studio_settings
 from tests.studio_zips import shapes_zip
 
@@ -141,8 +142,9 @@ def _upload(teacher: httpx.Client, data: bytes) -> str:
     response = teacher.post(
         "/api/studio/datasets", files={"file": ("shapes.zip", data, "application/zip")}
     )
-    assert response.status_code == 201, response.text
-    dataset_id: str = response.json()["dataset_id"]
+    dataset = checked(teacher, response)  # checked off the studio's event loop, then ready
+    assert dataset["status"] == "ready", dataset
+    dataset_id: str = dataset["dataset_id"]
     return dataset_id
 
 

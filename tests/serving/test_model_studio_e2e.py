@@ -155,9 +155,12 @@ def _one_class_zip(path: Path) -> Path:
 
 def _upload(page: Page, zip_path: Path, bad_zip: Path) -> None:
     page.get_by_label("My own images").check()
-    # The server's refusal, shown beside the field; nothing is offered to train on.
+    # The studio checks the zip in the background and says why it cannot be used, beside
+    # the field; nothing is offered to train on.
     page.get_by_label("Upload a zip").set_input_files(str(bad_zip))
-    expect(page.get_by_text(f"{bad_zip.name} was not accepted:")).to_be_visible(timeout=30_000)
+    refusal = page.get_by_text(f"{bad_zip.name} cannot be used:")
+    expect(refusal).to_be_visible(timeout=30_000)
+    expect(refusal).to_contain_text("1 class folder")
     expect(page.get_by_test_id("dataset-summary")).to_have_count(0)
     page.get_by_label("Upload a zip").set_input_files(str(zip_path))
     summary = page.get_by_test_id("dataset-summary")

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,9 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from evaluation.auth import create_instructor
+from evaluation.models import Instructor
 from services.common.jobs import JobKind
-from tests.databases import FakeClock
+from tests.databases import PASSWORD, FakeClock, db_session
 from tests.serving.stack import GatewayThread
 from tests.studio_stack import signed_in_client, start_studio, start_study, studio_settings
 
@@ -89,6 +94,35 @@ class Studio:
         client = signed_in_client(self.study_url, self.database_url, str(self.anonymous.base_url))
         self.clients.append(client)
         return client
+
+    def admin(self) -> httpx.Client:
+        """Signed in as the study's admin: the database's first instructor (made now if the
+        database has none; on the shared PostgreSQL database, whoever a test made first)."""
+        with db_session(self.database_url) as session:
+            email = session.scalar(select(Instructor.email).where(Instructor.is_admin))
+            if email is None:
+                email = f"admin-{uuid.uuid4().hex[:6]}@school.example"
+                create_instructor(session, email, PASSWORD)
+        login = httpx.post(
+            f"{self.study_url}/api/instructor/login", json={"email": email, "password": PASSWORD}
+        )
+        assert login.json()["role"] == "admin", login.text
+        client = httpx.Client(base_url=self.anonymous.base_url, cookies=login.cookies, timeout=30)
+        self.clients.append(client)
+        return client
+
+
+def checked(client: httpx.Client, uploaded: httpx.Response, timeout: float = 60) -> dict[str, Any]:
+    """The data set of an upload (202) once its check has finished: ready or invalid."""
+    assert uploaded.status_code == 202, uploaded.text
+    dataset_id = uploaded.json()["dataset_id"]
+    deadline = time.monotonic() + timeout
+    while True:
+        body: dict[str, Any] = client.get(f"/api/studio/datasets/{dataset_id}").json()
+        if body["status"] != "checking":
+            return body
+        assert time.monotonic() < deadline, f"data set {dataset_id} still checking"
+        time.sleep(0.1)
 
 
 @pytest.fixture

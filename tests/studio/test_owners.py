@@ -14,11 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 
-from evaluation.auth import create_instructor
-from evaluation.models import Instructor
-from tests.evaluation.conftest import PASSWORD, db_session
 from tests.studio.conftest import RecordingQueue, Studio, write_model
 
 TRAIN: dict[str, Any] = {
@@ -34,19 +30,7 @@ TRAIN: dict[str, Any] = {
 
 
 def admin(studio: Studio) -> httpx.Client:
-    """Signed in as the study's admin (made now if the database has no instructor yet)."""
-    with db_session(studio.database_url) as session:
-        email = session.scalar(select(Instructor.email).where(Instructor.is_admin))
-        if email is None:
-            email = f"admin-{uuid.uuid4().hex[:6]}@school.example"
-            create_instructor(session, email, PASSWORD)
-    login = httpx.post(
-        f"{studio.study_url}/api/instructor/login", json={"email": email, "password": PASSWORD}
-    )
-    assert login.json()["role"] == "admin", login.text
-    client = httpx.Client(base_url=studio.anonymous.base_url, cookies=login.cookies, timeout=30)
-    studio.clients.append(client)
-    return client
+    return studio.admin()
 
 
 def train(client: httpx.Client, name: str) -> httpx.Response:
@@ -97,16 +81,17 @@ def test_b_cannot_add_versions_to_publish_or_cancel_a_s_models(
     assert cancelled.status_code == 202 and cancelled.json()["status"] == "cancelled"
 
 
-def test_a_folder_nobody_owns_is_the_admin_s(studio: Studio, queue: RecordingQueue) -> None:
-    """``shapes`` was trained before owners existed (the fixture's models folder)."""
+def test_a_folder_nobody_owns_is_the_admin_s(
+    studio: Studio, queue: RecordingQueue, models_dir: Path
+) -> None:
+    """A model trained before owners existed (or from the command line) has no owner."""
     the_admin, teacher = admin(studio), studio.signed_in()
-    refused(train(teacher, "shapes"), 403, "not_your_model")
-    refused(
-        teacher.put("/api/studio/models/shapes/published", json={"published": True}),
-        403,
-        "not_your_model",
-    )
-    published = the_admin.put("/api/studio/models/shapes/published", json={"published": True})
+    name = f"legacy_{uuid.uuid4().hex[:6]}"
+    write_model(models_dir, name, 1, title="Old", source="trained")
+    refused(train(teacher, name), 403, "not_your_model")
+    publish = f"/api/studio/models/{name}/published"
+    refused(teacher.put(publish, json={"published": True}), 403, "not_your_model")
+    published = the_admin.put(publish, json={"published": True})
     assert published.status_code == 200 and published.json()["owner_id"] is not None
     assert queue.sent == []
 

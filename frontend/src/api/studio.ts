@@ -19,6 +19,7 @@ export const STUDIO_PATHS = {
   models: "/api/studio/models",
   published: (name: string) => `/api/studio/models/${pathOf(name)}/published`,
   datasets: "/api/studio/datasets",
+  dataset: (id: string) => `/api/studio/datasets/${pathOf(id)}`,
   train: "/api/studio/models/train",
   import: "/api/studio/models/import",
   jobs: "/api/studio/jobs",
@@ -32,9 +33,8 @@ export type ModelEntry = StudioSchemas["ModelEntry"];
 export type ModelSource = ModelEntry["source"];
 export type ModelCatalogue = StudioSchemas["ModelList"];
 export type DatasetClass = StudioSchemas["DatasetClass"];
-/** A data set as listed, with the warnings of its upload (none for one listed later). */
-export type Dataset = StudioSchemas["DatasetInfo"] &
-  Pick<StudioSchemas["DatasetCreated"], "warnings">;
+/** A data set: `checking` after its upload, then `ready` (its classes) or `invalid` (why). */
+export type Dataset = StudioSchemas["DatasetInfo"];
 export type TrainConfig = StudioSchemas["TrainRequest"];
 export type Job = StudioSchemas["Job"];
 export type JobKind = StudioSchemas["JobKind"];
@@ -74,6 +74,8 @@ export function createStudioApi(http: Http) {
       listOf(await http.json<unknown>(STUDIO_PATHS.datasets), "datasets", "the data sets").map(
         decodeDataset,
       ),
+    dataset: async (id: string) =>
+      decodeDataset(await http.json<unknown>(STUDIO_PATHS.dataset(id))),
     uploadDataset: async (file: File) => {
       const form = new FormData();
       form.append("file", file, file.name);
@@ -120,6 +122,7 @@ export async function fetchPublished(http: Http): Promise<PublishedList | null> 
 export const studioKeys = {
   models: ["studio", "models"] as const,
   datasets: ["studio", "datasets"] as const,
+  dataset: (id: string) => ["studio", "dataset", id] as const,
   jobs: ["studio", "jobs"] as const,
   job: (id: string) => ["studio", "job", id] as const,
 };

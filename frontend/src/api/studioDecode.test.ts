@@ -65,7 +65,21 @@ describe("decoding the studio's answers", () => {
       images: 41,
       warnings: ["x.png is tiny"],
       created_at: "",
+      filename: "",
+      status: "ready",
+      error: null,
+      checked_at: null,
     });
+    const refused = decodeDataset({
+      dataset_id: "d2",
+      status: "invalid",
+      error: "folder 'a' holds 3 image(s)",
+    });
+    expect([refused.status, refused.error, refused.classes]).toEqual([
+      "invalid",
+      "folder 'a' holds 3 image(s)",
+      [],
+    ]);
     const job = decodeJob({
       job_id: "j",
       kind: "train",

@@ -90,6 +90,10 @@ export function decodeDataset(value: unknown): Dataset {
   const classes = decodeClasses(raw.classes);
   return {
     dataset_id: id,
+    filename: str(raw.filename),
+    // An older studio checked in the request: what it answered was ready.
+    status: oneOf(raw.status, ["checking", "ready", "invalid"] as const, "ready"),
+    error: typeof raw.error === "string" && raw.error ? raw.error : null,
     classes,
     images: num(
       raw.images,
@@ -97,6 +101,7 @@ export function decodeDataset(value: unknown): Dataset {
     ),
     warnings: list(raw.warnings).map((w) => String(w)),
     created_at: str(raw.created_at),
+    checked_at: typeof raw.checked_at === "string" ? raw.checked_at : null,
   };
 }
 

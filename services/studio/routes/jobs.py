@@ -94,8 +94,11 @@ def train_model(
     config = request.model_dump()
     if request.dataset != "builtin":
         dataset = session.get(StudioDataset, request.dataset)
-        if dataset is None or dataset.instructor_id != instructor.id:
+        if dataset is None or not instructor.may_act_on(dataset.instructor_id):
             raise ApiError(404, "unknown_dataset", f"dataset: no data set {request.dataset}")
+        if dataset.status != "ready":
+            state = "still being checked" if dataset.status == "checking" else "not usable"
+            raise ApiError(409, "dataset_not_ready", f"dataset: the data set is {state}")
         config["classes"] = [c["name"] for c in dataset.classes]
     config["title"] = request.title or request.name
     _claim_name(

@@ -35,8 +35,8 @@ def _published_names(session: Session, settings: StudioSettings) -> set[str]:
 
 
 def _owners(session: Session) -> dict[str, int | None]:
-    rows = session.execute(select(PublishedModel.name, PublishedModel.owner_id)).tuples()
-    return dict(rows.all())
+    rows = session.execute(select(PublishedModel.name, PublishedModel.owner_id)).all()
+    return {name: owner for name, owner in rows}
 
 
 def _entry(

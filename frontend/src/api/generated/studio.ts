@@ -49,15 +49,35 @@ export interface paths {
         };
         /**
          * List Datasets
-         * @description This instructor's data sets, newest first (without their images).
+         * @description This instructor's data sets (the admin's: everyone's), newest first.
          */
         get: operations["list_datasets_api_studio_datasets_get"];
         put?: never;
         /**
          * Upload Dataset
-         * @description Validate a zip (one folder per class) and keep it for training.
+         * @description Keep a zip (one folder per class) and check it in the background.
          */
         post: operations["upload_dataset_api_studio_datasets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studio/datasets/{dataset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Dataset
+         * @description One data set: ``checking``, ``ready`` (its classes) or ``invalid`` (why).
+         */
+        get: operations["get_dataset_api_studio_datasets__dataset_id__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -298,19 +318,13 @@ export interface components {
             /** Name */
             name: string;
         };
-        /** DatasetCreated */
-        DatasetCreated: {
-            /** Classes */
-            classes: components["schemas"]["DatasetClass"][];
-            /** Dataset Id */
-            dataset_id: string;
-            /** Images */
-            images: number;
-            /** Warnings */
-            warnings: string[];
-        };
-        /** DatasetInfo */
+        /**
+         * DatasetInfo
+         * @description A data set: ``checking`` until its worker is done, then ``ready`` or ``invalid``.
+         */
         DatasetInfo: {
+            /** Checked At */
+            checked_at: string | null;
             /** Classes */
             classes: components["schemas"]["DatasetClass"][];
             /**
@@ -320,8 +334,19 @@ export interface components {
             created_at: string;
             /** Dataset Id */
             dataset_id: string;
+            /** Error */
+            error: string | null;
+            /** Filename */
+            filename: string;
             /** Images */
             images: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "checking" | "ready" | "invalid";
+            /** Warnings */
+            warnings: string[];
         };
         /** DatasetList */
         DatasetList: {
@@ -678,12 +703,76 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DatasetCreated"];
+                    "application/json": components["schemas"]["DatasetInfo"];
+                };
+            };
+            /** @description Malformed request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    get_dataset_api_studio_datasets__dataset_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetInfo"];
                 };
             };
             /** @description Malformed request */

@@ -1,12 +1,17 @@
-/** Built-in classes or the instructor's own images: a zip checked here for type and size, then by the server. */
+/**
+ * Built-in classes or the instructor's own images: a zip checked here for type and size,
+ * then by the studio in the background (the upload is answered at once; this follows the
+ * data set until it is ready, or says why it is not usable).
+ */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { messageOf } from "../../api/errors";
 import { studioKeys, type Dataset, type StudioApi } from "../../api/studio";
 import { datasetFileProblem } from "./fileChecks";
 
 export const BUILTIN_CLASSES = 10;
 const NONE: Dataset[] = [];
+const FOLLOW_EVERY_MS = 1000;
 
 interface Props {
   api: StudioApi;
@@ -18,15 +23,37 @@ interface Props {
 export function DatasetChoice({ api, value, onChange }: Props) {
   const queryClient = useQueryClient();
   // Earlier uploads are a convenience: without the list, a new upload still works.
-  const datasets = useQuery({ queryKey: studioKeys.datasets, queryFn: api.datasets }).data ?? NONE;
+  const listed = useQuery({ queryKey: studioKeys.datasets, queryFn: api.datasets }).data ?? NONE;
+  const datasets = listed.filter((dataset) => dataset.status === "ready");
   const [uploading, setUploading] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [uploaded, setUploaded] = useState<Dataset | null>(null);
+  // The upload being checked, followed until the studio says ready or invalid.
+  const followed = useQuery({
+    queryKey: studioKeys.dataset(uploaded?.dataset_id ?? ""),
+    queryFn: () => api.dataset(uploaded?.dataset_id ?? ""),
+    enabled: uploaded?.status === "checking",
+    refetchInterval: (query) =>
+      query.state.data?.status === "ready" || query.state.data?.status === "invalid"
+        ? false
+        : FOLLOW_EVERY_MS,
+  }).data;
+  useEffect(() => {
+    if (!followed || followed.status === "checking") return;
+    setUploaded(followed);
+    queryClient.setQueryData<Dataset[]>(studioKeys.datasets, (known = []) => [
+      followed,
+      ...known.filter((d) => d.dataset_id !== followed.dataset_id),
+    ]);
+    if (followed.status === "ready") onChange(followed.dataset_id, followed.classes.length);
+    else setProblem(`${followed.filename} cannot be used: ${followed.error ?? "it is not valid"}`);
+  }, [followed, onChange, queryClient]);
+  const checking = uploaded?.status === "checking" ? uploaded.filename : null;
 
   const own = value !== "builtin";
   const chosen =
     datasets.find((dataset) => dataset.dataset_id === value) ??
-    (uploaded?.dataset_id === value ? uploaded : undefined);
+    (uploaded?.dataset_id === value && uploaded.status === "ready" ? uploaded : undefined);
 
   const upload = async (file: File) => {
     setProblem(null);
@@ -38,13 +65,8 @@ export function DatasetChoice({ api, value, onChange }: Props) {
     }
     setUploading(file.name);
     try {
-      const dataset = await api.uploadDataset(file);
-      setUploaded(dataset);
-      queryClient.setQueryData<Dataset[]>(studioKeys.datasets, (known = []) => [
-        dataset,
-        ...known.filter((d) => d.dataset_id !== dataset.dataset_id),
-      ]);
-      onChange(dataset.dataset_id, dataset.classes.length);
+      setUploaded(await api.uploadDataset(file));
+      onChange("", 0); // nothing to train on until the check says ready
     } catch (caught) {
       setProblem(`${file.name} was not accepted: ${messageOf(caught)}`);
     } finally {
@@ -70,7 +92,7 @@ export function DatasetChoice({ api, value, onChange }: Props) {
           name="dataset"
           checked={own}
           onChange={() => {
-            const first = uploaded ?? datasets[0];
+            const first = uploaded?.status === "ready" ? uploaded : datasets[0];
             if (first) onChange(first.dataset_id, first.classes.length);
             else onChange("", 0);
           }}
@@ -86,7 +108,7 @@ export function DatasetChoice({ api, value, onChange }: Props) {
             accept=".zip,application/zip"
             aria-describedby="dataset-help dataset-problem"
             aria-invalid={problem ? true : undefined}
-            disabled={uploading !== null}
+            disabled={uploading !== null || checking !== null}
             onChange={(event) => {
               const file = event.target.files?.[0];
               event.target.value = "";
@@ -97,7 +119,12 @@ export function DatasetChoice({ api, value, onChange }: Props) {
             One folder per class, named after it (<code>cats/…</code>, <code>dogs/…</code>), JPEG,
             PNG, WebP or BMP pictures; at least 2 classes.
           </p>
-          {uploading && <p role="status">Uploading and checking {uploading}…</p>}
+          {uploading && <p role="status">Uploading {uploading}…</p>}
+          {checking && (
+            <p role="status" data-testid="dataset-checking">
+              Checking {checking}: every picture is opened once; this takes a few seconds.
+            </p>
+          )}
           <p
             id="dataset-problem"
             className={problem ? "status status-error" : undefined}
