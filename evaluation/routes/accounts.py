@@ -124,3 +124,17 @@ def add_instructor(
         role=role(colleague),
         created_at=colleague.created_at,
     )
+
+
+class Colleague(BaseModel):
+    id: int
+    email: str
+
+
+@router.get("/colleagues")
+def list_colleagues(instructor: InstructorDep, session: SessionDep) -> list[Colleague]:
+    """The other instructors, whom one may share a model with in the studio."""
+    others = session.scalars(
+        select(Instructor).where(Instructor.id != instructor.id).order_by(Instructor.email)
+    )
+    return [Colleague(id=other.id, email=other.email) for other in others]

@@ -26,6 +26,7 @@ class Action(StrEnum):
     TRAIN = "model.train"
     IMPORT = "model.import"
     CANCEL = "job.cancel"
+    SHARE = "model.share"
     DATASET_UPLOAD = "dataset.upload"
 
 

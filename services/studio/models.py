@@ -132,6 +132,18 @@ class PublishedModel(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class ModelShare(Base):
+    """A colleague the owner of a model name shares it with: they may publish it and add
+    versions under it, as the owner may (but not share it further)."""
+
+    __tablename__ = "model_share"
+
+    name: Mapped[str] = mapped_column(
+        ForeignKey("published_model.name", ondelete="CASCADE"), primary_key=True
+    )
+    instructor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class StudioAuditEntry(AuditColumns, Base):
     """The studio's append-only audit log (publishes, imports, trainings, cancels)."""
 

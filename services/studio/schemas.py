@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -31,8 +31,12 @@ class ModelEntry(BaseModel):
     created_at: datetime
     # The instructor whose first job claimed the name (None: the admin's alone).
     owner_id: int | None
-    # Whether the caller may publish it or add versions (owner or admin; never the default).
+    # The colleagues the owner shares it with (instructor ids).
+    shared_with: list[int]
+    # Whether the caller may publish it or add versions (owner, a colleague it is shared
+    # with, or the admin; never the default), and whether they may share it (owner, admin).
     may_manage: bool
+    may_share: bool
 
 
 class ModelList(BaseModel):
@@ -70,6 +74,12 @@ class DatasetInfo(BaseModel):
 
 class DatasetList(BaseModel):
     datasets: list[DatasetInfo]
+
+
+class ShareRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    instructor_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(max_length=100)
 
 
 class TrainRequest(BaseModel):

@@ -125,3 +125,39 @@ def test_the_admin_reads_what_was_done_and_refused(studio: Studio, queue: Record
     assert exported.headers["content-disposition"].startswith("attachment")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert {r["action"] for r in rows} >= {"model.train", "job.cancel"}
+
+
+def test_a_shared_model_is_managed_by_the_colleagues_it_is_shared_with(
+    studio: Studio, queue: RecordingQueue, models_dir: Path
+) -> None:
+    a, b, c = studio.signed_in(), studio.signed_in(), studio.signed_in()
+    ids = {
+        name: httpx.get(f"{studio.study_url}/api/instructor/me", cookies=client.cookies).json()[
+            "id"
+        ]
+        for name, client in (("a", a), ("b", b), ("c", c))
+    }
+    colleagues = httpx.get(f"{studio.study_url}/api/instructor/colleagues", cookies=a.cookies)
+    assert {ids["b"], ids["c"]} <= {x["id"] for x in colleagues.json()}
+    assert ids["a"] not in {x["id"] for x in colleagues.json()}
+    name = f"shared_{uuid.uuid4().hex[:6]}"
+    assert train(a, name).status_code == 202
+    write_model(models_dir, name, 1, title="Ours", source="trained")
+    shares = f"/api/studio/models/{name}/shares"
+    refused(b.put(shares, json={"instructor_ids": [ids["b"]]}), 403, "not_your_model")
+    shared = a.put(shares, json={"instructor_ids": [ids["b"], ids["a"]]})
+    assert shared.status_code == 200, shared.text
+    assert shared.json()["shared_with"] == [ids["b"]]  # the owner is not "shared with"
+    # B may now publish it and add a version; B may not share it further; C may do nothing.
+    publish = f"/api/studio/models/{name}/published"
+    assert b.put(publish, json={"published": True}).json()["published"] is True
+    a.post(f"/api/studio/jobs/{a.get('/api/studio/jobs').json()['jobs'][0]['job_id']}/cancel")
+    assert train(b, name).status_code == 202
+    refused(b.put(shares, json={"instructor_ids": [ids["c"]]}), 403, "not_your_model")
+    refused(c.put(publish, json={"published": False}), 403, "not_your_model")
+    seen_by = {m["name"]: m for m in b.get("/api/studio/models").json()["models"]}[name]
+    assert (seen_by["may_manage"], seen_by["may_share"]) == (True, False)
+    # Withdrawing the share withdraws the rights.
+    assert a.put(shares, json={"instructor_ids": []}).json()["shared_with"] == []
+    refused(b.put(publish, json={"published": False}), 403, "not_your_model")
+    refused(a.put(shares, json={"instructor_ids": [0]}), 422, "invalid_request")

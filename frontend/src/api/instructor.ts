@@ -23,6 +23,7 @@ export type Item = StudySchemas["ItemStored"];
 export type AuditEntry = StudySchemas["AuditEntryPublic"];
 export type AuditPage = StudySchemas["AuditPage"];
 export type InstructorAccount = StudySchemas["InstructorAccount"];
+export type Colleague = StudySchemas["Colleague"];
 export type ItemData = StudySchemas["ItemData"];
 
 export function createInstructorApi(options: HttpOptions = {}) {
@@ -68,6 +69,8 @@ export function createInstructorApi(options: HttpOptions = {}) {
         } satisfies StudySchemas["PasswordChange"],
       }),
     instructors: () => http.json<InstructorAccount[]>(`${base}/instructors`),
+    /** The other instructors (to share a model with). */
+    colleagues: () => http.json<Colleague[]>(`${base}/colleagues`),
     addInstructor: (email: string, password: string) =>
       http.json<InstructorAccount>(`${base}/instructors`, {
         method: "POST",
@@ -98,4 +101,5 @@ export const instructorKeys = {
   results: (id: number) => ["instructor", "study", id, "results"] as const,
   report: (id: number) => ["instructor", "study", id, "report"] as const,
   instructors: ["instructor", "instructors"] as const,
+  colleagues: ["instructor", "colleagues"] as const,
 };

@@ -18,6 +18,7 @@ import {
 export const STUDIO_PATHS = {
   models: "/api/studio/models",
   published: (name: string) => `/api/studio/models/${pathOf(name)}/published`,
+  shares: (name: string) => `/api/studio/models/${pathOf(name)}/shares`,
   datasets: "/api/studio/datasets",
   dataset: (id: string) => `/api/studio/datasets/${pathOf(id)}`,
   train: "/api/studio/models/train",
@@ -68,6 +69,12 @@ export function createStudioApi(http: Http) {
       const body: StudioSchemas["PublishRequest"] = { published };
       return decodeModelEntry(
         await http.json<unknown>(STUDIO_PATHS.published(name), { method: "PUT", json: body }),
+      );
+    },
+    share: async (name: string, instructorIds: number[]) => {
+      const body: StudioSchemas["ShareRequest"] = { instructor_ids: instructorIds };
+      return decodeModelEntry(
+        await http.json<unknown>(STUDIO_PATHS.shares(name), { method: "PUT", json: body }),
       );
     },
     datasets: async () =>

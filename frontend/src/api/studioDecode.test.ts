@@ -34,7 +34,9 @@ describe("decoding the studio's answers", () => {
       card: "",
       created_at: "",
       owner_id: null,
+      shared_with: [],
       may_manage: false,
+      may_share: false,
     });
     expect(catalogue.models[0]?.accuracy).toBe(0.78);
   });

@@ -65,8 +65,10 @@ export function decodeModelEntry(value: unknown): ModelEntry {
     card: str(raw.card),
     created_at: str(raw.created_at),
     owner_id: numOrNull(raw.owner_id),
+    shared_with: list(raw.shared_with).filter((id): id is number => typeof id === "number"),
     // An older studio did not say: treat the model as not the caller's to manage.
     may_manage: raw.may_manage === true,
+    may_share: raw.may_share === true,
   };
 }
 

@@ -211,9 +211,30 @@ export interface paths {
         get?: never;
         /**
          * Publish Model
-         * @description Let students pick a model, or stop them (its owner or the admin); not the default.
+         * @description Let students pick a model, or stop them (owner, sharer or admin); not the default.
          */
         put: operations["publish_model_api_studio_models__name__published_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studio/models/{name}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Share Model
+         * @description Share a model with these colleagues (the list replaces the one before): its owner or
+         *     the admin only. They may then publish it and add versions, as the owner may.
+         */
+        put: operations["share_model_api_studio_models__name__shares_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -444,12 +465,16 @@ export interface components {
             latest: number;
             /** May Manage */
             may_manage: boolean;
+            /** May Share */
+            may_share: boolean;
             /** Name */
             name: string;
             /** Owner Id */
             owner_id: number | null;
             /** Published */
             published: boolean;
+            /** Shared With */
+            shared_with: number[];
             /**
              * Source
              * @enum {string}
@@ -471,6 +496,11 @@ export interface components {
         PublishRequest: {
             /** Published */
             published: boolean;
+        };
+        /** ShareRequest */
+        ShareRequest: {
+            /** Instructor Ids */
+            instructor_ids: number[];
         };
         /** StudentModel */
         StudentModel: {
@@ -1187,6 +1217,74 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PublishRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelEntry"];
+                };
+            };
+            /** @description Malformed request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    share_model_api_studio_models__name__shares_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareRequest"];
             };
         };
         responses: {

@@ -4,6 +4,7 @@ import { messageOf } from "../../api/errors";
 import type { ModelCatalogue, ModelEntry, StudioApi } from "../../api/studio";
 import { percent } from "./jobProgress";
 import { ModelCard } from "./ModelCard";
+import { ShareControl } from "./ShareControl";
 
 const SOURCES: Record<ModelEntry["source"], string> = {
   builtin: "built in",
@@ -121,7 +122,7 @@ function ModelItem({
           <span id={`${id}-owner`} className="hint" data-testid="not-yours">
             {model.owner_id === null
               ? "Made before models had owners: only the admin can publish it."
-              : "Another instructor's model: only they or the admin can publish it."}
+              : "Another instructor's model: only they, colleagues they share it with, or the admin can publish it."}
           </span>
         )}
         <a href={`/?model=${encodeURIComponent(model.name)}`} target="_blank" rel="noopener">
@@ -133,6 +134,7 @@ function ModelItem({
           {error}
         </p>
       )}
+      {model.may_share && <ShareControl api={api} model={model} onChanged={onChanged} />}
       <details>
         <summary>Model card</summary>
         <ModelCard markdown={model.card} />
