@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -88,10 +89,22 @@ def create_app(settings: EvaluationSettings | None = None, clock: Clock = utcnow
     return app
 
 
+def uvicorn_options(settings: EvaluationSettings) -> dict[str, Any]:
+    """How uvicorn serves the app: the caller's address from the gateway's X-Forwarded-For,
+    believed only from ``evaluation_trusted_proxies`` (the login limits and the audit log use
+    ``request.client``)."""
+    return {
+        "host": settings.evaluation_host,
+        "port": settings.evaluation_port,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.evaluation_trusted_proxies,
+    }
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = load_settings()
-    uvicorn.run(create_app(settings), host=settings.evaluation_host, port=settings.evaluation_port)
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
 
 
 if __name__ == "__main__":

@@ -71,6 +71,23 @@ class Study(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     owner: Mapped[Instructor] = relationship()
+    shares: Mapped[list[StudyShare]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="StudyShare.instructor_id"
+    )
+
+
+class StudyShare(Base):
+    """A colleague the owner shares a study with: they run it and read its results as the
+    owner does (but do not share it further)."""
+
+    __tablename__ = "study_share"
+
+    study_id: Mapped[int] = mapped_column(
+        ForeignKey("study.id", ondelete="CASCADE"), primary_key=True
+    )
+    instructor_id: Mapped[int] = mapped_column(
+        ForeignKey("instructor.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class Item(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -147,6 +147,10 @@ class StudyCreate(StrictModel):
     assignment_seed: int | None = Field(default=None, ge=0, le=2**62)
 
 
+class StudyShares(StrictModel):
+    instructor_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(max_length=100)
+
+
 class StudyUpdate(StrictModel):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     consent_text: str | None = Field(default=None, min_length=1, max_length=20000)
@@ -168,8 +172,9 @@ class StudyPublic(BaseModel):
     status: str
     join_code: str
     join_link: str
-    # Whose study it is (the admin sees every instructor's).
+    # Whose study it is (the admin sees every instructor's), and whom it is shared with.
     owner_email: str
+    shared_with: list[int]
     assignment_seed: int
     created_at: datetime
     opened_at: datetime | None

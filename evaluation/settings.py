@@ -16,6 +16,10 @@ class EvaluationSettings(SharedSettings):
 
     evaluation_host: str = "127.0.0.1"
     evaluation_port: int = 8001
+    # Addresses (or networks, comma-separated) whose X-Forwarded-For uvicorn believes: the
+    # gateway's. The login limits and the audit log then see the student's or instructor's
+    # address, not the gateway's. Anyone else's header is ignored.
+    evaluation_trusted_proxies: str = "127.0.0.1"
     # Signs instructor sessions. Unset: a random key is made on first start and kept in
     # ``evaluation_secret_key_file`` (mode 0600), see :meth:`with_signing_key`.
     evaluation_secret_key: str | None = None

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evaluation.models import CONDITIONS, Instructor, Study
+from evaluation.models import CONDITIONS, Instructor, Study, StudyShare
 from evaluation.schemas import StudyCreate, StudyPublic
 from evaluation.settings import EvaluationSettings
 from services.common.errors import ApiError
@@ -42,10 +42,17 @@ def create_study(session: Session, owner: Instructor, request: StudyCreate) -> S
     return study
 
 
+def may_run(session: Session, instructor: Instructor, study: Study) -> bool:
+    """Its owner, the admin, or a colleague the owner shared it with."""
+    if instructor.is_admin or study.instructor_id == instructor.id:
+        return True
+    return session.get(StudyShare, (study.id, instructor.id)) is not None
+
+
 def owned_study(session: Session, owner: Instructor, study_id: int) -> Study:
-    """The study if it belongs to ``owner`` (the admin: any); another's does not exist."""
+    """The study if ``owner`` may run it (owner, sharer, admin); another's does not exist."""
     study = session.get(Study, study_id)
-    if study is None or not (owner.is_admin or study.instructor_id == owner.id):
+    if study is None or not may_run(session, owner, study):
         raise ApiError(404, "unknown_study", f"no study {study_id}")
     return study
 
@@ -68,6 +75,7 @@ def study_public(settings: EvaluationSettings, study: Study) -> StudyPublic:
         status=study.status,
         join_code=study.join_code,
         owner_email=study.owner.email,
+        shared_with=[share.instructor_id for share in study.shares],
         join_link=join_link(settings, study),
         assignment_seed=study.assignment_seed,
         created_at=study.created_at,

@@ -34,7 +34,7 @@ from evaluation.items.io import (
     refuse_while_a_study_is_open,
 )
 from evaluation.login_guard import LoginGuard
-from evaluation.models import Instructor, Item, Study
+from evaluation.models import Instructor, Item, Study, StudyShare
 from evaluation.schemas import (
     ImportResult,
     InstructorPublic,
@@ -43,6 +43,7 @@ from evaluation.schemas import (
     LoginRequest,
     StudyCreate,
     StudyPublic,
+    StudyShares,
     StudyUpdate,
 )
 from evaluation.studies import create_study, join_link, owned_study, study_public
@@ -120,10 +121,11 @@ def me(instructor: InstructorDep) -> InstructorPublic:
 def list_studies(
     instructor: InstructorDep, session: SessionDep, settings: SettingsDep
 ) -> list[StudyPublic]:
-    """The instructor's own studies; the admin's list holds everyone's."""
+    """The instructor's own studies and those shared with them; the admin's: everyone's."""
     query = select(Study).order_by(Study.id)
     if not instructor.is_admin:
-        query = query.where(Study.instructor_id == instructor.id)
+        shared = select(StudyShare.study_id).where(StudyShare.instructor_id == instructor.id)
+        query = query.where((Study.instructor_id == instructor.id) | Study.id.in_(shared))
     studies = session.scalars(query)
     return [study_public(settings, study) for study in studies]
 
@@ -222,6 +224,40 @@ def change_status(
         Action.STUDY_OPEN if opened else Action.STUDY_CLOSE,
         instructor=instructor,
         target=_of(study),
+    )
+    session.commit()
+    return study_public(settings, study)
+
+
+@router.put("/studies/{study_id}/shares")
+def share_study(
+    *,
+    study_id: RowId,
+    request: StudyShares,
+    http_request: Request,
+    instructor: InstructorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> StudyPublic:
+    """Share a study with colleagues (the list replaces the one before): they run it and
+    read its results. Its owner or the admin only; a colleague it is shared with gets 403."""
+    study = owned_study(session, instructor, study_id)
+    if not (instructor.is_admin or study.instructor_id == instructor.id):
+        raise ApiError(403, "not_your_study", "only the study's owner or the admin shares it")
+    wanted = sorted(set(request.instructor_ids) - {study.instructor_id})
+    known = set(session.scalars(select(Instructor.id).where(Instructor.id.in_(wanted))))
+    if unknown := [i for i in wanted if i not in known]:
+        raise ApiError(422, "unknown_instructor", f"instructor_ids: no instructor {unknown[0]}")
+    study.shares = [StudyShare(study_id=study.id, instructor_id=i) for i in wanted]
+    record(
+        session,
+        http_request,
+        now,
+        Action.STUDY_SHARE,
+        instructor=instructor,
+        target=_of(study),
+        detail={"with": wanted},
     )
     session.commit()
     return study_public(settings, study)

@@ -176,13 +176,30 @@ def report_status(study_id: RowId, instructor: InstructorDep, session: SessionDe
 
 
 @router.get("/report.html", response_class=HTMLResponse)
-def report_html(study_id: RowId, instructor: InstructorDep, session: SessionDep) -> Response:
+def report_html(
+    *,
+    study_id: RowId,
+    request: Request,
+    instructor: InstructorDep,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
     """The finished report: one HTML file, nothing to fetch, no script allowed to run."""
     row = _report_row(session, owned_study(session, instructor, study_id))
     if row.status != "done" or row.html is None:
         raise ApiError(409, "report_not_ready", f"the report is {row.status} ({row.percent} %)")
+    html = row.html
+    record(
+        session,
+        request,
+        now,
+        Action.REPORT_DOWNLOAD,
+        instructor=instructor,
+        target=f"study {study_id}",
+    )
+    session.commit()
     return HTMLResponse(
-        row.html,
+        html,
         headers={
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
             "Content-Disposition": f'inline; filename="study-{study_id}-report.html"',

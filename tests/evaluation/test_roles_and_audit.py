@@ -8,19 +8,29 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
+from typing import Any, cast
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.exc import DatabaseError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from evaluation.app import uvicorn_options
+from evaluation.audit import Action
 from evaluation.auth import create_instructor
 from evaluation.models import AuditEntry, Instructor
-from tests.evaluation.closed_study import run_closed_study
+from evaluation.report import run_report_build
+from services.database.engine import make_engine, make_session_factory
+from tests.evaluation.closed_study import PLAN, run_closed_study
 from tests.evaluation.conftest import (
     PASSWORD,
     FakeClock,
     MakeClient,
     db_session,
     instructor_client,
+    make_settings,
 )
 from tests.evaluation.helpers import create_open_study, join
 
@@ -124,6 +134,12 @@ def test_logins_studies_exports_and_withdrawals_are_recorded(
     assert withdrawal.target == f"study {other['id']}"
     assert (withdrawal.actor, withdrawal.actor_id, withdrawal.client) == (None, None, None)
 
+    listed = admin.get("/api/instructor/audit", params={"limit": 500})
+    assert listed.headers["cache-control"] == "no-store"
+    shown = {e["id"]: e for e in listed.json()["entries"]}
+    assert shown[refused.id]["outcome"] == "refused" and shown[refused.id]["actor"] == email
+    assert shown[refused.id]["client"] == "testclient"
+    assert [shown[e.id]["action"] for e in log] == [e.action for e in log]
     page = admin.get("/api/instructor/audit", params={"limit": 3}).json()
     assert [e["id"] for e in page["entries"]] == [e.id for e in reversed(log)][:3]
     older = admin.get(
@@ -200,3 +216,165 @@ def test_the_admin_adds_a_colleague_under_the_password_policy(
     colleague = TestClient(client.app)
     signed_in = colleague.post("/api/instructor/login", json=body)
     assert signed_in.status_code == 200 and signed_in.json()["role"] == "instructor"
+
+
+class RecordingQueue:
+    """Stands in for the report worker's broker."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+
+    def enqueue(self, study_id: int, build_id: str) -> None:
+        self.sent.append((study_id, build_id))
+
+
+def test_edits_imports_reports_and_logouts_are_recorded(
+    make_client: MakeClient, sqlite_url: str, clock: FakeClock
+) -> None:
+    client = make_client(sqlite_url)
+    queue = RecordingQueue()
+    client.app.state.report_queue = queue  # type: ignore[attr-defined]
+    teacher = instructor_client(client, sqlite_url)
+    email = teacher.get("/api/instructor/me").json()["email"]
+    draft = create_open_study(teacher)  # opened: edits of the bank wait for it to close
+    assert teacher.post(f"/api/instructor/studies/{draft['id']}/close").status_code == 200
+    second = teacher.post(
+        "/api/instructor/studies",
+        json={
+            "title": "Draft",
+            "consent_text": "You may take part.",
+            "learning_seconds": 60,
+            "pre_test_seconds": 60,
+            "post_test_seconds": 60,
+        },
+    ).json()
+    renamed = teacher.patch(f"/api/instructor/studies/{second['id']}", json={"title": "Renamed"})
+    assert renamed.status_code == 200
+    stored = teacher.get("/api/instructor/items").json()[0]
+    item_id = stored.pop("id")
+    edited = teacher.put(f"/api/instructor/items/{item_id}", json={**stored, "stem": "Edited"})
+    assert edited.status_code == 200, edited.text
+    bank = teacher.get("/api/instructor/items/export.json").json()["items"]
+    imported = teacher.post("/api/instructor/items/import", json={"items": bank[1:3]})
+    assert imported.status_code == 200, imported.text
+    study = run_closed_study(client, teacher, clock, plan=PLAN[:4])
+    base = f"/api/instructor/studies/{study['id']}"
+    assert teacher.post(f"{base}/report/build").status_code == 202
+    engine = make_engine(sqlite_url)
+    try:
+        assert run_report_build(make_session_factory(engine), *queue.sent[0]) == "done"
+    finally:
+        engine.dispose()
+    assert teacher.get(f"{base}/report.html").status_code == 200
+    assert teacher.post("/api/instructor/logout").status_code == 204
+
+    mine = [
+        (e.action, e.target, e.detail)
+        for e in entries(sqlite_url)
+        if e.actor == email and e.outcome == "ok" and e.client == "testclient"
+    ]
+    expected = [
+        ("study.update", f"study {second['id']}", {"fields": ["title"]}),
+        ("items.update", f"item {item_id}", {}),
+        ("items.import", None, {"items": 2, "format": "application/json"}),
+        ("report.download", f"study {study['id']}", {}),
+        ("logout", None, {}),
+    ]
+    for entry in expected:
+        assert entry in mine, (entry, mine)
+    builds = [e for e in mine if e[0] == "report.build"]
+    assert builds == [("report.build", f"study {study['id']}", {"build": queue.sent[0][1]})]
+
+
+def test_a_failed_change_leaves_no_entry(make_client: MakeClient, sqlite_url: str) -> None:
+    client = make_client(sqlite_url)
+    teacher = instructor_client(client, sqlite_url)
+    study = create_open_study(teacher)
+    stored = teacher.get("/api/instructor/items").json()[0]
+    item_id = stored.pop("id")
+    refused = teacher.put(f"/api/instructor/items/{item_id}", json={**stored, "stem": "Edited"})
+    assert refused.status_code == 409  # a study is open: the bank is frozen
+    again = teacher.post(f"/api/instructor/studies/{study['id']}/open")
+    assert again.status_code == 409
+    actions = [e.action for e in entries(sqlite_url)]
+    assert "items.update" not in actions and actions.count("study.open") == 1
+
+
+def test_an_audit_entry_cannot_be_changed_or_removed_through_the_orm(
+    client: TestClient, database_url: str
+) -> None:
+    instructor_client(client, database_url)  # a login: one entry at least
+    with db_session(database_url) as session:
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry is not None
+        entry_id, outcome = entry.id, entry.outcome
+        entry.outcome = "refused" if outcome == "ok" else "ok"
+        with pytest.raises(DatabaseError, match="append-only"):
+            session.commit()
+        session.rollback()
+        entry = session.get(AuditEntry, entry_id)
+        assert entry is not None
+        session.delete(entry)
+        with pytest.raises(DatabaseError, match="append-only"):
+            session.commit()
+        session.rollback()
+    with db_session(database_url) as session:
+        kept = session.get(AuditEntry, entry_id)
+        assert kept is not None and kept.outcome == outcome
+
+
+@pytest.mark.parametrize(("proxies", "seen"), [(None, "testclient"), ("testclient", "203.0.113.9")])
+def test_the_address_recorded_is_the_gateway_s_forwarded_one_only_from_trusted_proxies(
+    make_client: MakeClient, sqlite_url: str, proxies: str | None, seen: str
+) -> None:
+    """As served (``uvicorn_options``): X-Forwarded-For counts only from a trusted proxy."""
+    overrides = {} if proxies is None else {"evaluation_trusted_proxies": proxies}
+    options = uvicorn_options(make_settings(sqlite_url, **overrides))
+    assert options["proxy_headers"] is True
+    app = make_client(sqlite_url).app
+    # uvicorn's ASGI types and Starlette's differ in name only.
+    proxied: Any = ProxyHeadersMiddleware(cast(Any, app), options["forwarded_allow_ips"])
+    served = TestClient(proxied)
+    answer = served.post(
+        "/api/instructor/login",
+        json={"email": "who@school.example", "password": "guess-guess"},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    assert answer.status_code == 401
+    assert [e.client for e in entries(sqlite_url) if e.outcome == "refused"] == [seen]
+
+
+def test_a_shared_study_is_run_by_the_colleagues_it_is_shared_with(
+    client: TestClient, database_url: str
+) -> None:
+    owner = instructor_client(client, database_url)
+    colleague = instructor_client(client, database_url)
+    stranger = instructor_client(client, database_url)
+    colleague_id = colleague.get("/api/instructor/me").json()["id"]
+    stranger_id = stranger.get("/api/instructor/me").json()["id"]
+    assert colleague_id in [c["id"] for c in owner.get("/api/instructor/colleagues").json()]
+    study = create_open_study(owner)
+    sid, shares = study["id"], f"/api/instructor/studies/{study['id']}/shares"
+    assert colleague.get(f"/api/instructor/studies/{sid}").status_code == 404
+    shared = owner.put(shares, json={"instructor_ids": [colleague_id]})
+    assert shared.status_code == 200 and shared.json()["shared_with"] == [colleague_id]
+    assert sid in [s["id"] for s in colleague.get("/api/instructor/studies").json()]
+    assert colleague.get(f"/api/instructor/studies/{sid}/progress").status_code == 200
+    # The colleague runs it, but does not share it further; a stranger still sees nothing.
+    refused = colleague.put(shares, json={"instructor_ids": [stranger_id]})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "not_your_study"
+    assert stranger.get(f"/api/instructor/studies/{sid}").status_code == 404
+    unknown = owner.put(shares, json={"instructor_ids": [2**31 - 1]})
+    assert unknown.status_code == 422
+    closed = colleague.post(f"/api/instructor/studies/{sid}/close")
+    assert closed.status_code == 200
+    assert owner.put(shares, json={"instructor_ids": []}).json()["shared_with"] == []
+    assert colleague.get(f"/api/instructor/studies/{sid}").status_code == 404
+
+
+def test_the_security_notes_list_every_recorded_action() -> None:
+    notes = (Path(__file__).parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
+    section = notes.split("## Audit log", 1)[1].split("\n## ", 1)[0]
+    study_row = next(line for line in section.splitlines() if line.startswith("| study |"))
+    missing = [action.value for action in Action if f"`{action.value}`" not in study_row]
+    assert not missing, missing

@@ -43,6 +43,11 @@ export function createInstructorApi(options: HttpOptions = {}) {
       http.json<Study>(`${base}/studies`, { method: "POST", json: fields }),
     editStudy: (id: number, fields: StudyChanges) =>
       http.json<Study>(study(id), { method: "PATCH", json: fields }),
+    shareStudy: (id: number, instructorIds: number[]) =>
+      http.json<Study>(`${study(id)}/shares`, {
+        method: "PUT",
+        json: { instructor_ids: instructorIds } satisfies StudySchemas["StudyShares"],
+      }),
     setStatus: (id: number, action: "open" | "close") =>
       http.json<Study>(`${study(id)}/${action}`, { method: "POST" }),
     progress: (id: number) => http.json<Progress>(`${study(id)}/progress`),

@@ -6,6 +6,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { messageOf } from "../api/errors";
 import type { AuditEntry, InstructorApi } from "../api/instructor";
+import { mergeLogs } from "./auditMerge";
 
 const LOGS = [
   { path: "/api/instructor", name: "Study" },
@@ -13,10 +14,6 @@ const LOGS = [
 ] as const;
 
 type LogPath = (typeof LOGS)[number]["path"];
-
-interface Shown extends AuditEntry {
-  log: string;
-}
 
 function useLog(api: InstructorApi, path: LogPath) {
   return useInfiniteQuery({
@@ -29,24 +26,29 @@ function useLog(api: InstructorApi, path: LogPath) {
 }
 
 function describe(entry: AuditEntry): string {
-  const details = Object.entries(entry.detail)
-    .map(([key, value]) => `${key}: ${Array.isArray(value) ? value.join(", ") : String(value)}`)
+  return Object.entries(entry.detail)
+    .map(([key, value]) => {
+      const shown = Array.isArray(value)
+        ? value.map(String).join(", ")
+        : typeof value === "object" && value !== null
+          ? JSON.stringify(value)
+          : String(value);
+      return `${key}: ${shown}`;
+    })
     .join("; ");
-  return details;
 }
 
 export function AuditPanel({ api }: { api: InstructorApi }) {
   const study = useLog(api, "/api/instructor");
   const studio = useLog(api, "/api/studio");
   const logs = [study, studio];
-  const entries: Shown[] = logs
-    .flatMap((log, index) =>
-      (log.data?.pages ?? []).flatMap((page) =>
-        page.entries.map((entry) => ({ ...entry, log: LOGS[index]?.name ?? "" })),
-      ),
-    )
-    .sort((a, b) => b.at.localeCompare(a.at));
-  const more = logs.some((log) => log.hasNextPage);
+  const { entries, toLoad } = mergeLogs(
+    logs.map((log, index) => ({
+      name: LOGS[index]?.name ?? "",
+      entries: (log.data?.pages ?? []).flatMap((page) => page.entries),
+      hasMore: log.hasNextPage && !log.isFetchNextPageError,
+    })),
+  );
   const loading = logs.some((log) => log.isFetching);
   return (
     <section className="audit" aria-labelledby="audit-title">
@@ -108,12 +110,12 @@ export function AuditPanel({ api }: { api: InstructorApi }) {
       </table>
       {entries.length === 0 && !loading && <p className="hint">Nothing recorded yet.</p>}
       {loading && <p role="status">Loading…</p>}
-      {more && (
+      {toLoad.length > 0 && (
         <button
           type="button"
           disabled={loading}
           onClick={() => {
-            for (const log of logs) if (log.hasNextPage) void log.fetchNextPage();
+            for (const index of toLoad) void logs[index]?.fetchNextPage();
           }}
         >
           Older entries

@@ -1,10 +1,12 @@
 /** One study: details, open/close, join code + link + QR, live progress, and results once closed. */
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { messageOf } from "../api/errors";
-import type { InstructorApi, Study } from "../api/instructor";
+import { instructorKeys, type Instructor, type InstructorApi, type Study } from "../api/instructor";
 import { ProgressView } from "./ProgressView";
 import { ResultsView } from "./ResultsView";
 import { StudyForm } from "./StudyForm";
+import { StudyShareControl } from "./StudyShareControl";
 
 interface Props {
   api: InstructorApi;
@@ -17,6 +19,13 @@ export function StudyPanel({ api, study, onChanged }: Props) {
   const [projector, setProjector] = useState(false);
   const [confirmClose, setConfirmClose] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Who is signed in: the dashboard asked once already (its cache answers).
+  const me = useQuery<Instructor | null>({
+    queryKey: instructorKeys.me,
+    queryFn: () => api.me().catch(() => null),
+    staleTime: Infinity,
+  }).data;
+  const mayShare = Boolean(me && (me.role === "admin" || me.email === study.owner_email));
 
   const run = async (action: () => Promise<unknown>) => {
     try {
@@ -79,6 +88,7 @@ export function StudyPanel({ api, study, onChanged }: Props) {
           <dd>{study.assignment_seed}</dd>
         </div>
       </dl>
+      {mayShare && <StudyShareControl api={api} study={study} onChanged={onChanged} />}
       <div className="button-row">
         {study.status === "draft" && (
           <button type="button" onClick={() => setEditing(true)}>

@@ -238,7 +238,7 @@ export interface paths {
         };
         /**
          * List Studies
-         * @description The instructor's own studies; the admin's list holds everyone's.
+         * @description The instructor's own studies and those shared with them; the admin's: everyone's.
          */
         get: operations["list_studies_api_instructor_studies_get"];
         put?: never;
@@ -438,6 +438,27 @@ export interface paths {
         /** Results */
         get: operations["results_api_instructor_studies__study_id__results_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/instructor/studies/{study_id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Share Study
+         * @description Share a study with colleagues (the list replaces the one before): they run it and
+         *     read its results. Its owner or the admin only; a colleague it is shared with gets 403.
+         */
+        put: operations["share_study_api_instructor_studies__study_id__shares_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1335,10 +1356,17 @@ export interface components {
             post_test_seconds: number;
             /** Pre Test Seconds */
             pre_test_seconds: number;
+            /** Shared With */
+            shared_with: number[];
             /** Status */
             status: string;
             /** Title */
             title: string;
+        };
+        /** StudyShares */
+        StudyShares: {
+            /** Instructor Ids */
+            instructor_ids: number[];
         };
         /** StudyUpdate */
         StudyUpdate: {
@@ -2889,6 +2917,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Results"];
+                };
+            };
+            /** @description Malformed request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    share_study_api_instructor_studies__study_id__shares_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                study_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StudyShares"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyPublic"];
                 };
             };
             /** @description Malformed request */
