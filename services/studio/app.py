@@ -96,7 +96,13 @@ def create_app(
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = load_settings()
-    uvicorn.run(create_app(settings), host=settings.studio_host, port=settings.studio_port)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.studio_host,
+        port=settings.studio_port,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.studio_trusted_proxies,
+    )
 
 
 if __name__ == "__main__":

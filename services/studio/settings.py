@@ -12,6 +12,10 @@ class StudioSettings(SharedSettings):
 
     studio_host: str = "127.0.0.1"
     studio_port: int = 8002
+    # Addresses whose X-Forwarded-For uvicorn believes (the gateway's, comma-separated; "*"
+    # where only the gateway can reach the studio): the audit log then records the
+    # instructor's address, not the gateway's.
+    studio_trusted_proxies: str = "127.0.0.1"
     # The study service knows the instructors: a request's session cookie is checked there.
     evaluation_url: str = "http://127.0.0.1:8001"
     evaluation_timeout_seconds: float = 10.0
