@@ -3,9 +3,10 @@
 The measured attack: a 9.9 MB zip of 168 blank 4096x4096 PNGs, decoded on the service's
 event loop, made every other request wait 47 s. This starts the study service and the
 studio (their own SQLite database in a temporary folder, uvicorn on free ports, the
-default limits), signs in, and for each zip uploads it and asks ``GET /health`` every
-20 ms until its check is done. Prints how long the upload took to be answered, how long
-the check took, its outcome, and the latencies of the other requests (median, p95, max):
+default limits), signs in, and for each zip uploads it and asks ``GET /health`` and
+``GET /api/studio/datasets`` every 20 ms until its check is done. Prints how long the
+upload took to be answered, how long the check took, its outcome, and the latencies of
+the other requests (median, p95, max):
 
     .venv/bin/python scripts/bench_upload_bomb.py
 """
@@ -81,11 +82,12 @@ def measure(client: httpx.Client, studio: str, name: str, data: bytes) -> None:
     answered = time.perf_counter() - started
     dataset = answer.json()["dataset_id"]
     latencies: list[float] = []
-    with httpx.Client(base_url=studio, timeout=120) as other:
+    with httpx.Client(base_url=studio, cookies=client.cookies, timeout=120) as other:
         while True:
-            began = time.perf_counter()
-            other.get("/health").raise_for_status()
-            latencies.append(time.perf_counter() - began)
+            for path in ("/health", "/api/studio/datasets"):
+                began = time.perf_counter()
+                other.get(path).raise_for_status()
+                latencies.append(time.perf_counter() - began)
             body = client.get(f"/api/studio/datasets/{dataset}").json()
             if body["status"] != "checking":
                 break

@@ -6,21 +6,25 @@ attribute), and a TensorFlow.js layers model (``model.json`` with ``modelTopolog
 ``weightsManifest`` pointing at binary shards). The config is checked against a short list
 of built-in layer classes *before* Keras is asked to load anything, so a Lambda or custom
 layer is refused by name and no uploaded code ever runs (Keras also loads with
-``safe_mode=True``).
+``safe_mode=True``). Before Keras too, what the file declares is bounded from its metadata
+alone (``*_config`` here, with services/pipeline/import_limits.py): the sizes of the layers
+Keras would build, the HDF5 datasets, the TensorFlow.js manifest.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # import_limits imports this module: it is imported in the functions
+    from services.pipeline.import_limits import ShardedTensor
 
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_LAYERS = 100
@@ -235,28 +239,9 @@ def _linear_order(entries: list[dict[str, Any]], config: dict[str, Any]) -> list
     return [by_name[name] for name in ordered]
 
 
-def _role(variable_path: str) -> str:
+def variable_role(variable_path: str) -> str:
+    """``kernel`` of ``conv_1/kernel:0``: the weight's role in its layer."""
     return variable_path.rsplit("/", maxsplit=1)[-1].split(":", maxsplit=1)[0]
-
-
-def _load_keras(path: Path, layers: list[SourceLayer]) -> Any:
-    """Fill in the weights of a checked config by letting Keras load the file safely."""
-    import keras
-
-    try:
-        model = keras.models.load_model(path, compile=False, safe_mode=True)
-    except Exception as error:  # a damaged file fails in many ways inside Keras/h5py
-        raise ImportRejected(f"Keras could not load the model file: {error}".strip()) from None
-    for layer in layers:
-        try:
-            loaded = model.get_layer(layer.name)
-        except ValueError:
-            continue
-        layer.weights = {
-            _role(v.path if hasattr(v, "path") else v.name): np.asarray(v.numpy())
-            for v in loaded.weights
-        }
-    return model
 
 
 def _safe_zip(data: bytes, filename: str) -> zipfile.ZipFile:
@@ -279,8 +264,13 @@ def _safe_zip(data: bytes, filename: str) -> zipfile.ZipFile:
     return archive
 
 
-def read_keras_archive(data: bytes, filename: str) -> SourceModel:
-    """A Keras 3 ``.keras`` file."""
+def keras_archive_config(
+    data: bytes, filename: str, *, hdf5: bool = True
+) -> tuple[list[int | None], list[SourceLayer]]:
+    """A ``.keras`` file's input shape and layers, checked from its config and (``hdf5``)
+    its weights' HDF5 headers, before Keras reads it (services/pipeline/import_limits.py)."""
+    from services.pipeline.import_limits import check_declared_sizes, check_hdf5_bytes
+
     archive = _safe_zip(data, filename)
     names = set(archive.namelist())
     if "config.json" not in names:
@@ -290,23 +280,19 @@ def read_keras_archive(data: bytes, filename: str) -> SourceModel:
         archive.testzip()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise ImportRejected(f"{filename} is damaged or truncated ({error}).") from None
-    from services.pipeline.import_limits import check_hdf5_bytes  # it imports this module
-
-    for member in sorted(n for n in names if n.endswith((".h5", ".hdf5"))):
-        check_hdf5_bytes(archive.read(member), f"{member} in {filename}")
     input_shape, layers = chain_from_config(_json(config_bytes, f"config.json in {filename}"))
-    with tempfile.TemporaryDirectory(prefix="cnn101-import-") as folder:
-        path = Path(folder) / "model.keras"
-        path.write_bytes(data)
-        reference = _load_keras(path, layers)
-    return SourceModel("keras", input_shape or [], layers, reference)
+    check_declared_sizes(input_shape or [], layers, filename)
+    for member in sorted(n for n in names if n.endswith((".h5", ".hdf5"))) if hdf5 else ():
+        check_hdf5_bytes(archive.read(member), f"{member} in {filename}")
+    return input_shape or [], layers
 
 
-def read_h5(data: bytes, filename: str) -> SourceModel:
-    """A legacy Keras ``.h5`` file (whole model: config and weights)."""
+def h5_config(data: bytes, filename: str) -> tuple[list[int | None], list[SourceLayer]]:
+    """A legacy ``.h5`` file's input shape and layers, checked from its HDF5 headers and its
+    config before Keras reads it (services/pipeline/import_limits.py)."""
     import h5py  # type: ignore[import-untyped]
 
-    from services.pipeline.import_limits import check_hdf5  # it imports this module
+    from services.pipeline.import_limits import check_declared_sizes, check_hdf5
 
     try:
         with h5py.File(io.BytesIO(data), "r") as h5:
@@ -322,18 +308,17 @@ def read_h5(data: bytes, filename: str) -> SourceModel:
         )
     text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
     input_shape, layers = chain_from_config(_json(text.encode(), f"model config of {filename}"))
-    with tempfile.TemporaryDirectory(prefix="cnn101-import-") as folder:
-        path = Path(folder) / "model.h5"
-        path.write_bytes(data)
-        reference = _load_keras(path, layers)
-    return SourceModel("h5", input_shape or [], layers, reference)
+    check_declared_sizes(input_shape or [], layers, filename)
+    return input_shape or [], layers
 
 
-DTYPES = {"float32": np.dtype("<f4"), "int32": np.dtype("<i4")}
+def tfjs_config(
+    files: Mapping[str, bytes], json_name: str
+) -> tuple[list[int | None], list[SourceLayer], list[tuple[list[str], list[ShardedTensor]]]]:
+    """A TensorFlow.js model's input shape, layers and weight groups, checked from
+    ``model.json`` and the shards' sizes (services/pipeline/import_limits.py)."""
+    from services.pipeline.import_limits import check_declared_sizes, check_tfjs_manifest
 
-
-def read_tfjs(files: Mapping[str, bytes], json_name: str) -> SourceModel:
-    """A TensorFlow.js layers model: ``model.json`` and the weight shards it names."""
     document = _json(files[json_name], json_name)
     if not isinstance(document, dict):
         raise ImportRejected(f"{json_name} is not a TensorFlow.js model.json.")
@@ -347,67 +332,6 @@ def read_tfjs(files: Mapping[str, bytes], json_name: str) -> SourceModel:
         raise ImportRejected(f"{json_name} has no modelTopology.")
     model_config = topology.get("model_config", topology)
     input_shape, layers = chain_from_config(model_config)
-    manifest = document.get("weightsManifest")
-    if not isinstance(manifest, list):
-        raise ImportRejected(f"{json_name} has no weightsManifest.")
-    weights: dict[str, np.ndarray] = {}
-    for group in manifest:
-        weights.update(_read_group(group, files, json_name))
-    by_layer = {layer.name: layer for layer in layers}
-    for full_name, values in weights.items():
-        parts = full_name.split("/")
-        if len(parts) >= 2 and parts[-2] in by_layer:
-            by_layer[parts[-2]].weights[_role(parts[-1])] = values
-    return SourceModel("tfjs", input_shape or [], layers)
-
-
-def _read_group(group: Any, files: Mapping[str, bytes], json_name: str) -> dict[str, np.ndarray]:
-    """One weight group: its shards concatenated, then cut into tensors in manifest order."""
-    if not isinstance(group, dict):
-        raise ImportRejected(f"{json_name}: a weightsManifest entry is not an object.")
-    paths, specs = group.get("paths"), group.get("weights")
-    if not isinstance(paths, list) or not isinstance(specs, list):
-        raise ImportRejected(f"{json_name}: a weight group lacks 'paths' or 'weights'.")
-    available = {Path(name).name: content for name, content in files.items()}
-    missing = [str(p) for p in paths if Path(str(p)).name not in available]
-    if missing:
-        raise ImportRejected(
-            f"Weight shard {', '.join(missing)} named in {json_name} was not uploaded; "
-            "upload model.json together with all its .bin files."
-        )
-    buffer = b"".join(available[Path(str(p)).name] for p in paths)
-    offset = 0
-    out: dict[str, np.ndarray] = {}
-    for spec in specs:
-        if not isinstance(spec, dict) or "name" not in spec or "shape" not in spec:
-            raise ImportRejected(f"{json_name}: a weight entry lacks its name or shape.")
-        name = str(spec["name"])
-        if spec.get("quantization"):
-            raise ImportRejected(
-                f"Weight {name!r} is quantized; convert the model without quantization "
-                "(float32 weights) to import it exactly."
-            )
-        dtype = DTYPES.get(str(spec.get("dtype", "float32")))
-        if dtype is None:
-            raise ImportRejected(f"Weight {name!r} has dtype {spec.get('dtype')!r}; use float32.")
-        try:
-            shape = [int(d) for d in spec["shape"]]
-        except (TypeError, ValueError):
-            raise ImportRejected(f"Weight {name!r} has an invalid shape.") from None
-        if any(d < 0 for d in shape):
-            raise ImportRejected(f"Weight {name!r} has an invalid shape {shape}.")
-        count = int(np.prod(shape, dtype=np.int64))
-        length = count * dtype.itemsize
-        if offset + length > len(buffer):
-            raise ImportRejected(
-                f"The weight shards of {json_name} end before weight {name!r}: a shard is "
-                "truncated or missing."
-            )
-        out[name] = np.frombuffer(buffer, dtype=dtype, count=count, offset=offset).reshape(shape)
-        offset += length
-    if offset != len(buffer):
-        raise ImportRejected(
-            f"The weight shards of {json_name} hold {len(buffer) - offset} bytes more than "
-            "its manifest describes."
-        )
-    return out
+    check_declared_sizes(input_shape or [], layers, json_name)
+    groups = check_tfjs_manifest(document.get("weightsManifest"), files, json_name)
+    return input_shape or [], layers, groups

@@ -60,8 +60,31 @@ def check_archive(data: bytes, limits: DatasetLimits) -> tuple[DatasetSummary | 
         return None, str(error)
 
 
+def _started() -> None:
+    """Run first in a new worker process, so its start-up is not counted in a check's time."""
+
+
+def _new_pool() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _end(pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
+    """End ``pool``'s process at once, whatever it is doing (a check cannot be interrupted
+    otherwise), and let the pool's own thread collect it."""
+    # Python 3.14 has pool.kill_workers(); before it, only the pool knows its processes.
+    for process in list((pool._processes or {}).values()):
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    return pool
+
+
 class DatasetChecker:
-    """The pool, the checks in flight, and the rows they finish."""
+    """The worker processes, the checks in flight, and the rows they finish.
+
+    Each worker is a pool of one process: a check that overruns its time is ended by ending
+    its process (the pool is replaced), which touches no other check. A check waits for a
+    free worker before its time starts.
+    """
 
     def __init__(
         self,
@@ -74,14 +97,11 @@ class DatasetChecker:
         self.sessions = sessions
         self.limits = limits
         self.clock = clock
-        self.workers = workers
         self.timeout_seconds = timeout_seconds
-        self._pool = self._new_pool()
+        self._idle = [_new_pool() for _ in range(max(1, workers))]
+        self._free = asyncio.Semaphore(len(self._idle))
+        self._busy: set[ProcessPoolExecutor] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
 
     def pending(self) -> int:
         with self.sessions() as session:
@@ -113,35 +133,49 @@ class DatasetChecker:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def close(self) -> None:
+        """Stop the checks in flight (their rows stay ``checking``, for the next start)."""
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for pool in [*self._idle, *self._busy]:
+            _end(pool)
 
     async def _check(self, dataset_id: str) -> None:
         data = await asyncio.to_thread(self._archive, dataset_id)
         if data is None:
             return
+        async with self._free:
+            pool = self._idle.pop()
+            self._busy.add(pool)
+            ended = True  # also when cancelled (the service stops): the check is ended
+            try:
+                summary, error, ended = await self._run(pool, dataset_id, data)
+            finally:
+                self._busy.discard(pool)
+                if ended:
+                    _end(pool)
+                self._idle.append(_new_pool() if ended else pool)
+        await asyncio.to_thread(self._finish, dataset_id, summary, error, self.clock())
+
+    async def _run(
+        self, pool: ProcessPoolExecutor, dataset_id: str, data: bytes
+    ) -> tuple[DatasetSummary | None, str, bool]:
+        """Check ``data`` in ``pool``: the summary or why not, and whether the pool's
+        process must be ended (it overran its time, or died)."""
         loop = asyncio.get_running_loop()
-        summary: DatasetSummary | None = None
         try:
+            await loop.run_in_executor(pool, _started)
             summary, error = await asyncio.wait_for(
-                loop.run_in_executor(self._pool, check_archive, data, self.limits),
+                loop.run_in_executor(pool, check_archive, data, self.limits),
                 self.timeout_seconds,
             )
         except TimeoutError:
-            error = TOO_SLOW.format(seconds=round(self.timeout_seconds))
-            logger.warning("data set %s: check timed out; the pool is replaced", dataset_id)
-            self._replace_pool()
+            logger.warning("data set %s: check timed out; its process is ended", dataset_id)
+            return None, TOO_SLOW.format(seconds=f"{self.timeout_seconds:g}"), True
         except BrokenProcessPool:
-            error = CRASHED
             logger.exception("data set %s: the check's process died", dataset_id)
-            self._replace_pool()
-        await asyncio.to_thread(self._finish, dataset_id, summary, error, self.clock())
-
-    def _replace_pool(self) -> None:
-        old, self._pool = self._pool, self._new_pool()
-        old.shutdown(wait=False, cancel_futures=True)
+            return None, CRASHED, True
+        return summary, error, False
 
     def _archive(self, dataset_id: str) -> bytes | None:
         with self.sessions() as session:

@@ -10,6 +10,8 @@ the pending bound are turned away.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import statistics
 import threading
 import time
@@ -19,7 +21,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.database.engine import make_engine
+from services.database.engine import make_engine, make_session_factory
+from services.pipeline.custom_data import DatasetLimits
+from services.studio.dataset_checks import DatasetChecker
 from services.studio.migrations import upgrade_database
 from services.studio.models import StudioDataset
 from tests.databases import FakeClock, db_session
@@ -85,11 +89,13 @@ def test_other_requests_are_served_while_a_heavy_zip_is_checked(
         done = threading.Event()
 
         def follow() -> None:
-            with httpx.Client(base_url=server.url, timeout=30) as other:
+            # The service's health, and a read of the database through the same session.
+            with httpx.Client(base_url=server.url, cookies=teacher.cookies, timeout=30) as other:
                 while not done.is_set():
-                    began = time.perf_counter()
-                    assert other.get("/health").status_code == 200
-                    latencies.append(time.perf_counter() - began)
+                    for path in ("/health", "/api/studio/datasets"):
+                        began = time.perf_counter()
+                        assert other.get(path).status_code == 200
+                        latencies.append(time.perf_counter() - began)
                     time.sleep(0.02)
 
         follower = threading.Thread(target=follow)
@@ -104,7 +110,7 @@ def test_other_requests_are_served_while_a_heavy_zip_is_checked(
         ordered = sorted(latencies)
         print(
             f"upload answered in {answered_in * 1000:.0f} ms; during the check "
-            f"{len(ordered)} /health requests: median {statistics.median(ordered) * 1000:.1f} ms,"
+            f"{len(ordered)} other requests: median {statistics.median(ordered) * 1000:.1f} ms,"
             f" p95 {ordered[int(0.95 * (len(ordered) - 1))] * 1000:.1f} ms,"
             f" max {ordered[-1] * 1000:.1f} ms"
         )
@@ -130,28 +136,93 @@ def test_uploads_beyond_the_pending_bound_are_turned_away(
         server.stop()
 
 
-def test_a_zip_left_checking_by_a_stop_is_checked_at_the_next_start(
-    study: GatewayThread, sqlite_url: str, tmp_path: Path
-) -> None:
-    engine = make_engine(sqlite_url)
-    upgrade_database(engine)
-    engine.dispose()
-    with db_session(sqlite_url) as session:
+def left_checking(url: str, dataset_id: str, archive: bytes) -> None:
+    """A data set row as an upload leaves it: stored, not checked yet."""
+    with db_session(url) as session:
         session.add(
             StudioDataset(
-                id="c" * 32,
+                id=dataset_id,
                 instructor_id=None,
                 filename="left.zip",
                 classes=[],
                 images=0,
                 warnings=[],
-                size_bytes=1,
-                archive=shapes_zip(per_class=5),
+                size_bytes=len(archive),
+                archive=archive,
                 created_at=FakeClock().now,
                 status="checking",
             )
         )
         session.commit()
+
+
+def migrated(url: str) -> None:
+    engine = make_engine(url)
+    upgrade_database(engine)
+    engine.dispose()
+
+
+def live_workers() -> set[int]:
+    """This process's worker processes (multiprocessing's ``spawn_main``) that still run,
+    not zombies, from /proc; multiprocessing's resource tracker is not one."""
+    found: set[int] = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if state != "Z" and int(parent) == os.getpid() and b"spawn_main" in command:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_a_check_that_takes_too_long_is_stopped_and_the_next_one_still_runs(
+    sqlite_url: str,
+) -> None:
+    """The slow check's process is ended (not left decoding beside its replacement), and
+    the zip queued behind it is still checked (not dropped with the replaced pool)."""
+    migrated(sqlite_url)
+    slow, quick = "a" * 32, "b" * 32
+    left_checking(sqlite_url, slow, HEAVY)  # about 3 s of decoding
+    left_checking(sqlite_url, quick, shapes_zip(per_class=5))
+    engine = make_engine(sqlite_url)
+    limits = DatasetLimits(max_zip_bytes=20 * 1024 * 1024, min_images_per_class=5)
+    before = live_workers()
+
+    async def run() -> set[int]:
+        checker = DatasetChecker(make_session_factory(engine), limits, FakeClock(), 1, 0.5)
+        try:
+            checker.start(slow)
+            checker.start(quick)
+            await asyncio.wait_for(checker.wait_idle(), 90)
+            return live_workers() - before
+        finally:
+            await checker.close()
+
+    try:
+        running = asyncio.run(run())
+        with db_session(sqlite_url) as session:
+            slow_row = session.get(StudioDataset, slow)
+            quick_row = session.get(StudioDataset, quick)
+            assert slow_row is not None and quick_row is not None
+            assert slow_row.status == "invalid", slow_row.status
+            assert "took longer than" in (slow_row.error or "")
+            assert quick_row.status == "ready" and quick_row.images == 15, quick_row.error
+        assert len(running) <= 1, f"{running}: the timed-out check still runs"
+        deadline = time.monotonic() + 10
+        while live_workers() - before:
+            assert time.monotonic() < deadline, "the check processes outlived the checker"
+            time.sleep(0.1)
+    finally:
+        engine.dispose()
+
+
+def test_a_zip_left_checking_by_a_stop_is_checked_at_the_next_start(
+    study: GatewayThread, sqlite_url: str, tmp_path: Path
+) -> None:
+    migrated(sqlite_url)
+    left_checking(sqlite_url, "c" * 32, shapes_zip(per_class=5))
     server = studio(study, sqlite_url)
     try:
         deadline = time.monotonic() + 60

@@ -9,6 +9,7 @@ side runs for real in tests/serving/test_model_jobs_e2e.py).
 from __future__ import annotations
 
 import io
+import json
 import uuid
 import zipfile
 from typing import Any
@@ -353,6 +354,35 @@ def test_a_redelivered_job_starts_over_then_fails_after_the_attempts(database_ur
         engine.dispose()
 
 
+def tfjs_model_json(dense_units: int, declared_kernel: list[int] | None = None) -> bytes:
+    """A minimal TensorFlow.js layers model (8x8 RGB, flatten, dense) as ``model.json``;
+    its one shard holds the dense kernel and bias (192 x units + units float32)."""
+    layers = [
+        {"class_name": "InputLayer", "config": {"name": "input", "batch_shape": [None, 8, 8, 3]}},
+        {"class_name": "Flatten", "config": {"name": "flatten"}},
+        {
+            "class_name": "Dense",
+            "config": {"name": "scores", "units": dense_units, "activation": "softmax"},
+        },
+    ]
+    weights = [
+        {
+            "name": "scores/kernel",
+            "shape": declared_kernel or [192, dense_units],
+            "dtype": "float32",
+        },
+        {"name": "scores/bias", "shape": [dense_units], "dtype": "float32"},
+    ]
+    document = {
+        "modelTopology": {
+            "class_name": "Sequential",
+            "config": {"name": "theirs", "layers": layers},
+        },
+        "weightsManifest": [{"paths": ["group1-shard1of1.bin"], "weights": weights}],
+    }
+    return json.dumps(document).encode()
+
+
 def test_import_uploads_are_checked_and_queued(
     studio: Studio, queue: RecordingQueue, clock: FakeClock
 ) -> None:
@@ -375,9 +405,18 @@ def test_import_uploads_are_checked_and_queued(
     _error(send("tiny_vgg", [("a.keras", b"x")]), 409, "default_model")
     assert queue.sent == []
 
+    huge = tfjs_model_json(dense_units=2, declared_kernel=[16384, 16384])
+    message = _error(
+        send("their_net", [("model.json", huge), ("group1-shard1of1.bin", b"\0" * 1544)]),
+        400,
+        "invalid_import",
+    )
+    assert "268,435,456 values" in message
+    assert queue.sent == []
+
     accepted = send(
         "their_net",
-        [("model.json", b"{}"), ("group1-shard1of1.bin", b"\0" * 8)],
+        [("model.json", tfjs_model_json(dense_units=2)), ("group1-shard1of1.bin", b"\0" * 1544)],
         title="Theirs",
         classes="cat\ndog\n",
     )

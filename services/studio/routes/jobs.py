@@ -6,6 +6,7 @@ service only validates, stores and queues them. The contract is in docs/models.m
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import datetime
@@ -152,6 +153,19 @@ def _check_import_files(files: list[tuple[str, bytes]]) -> None:
         )
 
 
+async def _check_declared_sizes(files: list[tuple[str, bytes]]) -> None:
+    """Refuse at once what the model worker would refuse from the files' metadata alone
+    (services/pipeline/import_limits.py): the instructor learns it now, not from a failed
+    job. Off the event loop: a model.json of megabytes is parsed here."""
+    from services.pipeline.import_checks import check_upload
+    from services.pipeline.import_formats import ImportRejected
+
+    try:
+        await asyncio.to_thread(check_upload, dict(files))
+    except ImportRejected as error:
+        raise ApiError(400, "invalid_import", str(error)) from None
+
+
 @router.post("/models/import", status_code=status.HTTP_202_ACCEPTED)
 async def import_model(
     *,
@@ -182,6 +196,7 @@ async def import_model(
         budget -= len(data)
         stored.append((filename, data))
     _check_import_files(stored)
+    await _check_declared_sizes(stored)
     class_names = [line.strip() for line in (classes or "").splitlines() if line.strip()]
     _claim_name(
         session,
