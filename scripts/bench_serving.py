@@ -35,7 +35,8 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from services.runner import Supervisor, start_services, wait_ready
+from services.runner import start_services, wait_ready
+from services.supervisor import Supervisor
 
 WRK_SCRIPT = """
 done = function(summary, latency, requests)

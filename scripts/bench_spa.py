@@ -34,7 +34,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
-from services.runner import Supervisor, start_services, wait_ready
+from services.runner import start_services, wait_ready
+from services.supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

@@ -51,7 +51,8 @@ from pathlib import Path
 from loadtest_stage import INSTRUCTOR, discover_site, report, run_stage
 from loadtest_student import Site
 
-from services.runner import Supervisor, start_services, wait_ready
+from services.runner import start_services, wait_ready
+from services.supervisor import Supervisor
 
 
 def _free_port() -> int:

@@ -1,13 +1,21 @@
 """Run the whole platform as local processes: ``cnn101 run`` (and so ``make run``).
 
-Starts the inference service, the activation-cache service, the Celery worker, the model
-studio's worker (training and imports on the ``models`` queue), the evaluation (study)
-service, the model-studio service and the gateway with embedded defaults, using the local
-Redis (or one it starts when only ``redis-server`` is installed); waits until each is healthy;
-prints the address a student opens; and on Ctrl-C (or SIGTERM) stops every process it
-started. A missing prerequisite is reported with what to do about it, never with a
-traceback. ``service_commands`` is the one list of commands: the compose file and the
-Kubernetes manifests run exactly these (``tests/test_compose.py``, ``tests/infra``).
+Starts the inference service, the activation-cache service, the Celery worker and its
+scheduler (beat), the model studio's worker (training and imports on the ``models``
+queue), the evaluation (study) service, the model-studio service and the gateway with
+embedded defaults; waits until each is healthy; prints the address a student opens; keeps
+them running (services/supervisor.py restarts a service that dies or stops answering its
+liveness check, and gives up only on a crash loop); and on Ctrl-C (or SIGTERM) stops every
+process it started. A missing prerequisite is reported with what to do about it, never
+with a traceback.
+
+Two Redis: the state Redis (the broker, the presenter mode, rate limits; no eviction) is
+``CNN101_REDIS_URL`` when it answers, else a private ``redis-server`` it starts; the cache's
+Redis is ``CNN101_CACHE_REDIS_URL``, else a private ``redis-server`` bounded on its command
+line (``CNN101_CACHE_MAX_MEMORY``, ``allkeys-lru``), so a restart keeps the bound.
+
+``service_commands`` is the one list of commands: the compose file and the Kubernetes
+manifests run exactly these (``tests/test_compose.py``, ``tests/infra``).
 """
 
 from __future__ import annotations
@@ -17,72 +25,31 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlparse
 
 from services.common.paths import PROJECT_ROOT
 from services.pipeline.settings import PipelineSettings
-from services.worker.app import model_worker_command, worker_command
+from services.supervisor import CrashLoopError, Probe, Supervisor
+from services.worker.app import beat_command, model_worker_command, worker_command
 
 READY_TIMEOUT_SECONDS = 180.0
-STOP_GRACE_SECONDS = 10.0
+PROBE_TIMEOUT_SECONDS = 3.0
+# Inference processes sharing one port (gRPC servers bind with SO_REUSEPORT): when one
+# dies, the activation service reconnects to the other within a second, instead of waiting
+# the 10-20 s a new process needs to import TensorFlow and load the model. Each costs its
+# memory (about 0.5 GB), not CPU: one channel's calls all go to one of them.
+DEFAULT_INFERENCE_REPLICAS = 2
 
 
 class PrerequisiteError(RuntimeError):
     """Something the platform needs is missing; the message says how to get it."""
-
-
-@dataclass
-class Supervisor:
-    """The child processes, their logs, and how to stop them all."""
-
-    log_dir: Path
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    # The environment the services were started with (set by start_services).
-    env: dict[str, str] = field(default_factory=dict)
-
-    def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        log = (self.log_dir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            command,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=PROJECT_ROOT,
-            start_new_session=True,
-        )
-
-    def exited(self) -> str | None:
-        """The name of a child that has exited, if any."""
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                return name
-        return None
-
-    def tail(self, name: str, lines: int = 15) -> str:
-        text = (self.log_dir / f"{name}.log").read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
-
-    def stop(self) -> None:
-        """SIGTERM everything (newest first), then SIGKILL what outlives the grace period."""
-        for process in reversed(self.processes.values()):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -91,44 +58,63 @@ def _port_open(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def redis_command(binary: str, port: int, folder: Path, max_memory: str | None) -> list[str]:
+    """A private ``redis-server``: nothing persisted; with ``max_memory``, a cache that
+    evicts the least recently used keys beyond it (the bound is on the command line, so a
+    restart keeps it); without, a store that never evicts (the broker's queued tasks)."""
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--dir", str(folder)]
+    if max_memory:
+        return [*command, "--maxmemory", max_memory, "--maxmemory-policy", "allkeys-lru"]
+    return [*command, "--maxmemory-policy", "noeviction"]
+
+
+def _start_redis(
+    supervisor: Supervisor, name: str, env: dict[str, str], max_memory: str | None
+) -> str:
+    binary = shutil.which("redis-server")
+    assert binary is not None
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = redis_command(binary, port, supervisor.log_dir, max_memory)
+    supervisor.start(name, command, env, probe=lambda: _port_open("127.0.0.1", port))
+    deadline = time.monotonic() + 10
+    while not _port_open("127.0.0.1", port):
+        if time.monotonic() > deadline:
+            raise PrerequisiteError(f"redis-server did not start: see {name}.log.")
+        time.sleep(0.1)
+    return f"redis://127.0.0.1:{port}/0"
+
+
 def _redis_url(supervisor: Supervisor, env: dict[str, str]) -> str:
-    """The configured Redis if it answers, else a private ``redis-server`` we start."""
+    """The state Redis: the configured one if it answers, else a private one we start."""
     url = env.get("CNN101_REDIS_URL", "redis://127.0.0.1:6379/0")
     parsed = urlparse(url)
     if _port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379):
         return url
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         raise PrerequisiteError(
             f"No Redis answers at {url}, and redis-server is not installed. Install it "
             "(Debian/Ubuntu: `sudo apt-get install redis-server`) or set CNN101_REDIS_URL."
         )
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    supervisor.start(
-        "redis",
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(supervisor.log_dir),
-        ],
-        env,
-    )
-    deadline = time.monotonic() + 10
-    while not _port_open("127.0.0.1", port):
-        if time.monotonic() > deadline:
-            raise PrerequisiteError("redis-server did not start: see its log.")
-        time.sleep(0.1)
-    return f"redis://127.0.0.1:{port}/0"
+    return _start_redis(supervisor, "redis", env, max_memory=None)
+
+
+def _cache_redis_url(supervisor: Supervisor, env: dict[str, str]) -> str | None:
+    """The cache's own Redis: the configured one, else a private bounded one we start; None
+    (the cache shares the state Redis, bounded by expiry only) without redis-server."""
+    if env.get("CNN101_CACHE_REDIS_URL"):
+        return env["CNN101_CACHE_REDIS_URL"]
+    if shutil.which("redis-server") is None:
+        print(
+            "Warning: redis-server is not installed, so the activation cache shares the "
+            "state Redis (bounded only by its entries' expiry).",
+            flush=True,
+        )
+        return None
+    max_memory = env.get("CNN101_CACHE_MAX_MEMORY") or "512mb"
+    return _start_redis(supervisor, "cache-redis", env, max_memory)
 
 
 def _check_model(settings: PipelineSettings) -> str:
@@ -237,13 +223,75 @@ def service_commands(python: str, state_dir: str) -> dict[str, list[str]]:
     """Each service's command, in start order; ``state_dir`` holds the beat schedule."""
     return {
         "inference": [python, "-m", "services.inference.server"],
-        "activations": [python, "-m", "services.activations.server"],
-        "worker": worker_command(python, f"{state_dir}/beat-schedule"),
+        "activations": [python, "-m", "services.activations"],
+        "worker": worker_command(python),
+        "beat": beat_command(python, f"{state_dir}/beat-schedule"),
         # Training and imports (minutes, TensorFlow): a process of their own (docs/models.md).
         "model-worker": model_worker_command(python),
         "evaluation": [python, "-m", "evaluation.app"],
         "studio": [python, "-m", "services.studio.app"],
         "gateway": [python, "-m", "services.gateway.app"],
+    }
+
+
+def _grpc_serving(target: str) -> Probe:
+    def probe() -> bool:
+        import grpc
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        with grpc.insecure_channel(target) as channel:
+            answer = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=PROBE_TIMEOUT_SECONDS
+            )
+        return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
+
+    return probe
+
+
+def _http_answers(url: str) -> Probe:
+    def probe() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT_SECONDS) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    return probe
+
+
+def _celery_answers(broker_url: str, destination: str) -> Probe:
+    def probe() -> bool:
+        from services.worker.app import create_celery
+        from services.worker.settings import WorkerSettings
+
+        app = create_celery(WorkerSettings(broker_url=broker_url, result_backend=broker_url))
+        try:
+            replies = app.control.ping(timeout=PROBE_TIMEOUT_SECONDS)
+        finally:
+            app.close()
+        return any(destination in name for reply in replies for name in reply)
+
+    return probe
+
+
+def _beat_ticks(schedule_file: str) -> Probe:
+    from services.worker.beat import is_alive
+
+    return lambda: is_alive(schedule_file)
+
+
+def liveness_probes(env: dict[str, str], state_dir: str) -> dict[str, Probe]:
+    """How the supervisor tells that each service still works (not only that it runs)."""
+    broker = env["CNN101_BROKER_URL"]
+    return {
+        "inference": _grpc_serving(env["CNN101_INFERENCE_TARGET"]),
+        "activations": _grpc_serving(env["CNN101_ACTIVATIONS_TARGET"]),
+        "worker": _celery_answers(broker, "celery@"),
+        "beat": _beat_ticks(f"{state_dir}/beat-schedule"),
+        "model-worker": _celery_answers(broker, "models@"),
+        "evaluation": _http_answers(f"{env['CNN101_EVALUATION_URL']}/health"),
+        "studio": _http_answers(f"{env['CNN101_STUDIO_URL']}/health"),
+        "gateway": _http_answers(f"http://127.0.0.1:{env['CNN101_GATEWAY_PORT']}/health/live"),
     }
 
 
@@ -256,7 +304,9 @@ def start_services(supervisor: Supervisor, log_dir: Path) -> str:
     redis_base = env["CNN101_REDIS_URL"].rsplit("/", 1)[0]
     env.setdefault("CNN101_BROKER_URL", f"{redis_base}/1")
     env.setdefault("CNN101_RESULT_BACKEND", f"{redis_base}/1")
-    env.setdefault("CNN101_CACHE_MAX_MEMORY", "512mb")
+    cache_url = _cache_redis_url(supervisor, env)
+    if cache_url:
+        env["CNN101_CACHE_REDIS_URL"] = cache_url
     inference_port = env.setdefault("CNN101_INFERENCE_PORT", "8500")
     activations_port = env.setdefault("CNN101_ACTIVATIONS_PORT", "8510")
     env.setdefault("CNN101_INFERENCE_TARGET", f"127.0.0.1:{inference_port}")
@@ -266,8 +316,14 @@ def start_services(supervisor: Supervisor, log_dir: Path) -> str:
     env.setdefault("CNN101_EVALUATION_URL", f"http://127.0.0.1:{evaluation_port}")
     studio_port = env.setdefault("CNN101_STUDIO_PORT", "8002")
     env.setdefault("CNN101_STUDIO_URL", f"http://127.0.0.1:{studio_port}")
+    env["CNN101_SUPERVISOR_STATUS_FILE"] = str(supervisor.status_file)
+    probes = liveness_probes(env, str(log_dir))
+    replicas = int(env.get("CNN101_INFERENCE_REPLICAS") or DEFAULT_INFERENCE_REPLICAS)
     for name, command in service_commands(sys.executable, str(log_dir)).items():
-        supervisor.start(name, command, env)
+        supervisor.start(name, command, env, probe=probes[name])
+        if name == "inference":
+            for replica in range(2, replicas + 1):
+                supervisor.start(f"inference-{replica}", command, env, probe=probes[name])
     supervisor.env = env
     return port
 
@@ -323,13 +379,14 @@ def run_platform() -> int:
             f"CNN 101 is running: open http://{shown_host}:{port}/  (Ctrl-C stops it)", flush=True
         )
         while not stopping:
-            crashed = supervisor.exited()
-            if crashed:
-                print(
-                    f"The {crashed} service stopped:\n{supervisor.tail(crashed)}", file=sys.stderr
-                )
+            try:
+                for event in supervisor.check():
+                    print(event, file=sys.stderr, flush=True)
+            except CrashLoopError as error:
+                name = error.child.name
+                print(f"{error} Its log ends with:\n{supervisor.tail(name)}", file=sys.stderr)
                 return 1
-            time.sleep(0.5)
+            time.sleep(0.25)
         print("Stopping ...", flush=True)
         return 0
     except KeyboardInterrupt:

@@ -29,6 +29,7 @@ OUR_SERVICES = (
     "inference",
     "activations",
     "worker",
+    "beat",
     "model-worker",
     "evaluation",
     "studio",
@@ -277,13 +278,31 @@ def test_every_service_is_health_checked_and_restarted(compose: dict[str, Any]) 
         test = service["healthcheck"]["test"]
         assert test[0] in ("CMD", "CMD-SHELL"), name
     checks = {name: " ".join(s["healthcheck"]["test"]) for name, s in long_running.items()}
-    assert "redis-cli ping" in checks["redis"]
+    assert "redis-cli ping" in checks["redis"] and "redis-cli ping" in checks["cache-redis"]
     assert "HealthStub" in checks["inference"] and "localhost:8500" in checks["inference"]
     assert "HealthStub" in checks["activations"] and "localhost:8510" in checks["activations"]
-    assert "/health/ready" in checks["gateway"]
+    assert "localhost:8000/health/live" in checks["gateway"]
     assert "localhost:8001/health" in checks["evaluation"]
     assert "localhost:8002/health" in checks["studio"]
     assert "inspect ping" in checks["worker"] and "inspect ping" in checks["model-worker"]
+    assert "services.worker.beat check /tmp/beat-schedule" in checks["beat"]
+    # Compose only marks a failing container unhealthy; our services' checks end the
+    # process after three failures in a row, so the restart policy replaces a wedged one.
+    for name in OUR_SERVICES:
+        assert "services.common.liveness --end-after 3 --" in checks[name], name
+
+
+def test_the_cache_and_the_broker_live_in_separate_redis(compose: dict[str, Any]) -> None:
+    """The cache's bound (allkeys-lru) must never evict queued tasks or presentations."""
+    services = compose["services"]
+    cache, state = services["cache-redis"]["command"], services["redis"]["command"]
+    assert cache[cache.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert "--maxmemory" in cache
+    assert state[state.index("--maxmemory-policy") + 1] == "noeviction"
+    env = services["activations"]["environment"]
+    assert env["CNN101_CACHE_REDIS_URL"].startswith("redis://cache-redis:")
+    assert env["CNN101_BROKER_URL"].startswith("redis://redis:")
+    assert env["CNN101_REDIS_URL"].startswith("redis://redis:")
 
 
 def test_build_contexts_and_mounted_files_exist(
@@ -296,7 +315,8 @@ def test_build_contexts_and_mounted_files_exist(
             assert (project_root / build["context"] / build["dockerfile"]).is_file(), name
             image = build["dockerfile"].removeprefix("infra/docker/").removesuffix(".Dockerfile")
             assert service["image"].startswith(f"cnn101/{image}:"), name
-            assert name in (image, "data-init"), "an image is built for its own service"
+            # data-init runs the model worker's image, beat the worker's.
+            assert name in (image, "data-init", "beat"), "an image is built for its own service"
         for source, _ in _mounts(service).values():
             if source.startswith("./"):
                 assert (project_root / source).exists(), source

@@ -35,4 +35,4 @@ COPY services/activations ./services/activations
 COPY --chown=10001 models ./models
 USER 10001
 EXPOSE 8510
-CMD ["python", "-m", "services.activations.server"]
+CMD ["python", "-m", "services.activations"]

@@ -35,6 +35,6 @@ COPY services/pipeline ./services/pipeline
 COPY services/studio ./services/studio
 COPY services/worker ./services/worker
 COPY evaluation ./evaluation
-COPY services/cli.py services/runner.py ./services/
+COPY services/cli.py services/runner.py services/supervisor.py ./services/
 USER 10001
 CMD ["python", "-m", "celery", "-A", "services.worker.app", "worker", "-Q", "models", "--concurrency", "1", "--hostname", "models@%h"]

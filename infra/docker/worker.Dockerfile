@@ -34,4 +34,4 @@ COPY services/worker ./services/worker
 # The report builds run the study's code.
 COPY evaluation ./evaluation
 USER 10001
-CMD ["python", "-m", "celery", "-A", "services.worker.app", "worker", "-B", "-Q", "warm,reports,celery", "--concurrency", "1", "--schedule", "/tmp/beat-schedule"]
+CMD ["python", "-m", "celery", "-A", "services.worker.app", "worker", "-Q", "warm,reports,celery", "--concurrency", "1"]

@@ -1,15 +1,15 @@
 """Ask the inference service (ours or TensorFlow Serving) for a model's activations.
 
-Uses the ``tensorflow-serving-api`` stubs over an asyncio gRPC channel. Those stubs import
-TensorFlow for their message types, so the TensorProto conversions use TensorFlow's own
-``make_tensor_proto`` / ``make_ndarray`` rather than a hand-written copy.
+Uses the ``tensorflow-serving-api`` stubs over an asyncio gRPC channel, without importing
+TensorFlow itself (services/activations/tensorflow_protos.py: its import took 15 s of a restart),
+so the float32 TensorProto conversions are the few lines there rather than TensorFlow's
+``make_tensor_proto`` / ``make_ndarray``; tests compare them with TensorFlow's.
 """
 
 from __future__ import annotations
 
 import grpc
 import numpy as np
-import tensorflow as tf
 from tensorflow_serving.apis import (
     get_model_status_pb2,
     model_pb2,
@@ -17,6 +17,8 @@ from tensorflow_serving.apis import (
     predict_pb2,
     prediction_service_pb2_grpc,
 )
+
+from services.activations.tensorflow_protos import float_array, float_tensor
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 CHANNEL_OPTIONS = [
@@ -62,6 +64,6 @@ class InferenceClient:
         request.model_spec.name = model_name
         request.model_spec.version.value = version
         request.model_spec.signature_name = "activations"
-        request.inputs["input"].CopyFrom(tf.make_tensor_proto(inputs.astype(np.float32)))
+        float_tensor(inputs, request.inputs["input"])
         response = await self._predict.Predict(request, timeout=self._timeout)
-        return {name: tf.make_ndarray(proto) for name, proto in response.outputs.items()}
+        return {name: float_array(proto) for name, proto in response.outputs.items()}

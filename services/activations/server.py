@@ -12,7 +12,6 @@ NOT_SERVING while Redis is unreachable, which is how "degraded" is reported.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import signal
@@ -163,12 +162,33 @@ async def _watch_cache(cache: BundleCache, health_servicer: health.aio.HealthSer
         await asyncio.sleep(HEALTH_POLL_SECONDS)
 
 
+async def _report_bound(cache: BundleCache) -> None:
+    """Say in the log when the cache's Redis is unbounded or keeps keys it should evict
+    (its bound is Redis' own configuration, never set from here: services/activations/cache.py)."""
+    policy = await cache.eviction_policy()
+    if policy is None:
+        return
+    max_memory, eviction = policy
+    if max_memory == 0 or not eviction.startswith("allkeys-"):
+        log.warning(
+            "the cache's Redis has maxmemory %d and policy %r: bundles are bounded only by "
+            "their expiry; give the cache a Redis of its own with --maxmemory and "
+            "--maxmemory-policy allkeys-lru (CNN101_CACHE_REDIS_URL)",
+            max_memory,
+            eviction,
+        )
+    else:
+        log.info("the cache's Redis is bounded: maxmemory %d, %s", max_memory, eviction)
+
+
 async def build_server(settings: ActivationSettings) -> RunningServer:
     """Start the server on ``settings``' host and port (0 picks a free port)."""
-    cache = BundleCache.from_url(settings.redis_url, settings.cache_prefix)
-    if settings.cache_max_memory:
-        with contextlib.suppress(Exception):
-            await cache.limit_memory(settings.cache_max_memory)
+    cache = BundleCache.from_url(
+        settings.cache_redis_url or settings.redis_url,
+        settings.cache_prefix,
+        settings.cache_ttl_seconds,
+    )
+    await _report_bound(cache)
     inference = InferenceClient(settings.inference_target, settings.inference_timeout_seconds)
     examples = ExampleCatalog.from_data_dir(settings.data_dir, CNN101_CLASSES)
     provider = ActivationProvider(inference, cache, examples, settings.model_base_path)

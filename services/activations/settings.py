@@ -12,6 +12,7 @@ class ActivationSettings(SharedSettings):
     activations_port: int = 8510
     inference_target: str = "127.0.0.1:8500"
     inference_timeout_seconds: float = 15.0
-    # When set (e.g. "256mb"), applied to Redis with the allkeys-lru policy at start-up;
-    # leave unset when Redis is managed elsewhere (compose passes it on Redis' command line).
-    cache_max_memory: str | None = None
+    # The Redis that holds only cache data, bounded on its own command line (maxmemory,
+    # allkeys-lru); unset: the shared ``redis_url`` (then only the entries' expiry bounds it).
+    cache_redis_url: str | None = None
+    cache_ttl_seconds: int = 24 * 3600

@@ -21,6 +21,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.common.circuit import CircuitBreaker
 from services.common.errors import error_response
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class RateLimits:
         assert isinstance(shared, Storage)
         self.shared = MovingWindowRateLimiter(shared)
         self.local = MovingWindowRateLimiter(MemoryStorage())
+        self.breaker = CircuitBreaker()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -114,16 +116,27 @@ class RateLimits:
     async def _hit(self, rule: Rule, client: str) -> int | None:
         """None when the request may pass, else the seconds until it may."""
         limit = self.limits[rule.name]
-        for limiter in (self.shared, self.local):
+        # While the shared store failed lately, count in this process without waiting for
+        # its timeout on every request (services/common/circuit.py).
+        limiters = (self.shared, self.local) if self.breaker.allows() else (self.local,)
+        for limiter in limiters:
             try:
-                if await limiter.hit(limit, self.prefix, rule.name, client):
-                    return None
-                stats = await limiter.get_window_stats(limit, self.prefix, rule.name, client)
-                return max(1, math.ceil(stats.reset_time - time.time()))
+                allowed = await limiter.hit(limit, self.prefix, rule.name, client)
+                stats = None
+                if not allowed:
+                    stats = await limiter.get_window_stats(limit, self.prefix, rule.name, client)
             except Exception as error:  # the shared store is away: count in this process
                 if limiter is self.local:
                     raise
-                logger.warning("rate-limit store unavailable (%s); counting locally", error)
+                if not self.breaker.is_open:
+                    logger.warning("rate-limit store unavailable (%s); counting locally", error)
+                self.breaker.failed()
+                continue
+            if limiter is self.shared:
+                self.breaker.succeeded()
+            if stats is None:
+                return None
+            return max(1, math.ceil(stats.reset_time - time.time()))
         return None
 
 

@@ -24,6 +24,9 @@ class GatewaySettings(SharedSettings):
     # recent ones in memory so a class opening the same example costs no network hop.
     bundle_memory_bytes: int = 64 * 1024 * 1024
     retry_after_seconds: int = 5
+    # Written by ``cnn101 run`` (services/supervisor.py): each process's state and restarts,
+    # shown by the readiness check.
+    supervisor_status_file: Path | None = None
     evaluation_url: str = "http://127.0.0.1:8001"
     evaluation_timeout_seconds: float = 15.0
     studio_url: str = "http://127.0.0.1:8002"

@@ -1,9 +1,11 @@
 """The Celery application: Redis broker, JSON only, tasks on named queues.
 
-Run a worker (with the embedded scheduler that watches for new model versions) as
-``celery -A services.worker.app worker -B -Q warm,reports,celery``, and the model studio's
-worker (training and imports, minutes long, with TensorFlow) as a second process on the
-``models`` queue (:func:`model_worker_command`), so a training never delays a warm-up.
+Run a worker as ``celery -A services.worker.app worker -Q warm,reports,celery``, the
+scheduler that sends the version watcher as a process of its own (:func:`beat_command`,
+services/worker/beat.py), and the model studio's worker (training and imports, minutes
+long, with TensorFlow) as a third process on the ``models`` queue
+(:func:`model_worker_command`), so a training never delays a warm-up. Each is supervised
+and restarted on its own.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ from __future__ import annotations
 from celery import Celery
 
 from services.common.jobs import Queue, TaskName, configure_celery
+from services.worker.beat import MAX_LOOP_SECONDS
 from services.worker.settings import WorkerSettings
 
 # The queues of the general worker (warm-ups, reports, the version watcher).
 GENERAL_QUEUES = (Queue.WARM, Queue.REPORTS, Queue.DEFAULT)
 
 
-def worker_command(python: str, schedule_file: str) -> list[str]:
-    """The command that runs a worker with its version-watching scheduler (runner, tests)."""
+def worker_command(python: str) -> list[str]:
+    """The command that runs the general worker (runner, compose, Kubernetes, tests)."""
     return [
         python,
         "-m",
@@ -26,13 +29,28 @@ def worker_command(python: str, schedule_file: str) -> list[str]:
         "-A",
         "services.worker.app",
         "worker",
-        "-B",
         "-Q",
         ",".join(queue.value for queue in GENERAL_QUEUES),
         "--concurrency",
         "1",
+    ]
+
+
+def beat_command(python: str, schedule_file: str) -> list[str]:
+    """The scheduler, with the heartbeat its liveness probe reads (services/worker/beat.py)."""
+    return [
+        python,
+        "-m",
+        "celery",
+        "-A",
+        "services.worker.app",
+        "beat",
+        "--scheduler",
+        "services.worker.beat:HeartbeatScheduler",
         "--schedule",
         schedule_file,
+        "--max-interval",
+        str(MAX_LOOP_SECONDS),
     ]
 
 

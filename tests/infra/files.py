@@ -318,6 +318,9 @@ class Image:
     carries: tuple[str, ...] = ()  # what it copies besides code
 
 
+# Services that run another service's image (with their own command).
+RUNS_IMAGE_OF = {"beat": "worker"}
+
 IMAGES = {
     "inference": Image("inference", ("services.inference.server",), carries=("models",)),
     "activations": Image("activations", ("services.activations.server",), carries=("models",)),
@@ -325,7 +328,11 @@ IMAGES = {
     "worker": Image("worker", ("services.worker.app",), not_run=("services.worker.model_tasks",)),
     # The model worker also runs `python -m services.cli data download` (compose's data-init,
     # the Kubernetes download job).
-    "model-worker": Image("model-worker", ("services.worker.app", "services.cli")),
+    # `cnn101 run` (services.runner, which the CLI imports) never runs in it: its liveness
+    # probes' imports (gRPC health) are not the image's business.
+    "model-worker": Image(
+        "model-worker", ("services.worker.app", "services.cli"), not_run=("services.runner",)
+    ),
     "evaluation": Image("study", ("evaluation.app", "evaluation.cli")),
     "studio": Image("studio", ("services.studio.app",)),
     "gateway": Image("gateway", ("services.gateway.app",)),

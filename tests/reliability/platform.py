@@ -27,7 +27,7 @@ import httpx
 import psycopg
 
 from services.common.paths import PROJECT_ROOT
-from services.worker.app import worker_command
+from services.worker.app import beat_command, worker_command
 from tests.serving.stack import free_port, wait_until
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -176,8 +176,9 @@ class ProcessPlatform:
                 str(self.root),
             ],
             "inference": [python, "-m", "services.inference.server"],
-            "activations": [python, "-m", "services.activations.server"],
-            "worker": worker_command(python, str(self.root / "beat-schedule")),
+            "activations": [python, "-m", "services.activations"],
+            "worker": worker_command(python),
+            "beat": beat_command(python, str(self.root / "beat-schedule")),
             "evaluation": [python, "-m", "evaluation.app"],
             "studio": [python, "-m", "services.studio.app"],
             "gateway": [python, "-m", "services.gateway.app"],
@@ -236,6 +237,7 @@ class ProcessPlatform:
             "inference",
             "activations",
             "worker",
+            "beat",
             "evaluation",
             "studio",
             "gateway",

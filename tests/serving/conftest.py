@@ -95,7 +95,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path) -> Iter
     root = tmp_path_factory.mktemp("serving")
     base_path = root / "models"
     version_dir = export_untrained(base_path, "tiny_vgg", version=1, seed=11)
-    redis_process = RedisProcess(root)
+    redis_process = RedisProcess(root, max_memory="256mb")
     redis_process.start()
     inference, inference_port = build_inference_server(
         InferenceSettings(inference_port=0, model_base_path=base_path, inference_poll_seconds=0.5)
@@ -133,7 +133,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path) -> Iter
                 inference_target=f"127.0.0.1:{inference_port}",
                 redis_url=redis_process.url,
                 cache_prefix=prefix,
-                cache_max_memory="256mb",
                 model_base_path=base_path,
                 data_dir=real_data_dir,
             )

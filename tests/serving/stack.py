@@ -22,6 +22,8 @@ import redis
 import uvicorn
 from fastapi import FastAPI
 
+from services.runner import redis_command
+
 T = TypeVar("T")
 
 
@@ -46,11 +48,12 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = 30.0) -> N
 class RedisProcess:
     """A private ``redis-server`` on a free port, stoppable and restartable."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, max_memory: str | None = None) -> None:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is needed for the serving tests"
         self.binary = binary
         self.workdir = workdir
+        self.max_memory = max_memory
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -62,20 +65,9 @@ class RedisProcess:
         return f"redis://127.0.0.1:{self.port}/{database}"
 
     def start(self) -> None:
+        """Run it as ``cnn101 run`` does (services/runner.py): bounded when ``max_memory``."""
         self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
+            redis_command(self.binary, self.port, self.workdir, self.max_memory),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import time
+from pathlib import Path
 
 import grpc
 import numpy as np
@@ -12,9 +16,10 @@ import redis
 from cnn101.v1 import activations_pb2, activations_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.activations.cache import BundleCache
 from services.common.bundles import derive_layers, pixels_digest, read_tensors
 from tests.serving.conftest import Stack
-from tests.serving.stack import wait_until
+from tests.serving.stack import RedisProcess, wait_until
 
 
 def _stub(stack: Stack) -> activations_pb2_grpc.ActivationServiceStub:
@@ -147,10 +152,61 @@ def test_describe_and_list_models(stack: Stack) -> None:
     ]
 
 
-def test_redis_memory_is_bounded_with_lru(stack: Stack) -> None:
-    config = redis.Redis.from_url(stack.redis.url).config_get("maxmemory*")
-    assert config["maxmemory"] == str(256 * 1024 * 1024)
-    assert config["maxmemory-policy"] == "allkeys-lru"
+def test_the_cache_bound_survives_a_redis_restart(tmp_path: Path) -> None:
+    """The bound is on Redis' command line (services/runner.py), never CONFIG SET by the
+    activation service, so a restarted Redis is bounded again and evicts, not refuses."""
+    server = RedisProcess(tmp_path, max_memory="8mb")
+    server.start()
+    try:
+        for _ in range(2):
+            client = redis.Redis.from_url(server.url)
+            config = client.config_get("maxmemory*")
+            assert config["maxmemory"] == str(8 * 1024 * 1024)
+            assert config["maxmemory-policy"] == "allkeys-lru"
+            for index in range(40):  # 40 MB into 8 MB: the oldest are evicted
+                client.set(f"bundle:{index}", b"x" * 2**20)
+            assert client.dbsize() < 40
+            client.close()
+            server.stop()
+            server.start()
+    finally:
+        server.stop()
+
+
+def test_a_hung_redis_costs_one_timeout_then_nothing(tmp_path: Path) -> None:
+    """SIGSTOPped Redis (accepts connections, never answers): the first cache call waits
+    for its socket timeout, the next ones are skipped by the circuit breaker."""
+    server = RedisProcess(tmp_path)
+    server.start()
+    assert server.process is not None
+    pid = server.process.pid
+    cache = BundleCache.from_url(server.url, "hung")
+
+    async def calls() -> list[float]:
+        took = []
+        await cache.put("k", b"v")
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            for _ in range(5):
+                began = time.perf_counter()
+                assert await cache.get("k") is None
+                assert await cache.try_lock("k") is True
+                await cache.put("k", b"w")
+                took.append(time.perf_counter() - began)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        await asyncio.sleep(5.2)  # the breaker lets one call through again
+        assert await cache.get("k") == b"v"
+        await cache.close()
+        return took
+
+    try:
+        took = asyncio.run(calls())
+    finally:
+        server.stop()
+    # Bounds far from the expected 0.5 s and 0 s (one read timeout, then no call at all).
+    assert took[0] < 3, took
+    assert max(took[1:]) < 0.5, took
 
 
 def _cache_health(stack: Stack) -> int:

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,10 +66,7 @@ def worker(
         # No activation service here: the model watcher stays quiet for the test.
         "CNN101_VERSION_WATCH_SECONDS": "3600",
     }
-    schedule = Path(tmp_path_factory.mktemp("beat")) / "beat-schedule"
-    process = subprocess.Popen(
-        [*worker_command(sys.executable, str(schedule)), "--loglevel", "WARNING"], env=env
-    )
+    process = subprocess.Popen([*worker_command(sys.executable), "--loglevel", "WARNING"], env=env)
     yield process
     process.terminate()
     process.wait(timeout=30)

@@ -163,7 +163,6 @@ def test_activation_service_restart_keeps_the_view_and_recovers_by_itself(
                     inference_target=f"127.0.0.1:{stack.inference_port}",
                     redis_url=stack.redis.url,
                     cache_prefix=stack.prefix,
-                    cache_max_memory="256mb",
                     model_base_path=stack.base_path,
                     data_dir=stack.data_dir,
                 )

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import redis
 
-from services.worker.app import worker_command
+from services.worker.app import beat_command, worker_command
 from services.worker.warming import activation_stub, served_versions, warm_examples
 from tests.exports import export_untrained
 from tests.serving.conftest import Stack
@@ -43,7 +43,7 @@ def test_warm_examples_fills_the_cache_once(stack: Stack) -> None:
 
 @pytest.fixture(scope="module")
 def worker(stack: Stack) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Celery worker process with its beat scheduler, on the test's own Redis."""
+    """A real Celery worker process and the beat scheduler, on the test's own Redis."""
     env = os.environ | {
         "CNN101_BROKER_URL": stack.redis.url_for(1),
         "CNN101_RESULT_BACKEND": stack.redis.url_for(1),
@@ -53,17 +53,15 @@ def worker(stack: Stack) -> Iterator[subprocess.Popen[bytes]]:
         "CNN101_DATA_DIR": str(stack.data_dir),
         "CNN101_VERSION_WATCH_SECONDS": "1",
     }
-    process = subprocess.Popen(
-        [
-            *worker_command(sys.executable, str(stack.base_path.parent / "beat-schedule")),
-            "--loglevel",
-            "WARNING",
-        ],
-        env=env,
+    schedule = str(stack.base_path.parent / "beat-schedule")
+    process = subprocess.Popen([*worker_command(sys.executable), "--loglevel", "WARNING"], env=env)
+    beat = subprocess.Popen(
+        [*beat_command(sys.executable, schedule), "--loglevel", "WARNING"], env=env
     )
     yield process
-    process.terminate()
-    process.wait(timeout=30)
+    for running in (beat, process):
+        running.terminate()
+        running.wait(timeout=30)
 
 
 def test_a_job_started_over_http_reports_progress_and_result(

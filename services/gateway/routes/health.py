@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,7 +28,8 @@ async def ready(state: StateDep) -> dict[str, Any] | JSONResponse:
     """Ready when the activation service answers and the default model is served.
 
     A down Redis (slower, still correct), study or studio service (the explorer still
-    works) makes the platform ``degraded``, not unready.
+    works) makes the platform ``degraded``, not unready. Under ``cnn101 run`` the body
+    also lists each process's state and restarts (``processes``).
     """
     checks = await state.client.health()
     try:
@@ -39,10 +42,24 @@ async def ready(state: StateDep) -> dict[str, Any] | JSONResponse:
     healthy = checks["activations"] == "ok" and checks["inference"] == "ok"
     complete = all(checks[name] == "ok" for name in ("cache", "study", "studio"))
     status = "ok" if healthy and complete else ("degraded" if healthy else "down")
-    body = {"status": status, "checks": checks}
+    body: dict[str, Any] = {"status": status, "checks": checks}
+    processes = _supervised_processes(state.settings.supervisor_status_file)
+    if processes is not None:
+        body["processes"] = processes
     if not healthy:
         return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
     return body
+
+
+def _supervised_processes(path: Path | None) -> dict[str, Any] | None:
+    """Under ``cnn101 run``: each process's state and restarts (services/supervisor.py)."""
+    if path is None:
+        return None
+    try:
+        processes = json.loads(path.read_text(encoding="utf-8"))["processes"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return processes if isinstance(processes, dict) else None
 
 
 async def _service_health(client: httpx.AsyncClient) -> str:
