@@ -6,6 +6,8 @@ Starts the platform as processes on free ports (a private Redis, the models unde
 - bytes on the wire per image (the bundle) and the raw size of all layers;
 - uncached activations (each request a new picture: upload, inference, caching),
   p50/p95/p99 and requests/s at 1, 16 and 64 concurrent clients;
+- every example in turn (what a class browsing the examples does: each client cycles
+  through all of them, after one warming pass), the same figures from the httpx client;
 - cached activations (GET by digest, what a class mostly does), the same figures, twice:
   saturated (every client sends its next request as soon as the last is answered: the
   throughput ceiling) and paced (the clients together send ``--paced-rate`` requests/s,
@@ -116,11 +118,26 @@ async def _uncached(url: str, clients: int, per_client: int, seed: int) -> str:
     )
 
 
-def _cached_wrk(url: str, clients: int, seconds: int, rate: float | None = None) -> str:
-    """Saturated load, or paced to ``rate`` requests/s over all clients (wrk's delay())."""
+def _cached_wrk(
+    url: str,
+    clients: int,
+    seconds: int,
+    rate: float | None = None,
+    paths: list[str] | None = None,
+) -> str:
+    """Saturated load, or paced to ``rate`` requests/s over all clients (wrk's delay());
+    ``paths``: each of wrk's connections walks them in turn instead of asking for ``url``."""
     pacing = "" if rate is None else f"delay = function() return {clients * 1000 / rate:.3f} end\n"
+    cycling = ""
+    if paths:
+        listed = ", ".join(f'"{path}"' for path in paths)
+        cycling = (
+            f"paths = {{{listed}}}\ncounter = math.random(#paths)\n"
+            "request = function()\n  counter = counter % #paths + 1\n"
+            '  return wrk.format("GET", paths[counter])\nend\n'
+        )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(pacing + WRK_SCRIPT)
+        script.write(pacing + cycling + WRK_SCRIPT)
     threads = min(2, clients)
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "-s", script.name, url],
@@ -131,7 +148,8 @@ def _cached_wrk(url: str, clients: int, seconds: int, rate: float | None = None)
     fields = next(line for line in out.splitlines() if line.startswith("RESULT")).split()
     n, errors, duration = int(fields[1]), int(fields[2]), float(fields[3])
     p = (float(fields[4]), float(fields[5]), float(fields[6]))
-    kind = "cached" if rate is None else f"cached@{rate:g}/s"
+    kind = "examples" if paths else "cached"
+    kind += "" if rate is None else f"@{rate:g}/s"
     return _row(kind, clients=clients, n=n, errors=errors, seconds=duration, p=p)
 
 
@@ -160,6 +178,50 @@ async def _cached_httpx(url: str, clients: int, seconds: int) -> str:
         seconds=elapsed,
         p=_percentiles(latencies),
     )
+
+
+async def _examples_httpx(urls: list[str], clients: int, seconds: int) -> str:
+    """Each client walks every example's bundle in turn, from its own starting point."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def one_client(index: int, http: httpx.AsyncClient) -> None:
+        nonlocal errors
+        step = index * len(urls) // max(1, clients)
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            response = await http.get(urls[step % len(urls)])
+            latencies.append(time.perf_counter() - started)
+            errors += response.status_code != 200
+            step += 1
+
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=clients)) as h:
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client(i, h) for i in range(clients)))
+        elapsed = time.perf_counter() - started
+    return _row(
+        "examples*",
+        clients=clients,
+        n=len(latencies),
+        errors=errors,
+        seconds=elapsed,
+        p=_percentiles(latencies),
+    )
+
+
+def _example_runs(url: str, example_urls: list[str], args: argparse.Namespace) -> None:
+    """Every example in turn, after one warming pass (Redis and the gateway's memory)."""
+    for example_url in example_urls:
+        httpx.get(example_url, timeout=60)
+    for clients in args.clients:
+        if not shutil.which("wrk"):
+            print(asyncio.run(_examples_httpx(example_urls, clients, args.seconds)), flush=True)
+            continue
+        paths = [u.removeprefix(url) for u in example_urls]
+        print(_cached_wrk(url, clients, args.seconds, paths=paths), flush=True)
+        if clients > 1 and args.paced_rate > 0:
+            print(_cached_wrk(url, clients, args.seconds, args.paced_rate, paths), flush=True)
 
 
 def main() -> int:
@@ -250,6 +312,12 @@ def main() -> int:
             print(
                 asyncio.run(_uncached(url, clients, per_client, seed=clients * 100_000)), flush=True
             )
+        fingerprint = bundle.headers["x-model-fingerprint"]
+        example_urls = [
+            f"{url}/api/examples/{e['id']}/activations?version={version}&fingerprint={fingerprint}"
+            for e in examples["examples"]
+        ]
+        _example_runs(url, example_urls, args)
         cached_url = f"{url}{bundle.headers['content-location']}"
         httpx.get(cached_url, timeout=60)
         for clients in args.clients:

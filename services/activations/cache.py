@@ -33,7 +33,8 @@ DAY_SECONDS = 24 * 3600
 
 
 class BundleCache:
-    """Serialised bundles under ``<prefix>:bundle:<model>:<version>:<digest>[:all]``."""
+    """Serialised bundles under
+    ``<prefix>:bundle:<model>:<version>:<fingerprint>:<digest>[:all]``."""
 
     def __init__(
         self,
@@ -62,9 +63,13 @@ class BundleCache:
         )
         return cls(client, prefix, ttl_seconds)
 
-    def bundle_key(self, model: str, version: int, digest: str, all_layers: bool) -> str:
+    def bundle_key(
+        self, model: str, version: int, fingerprint: str, digest: str, all_layers: bool
+    ) -> str:
+        """The fingerprint of the exported files is part of the key: a version exported
+        again under the same number never meets its old bundles."""
         suffix = ":all" if all_layers else ""
-        return f"{self._prefix}:bundle:{model}:{version}:{digest}{suffix}"
+        return f"{self._prefix}:bundle:{model}:{version}:{fingerprint}:{digest}{suffix}"
 
     def pixels_key(self, digest: str) -> str:
         return f"{self._prefix}:pixels:{digest}"

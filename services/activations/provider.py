@@ -21,7 +21,7 @@ import numpy as np
 from services.activations.cache import BundleCache
 from services.activations.inference_client import InferenceClient
 from services.common.bundles import build_bundle, pixels_digest
-from services.common.model_store import ASSETS_DIR, MODEL_JSON
+from services.common.model_store import ASSETS_DIR, MODEL_JSON, model_fingerprint
 from services.pipeline.examples import ExampleCatalog
 
 LOCK_POLL_SECONDS = 0.02
@@ -78,14 +78,18 @@ class ActivationProvider:
         return self._base / model / str(version)
 
     def description(self, model: str, version: int) -> dict[str, Any]:
-        """The version's ``model.json`` (read once; versions never change)."""
-        key = (model, version)
-        if key not in self._descriptions:
-            path = self._version_dir(model, version) / ASSETS_DIR / MODEL_JSON
-            if not path.is_file():
-                raise NotFoundError(f"Model {model!r} version {version} is not known here.")
-            self._descriptions[key] = json.loads(path.read_text(encoding="utf-8"))
-        return self._descriptions[key]
+        """The version's ``model.json`` with its ``fingerprint`` (services/common/model_store.py):
+        read again when the version is exported again under the same number."""
+        folder = self._version_dir(model, version)
+        path = folder / ASSETS_DIR / MODEL_JSON
+        if not path.is_file():
+            raise NotFoundError(f"Model {model!r} version {version} is not known here.")
+        fingerprint = model_fingerprint(folder)
+        known = self._descriptions.get((model, version))
+        if known is None or known["fingerprint"] != fingerprint:
+            known = json.loads(path.read_text(encoding="utf-8")) | {"fingerprint": fingerprint}
+            self._descriptions[model, version] = known
+        return known
 
     def weights(self, model: str, version: int) -> bytes:
         """The version's ``weights.bin``, as the browser loads it."""
@@ -114,9 +118,10 @@ class ActivationProvider:
     async def bundle(self, model: str, version: int, image: ImageRef, all_layers: bool) -> bytes:
         """The serialised ``ActivationBundle`` of ``image`` under ``model``/``version``."""
         version = await self.resolve_version(model, version)
-        size = int(self.description(model, version)["input"]["shape"][0])
+        description = self.description(model, version)
+        size = int(description["input"]["shape"][0])
         pixels, digest = await self._resolve_image(image, size)
-        key = self._cache.bundle_key(model, version, digest, all_layers)
+        key = self._cache.bundle_key(model, version, description["fingerprint"], digest, all_layers)
         cached = await self._cache.get(key)
         if cached is not None:
             return cached

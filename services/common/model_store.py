@@ -9,6 +9,7 @@ being written.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -23,7 +24,46 @@ MODEL_JSON = "model.json"
 WEIGHTS_BIN = "weights.bin"
 LABELS_TXT = "labels.txt"
 MODEL_CARD = "README.md"
+SAVED_MODEL_PB = "saved_model.pb"
+VARIABLES_DIR = "variables"
 Source = Literal["builtin", "trained", "imported"]
+# version folder -> (the files' identity and size and time, their digest)
+_fingerprints: dict[Path, tuple[tuple[tuple[str, int, int, int], ...], str]] = {}
+
+
+def _fingerprinted_files(version_dir: Path) -> list[Path]:
+    """What decides a version's answers: the graph, the weights, the views' description."""
+    files = [version_dir / SAVED_MODEL_PB, version_dir / ASSETS_DIR / MODEL_JSON]
+    files += [version_dir / ASSETS_DIR / WEIGHTS_BIN]
+    variables = version_dir / VARIABLES_DIR
+    if variables.is_dir():
+        files += sorted(p for p in variables.iterdir() if p.is_file())
+    return [f for f in files if f.is_file()]
+
+
+def model_fingerprint(version_dir: Path) -> str:
+    """16 hex digits of SHA-256 over a version's graph, variables and description.
+
+    A version exported again under the same number gets a new fingerprint, so caches and
+    URLs that include it never serve the old answers. Hashed again only when a file's
+    inode, size or modification time changed (a few ``stat`` calls per request otherwise).
+    """
+    files = _fingerprinted_files(version_dir)
+    stamp = tuple(
+        (str(f.relative_to(version_dir)), st.st_ino, st.st_size, st.st_mtime_ns)
+        for f in files
+        for st in (f.stat(),)
+    )
+    known = _fingerprints.get(version_dir)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(version_dir)).encode() + b"\0")
+        digest.update(path.read_bytes())
+    fingerprint = digest.hexdigest()[:16]
+    _fingerprints[version_dir] = (stamp, fingerprint)
+    return fingerprint
 
 
 @dataclass(frozen=True)

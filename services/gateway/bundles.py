@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from cnn101.v1 import activations_pb2
 
-from services.gateway.state import GatewayState
+from services.gateway.state import BundleKey, GatewayState
+
+__all__ = ["BundleKey", "fetch_bundle"]
 
 
 async def fetch_bundle(
-    state: GatewayState,
-    model: str,
-    version: int,
-    digest: str,
-    request: activations_pb2.GetActivationsRequest,
+    state: GatewayState, key: BundleKey, request: activations_pb2.GetActivationsRequest
 ) -> bytes:
-    """The bundle of ``digest``; ``request`` says how to compute it if nobody has it yet."""
-    key = (model, version, digest)
+    """The bundle ``key`` names; ``request`` says how to compute it if nobody has it yet."""
     cached = state.bundles.get(key)
     if cached is not None:
         return cached
-    request.model_name = model
-    request.model_version = version
+    request.model_name = key.model
+    request.model_version = key.version
     data = await state.client.bundle(request)
     state.bundles[key] = data
     return data

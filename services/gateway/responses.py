@@ -17,19 +17,35 @@ BUNDLE_OPENAPI: dict[int | str, dict[str, Any]] = {
 REVALIDATE = "no-cache"
 
 
-def bundle_etag(model: str, version: int, digest: str) -> str:
-    """Strong ETag: a bundle is fully determined by model, version and input digest."""
-    return f'"{model}-{version}-{digest}"'
+def fingerprint_of(description: dict[str, Any]) -> str:
+    """The exported files' fingerprint the activation service put in the description
+    (services/common/model_store.py): what URLs and ETags pin besides the version."""
+    return str(description.get("fingerprint", ""))
 
 
-def bundle_headers(model: str, version: int, digest: str, *, immutable: bool) -> dict[str, str]:
+def pinned_to(requested: str | None, fingerprint: str) -> bool:
+    """Whether a URL names exactly these files, and so may be cached for ever: a version
+    exported again under its number gets a new fingerprint, hence new URLs."""
+    return bool(fingerprint) and requested == fingerprint
+
+
+def bundle_etag(model: str, version: int, fingerprint: str, digest: str) -> str:
+    """Strong ETag: a bundle is fully determined by the exported model and the input."""
+    return f'"{model}-{version}-{fingerprint}-{digest}"'
+
+
+def bundle_headers(
+    model: str, version: int, fingerprint: str, digest: str, *, immutable: bool
+) -> dict[str, str]:
+    location = f"/api/models/{model}/versions/{version}/activations/{digest}"
     return {
-        "ETag": bundle_etag(model, version, digest),
+        "ETag": bundle_etag(model, version, fingerprint, digest),
         "Cache-Control": IMMUTABLE if immutable else REVALIDATE,
         "X-Model-Name": model,
         "X-Model-Version": str(version),
+        "X-Model-Fingerprint": fingerprint,
         "X-Image-Digest": digest,
-        "Content-Location": f"/api/models/{model}/versions/{version}/activations/{digest}",
+        "Content-Location": f"{location}?fingerprint={fingerprint}",
     }
 
 
@@ -38,11 +54,12 @@ def bundle_response(
     *,
     model: str,
     version: int,
+    fingerprint: str,
     digest: str,
     immutable: bool,
 ) -> Response:
     """The bundle bytes with headers naming what they are."""
-    headers = bundle_headers(model, version, digest, immutable=immutable)
+    headers = bundle_headers(model, version, fingerprint, digest, immutable=immutable)
     return Response(content=data, media_type=BUNDLE_MEDIA_TYPE, headers=headers)
 
 

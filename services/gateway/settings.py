@@ -20,9 +20,11 @@ class GatewaySettings(SharedSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     max_upload_pixels: int = 40_000_000
     spa_dir: Path = PROJECT_ROOT / "frontend" / "dist"
-    # Bundles are immutable per (model, version, digest): the gateway keeps the most
-    # recent ones in memory so a class opening the same example costs no network hop.
-    bundle_memory_bytes: int = 64 * 1024 * 1024
+    # Bundles are immutable per (model, version, fingerprint, digest): the gateway keeps the
+    # most recent ones in memory so a class opening an example costs no network hop. Sized
+    # to hold every example of two models (250 Tiny VGG bundles are about 89 MB) and the
+    # class's uploads besides: a smaller cache thrashes when students cycle the examples.
+    bundle_memory_bytes: int = 256 * 1024 * 1024
     retry_after_seconds: int = 5
     # Written by ``cnn101 run`` (services/supervisor.py): each process's state and restarts,
     # shown by the readiness check.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import httpx
 import numpy as np
@@ -19,7 +19,16 @@ from services.gateway.images import encode_png
 from services.gateway.settings import GatewaySettings
 from services.pipeline.examples import Example, ExampleCatalog
 
-NEWEST_VERSION_SECONDS = 2.0
+DESCRIPTION_SECONDS = 2.0
+
+
+class BundleKey(NamedTuple):
+    """What decides a bundle: the model version's exported files and the input."""
+
+    model: str
+    version: int
+    fingerprint: str
+    digest: str
 
 
 @dataclass
@@ -29,41 +38,39 @@ class GatewayState:
     settings: GatewaySettings
     client: ActivationsClient
     examples: ExampleCatalog
-    bundles: LRUCache[tuple[str, int, str], bytes]
+    # (model, version, fingerprint, digest) -> the serialised bundle
+    bundles: LRUCache[BundleKey, bytes]
     jobs: TaskSender
     evaluation: httpx.AsyncClient
     studio: httpx.AsyncClient
-    _newest: dict[str, tuple[float, ModelVersion]] = field(default_factory=dict)
-    _versions: dict[tuple[str, int], ModelVersion] = field(default_factory=dict)
+    _described: dict[tuple[str, int], tuple[float, ModelVersion]] = field(default_factory=dict)
     _example_digests: dict[int, dict[str, str]] = field(default_factory=dict)
     _digest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _refreshing: dict[str, asyncio.Future[ModelVersion]] = field(default_factory=dict)
+    _refreshing: dict[tuple[str, int], asyncio.Future[ModelVersion]] = field(default_factory=dict)
     # Encoded thumbnails: a class asks for each one many times, decoding is not free.
     _example_pngs: LRUCache[tuple[str, int], bytes] = field(
         default_factory=lambda: LRUCache(maxsize=4096)
     )
 
     async def model_version(self, name: str, version: int) -> ModelVersion:
-        """A described version; the newest (``version`` 0) is re-checked every 2 s."""
-        if version > 0:
-            if (name, version) not in self._versions:
-                self._versions[name, version] = await self.client.describe(name, version)
-            return self._versions[name, version]
-        cached = self._newest.get(name)
-        if cached and time.monotonic() - cached[0] < NEWEST_VERSION_SECONDS:
+        """A described version (0: the newest), asked again when 2 s old: a new version
+        may appear, and a version exported again under its number has a new fingerprint."""
+        key = (name, version)
+        cached = self._described.get(key)
+        if cached and time.monotonic() - cached[0] < DESCRIPTION_SECONDS:
             return cached[1]
         # One refresh at a time: a class's requests arriving together would otherwise each
         # fetch the description (with its weights) when the 2 s run out.
-        refresh = self._refreshing.get(name)
+        refresh = self._refreshing.get(key)
         if refresh is None:
-            refresh = asyncio.ensure_future(self._refresh_newest(name))
-            self._refreshing[name] = refresh
-            refresh.add_done_callback(lambda _: self._refreshing.pop(name, None))
+            refresh = asyncio.ensure_future(self._refresh(name, version))
+            self._refreshing[key] = refresh
+            refresh.add_done_callback(lambda _: self._refreshing.pop(key, None))
         return await asyncio.shield(refresh)
 
-    async def _refresh_newest(self, name: str) -> ModelVersion:
-        described = await self.client.describe(name, 0)
-        self._newest[name] = (time.monotonic(), described)
+    async def _refresh(self, name: str, version: int) -> ModelVersion:
+        described = await self.client.describe(name, version)
+        self._described[name, version] = (time.monotonic(), described)
         return described
 
     async def example_digests(self, size: int) -> dict[str, str]:

@@ -92,9 +92,17 @@ def test_examples_list_image_and_activations(http: httpx.Client) -> None:
     assert bundle.status_code == 200
     assert bundle.headers["x-image-digest"] == first["digest"]
     assert bundle.headers["cache-control"] == "no-cache"
-    pinned = http.get(f"/api/examples/{first['id']}/activations?version=1")
+    versioned = http.get(f"/api/examples/{first['id']}/activations?version=1")
+    assert versioned.headers["cache-control"] == "no-cache"  # the files may be exported again
+    fingerprint = bundle.headers["x-model-fingerprint"]
+    assert len(fingerprint) == 16
+    pinned = http.get(
+        f"/api/examples/{first['id']}/activations?version=1&fingerprint={fingerprint}"
+    )
     assert pinned.headers["cache-control"].endswith("immutable")
     assert pinned.content == bundle.content
+    stale = http.get(f"/api/examples/{first['id']}/activations?version=1&fingerprint=0000")
+    assert stale.headers["cache-control"] == "no-cache" and stale.content == bundle.content
     assert http.get("/api/examples/val_0000000/activations").status_code == 404
 
 

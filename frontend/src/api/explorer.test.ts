@@ -57,6 +57,7 @@ describe("the explorer's endpoints", () => {
       json({}),
       new Response(bytes),
       new Response(bytes),
+      new Response(bytes),
     );
     const api = explorer(fetch);
     await api.describe("my model", null);
@@ -64,12 +65,14 @@ describe("the explorer's endpoints", () => {
     await api.examples("m");
     await api.exampleBundle("val_7", "m", 2);
     await api.bundleByDigest("m", 2, "d");
+    await api.bundleByDigest("m", 2, "d", "0123abcd");
     expect(calls.map((call) => call.url)).toEqual([
       "/api/models/my%20model",
       "/api/models/m/versions/3",
       "/api/examples?model=m",
       "/api/examples/val_7/activations?model=m&version=2",
       "/api/models/m/versions/2/activations/d",
+      "/api/models/m/versions/2/activations/d?fingerprint=0123abcd",
     ]);
   });
 

@@ -43,12 +43,30 @@ function pinned(model: string, version: number): string {
   return `model=${encodeURIComponent(model)}&version=${encodeURIComponent(String(version))}`;
 }
 
-export function exampleBundleUrl(id: string, model: string, version: number): string {
-  return `/api/examples/${pathOf(id)}/activations?${pinned(model, version)}`;
+/**
+ * `&fingerprint=` of the version's exported files: with it the gateway lets the browser keep a
+ * bundle for ever (the same version exported again has another fingerprint, so other URLs).
+ */
+function fingerprinted(fingerprint: string | undefined, separator: "?" | "&"): string {
+  return fingerprint ? `${separator}fingerprint=${encodeURIComponent(fingerprint)}` : "";
 }
 
-export function digestBundleUrl(model: string, version: number, digest: string): string {
-  return `/api/models/${pathOf(model, "versions", version, "activations", digest)}`;
+export function exampleBundleUrl(
+  id: string,
+  model: string,
+  version: number,
+  fingerprint?: string,
+): string {
+  return `/api/examples/${pathOf(id)}/activations?${pinned(model, version)}${fingerprinted(fingerprint, "&")}`;
+}
+
+export function digestBundleUrl(
+  model: string,
+  version: number,
+  digest: string,
+  fingerprint?: string,
+): string {
+  return `/api/models/${pathOf(model, "versions", version, "activations", digest)}${fingerprinted(fingerprint, "?")}`;
 }
 
 export function createExplorerApi(http: Http) {
@@ -73,10 +91,10 @@ export function createExplorerApi(http: Http) {
         model.description.weights.tensors,
       );
     },
-    exampleBundle: (id: string, model: string, version: number) =>
-      bundle(exampleBundleUrl(id, model, version)),
-    bundleByDigest: (model: string, version: number, digest: string) =>
-      bundle(digestBundleUrl(model, version, digest)),
+    exampleBundle: (id: string, model: string, version: number, fingerprint?: string) =>
+      bundle(exampleBundleUrl(id, model, version, fingerprint)),
+    bundleByDigest: (model: string, version: number, digest: string, fingerprint?: string) =>
+      bundle(digestBundleUrl(model, version, digest, fingerprint)),
     /** Posts a picture (multipart `file`); the same picture is the same digest, so a retry is harmless. */
     async upload(
       file: Blob,

@@ -100,8 +100,13 @@ export function explorerQueries(api: ExplorerApi, queryClient: QueryClient) {
         queryFn: async (): Promise<Bundle> => {
           const bundle =
             image.kind === "example"
-              ? await api.exampleBundle(image.id, model.name, model.version)
-              : await api.bundleByDigest(model.name, model.version, image.digest);
+              ? await api.exampleBundle(image.id, model.name, model.version, model.fingerprint)
+              : await api.bundleByDigest(
+                  model.name,
+                  model.version,
+                  image.digest,
+                  model.fingerprint,
+                );
           if (bundle.modelVersion !== model.version)
             throw new Error("The server answered for another model version.");
           trimBundles(queryClient);

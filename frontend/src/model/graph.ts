@@ -44,6 +44,8 @@ export interface ModelGraph {
 export interface ModelVersion {
   name: string;
   version: number;
+  /** Of the exported files: pinned in the bundle and weights URLs (cached for ever). */
+  fingerprint?: string;
   weights_url: string;
   activations_url: string;
   description: ModelGraph;

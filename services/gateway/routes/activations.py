@@ -8,7 +8,7 @@ from cnn101.v1 import activations_pb2
 from fastapi import APIRouter, Depends, Request, Response, UploadFile
 
 from services.common.errors import ApiError, error_responses
-from services.gateway.bundles import fetch_bundle
+from services.gateway.bundles import BundleKey, fetch_bundle
 from services.gateway.images import ImageRejected, decode_upload
 from services.gateway.published import require_visible_model
 from services.gateway.responses import (
@@ -16,7 +16,9 @@ from services.gateway.responses import (
     bundle_etag,
     bundle_headers,
     bundle_response,
+    fingerprint_of,
     not_modified,
+    pinned_to,
 )
 from services.gateway.state import StateDep
 
@@ -52,15 +54,19 @@ async def upload_activations(
         )
     except ImageRejected as rejected:
         raise ApiError(rejected.status, rejected.code, rejected.message) from rejected
+    fingerprint = fingerprint_of(described.description)
     bundle = await fetch_bundle(
         state,
-        name,
-        described.version,
-        image.digest,
+        BundleKey(name, described.version, fingerprint, image.digest),
         activations_pb2.GetActivationsRequest(pixels=image.pixels.tobytes()),
     )
     return bundle_response(
-        bundle, model=name, version=described.version, digest=image.digest, immutable=False
+        bundle,
+        model=name,
+        version=described.version,
+        fingerprint=fingerprint,
+        digest=image.digest,
+        immutable=False,
     )
 
 
@@ -74,22 +80,33 @@ async def upload_activations(
     },
 )
 async def activations_by_digest(
-    name: str, version: int, digest: str, state: StateDep, request: Request
+    name: str,
+    version: int,
+    digest: str,
+    *,
+    state: StateDep,
+    request: Request,
+    fingerprint: str | None = None,
 ) -> Response:
-    """The bundle of an image already seen, by its digest: immutable, cached for a year."""
+    """The bundle of an image already seen, by its digest. Cached for a year when the URL
+    names the model's current ``fingerprint`` (``Content-Location`` gives that URL);
+    otherwise revalidated by ETag, so a version exported again is seen at once."""
     digest = digest.lower()
     if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
         raise ApiError(400, "invalid_digest", "An image digest is 64 hexadecimal characters.")
     if version < 1:
         raise ApiError(400, "invalid_version", "Name a model version (1, 2, ...).")
-    headers = bundle_headers(name, version, digest, immutable=True)
-    if (early := not_modified(request, bundle_etag(name, version, digest), headers)) is not None:
+    current = fingerprint_of((await state.model_version(name, version)).description)
+    immutable = pinned_to(fingerprint, current)
+    headers = bundle_headers(name, version, current, digest, immutable=immutable)
+    etag = bundle_etag(name, version, current, digest)
+    if (early := not_modified(request, etag, headers)) is not None:
         return early
     data = await fetch_bundle(
         state,
-        name,
-        version,
-        digest,
+        BundleKey(name, version, current, digest),
         activations_pb2.GetActivationsRequest(image_digest=digest),
     )
-    return bundle_response(data, model=name, version=version, digest=digest, immutable=True)
+    return bundle_response(
+        data, model=name, version=version, fingerprint=current, digest=digest, immutable=immutable
+    )

@@ -11,9 +11,9 @@ from cnn101.v1 import activations_pb2
 from fastapi import APIRouter, Depends, Request, Response
 
 from services.common.errors import ApiError, error_responses
-from services.gateway.bundles import fetch_bundle
+from services.gateway.bundles import BundleKey, fetch_bundle
 from services.gateway.published import require_visible_model
-from services.gateway.responses import BUNDLE_OPENAPI, bundle_response
+from services.gateway.responses import BUNDLE_OPENAPI, bundle_response, fingerprint_of, pinned_to
 from services.gateway.state import GatewayState, StateDep
 
 # Unpublished models are invisible here (services/gateway/published.py).
@@ -24,13 +24,15 @@ router = APIRouter(
 
 async def _known(
     state: GatewayState, example_id: str, model: str, version: int
-) -> tuple[int, int, str]:
-    """The resolved version, the model's input size and the example's digest at that size."""
+) -> tuple[int, str, int, str]:
+    """The resolved version, its fingerprint, the model's input size and the example's
+    digest at that size."""
     if state.example(example_id) is None:
         raise ApiError(404, "unknown_example", f"There is no example called {example_id!r}.")
     described = await state.model_version(model, version)
     size = int(described.description["input"]["shape"][0])
-    return described.version, size, (await state.example_digests(size))[example_id]
+    digest = (await state.example_digests(size))[example_id]
+    return described.version, fingerprint_of(described.description), size, digest
 
 
 async def _revalidated_png(
@@ -83,7 +85,7 @@ async def example_image(
 ) -> Response:
     """The example as the model sees it: centre-cropped, resized, PNG."""
     name = model or state.settings.model_name
-    _, size, digest = await _known(state, example_id, name, 0)
+    _, _, size, digest = await _known(state, example_id, name, 0)
     return await _revalidated_png(request, digest, lambda: state.example_png(example_id, size))
 
 
@@ -117,19 +119,26 @@ async def class_sprite(
 )
 async def example_activations(
     example_id: str,
+    *,
     state: StateDep,
-    request: Request,
     model: str | None = None,
     version: int = 0,
+    fingerprint: str | None = None,
 ) -> Response:
-    """The example's activation bundle (newest version unless ``version`` is given)."""
+    """The example's activation bundle (newest version unless ``version`` is given); cached
+    for a year when ``version`` and the model's current ``fingerprint`` are both named."""
     name = model or state.settings.model_name
-    resolved, _, digest = await _known(state, example_id, name, version)
+    resolved, current, _, digest = await _known(state, example_id, name, version)
     data = await fetch_bundle(
         state,
-        name,
-        resolved,
-        digest,
+        BundleKey(name, resolved, current, digest),
         activations_pb2.GetActivationsRequest(example_id=example_id),
     )
-    return bundle_response(data, model=name, version=resolved, digest=digest, immutable=version > 0)
+    return bundle_response(
+        data,
+        model=name,
+        version=resolved,
+        fingerprint=current,
+        digest=digest,
+        immutable=version > 0 and pinned_to(fingerprint, current),
+    )

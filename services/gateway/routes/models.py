@@ -8,7 +8,13 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from services.common.errors import error_responses
 from services.gateway.published import PublishedDep, require_visible_model
-from services.gateway.responses import IMMUTABLE, REVALIDATE, not_modified
+from services.gateway.responses import (
+    IMMUTABLE,
+    REVALIDATE,
+    fingerprint_of,
+    not_modified,
+    pinned_to,
+)
 from services.gateway.state import StateDep
 
 # Unpublished models are invisible here (services/gateway/published.py).
@@ -33,11 +39,16 @@ async def list_models(state: StateDep, published: PublishedDep) -> dict[str, Any
 
 
 def _described(name: str, version: int, description: dict[str, Any]) -> dict[str, Any]:
+    """A version's description, with URLs pinned to its exported files' fingerprint (so
+    they may be cached for ever: the same version exported again gets new URLs)."""
+    fingerprint = fingerprint_of(description)
+    base = f"/api/models/{name}/versions/{version}"
     return {
         "name": name,
         "version": version,
-        "weights_url": f"/api/models/{name}/versions/{version}/weights",
-        "activations_url": f"/api/models/{name}/versions/{version}/activations/{{digest}}",
+        "fingerprint": fingerprint,
+        "weights_url": f"{base}/weights?fingerprint={fingerprint}",
+        "activations_url": f"{base}/activations/{{digest}}?fingerprint={fingerprint}",
         "description": description,
     }
 
@@ -56,12 +67,13 @@ async def newest_model(name: str, state: StateDep, response: Response) -> dict[s
 async def model_version(
     name: str, version: int, state: StateDep, request: Request, response: Response
 ) -> dict[str, Any] | Response:
-    """One version's description: classes, layer graph, weight manifest (immutable)."""
-    etag = f'"{name}-{version}-description"'
-    headers = {"ETag": etag, "Cache-Control": IMMUTABLE}
-    if (early := not_modified(request, etag, headers)) is not None:
-        return early
+    """One version's description: classes, layer graph, weight manifest (revalidated by
+    its fingerprint: a 304 unless the version was exported again)."""
     described = await state.model_version(name, version)
+    fingerprint = fingerprint_of(described.description)
+    headers = {"ETag": f'"{name}-{version}-{fingerprint}-description"', "Cache-Control": REVALIDATE}
+    if (early := not_modified(request, headers["ETag"], headers)) is not None:
+        return early
     response.headers.update(headers)
     return _described(name, version, described.description)
 
@@ -77,11 +89,15 @@ async def model_version(
         **error_responses(404, 503),
     },
 )
-async def weights(name: str, version: int, state: StateDep, request: Request) -> Response:
-    """``weights.bin``: every weight as little-endian float32, laid out by the manifest."""
-    etag = f'"{name}-{version}-weights"'
-    headers = {"ETag": etag, "Cache-Control": IMMUTABLE}
-    if (early := not_modified(request, etag, headers)) is not None:
-        return early
+async def weights(
+    name: str, version: int, state: StateDep, request: Request, fingerprint: str | None = None
+) -> Response:
+    """``weights.bin``: every weight as little-endian float32, laid out by the manifest;
+    cached for a year when the URL names the current ``fingerprint``."""
     described = await state.model_version(name, version)
+    current = fingerprint_of(described.description)
+    cache = IMMUTABLE if pinned_to(fingerprint, current) else REVALIDATE
+    headers = {"ETag": f'"{name}-{version}-{current}-weights"', "Cache-Control": cache}
+    if (early := not_modified(request, headers["ETag"], headers)) is not None:
+        return early
     return Response(described.weights, media_type="application/octet-stream", headers=headers)

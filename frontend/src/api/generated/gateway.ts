@@ -72,7 +72,8 @@ export interface paths {
         };
         /**
          * Example Activations
-         * @description The example's activation bundle (newest version unless ``version`` is given).
+         * @description The example's activation bundle (newest version unless ``version`` is given); cached
+         *     for a year when ``version`` and the model's current ``fingerprint`` are both named.
          */
         get: operations["example_activations_api_examples__example_id__activations_get"];
         put?: never;
@@ -188,7 +189,8 @@ export interface paths {
         };
         /**
          * Model Version
-         * @description One version's description: classes, layer graph, weight manifest (immutable).
+         * @description One version's description: classes, layer graph, weight manifest (revalidated by
+         *     its fingerprint: a 304 unless the version was exported again).
          */
         get: operations["model_version_api_models__name__versions__version__get"];
         put?: never;
@@ -208,7 +210,9 @@ export interface paths {
         };
         /**
          * Activations By Digest
-         * @description The bundle of an image already seen, by its digest: immutable, cached for a year.
+         * @description The bundle of an image already seen, by its digest. Cached for a year when the URL
+         *     names the model's current ``fingerprint`` (``Content-Location`` gives that URL);
+         *     otherwise revalidated by ETag, so a version exported again is seen at once.
          */
         get: operations["activations_by_digest_api_models__name__versions__version__activations__digest__get"];
         put?: never;
@@ -248,7 +252,8 @@ export interface paths {
         };
         /**
          * Weights
-         * @description ``weights.bin``: every weight as little-endian float32, laid out by the manifest.
+         * @description ``weights.bin``: every weight as little-endian float32, laid out by the manifest;
+         *     cached for a year when the URL names the current ``fingerprint``.
          */
         get: operations["weights_api_models__name__versions__version__weights_get"];
         put?: never;
@@ -467,7 +472,8 @@ export interface paths {
          * @description Ready when the activation service answers and the default model is served.
          *
          *     A down Redis (slower, still correct), study or studio service (the explorer still
-         *     works) makes the platform ``degraded``, not unready.
+         *     works) makes the platform ``degraded``, not unready. Under ``cnn101 run`` the body
+         *     also lists each process's state and restarts (``processes``).
          */
         get: operations["ready_health_ready_get"];
         put?: never;
@@ -857,6 +863,7 @@ export interface operations {
             query?: {
                 model?: string | null;
                 version?: number;
+                fingerprint?: string | null;
             };
             header?: never;
             path: {
@@ -1464,7 +1471,9 @@ export interface operations {
     };
     activations_by_digest_api_models__name__versions__version__activations__digest__get: {
         parameters: {
-            query?: never;
+            query?: {
+                fingerprint?: string | null;
+            };
             header?: never;
             path: {
                 name: string;
@@ -1621,7 +1630,9 @@ export interface operations {
     };
     weights_api_models__name__versions__version__weights_get: {
         parameters: {
-            query?: never;
+            query?: {
+                fingerprint?: string | null;
+            };
             header?: never;
             path: {
                 name: string;
