@@ -102,6 +102,8 @@ class Results(BaseModel):
     scores_are: str = "proportion of the form's items answered correctly (0-1)"
     conditions: list[ConditionSummary]
     ancova: Ancova | None
+    # Why ``ancova`` is None, in words for the instructor (None when it is computed).
+    ancova_undefined: str | None = None
     gain_test: GainTest | None
     gain_rank_test: RankTest | None
     concepts: list[ConceptRow]
@@ -176,22 +178,48 @@ def gain_test(rows: list[Scores]) -> GainTest | None:
     )
 
 
-def ancova(rows: list[Scores]) -> Ancova | None:
-    """Ordinary least squares of post on [1, pre, cnn101]; the condition's t and F."""
+# Below this share of the post-test's total variation, the residual is rounding: the model
+# fits exactly (e.g. every post-test at ceiling) and F, p and partial eta squared are 0/0.
+EXACT_FIT = 1e-12
+
+
+def ancova_undefined(rows: list[Scores]) -> str | None:
+    """Why the ANCOVA cannot be computed on ``rows``, or None when it can."""
     n = len(rows)
-    groups = {row.condition for row in rows}
-    if n < 4 or groups != set(CONDITIONS):
+    if {row.condition for row in rows} != set(CONDITIONS):
+        return "a condition has no participant who completed both tests"
+    if n < 4:
+        return f"{n} participants completed both tests; at least 4 are needed"
+    design = np.array([[1.0, row.pre, float(row.condition == "cnn101")] for row in rows])
+    if np.linalg.matrix_rank(design) < 3:
+        return (
+            "the pre-test scores do not vary (or vary only with the condition), so they "
+            "cannot serve as a covariate"
+        )
+    post = np.array([row.post for row in rows])
+    coefficients, *_ = np.linalg.lstsq(design, post, rcond=None)
+    residuals = post - design @ coefficients
+    total = float(((post - post.mean()) ** 2).sum())
+    if float(residuals @ residuals) <= EXACT_FIT * max(total, 1.0):
+        return (
+            "the post-test scores leave no residual variation (for example, every post-test "
+            "at ceiling): F, p and the effect size are undefined"
+        )
+    return None
+
+
+def ancova(rows: list[Scores]) -> Ancova | None:
+    """Ordinary least squares of post on [1, pre, cnn101]; the condition's t and F. None
+    when :func:`ancova_undefined` gives a reason (never a number computed from 0/0)."""
+    if ancova_undefined(rows) is not None:
         return None
+    n = len(rows)
     design = np.array([[1.0, row.pre, float(row.condition == "cnn101")] for row in rows])
     post = np.array([row.post for row in rows])
-    if np.linalg.matrix_rank(design) < 3:
-        return None
     coefficients, *_ = np.linalg.lstsq(design, post, rcond=None)
     residuals = post - design @ coefficients
     df = n - 3
     rss = float(residuals @ residuals)
-    if rss == 0:
-        return None
     covariance = rss / df * np.linalg.inv(design.T @ design)
     se = float(np.sqrt(covariance[2, 2]))
     t = float(coefficients[2]) / se
@@ -383,6 +411,7 @@ def analyse(session: Session, study_id: int) -> Results:
             for condition in CONDITIONS
         ],
         ancova=ancova(rows),
+        ancova_undefined=ancova_undefined(rows),
         gain_test=gain_test(rows),
         gain_rank_test=gain_rank_test(rows),
         concepts=concept_rows(session, study_id),

@@ -1,20 +1,31 @@
 """Balanced random allocation: permuted blocks of random size from the study's seed.
 
-Each (study, kind, stratum) has one deterministic sequence, e.g. for the conditions of the
-stratum ``mid|ml_no``: blocks of 2 or 4, each holding every arm equally often, shuffled.
-The n-th participant of that stratum takes slot n. The study row is locked
+Each (study, kind, sequence) has one deterministic sequence, e.g. for the conditions of the
+stratum ``mid|ml_no`` and form order AB: blocks of 2 or 4, each holding every arm equally
+often, shuffled. The n-th participant of that sequence takes slot n. The study row is locked
 (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises every write transaction), so two
-simultaneous requests can never take one slot; a unique constraint on the slot backs it up.
+simultaneous requests can never take one slot; a unique constraint on the slot in
+``allocation_log`` backs it up, and that log keeps every slot (a withdrawn participant's
+too), so the allocation can be re-derived from the seed and audited.
+
+Design 2 (studies made from migration 0007 on) counterbalances the form order within
+each condition: the form order comes from one sequence per prior-ML group (it is needed
+before the pre-test, before the score band is known), and the condition from one sequence
+per stratum and form order. Each condition then gets AB and BA equally often, up to the
+blocks' slack (at most 2 apart per sequence; a stratum's two conditions at most 4 apart).
+Design 1 (older studies) keeps its sequences: one form-order sequence, one condition
+sequence per stratum.
 """
 
 from __future__ import annotations
 
 import random
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evaluation.models import AllocationCounter, Study
+from evaluation.models import AllocationCounter, AllocationLog, Participant, Study
 
 BLOCK_SIZES = (2, 4)
 
@@ -38,16 +49,47 @@ def lock_study(session: Session, study_id: int) -> Study:
     return session.execute(select(Study).where(Study.id == study_id).with_for_update()).scalar_one()
 
 
+def form_order_sequence(study: Study, prior_ml: bool) -> str:
+    """Which form-order sequence a participant takes a slot of."""
+    if study.design_version < 2:
+        return "all"
+    return "ml_yes" if prior_ml else "ml_no"
+
+
+def condition_sequence(study: Study, stratum: str, form_order: str) -> str:
+    """Which condition sequence a participant of ``stratum`` takes a slot of."""
+    return stratum if study.design_version < 2 else f"{stratum}|{form_order}"
+
+
 def allocate(
-    session: Session, study: Study, kind: str, stratum: str, arms: tuple[str, ...]
+    session: Session,
+    study: Study,
+    participant: Participant,
+    *,
+    kind: str,
+    sequence: str,
+    arms: tuple[str, ...],
+    now: datetime,
 ) -> tuple[str, int]:
-    """Take the next slot of a sequence; the caller holds the study lock and commits."""
-    counter = session.get(AllocationCounter, (study.id, kind, stratum))
+    """Take the next slot of a sequence and log it; the caller holds the study lock and
+    commits."""
+    counter = session.get(AllocationCounter, (study.id, kind, sequence))
     if counter is None:
-        counter = AllocationCounter(study_id=study.id, kind=kind, stratum=stratum, next_index=0)
+        counter = AllocationCounter(study_id=study.id, kind=kind, stratum=sequence, next_index=0)
         session.add(counter)
     index = counter.next_index
-    arm = block_sequence(study.assignment_seed, kind, stratum, arms, index + 1)[index]
+    arm = block_sequence(study.assignment_seed, kind, sequence, arms, index + 1)[index]
     counter.next_index = index + 1
+    session.add(
+        AllocationLog(
+            study_id=study.id,
+            kind=kind,
+            sequence=sequence,
+            slot=index,
+            arm=arm,
+            participant_id=participant.id,
+            allocated_at=now,
+        )
+    )
     session.flush()
     return arm, index

@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evaluation.models import Answer, Item, Participant, PhaseAttempt, QuestionnaireResponse
+from evaluation.models import (
+    AllocationLog,
+    Answer,
+    Item,
+    Participant,
+    PhaseAttempt,
+    QuestionnaireResponse,
+)
 
 ANSWER_CODEBOOK: dict[str, str] = {
     "study_id": "the study's identifier",
@@ -54,7 +61,47 @@ PARTICIPANT_CODEBOOK: dict[str, str] = {
     "assigned_at": "server time (UTC) of the condition assignment",
     "completed_at": "server time (UTC) the questionnaire was submitted",
 }
-CODEBOOK = {"answers": ANSWER_CODEBOOK, "participants": PARTICIPANT_CODEBOOK}
+ALLOCATION_CODEBOOK: dict[str, str] = {
+    "study_id": "the study's identifier",
+    "kind": "form_order or condition: which of the two random allocations",
+    "sequence": "the block sequence the slot belongs to (evaluation/assignment.py): for "
+    "form orders the prior-ML group (design 2) or 'all' (design 1); for conditions the "
+    "stratum, and from design 2 on '|AB' or '|BA'",
+    "slot": "0-based position in the sequence; every slot ever taken is listed",
+    "arm": "what the seed's permuted blocks gave this slot (AB/BA, cnn101/conventional)",
+    "participant": "pseudonymous code; empty when the participant withdrew",
+    "allocated_at": "server time (UTC) of the allocation",
+    "withdrawn_at": "server time (UTC) of the withdrawal; empty if none",
+}
+CODEBOOK = {
+    "answers": ANSWER_CODEBOOK,
+    "participants": PARTICIPANT_CODEBOOK,
+    "allocations": ALLOCATION_CODEBOOK,
+}
+
+
+def allocation_rows(session: Session, study_id: int) -> list[dict[str, Any]]:
+    """Every allocated slot, withdrawn participants' too (the audit of the randomisation:
+    with the seed, each sequence can be re-derived and compared)."""
+    query = (
+        select(AllocationLog, Participant.code)
+        .outerjoin(Participant, AllocationLog.participant_id == Participant.id)
+        .where(AllocationLog.study_id == study_id)
+        .order_by(AllocationLog.kind, AllocationLog.sequence, AllocationLog.slot)
+    )
+    return [
+        {
+            "study_id": study_id,
+            "kind": log.kind,
+            "sequence": log.sequence,
+            "slot": log.slot,
+            "arm": log.arm,
+            "participant": code,
+            "allocated_at": _iso(log.allocated_at),
+            "withdrawn_at": _iso(log.withdrawn_at),
+        }
+        for log, code in session.execute(query)
+    ]
 
 
 def answer_rows(session: Session, study_id: int) -> list[dict[str, Any]]:

@@ -13,7 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evaluation.assignment import allocate, lock_study
+from evaluation.assignment import (
+    allocate,
+    condition_sequence,
+    form_order_sequence,
+    lock_study,
+)
 from evaluation.models import (
     CONDITIONS,
     FORM_ORDERS,
@@ -49,16 +54,30 @@ def is_over(attempt: PhaseAttempt, now: datetime, grace: timedelta) -> bool:
     return attempt.finished_at is not None or now >= attempt.deadline_at + grace
 
 
-def current_step(  # noqa: PLR0911  (one return per step reads like the flow chart)
+def current_step(
     session: Session, participant: Participant, now: datetime, grace: timedelta
 ) -> str:
+    """Where ``participant`` is in the flow (two queries; :func:`step_of` for many at once)."""
+    if participant.consent in (None, "decline", "no_data"):
+        return step_of(participant, {}, False, now, grace)
+    answered = session.get(QuestionnaireResponse, participant.id) is not None
+    return step_of(participant, attempts_by_phase(session, participant), answered, now, grace)
+
+
+def step_of(  # noqa: PLR0911  (one return per step reads like the flow chart)
+    participant: Participant,
+    attempts: dict[str, PhaseAttempt],
+    questionnaire_done: bool,
+    now: datetime,
+    grace: timedelta,
+) -> str:
+    """Where ``participant`` is, from their attempts and whether they sent the questionnaire."""
     if participant.consent is None:
         return "consent"
     if participant.consent == "decline":
         return "declined"
     if participant.consent == "no_data":
         return "free_use"
-    attempts = attempts_by_phase(session, participant)
     pre, learning, post = (attempts.get(phase) for phase in ("pre", "learning", "post"))
     if pre is None or not is_over(pre, now, grace):
         return "pre_test"
@@ -69,7 +88,7 @@ def current_step(  # noqa: PLR0911  (one return per step reads like the flow cha
         return "learning"
     if post is None or not is_over(post, now, grace):
         return "post_test"
-    if session.get(QuestionnaireResponse, participant.id) is None:
+    if not questionnaire_done:
         return "questionnaire"
     return "done"
 
@@ -145,7 +164,16 @@ def give_consent(
     participant.consented_at = now
     if request.choice == "participate":
         participant.prior_ml = request.prior_ml
-        order, slot = allocate(session, study, "form_order", "all", FORM_ORDERS)
+        sequence = form_order_sequence(study, bool(request.prior_ml))
+        order, slot = allocate(
+            session,
+            study,
+            participant,
+            kind="form_order",
+            sequence=sequence,
+            arms=FORM_ORDERS,
+            now=now,
+        )
         participant.form_order = order
         participant.form_slot = slot
     session.commit()
@@ -297,7 +325,17 @@ def assign_condition(
     assert pre.form is not None and participant.prior_ml is not None
     band = score_band(phase_score(session, participant.id, "pre"), form_size(session, pre.form))
     stratum = stratum_key(band, participant.prior_ml)
-    condition, slot = allocate(session, study, "condition", stratum, CONDITIONS)
+    assert participant.form_order is not None
+    sequence = condition_sequence(study, stratum, participant.form_order)
+    condition, slot = allocate(
+        session,
+        study,
+        participant,
+        kind="condition",
+        sequence=sequence,
+        arms=CONDITIONS,
+        now=now,
+    )
     participant.stratum = stratum
     participant.condition = condition
     participant.condition_slot = slot

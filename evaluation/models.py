@@ -66,6 +66,10 @@ class Study(Base):
     status: Mapped[str] = mapped_column(String(10), default="draft")
     join_code: Mapped[str] = mapped_column(String(12), unique=True)
     assignment_seed: Mapped[int] = mapped_column(BigInteger)
+    # 1: form order in one sequence, condition per stratum (studies made before migration
+    # 0007); 2: form order per prior-ML group, condition per stratum x form order, so each
+    # condition gets both orders equally often (evaluation/assignment.py).
+    design_version: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -124,13 +128,30 @@ class AllocationCounter(Base):
     next_index: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class AllocationLog(Base):
+    """Every slot ever taken of every sequence, kept when its participant withdraws (the
+    row then names nobody), so the randomisation can be audited from the data: the slots of
+    a sequence are 0, 1, 2, ... without gaps, each with the arm the seed gave it."""
+
+    __tablename__ = "allocation_log"
+    __table_args__ = (UniqueConstraint("study_id", "kind", "sequence", "slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    sequence: Mapped[str] = mapped_column(String(60))
+    slot: Mapped[int] = mapped_column(Integer)
+    arm: Mapped[str] = mapped_column(String(20))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"), index=True
+    )
+    allocated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class Participant(Base):
     __tablename__ = "participant"
-    __table_args__ = (
-        UniqueConstraint("study_id", "code"),
-        UniqueConstraint("study_id", "form_slot"),
-        UniqueConstraint("study_id", "stratum", "condition_slot"),
-    )
+    __table_args__ = (UniqueConstraint("study_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)

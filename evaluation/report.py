@@ -81,7 +81,8 @@ def _conditions_table(results: Results) -> str:
 def _tests(results: Results) -> str:
     parts = []
     if results.ancova is None:
-        parts.append("<p>ANCOVA: not enough completed participants in both conditions.</p>")
+        reason = html.escape(results.ancova_undefined or "not computed")
+        parts.append(f"<p>ANCOVA: not computed: {reason}.</p>")
     else:
         a = results.ancova
         parts.append(

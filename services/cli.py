@@ -18,6 +18,7 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import numpy as np
 
+from services.database.backup import BackupError
 from services.pipeline.architecture import Architecture
 from services.pipeline.bundle import ModelBundle, ModelNotFoundError, resolve_version_dir
 from services.pipeline.classes import CNN101_CLASSES
@@ -188,6 +189,24 @@ def cmd_import_model(args: argparse.Namespace, settings: PipelineSettings) -> in
     return 0
 
 
+def cmd_backup(args: argparse.Namespace, settings: PipelineSettings) -> int:
+    """Back up the study's database (and the studio's tables it holds) to a file."""
+    from services.database.backup import backup
+
+    backup(args.database_url or settings.evaluation_database_url, args.file)
+    print(f"backed up to {args.file}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: PipelineSettings) -> int:
+    """Replace the study's database with a backup (stop the services first)."""
+    from services.database.backup import restore
+
+    restore(args.database_url or settings.evaluation_database_url, args.file)
+    print(f"restored from {args.file}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cnn101", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -254,7 +273,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the whole platform as local processes")
     run.set_defaults(handler=cmd_run)
+
+    _add_backup_commands(commands)
     return parser
+
+
+def _add_backup_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for name, handler, verb in (
+        ("backup", cmd_backup, "back up the study database to FILE"),
+        ("restore", cmd_restore, "replace the study database with the backup in FILE"),
+    ):
+        command = commands.add_parser(name, help=verb)
+        command.add_argument("file", type=Path, metavar="FILE")
+        command.add_argument(
+            "--database-url", help="default: CNN101_EVALUATION_DATABASE_URL (the study's)"
+        )
+        command.set_defaults(handler=handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -271,6 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         FileExistsError,
         ImportRejected,
         PrerequisiteError,
+        BackupError,
     ) as error:
         print(f"cnn101: error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR

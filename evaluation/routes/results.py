@@ -18,9 +18,11 @@ from evaluation.audit import Action, record
 from evaluation.auth import InstructorDep
 from evaluation.deps import NowDep, RowId, SessionDep
 from evaluation.export import (
+    ALLOCATION_CODEBOOK,
     ANSWER_CODEBOOK,
     CODEBOOK,
     PARTICIPANT_CODEBOOK,
+    allocation_rows,
     answer_rows,
     participant_rows,
     rows_to_csv,
@@ -223,14 +225,14 @@ def codebook(
 def export_table(
     *,
     study_id: RowId,
-    table: Literal["answers", "participants"],
+    table: Literal["answers", "participants", "allocations"],
     fmt: Literal["json", "csv"],
     request: Request,
     instructor: InstructorDep,
     session: SessionDep,
     now: NowDep,
 ) -> Any:
-    """Tidy raw data: one row per answer, or one row per participant."""
+    """Tidy raw data: one row per answer, per participant, or per allocated slot."""
     study = _closed(owned_study(session, instructor, study_id))
     record(
         session,
@@ -244,6 +246,8 @@ def export_table(
     session.commit()
     if table == "answers":
         rows, book = answer_rows(session, study.id), ANSWER_CODEBOOK
+    elif table == "allocations":
+        rows, book = allocation_rows(session, study.id), ALLOCATION_CODEBOOK
     else:
         rows, book = participant_rows(session, study.id), PARTICIPANT_CODEBOOK
     if fmt == "json":

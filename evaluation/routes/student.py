@@ -7,14 +7,14 @@ from datetime import timedelta
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from evaluation import flow
 from evaluation.audit import Action, record
 from evaluation.auth import ParticipantDep, new_participant_token
 from evaluation.deps import NowDep, SessionDep, SettingsDep
-from evaluation.models import InteractionEvent, Participant, Study
+from evaluation.models import AllocationLog, InteractionEvent, Participant, Study
 from evaluation.schemas import (
     AnswerReceipt,
     AnswerRequest,
@@ -220,6 +220,12 @@ def withdraw(
         Action.WITHDRAWAL,
         target=f"study {participant.study_id}",
         keep_client=False,  # their address would be data about them
+    )
+    # The slots they took stay in the allocation log, naming nobody, marked withdrawn.
+    session.execute(
+        update(AllocationLog)
+        .where(AllocationLog.participant_id == participant.id)
+        .values(participant_id=None, withdrawn_at=now)
     )
     session.delete(participant)
     session.commit()

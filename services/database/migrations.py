@@ -45,14 +45,27 @@ def run_online(metadata: MetaData) -> None:
         return not (type_ == "table" and reflected and name not in metadata.tables)
 
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-            include_object=is_ours,
-            version_table=context.config.attributes["version_table"],
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        # SQLite's batch mode copies a table and drops the old one; with foreign keys on,
+        # that drop would cascade (deleting every answer of a participant table rebuilt).
+        # The pragma only works outside a transaction, so it is set on the raw connection.
+        raw = connection.connection.dbapi_connection if sqlite else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=metadata,
+                render_as_batch=sqlite,
+                compare_type=True,
+                include_object=is_ours,
+                version_table=context.config.attributes["version_table"],
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("a migration left rows whose foreign keys dangle")
+            connection.commit()
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")

@@ -81,3 +81,36 @@ def state(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def check_design_2_allocation(participants: list[Any], seed: int) -> None:
+    """The allocation is exactly the seed's permuted-block sequences of design 2
+    (evaluation/assignment.py): form orders per prior-ML group, conditions per stratum and
+    form order, every sequence's slots 0, 1, 2, ... without gaps."""
+    from collections import Counter
+
+    from evaluation.assignment import block_sequence
+    from evaluation.models import CONDITIONS, FORM_ORDERS
+
+    for group in (True, False):
+        members = sorted(
+            (p for p in participants if p.prior_ml is group), key=lambda p: p.form_slot
+        )
+        sequence = "ml_yes" if group else "ml_no"
+        assert [p.form_slot for p in members] == list(range(len(members)))
+        expected = block_sequence(seed, "form_order", sequence, FORM_ORDERS, len(members))
+        assert [p.form_order for p in members] == expected, sequence
+    assigned = [p for p in participants if p.condition is not None]
+    for key in {(p.stratum, p.form_order) for p in assigned}:
+        members = sorted(
+            (p for p in assigned if (p.stratum, p.form_order) == key),
+            key=lambda p: p.condition_slot,
+        )
+        assert [p.condition_slot for p in members] == list(range(len(members)))
+        sequence = f"{key[0]}|{key[1]}"
+        expected = block_sequence(seed, "condition", sequence, CONDITIONS, len(members))
+        assert [p.condition for p in members] == expected, sequence
+    for stratum in {p.stratum for p in assigned}:
+        arms = Counter(p.condition for p in assigned if p.stratum == stratum)
+        # Two sequences of blocks of at most 4 (one per form order): at most 4 apart.
+        assert abs(arms["cnn101"] - arms["conventional"]) <= 4, (stratum, arms)

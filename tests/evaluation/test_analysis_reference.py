@@ -175,3 +175,25 @@ def test_results_endpoint_equals_references_on_the_exported_data(
         gains[people.condition == "cnn101"], gains[people.condition == "conventional"]
     ).iloc[0]
     assert results["gain_test"]["t"] == pytest.approx(welch["T"])
+
+
+def test_an_exact_fit_is_reported_as_undefined_not_as_numbers() -> None:
+    """Every post-test at ceiling: the residual is rounding, so F, p and partial eta
+    squared are 0/0. They were printed as F(1,1) = .03, p = .900, partial eta^2 = .750."""
+    from evaluation.analysis import Scores, ancova, ancova_undefined
+
+    rows = [
+        Scores(condition=condition, pre=pre, post=1.0)
+        for condition, pre in [
+            ("cnn101", 0.2),
+            ("cnn101", 0.5),
+            ("conventional", 0.3),
+            ("conventional", 0.6),
+        ]
+    ]
+    assert ancova(rows) is None
+    assert "no residual variation" in (ancova_undefined(rows) or "")
+    assert "at least 4" in (ancova_undefined(rows[:3]) or "")
+    assert "a condition has no" in (ancova_undefined(rows[:2]) or "")
+    flat = [Scores(condition=r.condition, pre=0.5, post=r.pre) for r in rows]
+    assert "cannot serve as a covariate" in (ancova_undefined(flat) or "")

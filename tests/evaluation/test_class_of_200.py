@@ -22,10 +22,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from evaluation.assignment import block_sequence
-from evaluation.models import CONDITIONS, FORM_ORDERS, Answer, Participant, PhaseAttempt
+from evaluation.models import Answer, Participant, PhaseAttempt
 from tests.evaluation.conftest import PASSWORD, PostgresDatabases, db_session, new_instructor
-from tests.evaluation.helpers import CORRECT
+from tests.evaluation.helpers import CORRECT, check_design_2_allocation
 from tests.evaluation.test_concurrent_assignment import free_port
 
 CLASS_SIZE = 200
@@ -151,23 +150,9 @@ def test_a_class_of_200_runs_the_whole_study_at_once(server: tuple[str, str]) ->
     # One attempt per phase: nobody has two pre-tests.
     phases = Counter((a.participant_id, a.phase) for a in attempts)
     assert len(phases) == CLASS_SIZE * 3 and set(phases.values()) == {1}
-    # Within each stratum, the allocation is the seed's permuted-block sequence exactly, so
-    # the arms differ by at most half a block (blocks hold 2 or 4) at any point.
-    strata = Counter(p.stratum for p in participants)
-    assert len(strata) >= 4
-    for stratum, size in strata.items():
-        members = sorted(
-            (p for p in participants if p.stratum == stratum), key=lambda p: p.condition_slot or 0
-        )
-        assert [p.condition_slot for p in members] == list(range(size))
-        expected = block_sequence(SEED, "condition", stratum or "", CONDITIONS, size)
-        assert [p.condition for p in members] == expected, stratum
-        arms = Counter(p.condition for p in members)
-        assert abs(arms["cnn101"] - arms["conventional"]) <= 2, (stratum, arms)
-    by_form_slot = sorted(participants, key=lambda p: p.form_slot or 0)
-    assert [p.form_order for p in by_form_slot] == block_sequence(
-        SEED, "form_order", "all", FORM_ORDERS, CLASS_SIZE
-    )
+    # The allocation is the seed's permuted-block sequences exactly (design 2).
+    assert len(Counter(p.stratum for p in participants)) >= 4
+    check_design_2_allocation(participants, SEED)
     # What each student was told is what was stored.
     told = Counter(f["assignment"]["condition"] for f in finished)
     assert told == Counter(p.condition for p in participants)

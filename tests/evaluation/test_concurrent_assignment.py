@@ -15,8 +15,7 @@ import uvicorn
 from sqlalchemy import select
 
 from evaluation.app import create_app
-from evaluation.assignment import block_sequence
-from evaluation.models import CONDITIONS, FORM_ORDERS, Answer, Participant, PhaseAttempt
+from evaluation.models import CONDITIONS, Answer, Participant, PhaseAttempt
 from tests.evaluation.conftest import (
     PASSWORD,
     PostgresDatabases,
@@ -24,7 +23,7 @@ from tests.evaluation.conftest import (
     make_settings,
     new_instructor,
 )
-from tests.evaluation.helpers import CORRECT
+from tests.evaluation.helpers import CORRECT, check_design_2_allocation
 
 STUDENTS = 40
 SEED = 20200425
@@ -113,16 +112,7 @@ def test_forty_simultaneous_assignments_follow_the_block_sequence(server: tuple[
         participants = list(
             session.scalars(select(Participant).where(Participant.study_id == study["id"]))
         )
-    by_condition_slot = sorted(participants, key=lambda p: p.condition_slot or 0)
-    assert [p.condition_slot for p in by_condition_slot] == list(range(STUDENTS))
-    assert [p.condition for p in by_condition_slot] == block_sequence(
-        SEED, "condition", "low|ml_no", CONDITIONS, STUDENTS
-    )
-    by_form_slot = sorted(participants, key=lambda p: p.form_slot or 0)
-    assert [p.form_slot for p in by_form_slot] == list(range(STUDENTS))
-    assert [p.form_order for p in by_form_slot] == block_sequence(
-        SEED, "form_order", "all", FORM_ORDERS, STUDENTS
-    )
+    check_design_2_allocation(participants, SEED)
     returned = {r.json()["condition"] for r in responses}
     assert returned == set(CONDITIONS)
 
@@ -207,7 +197,8 @@ def test_a_class_runs_the_whole_study_at_once(server: tuple[str, str]) -> None:
     strata = Counter(p.stratum for p in participants)
     for stratum in strata:
         arms = Counter(p.condition for p in participants if p.stratum == stratum)
-        # Permuted blocks of at most 4: within a stratum the arms differ by at most 2.
-        assert abs(arms["cnn101"] - arms["conventional"]) <= 2, (stratum, arms)
-    orders = Counter(p.form_order for p in participants)
-    assert abs(orders["AB"] - orders["BA"]) <= 2
+        # One sequence per form order, blocks of at most 4: at most 4 apart in a stratum.
+        assert abs(arms["cnn101"] - arms["conventional"]) <= 4, (stratum, arms)
+    for group in (True, False):  # one form-order sequence per prior-ML group
+        orders = Counter(p.form_order for p in participants if p.prior_ml is group)
+        assert abs(orders["AB"] - orders["BA"]) <= 2, (group, orders)

@@ -22,7 +22,7 @@ from evaluation.analysis import (
     kr20,
     summarise,
 )
-from evaluation.export import ANSWER_CODEBOOK, PARTICIPANT_CODEBOOK
+from evaluation.export import ALLOCATION_CODEBOOK, ANSWER_CODEBOOK, PARTICIPANT_CODEBOOK
 from tests.evaluation.conftest import FakeClock, instructor_client
 from tests.evaluation.helpers import answer_items, consent, create_open_study, finish, join, start
 
@@ -165,4 +165,8 @@ def test_results_and_export_after_closing(
     assert sum(row["n"] for row in results["reliability"] if row["phase"] == "pre") == 4
     assert len(results["items"]) == 13 * len(results["reliability"])
     codebook = admin.get(f"/api/instructor/studies/{sid}/export/codebook").json()
-    assert codebook == {"answers": ANSWER_CODEBOOK, "participants": PARTICIPANT_CODEBOOK}
+    assert codebook == {
+        "answers": ANSWER_CODEBOOK,
+        "participants": PARTICIPANT_CODEBOOK,
+        "allocations": ALLOCATION_CODEBOOK,
+    }

@@ -57,8 +57,11 @@ export function createInstructorApi(options: HttpOptions = {}) {
     buildReport: (id: number) =>
       http.json<ReportStatus>(`${study(id)}/report/build`, { method: "POST" }),
     qrUrl: (id: number) => `${study(id)}/qr.svg`,
-    exportUrl: (id: number, table: "answers" | "participants", format: "csv" | "json") =>
-      `${study(id)}/export/${table}.${format}`,
+    exportUrl: (
+      id: number,
+      table: "answers" | "participants" | "allocations",
+      format: "csv" | "json",
+    ) => `${study(id)}/export/${table}.${format}`,
     codebookUrl: (id: number) => `${study(id)}/export/codebook`,
     items: () => http.json<Item[]>(`${base}/items`),
     editItem: (id: number, data: ItemData) =>

@@ -68,7 +68,7 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
             <td>
               {ancova
                 ? `adjusted difference ${f(ancova.adjusted_difference, 3)} (SE ${f(ancova.standard_error, 3)}), F(1, ${ancova.df}) = ${f(ancova.f)}, p ${formatP(ancova.p)}, partial η² = ${f(ancova.partial_eta_squared, 3)}`
-                : "too few students"}
+                : `not computed: ${results.ancova_undefined ?? "too few students"}`}
             </td>
           </tr>
           <tr>
@@ -179,6 +179,13 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
             CSV
           </a>
           , <a href={api.exportUrl(study.id, "answers", "json")}>JSON</a>
+        </li>
+        <li>
+          Allocation log (every randomised slot, withdrawn students' too):{" "}
+          <a href={api.exportUrl(study.id, "allocations", "csv")} download>
+            CSV
+          </a>
+          , <a href={api.exportUrl(study.id, "allocations", "json")}>JSON</a>
         </li>
         <li>
           <a href={api.codebookUrl(study.id)}>Codebook</a> (what every column means)

@@ -297,7 +297,7 @@ export interface paths {
         };
         /**
          * Export Table
-         * @description Tidy raw data: one row per answer, or one row per participant.
+         * @description Tidy raw data: one row per answer, per participant, or per allocated slot.
          */
         get: operations["export_table_api_instructor_studies__study_id__export__table___fmt__get"];
         put?: never;
@@ -1237,6 +1237,8 @@ export interface components {
         /** Results */
         Results: {
             ancova: components["schemas"]["Ancova"] | null;
+            /** Ancova Undefined */
+            ancova_undefined?: string | null;
             /** Concepts */
             concepts: components["schemas"]["ConceptRow"][];
             /** Conditions */
@@ -2454,7 +2456,7 @@ export interface operations {
             header?: never;
             path: {
                 study_id: number;
-                table: "answers" | "participants";
+                table: "answers" | "participants" | "allocations";
                 fmt: "json" | "csv";
             };
             cookie?: never;
