@@ -37,8 +37,35 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 
 
 def _p(value: float) -> str:
-    """APA style: no leading zero, and tiny p-values as a bound."""
-    return "< .001" if value < 0.001 else f"{value:.3f}".lstrip("0")
+    """APA style: no leading zero, and tiny p-values as a bound (HTML: the ``<`` escaped)."""
+    return "&lt; .001" if value < 0.001 else f"{value:.3f}".lstrip("0")
+
+
+def _form_sizes(results: Results) -> str:
+    """'form A: 13 items, form B: 13 items', from the items the analysis saw."""
+    sizes = {
+        form: len({row.item_key for row in results.items if row.form == form})
+        for form in sorted({row.form for row in results.items})
+    }
+    return ", ".join(f"form {form}: {size} items" for form, size in sizes.items()) or "no items"
+
+
+# KR-20 below this is poor internal consistency for a classroom test (a negative value means
+# the items disagree more than chance would make them): said next to the table.
+LOW_RELIABILITY = 0.5
+
+
+def _reliability_note(results: Results) -> str:
+    low = [r for r in results.reliability if r.kr20 is not None and r.kr20 < LOW_RELIABILITY]
+    if not low:
+        return ""
+    named = ", ".join(f"form {r.form} {r.phase}-test ({_fmt(r.kr20)})" for r in low)
+    return (
+        f"<p><strong>Low reliability:</strong> {html.escape(named)}. Below "
+        f"{LOW_RELIABILITY} the items do not measure one thing consistently in this sample "
+        "(negative: they disagree more than chance would make them); read per-item results "
+        "with care, and with few students expect KR-20 to vary widely.</p>"
+    )
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -151,8 +178,9 @@ def render_report(
 {generated_at.strftime("%Y-%m-%d %H:%M UTC")} · {counts["joined"]} joined,
 {counts["participated"]} took part, {counts["assigned"]} were assigned,
 {len(plots.students)} took both tests, {counts["completed"]} answered the questionnaire</p>
-<p>Scores are the proportion of a form's 13 items answered correctly (0&ndash;1); unanswered
-items count as wrong. Gain is post-test minus pre-test.</p>
+<p>Scores are the proportion of a form's items answered correctly (0&ndash;1;
+{_form_sizes(results)}); unanswered items count as wrong. Gain is post-test minus
+pre-test.</p>
 <h2>Outcomes by condition</h2>
 {_conditions_table(results)}
 {_tests(results)}
@@ -171,6 +199,7 @@ discrimination (corrected item&ndash;total correlation) of each item in each pha
 {_table(["item", "phase", "concept", "n", "difficulty", "discrimination"], item_rows)}
 <h2>Reliability</h2>
 {_table(["form", "phase", "n", "KR-20"], reliability_rows)}
+{_reliability_note(results)}
 <p class="meta">Raw data: the answers and participants exports (CSV or JSON) with their
 codebook, from the instructor's page.</p>
 </body></html>

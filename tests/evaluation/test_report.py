@@ -209,3 +209,43 @@ def test_plot_data_after_closing(client: TestClient, database_url: str, clock: F
         assert sum(counts) == sum(1 for s in students if s["condition"] == condition)
     assert [row["n"] for row in plots["conditions"]] == [3, 3]  # the seed's draw
     assert len(plots["items"]) == 13 * len(plots["reliability"])
+
+
+def test_report_text_helpers_escape_and_count() -> None:
+    """'p < .001' was written with a bare '<'; '13 items' was hard-coded; a KR-20 of -1.75
+    was shown without comment."""
+    from evaluation.analysis import FormReliability, ItemStatistic, Results
+    from evaluation.report import _form_sizes, _p, _reliability_note
+
+    assert _p(0.0001) == "&lt; .001" and _p(0.0412) == ".041"
+    items = [
+        ItemStatistic(
+            item_key=f"{form}{n:02d}",
+            form=form,
+            phase=phase,
+            concept="c",
+            n=9,
+            difficulty=0.5,
+            discrimination=None,
+        )
+        for form, count in (("A", 14), ("B", 13))
+        for n in range(count)
+        for phase in ("pre", "post")
+    ]
+    results = Results(
+        conditions=[],
+        ancova=None,
+        gain_test=None,
+        gain_rank_test=None,
+        concepts=[],
+        items=items,
+        reliability=[
+            FormReliability(form="A", phase="pre", n=9, kr20=-1.75),
+            FormReliability(form="B", phase="post", n=9, kr20=0.81),
+        ],
+    )
+    assert _form_sizes(results) == "form A: 14 items, form B: 13 items"
+    note = _reliability_note(results)
+    assert "form A pre-test (-1.75)" in note and "form B" not in note
+    good = results.model_copy(update={"reliability": results.reliability[1:]})
+    assert _reliability_note(good) == ""
