@@ -243,6 +243,22 @@ class QuestionnaireResponse(Base):
 REPORT_STATUSES = ("queued", "running", "done", "failed")
 
 
+class StudyFreeze(Base):
+    """What a closed study's results are, fixed when it closed: the counts, the analysis,
+    the plots' data and the three exports, as one canonical JSON document and its SHA-256.
+    Later edits of the item bank (or anything else) cannot change them
+    (evaluation/freeze.py)."""
+
+    __tablename__ = "study_freeze"
+
+    study_id: Mapped[int] = mapped_column(
+        ForeignKey("study.id", ondelete="CASCADE"), primary_key=True
+    )
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    content: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
 class StudyReport(Base):
     """The HTML report of a closed study, built by the worker; one per study, rebuilt on request.
 

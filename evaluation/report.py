@@ -16,12 +16,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from evaluation.analysis import PlotData, Results, analyse, plot_data
-from evaluation.models import Participant, Study, StudyReport
+from evaluation.analysis import PlotData, Results
+from evaluation.freeze import frozen
+from evaluation.models import Study, StudyReport
 from evaluation.report_svg import CONDITION_COLOURS, gain_chart, item_chart, slope_chart
 from services.common.jobs import TaskName, TaskSender
 from services.database.engine import SessionFactory
@@ -206,19 +206,6 @@ codebook, from the instructor's page.</p>
 """
 
 
-def participant_counts(session: Session, study_id: int) -> dict[str, int]:
-    def count(*conditions: ColumnElement[bool]) -> int:
-        query = select(func.count()).select_from(Participant)
-        return int(session.scalar(query.where(Participant.study_id == study_id, *conditions)) or 0)
-
-    return {
-        "joined": count(),
-        "participated": count(Participant.consent == "participate"),
-        "assigned": count(Participant.condition.is_not(None)),
-        "completed": count(Participant.completed_at.is_not(None)),
-    }
-
-
 def build_report(
     session: Session, study_id: int, progress: Progress | None = None, clock: Clock = utcnow
 ) -> str:
@@ -231,12 +218,14 @@ def build_report(
     study = session.get(Study, study_id)
     if study is None:
         raise LookupError(f"no study {study_id}")
-    report(10, "counting participants")
-    counts = participant_counts(session, study_id)
+    report(10, "reading the frozen results")
+    # What the study's results were when it closed (evaluation/freeze.py), never what the
+    # item bank says today.
+    fixed = frozen(session, study, clock())
     report(30, "analysing outcomes")
-    results = analyse(session, study_id)
+    counts, results = fixed.counts, fixed.results
     report(60, "item statistics and plot data")
-    plots = plot_data(session, study_id)
+    plots = fixed.plots
     report(85, "drawing the plots")
     document = render_report(study, counts, results, plots, clock())
     report(100, "done")

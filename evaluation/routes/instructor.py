@@ -22,6 +22,7 @@ from evaluation.auth import (
 )
 from evaluation.dashboard import Progress, progress
 from evaluation.deps import NowDep, RowId, SessionDep, SettingsDep
+from evaluation.freeze import freeze
 from evaluation.items.io import (
     apply_item,
     commit_items,
@@ -203,7 +204,7 @@ def change_status(
     settings: SettingsDep,
     now: NowDep,
 ) -> StudyPublic:
-    """draft → open → closed; closing is final so the analysed data cannot grow."""
+    """draft → open → closed; closing is final: the results are frozen (evaluation/freeze.py)."""
     study = owned_study(session, instructor, study_id)
     if action == "open":
         if study.status != "draft":
@@ -216,6 +217,7 @@ def change_status(
         if study.status != "open":
             raise ApiError(409, "invalid_transition", f"a {study.status} study cannot be closed")
         study.status, study.closed_at = "closed", now
+        freeze(session, study, now)  # its results are fixed from now on
     opened = action == "open"
     record(
         session,

@@ -13,20 +13,15 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evaluation.analysis import PlotData, Results, analyse, plot_data
+from evaluation.analysis import PlotData, Results
 from evaluation.audit import Action, record
 from evaluation.auth import InstructorDep
 from evaluation.deps import NowDep, RowId, SessionDep
 from evaluation.export import (
-    ALLOCATION_CODEBOOK,
-    ANSWER_CODEBOOK,
     CODEBOOK,
-    PARTICIPANT_CODEBOOK,
-    allocation_rows,
-    answer_rows,
-    participant_rows,
     rows_to_csv,
 )
+from evaluation.freeze import frozen
 from evaluation.models import Study, StudyReport
 from evaluation.report import CeleryReportQueue, ReportQueue
 from evaluation.settings import EvaluationSettings
@@ -99,16 +94,22 @@ def _closed(study: Study) -> Study:
 
 
 @router.get("/results")
-def results(study_id: RowId, instructor: InstructorDep, session: SessionDep) -> Results:
+def results(
+    study_id: RowId, instructor: InstructorDep, session: SessionDep, now: NowDep, response: Response
+) -> Results:
+    """The analysis, as frozen when the study closed (``X-Results-SHA256``: of the frozen
+    document, the same for every later read)."""
     study = _closed(owned_study(session, instructor, study_id))
-    return analyse(session, study.id)
+    fixed = frozen(session, study, now)
+    response.headers["X-Results-SHA256"] = fixed.sha256
+    return fixed.results
 
 
 @router.get("/plots")
-def plots(study_id: RowId, instructor: InstructorDep, session: SessionDep) -> PlotData:
-    """The data the dashboard's plots draw (shape in evaluation/README.md)."""
+def plots(study_id: RowId, instructor: InstructorDep, session: SessionDep, now: NowDep) -> PlotData:
+    """The data the dashboard's plots draw (shape in evaluation/README.md), frozen."""
     study = _closed(owned_study(session, instructor, study_id))
-    return plot_data(session, study.id)
+    return frozen(session, study, now).plots
 
 
 @router.post("/report/build", status_code=status.HTTP_202_ACCEPTED)
@@ -232,7 +233,8 @@ def export_table(
     session: SessionDep,
     now: NowDep,
 ) -> Any:
-    """Tidy raw data: one row per answer, per participant, or per allocated slot."""
+    """Tidy raw data: one row per answer, per participant, or per allocated slot, as
+    frozen when the study closed."""
     study = _closed(owned_study(session, instructor, study_id))
     record(
         session,
@@ -244,12 +246,7 @@ def export_table(
         detail={"table": table, "format": fmt},
     )
     session.commit()
-    if table == "answers":
-        rows, book = answer_rows(session, study.id), ANSWER_CODEBOOK
-    elif table == "allocations":
-        rows, book = allocation_rows(session, study.id), ALLOCATION_CODEBOOK
-    else:
-        rows, book = participant_rows(session, study.id), PARTICIPANT_CODEBOOK
+    rows, book = frozen(session, study, now).export(table), CODEBOOK[table]
     if fmt == "json":
         return {"codebook": book, "rows": rows}
     return Response(

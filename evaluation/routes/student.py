@@ -212,7 +212,28 @@ def withdraw(
     """Withdrawal: the participant and everything recorded about them is deleted.
 
     The audit log keeps that a withdrawal happened in which study, and nothing of theirs.
+    Once the study is closed its results are final (evaluation/freeze.py): a withdrawal is
+    refused (409 ``study_closed``), and the refusal is in the audit log.
     """
+    study = session.get_one(Study, participant.study_id)
+    if study.status == "closed":
+        record(
+            session,
+            request,
+            now,
+            Action.WITHDRAWAL,
+            target=f"study {participant.study_id}",
+            refused=True,
+            detail={"reason": "study_closed"},
+            keep_client=False,
+        )
+        session.commit()
+        raise ApiError(
+            409,
+            "study_closed",
+            "the study is closed and its results are final, so your data can no longer be "
+            "withdrawn here; ask the instructor who ran it",
+        )
     record(
         session,
         request,

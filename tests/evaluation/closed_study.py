@@ -39,4 +39,5 @@ def run_closed_study(
         finish(client, headers, "post")
     closed = admin.post(f"/api/instructor/studies/{study['id']}/close")
     assert closed.status_code == 200, closed.text
+    study["student_headers"] = students  # each student's bearer token, for later requests
     return study
