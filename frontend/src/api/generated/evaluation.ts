@@ -297,7 +297,8 @@ export interface paths {
         };
         /**
          * Export Table
-         * @description Tidy raw data: one row per answer, per participant, or per allocated slot.
+         * @description Tidy raw data: one row per answer, per participant, or per allocated slot, as
+         *     frozen when the study closed.
          */
         get: operations["export_table_api_instructor_studies__study_id__export__table___fmt__get"];
         put?: never;
@@ -317,7 +318,7 @@ export interface paths {
         };
         /**
          * Plots
-         * @description The data the dashboard's plots draw (shape in evaluation/README.md).
+         * @description The data the dashboard's plots draw (shape in evaluation/README.md), frozen.
          */
         get: operations["plots_api_instructor_studies__study_id__plots_get"];
         put?: never;
@@ -435,7 +436,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Results */
+        /**
+         * Results
+         * @description The analysis, as frozen when the study closed (``X-Results-SHA256``: of the frozen
+         *     document, the same for every later read).
+         */
         get: operations["results_api_instructor_studies__study_id__results_get"];
         put?: never;
         post?: never;
@@ -477,7 +482,7 @@ export interface paths {
         put?: never;
         /**
          * Change Status
-         * @description draft → open → closed; closing is final so the analysed data cannot grow.
+         * @description draft → open → closed; closing is final: the results are frozen (evaluation/freeze.py).
          */
         post: operations["change_status_api_instructor_studies__study_id___action__post"];
         delete?: never;
@@ -592,6 +597,8 @@ export interface paths {
          * @description Withdrawal: the participant and everything recorded about them is deleted.
          *
          *     The audit log keeps that a withdrawal happened in which study, and nothing of theirs.
+         *     Once the study is closed its results are final (evaluation/freeze.py): a withdrawal is
+         *     refused (409 ``study_closed``), and the refusal is in the audit log.
          */
         delete: operations["withdraw_api_student_me_delete"];
         options?: never;
