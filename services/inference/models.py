@@ -4,6 +4,8 @@ The SignatureDefs are read from ``saved_model.pb`` itself, so metadata is what T
 reports for the same folder, and requests are checked against them before they run: a
 SavedModel function does not check shapes itself (a wrong image size fails deep inside the
 graph, or not at all), and a request must fail with a message the caller can act on.
+A batch runs in chunks (:meth:`Servable.run`), so a caller that has gone is noticed between
+two of them and only one chunk's intermediate tensors are alive at a time.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import tensorflow as tf
@@ -20,6 +22,31 @@ from tensorflow.core.protobuf import saved_model_pb2
 DEFAULT_SIGNATURE = "serving_default"
 SERVING_TAG = "serve"
 SAVED_MODEL_PB = "saved_model.pb"
+
+
+class ChunkWatcher(Protocol):
+    """Told about each chunk of a batch; ``before_chunk`` raises to stop the batch there."""
+
+    def before_chunk(self) -> None: ...
+
+    def after_chunk(self, images: int, outputs: Mapping[str, np.ndarray]) -> None: ...
+
+
+class _Unwatched:
+    def before_chunk(self) -> None:
+        pass
+
+    def after_chunk(self, images: int, outputs: Mapping[str, np.ndarray]) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Warmup:
+    """How a version was warmed up before it was served: requests replayed, from where."""
+
+    requests: int
+    source: str
+    seconds: float
 
 
 class RequestError(ValueError):
@@ -90,8 +117,15 @@ class Servable:
         signature_name: str,
         inputs: Mapping[str, np.ndarray],
         output_filter: Sequence[str] = (),
+        *,
+        chunk_images: int = 0,
+        watcher: ChunkWatcher | None = None,
     ) -> dict[str, np.ndarray]:
-        """Run a signature on checked inputs; return the outputs ``output_filter`` names."""
+        """Run a signature on checked inputs; return the outputs ``output_filter`` names.
+
+        With ``chunk_images`` > 0 a batchable signature runs that many images at a time
+        into preallocated outputs; ``watcher`` sees every chunk and may stop the batch.
+        """
         signature = self.signature(signature_name)
         missing = sorted(set(signature.inputs) - set(inputs))
         extra = sorted(set(inputs) - set(signature.inputs))
@@ -103,9 +137,56 @@ class Servable:
         for alias, value in inputs.items():
             check_input(alias, signature.inputs[alias], value)
         wanted = wanted_outputs(signature, output_filter)
-        function = self.functions[signature_name]
-        outputs = function(**{alias: tf.constant(value) for alias, value in inputs.items()})
+        watcher = watcher or _Unwatched()
+        batch = batch_of(signature, wanted, inputs)
+        if batch is None or chunk_images <= 0 or batch <= chunk_images:
+            watcher.before_chunk()
+            outputs = self._call(signature_name, inputs, wanted)
+            watcher.after_chunk(batch or 0, outputs)
+            return outputs
+        results: dict[str, np.ndarray] = {}
+        for start in range(0, batch, chunk_images):
+            watcher.before_chunk()
+            end = min(start + chunk_images, batch)
+            part = self._call(signature_name, {a: v[start:end] for a, v in inputs.items()}, wanted)
+            for alias, value in part.items():
+                if value.ndim == 0 or value.shape[0] != end - start:
+                    raise RuntimeError(
+                        f"output '{alias}' of a {end - start}-image chunk has shape "
+                        f"{list(value.shape)}: its first dimension is not the batch"
+                    )
+                if alias not in results:
+                    results[alias] = np.empty((batch, *value.shape[1:]), value.dtype)
+                results[alias][start:end] = value
+            watcher.after_chunk(end - start, part)
+        return results
+
+    def _call(
+        self, signature_name: str, inputs: Mapping[str, np.ndarray], wanted: Sequence[str]
+    ) -> dict[str, np.ndarray]:
+        outputs = self.functions[signature_name](
+            **{alias: tf.constant(value) for alias, value in inputs.items()}
+        )
         return {alias: outputs[alias].numpy() for alias in wanted}
+
+
+def _batched(info: Any) -> bool:
+    """Whether a TensorInfo's first dimension is an open batch dimension."""
+    shape = info.tensor_shape
+    return not shape.unknown_rank and len(shape.dim) > 0 and shape.dim[0].size < 0
+
+
+def batch_of(signature: Any, wanted: Sequence[str], inputs: Mapping[str, np.ndarray]) -> int | None:
+    """The batch size if the call can be split into chunks, else None.
+
+    It can when every input and wanted output of the SignatureDef has an open first
+    dimension and the inputs agree on it: then images are computed independently.
+    """
+    infos = [signature.inputs[a] for a in inputs] + [signature.outputs[a] for a in wanted]
+    sizes = {value.shape[0] for value in inputs.values() if value.ndim > 0}
+    if not inputs or len(sizes) != 1 or not all(_batched(info) for info in infos):
+        return None
+    return int(sizes.pop())
 
 
 def wanted_outputs(signature: Any, output_filter: Sequence[str]) -> list[str]:

@@ -5,6 +5,8 @@ version; anything else (the exporter's ``.N-xxxx`` staging folders, hidden folde
 is ignored. Every version found is served, the newest by default (TF Serving's
 ``all`` version policy). :meth:`ModelRegistry.refresh` brings the served set in line with
 the disk, so a version exported while the server runs is served without a restart.
+A version is warmed up (``prepare``) after it loads and before it is served or counted in
+the health status, so no client pays for its first calls.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.inference.models import SAVED_MODEL_PB, Servable, load_servable
+from services.inference.models import SAVED_MODEL_PB, Servable, Warmup, load_servable
 
 logger = logging.getLogger(__name__)
 
@@ -83,16 +85,24 @@ class ModelRegistry:
     Lookups take a lock only to read a dict; loading happens outside it, so requests are
     never held up by a version being loaded. ``on_change`` is told whether anything is
     served after the first refresh and whenever that changes (it drives the health status,
-    whose watchers expect an update only on a change).
+    whose watchers expect an update only on a change). ``prepare`` runs on each loaded
+    version before it is served (the warm-up); if it raises, the version failed to load.
     """
 
-    def __init__(self, base_path: Path, on_change: Callable[[bool], None] | None = None) -> None:
+    def __init__(
+        self,
+        base_path: Path,
+        on_change: Callable[[bool], None] | None = None,
+        prepare: Callable[[Servable], Warmup] | None = None,
+    ) -> None:
         self.base_path = base_path
         self._on_change = on_change
+        self._prepare = prepare
         self._lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self._servables: dict[Key, tuple[Servable, Fingerprint]] = {}
         self._failures: dict[Key, tuple[str, Fingerprint]] = {}
+        self._warmups: dict[Key, Warmup] = {}
         self._reported: bool | None = None
         self._scanned = False
 
@@ -107,6 +117,7 @@ class ModelRegistry:
                 logger.info("unloading %s version %d: its folder is gone", *key)
                 with self._lock:
                     del self._servables[key]
+                    self._warmups.pop(key, None)
             with self._lock:
                 for key in set(failed) - set(found):
                     del self._failures[key]
@@ -114,25 +125,37 @@ class ModelRegistry:
                 if fingerprint in (current.get(key), failed.get(key)):
                     continue
                 self._load(key, path, fingerprint)
+            # Scanned before health changes: a client told SERVING must find the versions.
+            self._scanned = True
             serving = self.serving
             if self._on_change is not None and serving != self._reported:
                 self._on_change(serving)
             self._reported = serving
-            self._scanned = True
 
     def _load(self, key: Key, path: Path, fingerprint: Fingerprint) -> None:
         try:
             servable = load_servable(key[0], key[1], path)
+            warmup = self._prepare(servable) if self._prepare is not None else None
         except Exception as error:
             logger.exception("could not load %s version %d from %s", key[0], key[1], path)
             with self._lock:
                 self._servables.pop(key, None)
+                self._warmups.pop(key, None)
                 self._failures[key] = (f"{type(error).__name__}: {error}", fingerprint)
             return
         logger.info("serving %s version %d from %s", key[0], key[1], path)
         with self._lock:
             self._servables[key] = (servable, fingerprint)
             self._failures.pop(key, None)
+            if warmup is None:
+                self._warmups.pop(key, None)
+            else:
+                self._warmups[key] = warmup
+
+    def warmup(self, name: str, version: int) -> Warmup | None:
+        """How a served version was warmed up (None: not served, or warm-up is off)."""
+        with self._lock:
+            return self._warmups.get((name, version))
 
     @property
     def serving(self) -> bool:

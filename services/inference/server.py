@@ -5,6 +5,7 @@ Run it with ``python -m services.inference.server`` (configuration: ``CNN101_*``
 ``""`` and ``tensorflow.serving.PredictionService`` until a version is loaded, so an
 orchestrator sends no traffic to a server with nothing to serve. SIGTERM and SIGINT stop it
 gracefully: NOT_SERVING first, then requests in flight get the grace period to finish.
+Each version is warmed up (:mod:`services.inference.warmup`) before it counts as loaded.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc  # type: ignore[i
 from grpc_reflection.v1alpha import reflection  # type: ignore[import-untyped, unused-ignore]
 from tensorflow_serving.apis import model_service_pb2, prediction_service_pb2
 
+from services.inference.limits import PredictLimits
+from services.inference.models import Servable, Warmup
 from services.inference.poller import Poller
 from services.inference.registry import ModelRegistry
-from services.inference.servicer import add_servicers
+from services.inference.servicer import PredictStats, add_servicers
 from services.inference.settings import InferenceSettings
+from services.inference.warmup import warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +39,22 @@ HEALTH_CHECKED = (health.OVERALL_HEALTH, PREDICTION_SERVICE)
 
 
 class InferenceServer:
-    """The gRPC server with the registry it serves and the poller that keeps it current."""
+    """The gRPC server with the registry it serves and the poller that keeps it current;
+    ``stats`` counts what its Predict calls computed."""
 
     def __init__(
-        self, grpc_server: Any, registry: ModelRegistry, poller: Poller, health_servicer: Any
+        self,
+        grpc_server: Any,
+        registry: ModelRegistry,
+        poller: Poller,
+        health_servicer: Any,
+        stats: PredictStats,
     ) -> None:
         self.grpc_server = grpc_server
         self.registry = registry
         self.poller = poller
         self.health = health_servicer
+        self.stats = stats
 
     def start(self) -> None:
         """Accept requests now; versions are loaded by the poller, first scan at once."""
@@ -79,15 +90,28 @@ def build_server(settings: InferenceSettings | None = None) -> tuple[InferenceSe
     settings = settings or InferenceSettings()
     health_servicer = health.HealthServicer()
     _set_health(health_servicer, serving=False)
-    registry = ModelRegistry(
-        settings.model_base_path, on_change=lambda serving: _set_health(health_servicer, serving)
-    )
     size = settings.inference_max_message_bytes
+    limits = PredictLimits(
+        max_batch=settings.inference_max_batch,
+        max_batch_by_signature=dict(settings.inference_max_batch_by_signature),
+        max_response_bytes=size,
+        chunk_images=settings.inference_chunk_images,
+    )
+
+    def prepare(servable: Servable) -> Warmup:
+        return warm_up(servable, limits)
+
+    registry = ModelRegistry(
+        settings.model_base_path,
+        on_change=lambda serving: _set_health(health_servicer, serving),
+        prepare=prepare if settings.inference_warmup else None,
+    )
+    stats = PredictStats()
     grpc_server = grpc.server(
         ThreadPoolExecutor(settings.inference_workers, thread_name_prefix="inference"),
         options=[("grpc.max_send_message_length", size), ("grpc.max_receive_message_length", size)],
     )
-    add_servicers(grpc_server, registry)
+    add_servicers(grpc_server, registry, limits, stats)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, grpc_server)
     reflection.enable_server_reflection(
         (PREDICTION_SERVICE, MODEL_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME),
@@ -97,7 +121,7 @@ def build_server(settings: InferenceSettings | None = None) -> tuple[InferenceSe
         grpc_server.add_insecure_port(_address(settings.inference_host, settings.inference_port))
     )
     poller = Poller(registry.refresh, settings.inference_poll_seconds)
-    return InferenceServer(grpc_server, registry, poller, health_servicer), port
+    return InferenceServer(grpc_server, registry, poller, health_servicer, stats), port
 
 
 def wait_for_signal() -> int:

@@ -6,13 +6,20 @@ anything wrong in the request INVALID_ARGUMENT (``version_label`` included: labe
 not supported, as in a TF Serving started without ``--allow_version_labels``). Every error
 is turned into a status here, so none reaches gRPC as UNKNOWN. Tensors go through
 ``tf.make_ndarray`` / ``tf.make_tensor_proto``, the converters of the TensorProto field.
+
+A Predict is checked against :class:`PredictLimits` before it runs (INVALID_ARGUMENT for a
+batch over its cap, RESOURCE_EXHAUSTED for a response over the message limit) and is
+computed in chunks; between two chunks the call is looked at, and a caller whose deadline
+has passed or who cancelled ends the work (DEADLINE_EXCEEDED or CANCELLED), so nobody's
+abandoned batch holds the CPU and its tensors.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, TypeVar
 
 import grpc
@@ -26,7 +33,20 @@ from tensorflow_serving.apis import (
     prediction_service_pb2_grpc,
 )
 
-from services.inference.models import DEFAULT_SIGNATURE, RequestError, SignatureNotFoundError
+from services.inference.limits import (
+    PredictLimits,
+    ResponseTooLargeError,
+    bytes_per_image,
+    request_batch,
+)
+from services.inference.models import (
+    DEFAULT_SIGNATURE,
+    ChunkWatcher,
+    RequestError,
+    Servable,
+    SignatureNotFoundError,
+    wanted_outputs,
+)
 from services.inference.registry import ModelRegistry, ModelsLoadingError, ServableNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -38,16 +58,30 @@ S = TypeVar("S")
 R = TypeVar("R")
 
 
+class CallEndedError(Exception):
+    """The caller is gone (deadline passed, or cancelled): stop computing for it."""
+
+    def __init__(self, code: Any, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+_ERROR_CODES: tuple[tuple[type[Exception], Any], ...] = (
+    (ResponseTooLargeError, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (ServableNotFoundError, grpc.StatusCode.NOT_FOUND),
+    (ModelsLoadingError, grpc.StatusCode.UNAVAILABLE),
+    (SignatureNotFoundError, grpc.StatusCode.FAILED_PRECONDITION),
+    (RequestError, grpc.StatusCode.INVALID_ARGUMENT),
+)
+
+
 def _status(error: Exception) -> tuple[Any, str]:
     """The gRPC status code and message for an error raised while serving a request."""
-    if isinstance(error, ServableNotFoundError):
-        return grpc.StatusCode.NOT_FOUND, str(error)
-    if isinstance(error, ModelsLoadingError):
-        return grpc.StatusCode.UNAVAILABLE, str(error)
-    if isinstance(error, SignatureNotFoundError):
-        return grpc.StatusCode.FAILED_PRECONDITION, str(error)
-    if isinstance(error, RequestError):
-        return grpc.StatusCode.INVALID_ARGUMENT, str(error)
+    if isinstance(error, CallEndedError):
+        return error.code, str(error)
+    for kind, code in _ERROR_CODES:
+        if isinstance(error, kind):
+            return code, str(error)
     if isinstance(error, tf.errors.OpError):
         return _GRPC_CODES.get(error.error_code, grpc.StatusCode.INTERNAL), str(error.message)
     logger.exception("unexpected error while serving a request")
@@ -104,26 +138,138 @@ def to_array(alias: str, proto: Any) -> np.ndarray:
         raise RequestError(f"tensor parsing error: {alias}: {error}") from error
 
 
+class PredictStats:
+    """What this server's Predict calls computed and how they ended, for tests and operators.
+
+    ``in_flight`` counts calls between arrival and return; ``chunks_computed`` every chunk
+    of a client's batch (warm-up is not counted); ``stopped`` calls ended by their caller,
+    by status code name.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.in_flight = 0
+        self.chunks_computed = 0
+        self.stopped: dict[str, int] = {}
+
+    def begin(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+
+    def end(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def chunk(self) -> None:
+        with self._lock:
+            self.chunks_computed += 1
+
+    def stop(self, code: Any) -> None:
+        with self._lock:
+            self.stopped[code.name] = self.stopped.get(code.name, 0) + 1
+
+
+class _CallWatcher:
+    """Between chunks: stop if the caller is gone; after the first, check the real size."""
+
+    def __init__(
+        self,
+        context: Any,
+        stats: PredictStats,
+        limits: PredictLimits,
+        signature_name: str,
+        batch: int,
+    ) -> None:
+        self._context = context
+        self._stats = stats
+        self._limits = limits
+        self._signature_name = signature_name
+        self._batch = batch
+        self._chunks = 0
+
+    def before_chunk(self) -> None:
+        remaining = self._context.time_remaining()
+        if remaining is not None and remaining <= 0:
+            self._end(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+        if not self._context.is_active():
+            self._end(grpc.StatusCode.CANCELLED, "the call was cancelled")
+
+    def after_chunk(self, images: int, outputs: Mapping[str, np.ndarray]) -> None:
+        self._chunks += 1
+        self._stats.chunk()
+        if self._chunks == 1 and images > 0:
+            size = sum(value.nbytes for value in outputs.values()) / images
+            self._limits.check_response(self._signature_name, self._batch, size, list(outputs))
+
+    def _end(self, code: Any, why: str) -> NoReturn:
+        self._stats.stop(code)
+        logger.info(
+            "Predict of %d images stopped after %d chunks: %s",
+            self._batch,
+            self._chunks,
+            why,
+        )
+        raise CallEndedError(code, f"{why}; stopped after {self._chunks} chunks")
+
+
+def run_predict(
+    servable: Servable,
+    request: Any,
+    limits: PredictLimits,
+    watch: Callable[[str, int], ChunkWatcher] | None = None,
+    *,
+    capped: bool = True,
+) -> Any:
+    """Answer ``request`` with ``servable``: the checks, the chunked run, the response.
+
+    ``watch`` makes the watcher of the call from its signature and batch; ``capped=False``
+    skips the caps (warm-up requests are the model owner's, not a client's).
+    """
+    signature_name = request.model_spec.signature_name or DEFAULT_SIGNATURE
+    signature = servable.signature(signature_name)  # an unknown one fails first, as TF Serving
+    output_filter = list(request.output_filter)
+    wanted = wanted_outputs(signature, output_filter)
+    batch = request_batch(request.inputs)
+    if capped:
+        limits.check_batch(signature_name, batch)
+        limits.check_response(signature_name, batch, bytes_per_image(signature, wanted), wanted)
+    inputs = {alias: to_array(alias, proto) for alias, proto in request.inputs.items()}
+    outputs = servable.run(
+        signature_name,
+        inputs,
+        output_filter,
+        chunk_images=limits.chunk_images,
+        watcher=watch(signature_name, batch) if watch is not None else None,
+    )
+    response = predict_pb2.PredictResponse()
+    response.model_spec.name = servable.name
+    response.model_spec.version.value = servable.version
+    response.model_spec.signature_name = signature_name
+    for alias, value in outputs.items():
+        response.outputs[alias].CopyFrom(tf.make_tensor_proto(value))
+    return response
+
+
 class PredictionServicer:
     """``tensorflow.serving.PredictionService``: Predict and GetModelMetadata."""
 
-    def __init__(self, registry: ModelRegistry) -> None:
+    def __init__(self, registry: ModelRegistry, limits: PredictLimits, stats: PredictStats) -> None:
         self._registry = registry
+        self._limits = limits
+        self._stats = stats
 
     @_guarded
     def Predict(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC's names)
-        servable = self._registry.get(*model_request(request))
-        signature = request.model_spec.signature_name or DEFAULT_SIGNATURE
-        servable.signature(signature)  # an unknown one fails first, as in TF Serving
-        inputs = {alias: to_array(alias, proto) for alias, proto in request.inputs.items()}
-        outputs = servable.run(signature, inputs, list(request.output_filter))
-        response = predict_pb2.PredictResponse()
-        response.model_spec.name = servable.name
-        response.model_spec.version.value = servable.version
-        response.model_spec.signature_name = signature
-        for alias, value in outputs.items():
-            response.outputs[alias].CopyFrom(tf.make_tensor_proto(value))
-        return response
+        self._stats.begin()
+        try:
+            servable = self._registry.get(*model_request(request))
+
+            def watch(signature_name: str, batch: int) -> ChunkWatcher:
+                return _CallWatcher(context, self._stats, self._limits, signature_name, batch)
+
+            return run_predict(servable, request, self._limits, watch)
+        finally:
+            self._stats.end()
 
     @_guarded
     def GetModelMetadata(self, request: Any, context: Any) -> Any:  # noqa: N802
@@ -178,9 +324,14 @@ class ModelServicer:
     HandleReloadConfigRequest = _unimplemented("HandleReloadConfigRequest")
 
 
-def add_servicers(server: Any, registry: ModelRegistry) -> None:
+def add_servicers(
+    server: Any,
+    registry: ModelRegistry,
+    limits: PredictLimits | None = None,
+    stats: PredictStats | None = None,
+) -> None:
     """Register both services on ``server``."""
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-        PredictionServicer(registry), server
+        PredictionServicer(registry, limits or PredictLimits(), stats or PredictStats()), server
     )
     model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelServicer(registry), server)

@@ -5,7 +5,9 @@
 taking ``input``: float32 ``N x H x W x 3`` in [0, 1]. ``assets.extra/`` (which TF Serving
 ignores) holds ``model.json`` (classes, layer graph, weight manifest, training summary),
 ``weights.bin`` (every weight as little-endian float32, laid out by the manifest, so a
-browser loads it with one ``fetch`` and a ``Float32Array``) and ``labels.txt``.
+browser loads it with one ``fetch`` and a ``Float32Array``), ``labels.txt`` and
+``tf_serving_warmup_requests`` (TF Serving's warm-up file: one Predict of one image per
+signature, which TF Serving and our inference server replay before serving the version).
 A version is written to a temporary folder and renamed into place, so a server watching
 the base path never sees half of one.
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from services.common.model_store import ASSETS_DIR, LABELS_TXT, MODEL_JSON, WEIGHTS_BIN
@@ -29,6 +32,8 @@ from services.pipeline.classes import ImageClass
 from services.pipeline.graph import describe_layers, layer_weights
 
 FORMAT_VERSION = 1
+WARMUP_FILE = "tf_serving_warmup_requests"
+SIGNATURES = ("serving_default", "activations")
 
 
 def next_version(model_dir: Path) -> int:
@@ -57,6 +62,50 @@ def _write_savedmodel(model: keras.Model, path: Path) -> None:
     archive.add_endpoint("serving_default", probabilities, input_signature=[spec])
     archive.add_endpoint("activations", activations, input_signature=[spec])
     archive.write_out(str(path), verbose=False)
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (strings and embedded messages)."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def warmup_record(name: str, signature: str, image: np.ndarray) -> bytes:
+    """A serialised ``tensorflow.serving.PredictionLog`` holding a Predict of ``image``.
+
+    Encoded by hand (PredictionLog.predict_log = 6, PredictLog.request = 1, PredictRequest
+    model_spec = 1 and inputs = 2, ModelSpec name = 1 and signature_name = 3, map entries
+    key = 1, value = 2) because the model worker's image carries TensorFlow but not
+    tensorflow-serving-api; the tests parse it with the real protos.
+    """
+    spec = _field(1, name.encode()) + _field(3, signature.encode())
+    tensor = tf.make_tensor_proto(image).SerializeToString()
+    request = _field(1, spec) + _field(2, _field(1, b"input") + _field(2, tensor))
+    return _field(6, _field(1, request))
+
+
+def write_warmup_requests(
+    assets: Path, name: str, input_shape: Sequence[int], signatures: Sequence[str] = SIGNATURES
+) -> Path:
+    """Write ``assets/tf_serving_warmup_requests``: one zero image per signature.
+
+    Served versions are warmed up with it before their first request; the values do not
+    matter, the shapes and the signatures do.
+    """
+    image = np.zeros((1, *input_shape), np.float32)
+    path = assets / WARMUP_FILE
+    with tf.io.TFRecordWriter(str(path)) as writer:
+        for signature in signatures:
+            writer.write(warmup_record(name, signature, image))
+    return path
 
 
 def _write_assets(
@@ -120,6 +169,7 @@ def _write_assets(
     }
     (assets / MODEL_JSON).write_text(json.dumps(description, indent=1) + "\n", encoding="utf-8")
     (assets / LABELS_TXT).write_text("".join(f"{c.name}\n" for c in classes), encoding="utf-8")
+    write_warmup_requests(assets, name, [int(d) for d in model.input.shape[1:]])
 
 
 def export_model(

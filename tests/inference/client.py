@@ -73,14 +73,20 @@ def connect(port: int) -> Client:
     )
 
 
-def start_server(base_path: Path, poll_seconds: float = 0.2) -> tuple[InferenceServer, int]:
-    """A started server on a free port of 127.0.0.1 serving ``base_path``."""
+def start_server(
+    base_path: Path, poll_seconds: float = 0.2, **overrides: Any
+) -> tuple[InferenceServer, int]:
+    """A started server on a free port of 127.0.0.1 serving ``base_path``.
+
+    ``overrides`` are further :class:`InferenceSettings` fields (limits, warm-up).
+    """
     settings = InferenceSettings(
         inference_host="127.0.0.1",
         inference_port=0,
         model_base_path=base_path,
         inference_poll_seconds=poll_seconds,
         inference_workers=4,
+        **overrides,
     )
     server, port = build_server(settings)
     server.start()

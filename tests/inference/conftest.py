@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from services.inference.server import InferenceServer
 from services.pipeline.architecture import Architecture
 from services.pipeline.bundle import ModelBundle
 from tests.exports import export_untrained
@@ -42,11 +43,18 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
 
 
 @pytest.fixture(scope="session")
-def client(exported: Exported) -> Iterator[Client]:
-    """A client of a running server over ``exported``, once every version is loaded."""
+def served(exported: Exported) -> Iterator[tuple[InferenceServer, Client]]:
+    """A running server over ``exported`` with default settings, once every version is
+    loaded, and a client of it (the server's counters tell what it computed)."""
     server, port = start_server(exported.base_path)
     client = connect(port)
     wait_until(lambda: client.health_status() == SERVING, "the server serves")
-    yield client
+    yield server, client
     client.channel.close()
     server.stop(grace=0)
+
+
+@pytest.fixture(scope="session")
+def client(served: tuple[InferenceServer, Client]) -> Client:
+    """A client of the shared server."""
+    return served[1]

@@ -1,0 +1,199 @@
+"""A Predict stops when its caller gives up, and one too large is refused before it runs.
+
+The server computes a batch in chunks and looks at the call between them, so a deadline
+or a cancellation ends the work (and frees its tensors) instead of computing for nobody.
+What is checked is the server's own account of its work (chunks computed, calls in
+flight), not only the status the client sees.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import numpy as np
+import pytest
+
+from services.inference.server import InferenceServer
+from tests.inference.client import (
+    SERVING,
+    Client,
+    connect,
+    images,
+    outputs_of,
+    predict_request,
+    start_server,
+    wait_until,
+)
+from tests.inference.conftest import Exported
+
+CHUNK = 16
+BIG_BATCH = 1000
+STOP_BOUND = 3.0  # seconds after the deadline; the real figure is in bench_inference_limits.py
+
+
+@pytest.fixture(scope="module")
+def uncapped(exported: Exported) -> Iterator[tuple[InferenceServer, Client]]:
+    """A server that accepts 1000-image batches, so deadlines meet a long computation."""
+    server, port = start_server(
+        exported.base_path, inference_max_batch=BIG_BATCH, inference_chunk_images=CHUNK
+    )
+    client = connect(port)
+    wait_until(lambda: client.health_status() == SERVING, "the server serves")
+    yield server, client
+    client.channel.close()
+    server.stop(grace=0)
+
+
+@pytest.fixture(scope="module")
+def small_messages(exported: Exported) -> Iterator[tuple[InferenceServer, Client]]:
+    """A server whose send limit is 8 MiB: 11 images' activations of tiny_vgg do not fit."""
+    server, port = start_server(exported.base_path, inference_max_message_bytes=8 * 1024 * 1024)
+    client = connect(port)
+    wait_until(lambda: client.health_status() == SERVING, "the server serves")
+    yield server, client
+    client.channel.close()
+    server.stop(grace=0)
+
+
+def failure(client: Client, request: Any, timeout: float = 60) -> tuple[Any, str]:
+    with pytest.raises(grpc.RpcError) as raised:
+        client.predict.Predict(request, timeout=timeout)
+    return raised.value.code(), str(raised.value.details())
+
+
+def idle(server: InferenceServer) -> bool:
+    return server.stats.in_flight == 0
+
+
+@pytest.mark.parametrize("timeout", [0.5, None], ids=["0.5s", "half-the-batch"])
+def test_a_deadline_stops_the_computation(
+    uncapped: tuple[InferenceServer, Client], timeout: float | None
+) -> None:
+    """0.5 s: the issue's case (the 49 MB request may reach the handler after its deadline,
+    and nothing is computed); None: half the time the whole batch takes here, so the
+    deadline passes while chunks are being computed."""
+    server, client = uncapped
+    if timeout is None:
+        start = time.monotonic()
+        client.predict.Predict(predict_request("tiny_vgg", images(BIG_BATCH)), timeout=120)
+        timeout = (time.monotonic() - start) / 2
+    request = predict_request("tiny_vgg", images(BIG_BATCH))
+    wait_until(lambda: idle(server), "the server is idle")
+    chunks_before = server.stats.chunks_computed
+    stopped_before = server.stats.stopped.get("DEADLINE_EXCEEDED", 0)
+
+    start = time.monotonic()
+    code, _ = failure(client, request, timeout=timeout)
+    deadline = start + timeout
+    assert code == grpc.StatusCode.DEADLINE_EXCEEDED
+    wait_until(
+        lambda: server.stats.stopped.get("DEADLINE_EXCEEDED", 0) > stopped_before and idle(server),
+        "the server stops working",
+        timeout=30,
+    )
+    stopped_after = time.monotonic() - deadline
+
+    assert stopped_after < STOP_BOUND
+    computed = server.stats.chunks_computed - chunks_before
+    assert computed < math.ceil(BIG_BATCH / CHUNK)  # it did not finish the batch
+    assert server.stats.stopped.get("DEADLINE_EXCEEDED", 0) == stopped_before + 1
+    time.sleep(0.5)
+    assert server.stats.chunks_computed - chunks_before == computed  # and nothing after
+
+
+def test_a_cancelled_call_stops_the_computation(uncapped: tuple[InferenceServer, Client]) -> None:
+    server, client = uncapped
+    request = predict_request("tiny_vgg", images(BIG_BATCH))
+    wait_until(lambda: idle(server), "the server is idle")
+    chunks_before = server.stats.chunks_computed
+    stopped_before = server.stats.stopped.get("CANCELLED", 0)
+
+    call = client.predict.Predict.future(request, timeout=60)
+    wait_until(lambda: server.stats.chunks_computed > chunks_before, "computing started")
+    assert call.cancel()
+    cancelled = time.monotonic()
+    wait_until(
+        lambda: server.stats.stopped.get("CANCELLED", 0) > stopped_before and idle(server),
+        "the server stops working",
+        timeout=30,
+    )
+
+    assert time.monotonic() - cancelled < STOP_BOUND
+    assert server.stats.chunks_computed - chunks_before < math.ceil(BIG_BATCH / CHUNK)
+    assert server.stats.stopped.get("CANCELLED", 0) == stopped_before + 1
+
+
+def test_the_server_answers_after_stopped_calls(uncapped: tuple[InferenceServer, Client]) -> None:
+    _, client = uncapped
+    response = client.predict.Predict(predict_request("tiny_vgg", images(3)), timeout=60)
+    assert outputs_of(response)["probabilities"].shape == (3, 10)
+
+
+@pytest.mark.parametrize(
+    ("batch", "signature", "limit"),
+    [(257, "", 256), (65, "activations", 64)],
+    ids=["serving_default", "activations"],
+)
+def test_a_batch_over_the_cap_is_refused_before_computing(
+    served: tuple[InferenceServer, Client], batch: int, signature: str, limit: int
+) -> None:
+    server, client = served
+    chunks_before = server.stats.chunks_computed
+    request = predict_request("tiny_vgg", images(batch), signature=signature)
+    code, message = failure(client, request)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT, message
+    assert str(batch) in message and f"at most {limit} images" in message
+    assert "CNN101_INFERENCE_MAX_BATCH" in message
+    assert server.stats.chunks_computed == chunks_before
+
+
+def test_a_batch_at_the_cap_is_computed(served: tuple[InferenceServer, Client]) -> None:
+    _, client = served
+    request = predict_request("tiny_vgg", images(64), signature="activations")
+    response = client.predict.Predict(request, timeout=120)
+    assert outputs_of(response)["conv_1_1"].shape == (64, 62, 62, 10)
+
+
+def test_a_response_over_the_send_limit_is_resource_exhausted(
+    small_messages: tuple[InferenceServer, Client],
+) -> None:
+    server, client = small_messages
+    chunks_before = server.stats.chunks_computed
+    request = predict_request("tiny_vgg", images(20), signature="activations")
+    code, message = failure(client, request)
+    assert code == grpc.StatusCode.RESOURCE_EXHAUSTED, message
+    assert "8388608 bytes" in message  # the limit
+    assert "at most 11 images" in message  # 761,920 bytes of activations per image
+    assert server.stats.chunks_computed == chunks_before
+
+
+def test_an_output_filter_makes_a_response_small_enough(
+    small_messages: tuple[InferenceServer, Client], exported: Exported
+) -> None:
+    _, client = small_messages
+    inputs = images(20, seed=3)
+    request = predict_request(
+        "tiny_vgg", inputs, signature="activations", output_filter=["max_pool_2", "softmax"]
+    )
+    outputs = outputs_of(client.predict.Predict(request, timeout=60))
+    expected = exported.bundles[("tiny_vgg", 2)].activations(inputs)
+    assert set(outputs) == {"max_pool_2", "softmax"}
+    np.testing.assert_allclose(outputs["softmax"], expected["softmax"], rtol=0, atol=1e-6)
+
+
+def test_chunks_are_put_back_together_in_order(
+    uncapped: tuple[InferenceServer, Client], exported: Exported
+) -> None:
+    server, client = uncapped
+    inputs = images(2 * CHUNK + 5, seed=4)
+    chunks_before = server.stats.chunks_computed
+    response = client.predict.Predict(predict_request("tiny_vgg", inputs), timeout=60)
+    assert server.stats.chunks_computed - chunks_before == 3
+    expected = exported.bundles[("tiny_vgg", 2)].probabilities(inputs)
+    probabilities = outputs_of(response)["probabilities"]
+    assert probabilities.shape == (2 * CHUNK + 5, 10)
+    np.testing.assert_allclose(probabilities, expected, rtol=0, atol=1e-6)
