@@ -12,13 +12,9 @@ and never answers) and prints how long each of five picture uploads takes meanwh
 from __future__ import annotations
 
 import io
-import json
 import os
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +22,7 @@ from typing import Any
 import httpx
 import numpy as np
 from PIL import Image
+from running_platform import Platform, running_platform
 
 VICTIMS = (
     "activations",
@@ -41,15 +38,8 @@ VICTIMS = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _processes(log_dir: Path) -> dict[str, dict[str, Any]]:
-    status: dict[str, dict[str, Any]] = json.loads((log_dir / "processes.json").read_text())
-    return status["processes"]
+    return Platform("", log_dir).processes()
 
 
 def _ready(base: str) -> bool:
@@ -64,7 +54,7 @@ def _all_running(log_dir: Path, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while not all(p["state"] == "running" for p in _processes(log_dir).values()):
         if time.monotonic() > deadline:
-            raise SystemExit(f"not every process came up: {_processes(log_dir)}")
+            raise SystemExit(f"not every process came up: {Platform('', log_dir).processes()}")
         time.sleep(0.2)
 
 
@@ -84,7 +74,7 @@ def _kill_and_time(victim: str, base: str, log_dir: Path) -> tuple[float, float]
             up = time.monotonic() - killed
         time.sleep(0.1)
     if ready is None or up is None:
-        raise SystemExit(f"{victim} did not recover: {_processes(log_dir)}")
+        raise SystemExit(f"{victim} did not recover: {Platform('', log_dir).processes()}")
     return ready, up
 
 
@@ -114,36 +104,8 @@ def _uploads_with_hung_redis(base: str, log_dir: Path) -> list[float]:
 
 
 def main() -> int:
-    root = Path(tempfile.mkdtemp(prefix="cnn101-recovery-"))
-    gateway = _free_port()
-    env = os.environ | {
-        "CNN101_REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0",  # a private one
-        "CNN101_GATEWAY_PORT": str(gateway),
-        "CNN101_INFERENCE_PORT": str(_free_port()),
-        "CNN101_ACTIVATIONS_PORT": str(_free_port()),
-        "CNN101_EVALUATION_PORT": str(_free_port()),
-        "CNN101_STUDIO_PORT": str(_free_port()),
-        "CNN101_LOG_DIR": str(root / "logs"),
-        "CNN101_EVALUATION_DATABASE_URL": f"sqlite:///{root / 'study.db'}",
-        "CNN101_STUDIO_DATABASE_URL": f"sqlite:///{root / 'study.db'}",
-        "CNN101_EVALUATION_SECRET_KEY_FILE": str(root / "secret-key"),
-        "CNN101_EVALUATION_BOOTSTRAP_LOGIN_FILE": str(root / "login"),
-    }
-    runner = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "run"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert runner.stdout is not None
-    base, log_dir = f"http://127.0.0.1:{gateway}", root / "logs"
-    try:
-        for line in runner.stdout:
-            if "CNN 101 is running" in line:
-                break
-        else:
-            raise SystemExit("cnn101 run stopped before it was ready")
+    with running_platform() as platform:
+        base, log_dir = platform.base, platform.log_dir
         print(f"load before: {os.getloadavg()[0]:.2f} (1-min average); logs in {log_dir}")
         print(f"{'killed':<14} {'ready again s':>14} {'process up s':>13}")
         for victim in VICTIMS:
@@ -152,10 +114,7 @@ def main() -> int:
         took = _uploads_with_hung_redis(base, log_dir)
         print("uploads while the cache's Redis hangs (s): " + ", ".join(f"{t:.2f}" for t in took))
         print(f"load after: {os.getloadavg()[0]:.2f}")
-        return 0
-    finally:
-        runner.send_signal(signal.SIGINT)
-        runner.wait(timeout=60)
+    return 0
 
 
 if __name__ == "__main__":

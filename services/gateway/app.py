@@ -27,6 +27,7 @@ from services.common.body_limit import (
 )
 from services.common.jobs import TaskSender
 from services.gateway.activations_client import ActivationsClient
+from services.gateway.decode_pool import DecodePool
 from services.gateway.errors import install_error_handlers
 from services.gateway.middleware import RequestMetrics, SecurityHeaders
 from services.gateway.presentations import PresentationHub
@@ -86,6 +87,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             evaluation=evaluation,
             studio=studio,
             jobs=jobs,
+            decoder=DecodePool(
+                settings.decode_workers or None,
+                settings.max_waiting_decodes,
+                settings.retry_after_seconds,
+            ),
         )
         app.state.published = PublishedModels(
             studio, settings.model_name, settings.published_models_ttl_seconds
@@ -106,6 +112,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await evaluation.aclose()
             await studio.aclose()
             jobs.close()
+            app.state.gateway.decoder.close()
 
     app = FastAPI(
         title="CNN 101 gateway",

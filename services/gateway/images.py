@@ -12,6 +12,7 @@ steps every training and example image goes through. No FastAPI here: the route 
 | file_too_large       | 413    | more than ``max_bytes`` bytes                               |
 | unsupported_format   | 415    | content is not PNG, JPEG, WebP, BMP or GIF (SVG, PDF, text) |
 | too_many_pixels      | 413    | the header claims more than ``max_pixels`` pixels           |
+| too_large_to_decode  | 413    | decoding it would take more than ``max_decode_bytes``       |
 | corrupt_image        | 400    | a supported format, but truncated, damaged or 0 pixels wide |
 
 Truncated files stay refused: ``ImageFile.LOAD_TRUNCATED_IMAGES`` is never set here.
@@ -51,8 +52,43 @@ _SIGNATURES = {
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, struct.error)
 
 RejectionCode = Literal[
-    "empty_file", "file_too_large", "unsupported_format", "too_many_pixels", "corrupt_image"
+    "empty_file",
+    "file_too_large",
+    "unsupported_format",
+    "too_many_pixels",
+    "too_large_to_decode",
+    "corrupt_image",
 ]
+
+# Bytes per pixel of Pillow's modes as decoded (what a header's mode costs in memory).
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "La": 2, "I;16": 2, "RGB": 3}
+_DEFAULT_MODE_BYTES = 4  # RGBA, RGBX, CMYK, YCbCr, I, F
+# Modes Image.reduce averages as they are; others become RGB or RGBA first.
+_REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA")
+
+
+def decode_cost(mode: str, image_size: tuple[int, int]) -> int:
+    """Bytes decoding a ``mode`` picture of ``image_size`` takes at its peak: the decoded
+    image, and for a mode that must become RGB(A) before it is shrunk, that copy (4 bytes a
+    pixel). A large picture is shrunk right after decoding (:func:`_shrink_early`), so the
+    rest of the preparation works on a small image and is not counted."""
+    pixels = image_size[0] * image_size[1]
+    decoded = _MODE_BYTES.get(mode, _DEFAULT_MODE_BYTES) * pixels
+    return decoded + (0 if mode in _REDUCIBLE_MODES else 4 * pixels)
+
+
+def _shrink_early(image: Image.Image, size: int) -> Image.Image:
+    """A picture whose short side is 8x the model input or more, reduced by an integer
+    factor (box filter) to a short side of at least 4x, before it is oriented, flattened
+    and converted: those steps copied the full picture four times (19 bytes a pixel for
+    RGBA, measured). The final resize looks at 3x its output anyway (``reducing_gap``)."""
+    factor = min(image.size) // (4 * size)
+    if factor < 2 or image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        return image
+    if image.mode not in _REDUCIBLE_MODES:
+        alpha = image.mode in ("PA",) or "transparency" in image.info
+        image = image.convert("RGBA" if alpha else "RGB")
+    return image.reduce(factor)
 
 
 class ImageRejected(Exception):  # noqa: N818 (the name the gateway contract uses)
@@ -74,16 +110,25 @@ class NormalisedImage:
     digest: str
     source_format: str  # Pillow's name, e.g. "PNG", "JPEG", "WEBP" ("MPO" for camera JPEGs)
     source_size: tuple[int, int]  # width, height as stored, before EXIF rotation
+    decoded_bytes: int = 0  # the decode's peak memory (decode_cost), for the decode pool
 
 
 def decode_upload(
-    data: bytes, *, max_bytes: int, max_pixels: int, size: int = MODEL_INPUT_SIZE
+    data: bytes,
+    *,
+    max_bytes: int,
+    max_pixels: int,
+    max_decode_bytes: int = 96 * _MB,
+    size: int = MODEL_INPUT_SIZE,
 ) -> NormalisedImage:
     """Decode, orient, crop and resize an upload; raise ``ImageRejected`` if it can't be used.
 
     Animated images contribute their first frame. Pillow's decompression-bomb limit
     (``Image.MAX_IMAGE_PIXELS``, read, never changed) lowers ``max_pixels`` if smaller, so
-    its warning and error map to the same ``too_many_pixels`` refusal.
+    its warning and error map to the same ``too_many_pixels`` refusal. The pixel count
+    alone does not bound memory (a 1.5 KB lossless WebP of 16383 x 2400 RGBA pixels took
+    450 MB): from the header's mode and size, after a JPEG's reduced-scale decoding is set
+    up, :func:`decode_cost` must stay within ``max_decode_bytes`` before anything is decoded.
     """
     if not data:
         raise ImageRejected(
@@ -115,7 +160,9 @@ def decode_upload(
         )
     limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
     if claimed == "WEBP":  # libwebp allocates the whole canvas inside Image.open
-        _check_pixels(_webp_canvas_size(data), limit)
+        canvas = _webp_canvas_size(data)
+        _check_pixels(canvas, limit)
+        _check_decode_cost("RGBA", canvas, max_decode_bytes)
     try:
         with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as image:
             _check_pixels(image.size, limit)
@@ -124,10 +171,12 @@ def decode_upload(
                 # short side >= 4x the model input: a 12-megapixel JPEG then costs a few MB
                 # instead of ~80 MB, and the 64x64 result is just as sharp.
                 image.draft(image.mode, (4 * size, 4 * size))
+            _check_decode_cost(image.mode, image.size, max_decode_bytes)
+            decoded_bytes = decode_cost(image.mode, image.size)
             image.load()
-            pixels = to_model_pixels(image, size)
             source_format = image.format or claimed
             source_size = image.size
+            pixels = to_model_pixels(_shrink_early(image, size), size)
     except Image.DecompressionBombError as error:
         raise _too_many_pixels(None, limit) from error
     except _DECODE_ERRORS as error:  # includes UnidentifiedImageError and truncation
@@ -145,6 +194,7 @@ def decode_upload(
         digest=hashlib.sha256(pixels.tobytes()).hexdigest(),
         source_format=source_format,
         source_size=source_size,
+        decoded_bytes=decoded_bytes,
     )
 
 
@@ -183,6 +233,19 @@ def _uint(little_endian: bytes) -> int:
 def _check_pixels(image_size: tuple[int, int], limit: int) -> None:
     if image_size[0] * image_size[1] > limit:
         raise _too_many_pixels(image_size, limit)
+
+
+def _check_decode_cost(mode: str, image_size: tuple[int, int], limit: int) -> None:
+    cost = decode_cost(mode, image_size)
+    if cost > limit:
+        raise ImageRejected(
+            "too_large_to_decode",
+            f"The picture is {image_size[0]:,} x {image_size[1]:,} pixels ({mode}): reading it "
+            f"would take {math.ceil(cost / _MB)} MB of memory, and the limit is "
+            f"{limit // _MB} MB. Make it smaller (for example, take a screenshot of it or save "
+            "it as JPEG) and upload it again.",
+            413,
+        )
 
 
 def _too_many_pixels(image_size: tuple[int, int] | None, limit: int) -> ImageRejected:

@@ -19,6 +19,14 @@ class GatewaySettings(SharedSettings):
     activations_timeout_seconds: float = 20.0
     max_upload_bytes: int = 10 * 1024 * 1024
     max_upload_pixels: int = 40_000_000
+    # The most memory one picture's decoding may take (services/gateway/images.py), and
+    # how many decode at once (0: one per core) and may wait: together they bound the
+    # gateway's memory for pictures (services/gateway/decode_pool.py). 64 waiting: a class
+    # that all takes a photo at once queues (each waits ~50 ms per photo ahead of it)
+    # rather than being turned away; each waiting upload holds its bytes (<= 10 MB).
+    max_decode_bytes: int = 96 * 1024 * 1024
+    decode_workers: int = 0
+    max_waiting_decodes: int = 64
     spa_dir: Path = PROJECT_ROOT / "frontend" / "dist"
     # Bundles are immutable per (model, version, fingerprint, digest): the gateway keeps the
     # most recent ones in memory so a class opening an example costs no network hop. Sized

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from services.common.bundles import pixels_digest
 from services.common.jobs import TaskSender
 from services.gateway.activations_client import ActivationsClient, ModelVersion
+from services.gateway.decode_pool import DecodePool
 from services.gateway.images import encode_png
 from services.gateway.settings import GatewaySettings
 from services.pipeline.examples import Example, ExampleCatalog
@@ -43,6 +44,7 @@ class GatewayState:
     jobs: TaskSender
     evaluation: httpx.AsyncClient
     studio: httpx.AsyncClient
+    decoder: DecodePool
     _described: dict[tuple[str, int], tuple[float, ModelVersion]] = field(default_factory=dict)
     _example_digests: dict[int, dict[str, str]] = field(default_factory=dict)
     _digest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -31,6 +31,7 @@ def _state(client: CountingClient) -> GatewayState:
         jobs=unused,
         evaluation=unused,
         studio=unused,
+        decoder=unused,
     )
 
 

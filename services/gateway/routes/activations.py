@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from cnn101.v1 import activations_pb2
 from fastapi import APIRouter, Depends, Request, Response, UploadFile
 
 from services.common.errors import ApiError, error_responses
 from services.gateway.bundles import BundleKey, fetch_bundle
-from services.gateway.images import ImageRejected, decode_upload
+from services.gateway.images import ImageRejected
 from services.gateway.published import require_visible_model
 from services.gateway.responses import (
     BUNDLE_OPENAPI,
@@ -45,11 +43,11 @@ async def upload_activations(
     described = await state.model_version(name, version)
     size = int(described.description["input"]["shape"][0])
     try:
-        image = await asyncio.to_thread(
-            decode_upload,
+        image = await state.decoder.decode(
             data,
             max_bytes=limit,
             max_pixels=state.settings.max_upload_pixels,
+            max_decode_bytes=state.settings.max_decode_bytes,
             size=size,
         )
     except ImageRejected as rejected:
