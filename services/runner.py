@@ -281,10 +281,10 @@ def _beat_ticks(schedule_file: str) -> Probe:
 
 
 def liveness_probes(env: dict[str, str], state_dir: str) -> dict[str, Probe]:
-    """How the supervisor tells that each service still works (not only that it runs)."""
+    """How the supervisor tells that each service still works (not only that it runs);
+    inference replicas are asked on their own sockets (:func:`start_services`)."""
     broker = env["CNN101_BROKER_URL"]
     return {
-        "inference": _grpc_serving(env["CNN101_INFERENCE_TARGET"]),
         "activations": _grpc_serving(env["CNN101_ACTIVATIONS_TARGET"]),
         "worker": _celery_answers(broker, "celery@"),
         "beat": _beat_ticks(f"{state_dir}/beat-schedule"),
@@ -320,10 +320,16 @@ def start_services(supervisor: Supervisor, log_dir: Path) -> str:
     probes = liveness_probes(env, str(log_dir))
     replicas = int(env.get("CNN101_INFERENCE_REPLICAS") or DEFAULT_INFERENCE_REPLICAS)
     for name, command in service_commands(sys.executable, str(log_dir)).items():
-        supervisor.start(name, command, env, probe=probes[name])
-        if name == "inference":
-            for replica in range(2, replicas + 1):
-                supervisor.start(f"inference-{replica}", command, env, probe=probes[name])
+        if name != "inference":
+            supervisor.start(name, command, env, probe=probes[name])
+            continue
+        for replica in range(1, replicas + 1):
+            # Each replica also listens on a socket of its own, so its liveness check
+            # reaches it and not whichever process the shared port hands the call to.
+            private = f"unix:{log_dir}/inference-{replica}.sock"
+            own_env = env | {"CNN101_INFERENCE_PRIVATE_ADDRESS": private}
+            child = name if replica == 1 else f"{name}-{replica}"
+            supervisor.start(child, command, own_env, probe=_grpc_serving(private))
     supervisor.env = env
     return port
 

@@ -19,6 +19,7 @@ from tensorflow_serving.apis import (
 )
 
 from services.activations.tensorflow_protos import float_array, float_tensor
+from services.common.model_store import FINGERPRINT_METADATA
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 CHANNEL_OPTIONS = [
@@ -58,12 +59,18 @@ class InferenceClient:
 
     async def activations(
         self, model_name: str, version: int, inputs: np.ndarray
-    ) -> dict[str, np.ndarray]:
-        """The ``activations`` signature on float32 ``N x H x W x 3`` inputs."""
+    ) -> tuple[dict[str, np.ndarray], str | None]:
+        """The ``activations`` signature on float32 ``N x H x W x 3`` inputs, and the
+        fingerprint of the files that computed it (our inference service sends it in the
+        trailing metadata; TensorFlow Serving does not: None)."""
         request = predict_pb2.PredictRequest()
         request.model_spec.name = model_name
         request.model_spec.version.value = version
         request.model_spec.signature_name = "activations"
         float_tensor(inputs, request.inputs["input"])
-        response = await self._predict.Predict(request, timeout=self._timeout)
-        return {name: float_array(proto) for name, proto in response.outputs.items()}
+        call = self._predict.Predict(request, timeout=self._timeout)
+        response = await call
+        trailing = await call.trailing_metadata()
+        fingerprint = dict(trailing or ()).get(FINGERPRINT_METADATA)
+        outputs = {name: float_array(proto) for name, proto in response.outputs.items()}
+        return outputs, None if fingerprint is None else str(fingerprint)

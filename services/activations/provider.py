@@ -32,6 +32,12 @@ class NotFoundError(LookupError):
     """Unknown model, version, example or digest."""
 
 
+class ModelChangingError(RuntimeError):
+    """The version's files were exported again and inference still serves the old ones
+    (it reloads within its poll): answered UNAVAILABLE, so the client tries again, rather
+    than an old answer cached under the new files' fingerprint."""
+
+
 class InvalidImageError(ValueError):
     """Pixels that are not a normalised input of the model's size."""
 
@@ -160,7 +166,12 @@ class ActivationProvider:
     ) -> bytes:
         self.inference_calls += 1
         inputs = pixels[np.newaxis].astype(np.float32) / np.float32(255.0)
-        outputs = await self._inference.activations(model, version, inputs)
+        outputs, served = await self._inference.activations(model, version, inputs)
+        expected = self.description(model, version)["fingerprint"]
+        if served is not None and served != expected:
+            raise ModelChangingError(
+                f"Model {model!r} version {version} is being updated; try again in a moment."
+            )
         bundle = build_bundle(
             model_name=model,
             model_version=version,

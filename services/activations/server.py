@@ -28,6 +28,7 @@ from services.activations.provider import (
     ActivationProvider,
     ImageRef,
     InvalidImageError,
+    ModelChangingError,
     NotFoundError,
 )
 from services.activations.settings import ActivationSettings
@@ -53,6 +54,8 @@ async def _abort_on_error(
         return await call()
     except NotFoundError as error:
         await context.abort(grpc.StatusCode.NOT_FOUND, str(error))
+    except ModelChangingError as error:
+        await context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
     except InvalidImageError as error:
         await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
     except grpc.aio.AioRpcError as error:

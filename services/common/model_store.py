@@ -25,6 +25,9 @@ WEIGHTS_BIN = "weights.bin"
 LABELS_TXT = "labels.txt"
 MODEL_CARD = "README.md"
 SAVED_MODEL_PB = "saved_model.pb"
+# gRPC trailing metadata of our inference service's Predict: the fingerprint of the files
+# the answer was computed from (TF Serving's own API has no field for it).
+FINGERPRINT_METADATA = "cnn101-model-fingerprint"
 VARIABLES_DIR = "variables"
 Source = Literal["builtin", "trained", "imported"]
 # version folder -> (the files' identity and size and time, their digest)

@@ -19,6 +19,8 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
+from services.common.model_store import model_fingerprint
+
 DEFAULT_SIGNATURE = "serving_default"
 SERVING_TAG = "serve"
 SAVED_MODEL_PB = "saved_model.pb"
@@ -102,6 +104,8 @@ class Servable:
     signature_defs: Mapping[str, Any]
     functions: Mapping[str, Any]
     module: Any
+    # Of the exported files (services/common/model_store.py), sent with every answer.
+    fingerprint: str = ""
 
     def signature(self, name: str) -> Any:
         """The SignatureDef called ``name``, if this version can run it."""
@@ -213,7 +217,8 @@ def read_signature_defs(version_dir: Path) -> Mapping[str, Any]:
 
 def load_servable(name: str, version: int, version_dir: Path) -> Servable:
     """Load ``version_dir`` with ``tf.saved_model.load``; errors propagate to the caller."""
+    fingerprint = model_fingerprint(version_dir)  # before loading: never newer than the load
     signature_defs = read_signature_defs(version_dir)
     loaded = tf.saved_model.load(str(version_dir), tags=[SERVING_TAG])
     functions = dict(loaded.signatures)
-    return Servable(name, version, version_dir, signature_defs, functions, loaded)
+    return Servable(name, version, version_dir, signature_defs, functions, loaded, fingerprint)

@@ -120,6 +120,8 @@ def build_server(settings: InferenceSettings | None = None) -> tuple[InferenceSe
     port = int(
         grpc_server.add_insecure_port(_address(settings.inference_host, settings.inference_port))
     )
+    if settings.inference_private_address:
+        grpc_server.add_insecure_port(settings.inference_private_address)
     poller = Poller(registry.refresh, settings.inference_poll_seconds)
     return InferenceServer(grpc_server, registry, poller, health_servicer, stats), port
 

@@ -33,6 +33,7 @@ from tensorflow_serving.apis import (
     prediction_service_pb2_grpc,
 )
 
+from services.common.model_store import FINGERPRINT_METADATA
 from services.inference.limits import (
     PredictLimits,
     ResponseTooLargeError,
@@ -263,6 +264,8 @@ class PredictionServicer:
         self._stats.begin()
         try:
             servable = self._registry.get(*model_request(request))
+            # Which exported files answer: the activation service caches by it.
+            context.set_trailing_metadata(((FINGERPRINT_METADATA, servable.fingerprint),))
 
             def watch(signature_name: str, batch: int) -> ChunkWatcher:
                 return _CallWatcher(context, self._stats, self._limits, signature_name, batch)

@@ -26,6 +26,10 @@ class InferenceSettings(SharedSettings):
 
     inference_host: str = "127.0.0.1"
     inference_port: int = Field(default=8500, ge=0, le=65535)
+    # A second address of this process only (e.g. ``unix:/run/inference-2.sock``): several
+    # processes share the port (SO_REUSEPORT), so a liveness check of one of them must
+    # reach that one (services/runner.py).
+    inference_private_address: str | None = None
     inference_poll_seconds: float = Field(default=2.0, gt=0)
     inference_max_message_bytes: int = Field(default=64 * MEBIBYTE, gt=0)
     inference_workers: int = Field(default=8, ge=1)

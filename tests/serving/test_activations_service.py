@@ -261,7 +261,8 @@ def test_inference_down_is_unavailable_then_recovers(stack: Stack) -> None:
 def test_a_key_another_replica_is_filling_is_awaited_not_recomputed(stack: Stack) -> None:
     provider = stack.activations.provider
     pixels = _random_pixels(12)
-    key = f"{stack.prefix}:bundle:tiny_vgg:1:{pixels_digest(pixels)}"
+    fingerprint = provider.description("tiny_vgg", 1)["fingerprint"]
+    key = f"{stack.prefix}:bundle:tiny_vgg:1:{fingerprint}:{pixels_digest(pixels)}"
     client = redis.Redis.from_url(stack.redis.url)
     client.set(f"{key}:lock", b"1", px=10_000)  # "another replica" holds the fill lock
     before = provider.inference_calls

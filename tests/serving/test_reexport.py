@@ -83,3 +83,50 @@ def test_a_version_exported_again_is_served_with_its_new_weights(
     keys = client.keys(f"{stack.prefix}-reexport:bundle:*")
     fingerprints = {str(key).split(":")[4] for key in keys}
     assert {old_fingerprint, new_fingerprint} <= fingerprints
+
+
+class StaleInference:
+    """An inference service still answering from the files before a re-export."""
+
+    async def served_versions(self, model: str) -> list[int]:
+        return [1]
+
+    async def activations(
+        self, model: str, version: int, inputs: np.ndarray
+    ) -> tuple[dict[str, np.ndarray], str | None]:
+        return {}, "0123456789abcdef"  # not the files' fingerprint
+
+
+def test_an_answer_from_the_old_files_is_not_cached_under_the_new_fingerprint(
+    stack: Stack,
+) -> None:
+    """Between a re-export and inference's reload, the answer would be the old weights':
+    the activation service says UNAVAILABLE (the client retries) instead of caching it."""
+    import asyncio
+    from typing import cast
+
+    from services.activations.cache import BundleCache
+    from services.activations.inference_client import InferenceClient
+    from services.activations.provider import ActivationProvider, ImageRef, ModelChangingError
+    from services.pipeline.classes import CNN101_CLASSES
+    from services.pipeline.examples import ExampleCatalog
+
+    cache = BundleCache.from_url(stack.redis.url, f"{stack.prefix}-stale")
+    provider = ActivationProvider(
+        cast(InferenceClient, StaleInference()),
+        cache,
+        ExampleCatalog.from_data_dir(stack.data_dir, CNN101_CLASSES),
+        stack.base_path,
+    )
+    pixels = np.full((64, 64, 3), 7, dtype=np.uint8).tobytes()
+
+    async def ask() -> None:
+        try:
+            await provider.bundle("tiny_vgg", 1, ImageRef(pixels=pixels), all_layers=False)
+        finally:
+            await cache.close()
+
+    with pytest.raises(ModelChangingError, match="being updated"):
+        asyncio.run(ask())
+    client = redis.Redis.from_url(stack.redis.url)
+    assert list(client.scan_iter(f"{stack.prefix}-stale:bundle:*")) == []
