@@ -3,14 +3,19 @@
 Starlette and FastAPI have no body limit of their own, so this small ASGI middleware is it.
 A declared ``Content-Length`` over the limit is refused at once; a chunked body (no length)
 is read up to the limit and then replayed, so it is counted like any other and gets the
-same 413 instead of a parser's error halfway through. Some paths (uploads of pictures,
+same 413 instead of a parser's error halfway through (FastAPI turns any error raised while
+it parses a form into 400 "There was an error parsing the body"). What is read waits in a
+spooled file, at most :data:`SPOOL_MEMORY_BYTES` of it in memory, so a chunked upload
+costs the process no more memory than one with a length. Some paths (uploads of pictures,
 data sets, models) get a larger limit and their own advice.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import IO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,6 +24,10 @@ from services.common.errors import error_response
 MEBIBYTE = 1024 * 1024
 # Multipart framing (boundaries, part headers) on top of an upload's own limit.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
+# A chunked body's first megabyte waits in memory, the rest on disk (as Starlette's own
+# multipart parser spools a file), and is replayed in pieces of REPLAY_CHUNK_BYTES.
+SPOOL_MEMORY_BYTES = 1024 * 1024
+REPLAY_CHUNK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -68,9 +77,14 @@ class BodySizeLimit:
         length = headers.get(b"content-length")
         too_large = length is not None and (not length.isdigit() or int(length) > limit.max_bytes)
         if length is None and headers.get(b"transfer-encoding"):
-            too_large, body = await _read_up_to(receive, limit.max_bytes)
-            if not too_large:
-                receive = _replay(body)
+            with tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES) as spool:
+                size = await _spool_up_to(receive, spool, limit.max_bytes)
+                if size is None:  # the client left before the end: nobody to answer
+                    return
+                if size <= limit.max_bytes:
+                    await self.app(scope, _replay(spool, size, receive), send)
+                    return
+            too_large = True
         if too_large:
             response = error_response(413, "body_too_large", limit.message())
             response.headers["connection"] = "close"
@@ -79,32 +93,37 @@ class BodySizeLimit:
         await self.app(scope, receive, send)
 
 
-async def _read_up_to(receive: Receive, limit: int) -> tuple[bool, bytes]:
-    """The whole body, or ``(True, b"")`` as soon as it passes ``limit`` bytes."""
-    chunks: list[bytes] = []
+async def _spool_up_to(receive: Receive, spool: IO[bytes], limit: int) -> int | None:
+    """The body's size once it is all in ``spool``, or as soon as it passes ``limit``
+    (then ``limit + 1`` or more: the rest is not read); None if the client disconnected."""
     size = 0
     more = True
     while more:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return False, b""
+            return None
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            return True, b""
-        chunks.append(chunk)
+            return size
+        spool.write(chunk)
         more = message.get("more_body", False)
-    return False, b"".join(chunks)
+    spool.seek(0)
+    return size
 
 
-def _replay(body: bytes) -> Receive:
-    sent = False
+def _replay(spool: IO[bytes], size: int, then: Receive) -> Receive:
+    """The spooled body in pieces, then the connection's own messages (a disconnect)."""
+    sent = 0
+    done = False
 
     async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        nonlocal sent, done
+        if done:
+            return await then()
+        chunk = spool.read(REPLAY_CHUNK_BYTES)
+        sent += len(chunk)
+        done = sent >= size
+        return {"type": "http.request", "body": chunk, "more_body": not done}
 
     return receive

@@ -32,6 +32,7 @@ import numpy as np
 from PIL import Image
 
 from services.pipeline.preprocess import MODEL_INPUT_SIZE, to_model_pixels
+from services.pipeline.preprocess import _gray16_to_8bit as gray16_to_8bit
 
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
 _FORMAT_LIST = "PNG, JPEG, WebP, BMP or GIF"
@@ -60,35 +61,102 @@ RejectionCode = Literal[
     "corrupt_image",
 ]
 
-# Bytes per pixel of Pillow's modes as decoded (what a header's mode costs in memory).
-_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "La": 2, "I;16": 2, "RGB": 3}
-_DEFAULT_MODE_BYTES = 4  # RGBA, RGBX, CMYK, YCbCr, I, F
-# Modes Image.reduce averages as they are; others become RGB or RGBA first.
-_REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA")
+# Bytes a pixel of each mode takes in Pillow's memory: RGB, LA, PA, CMYK and the like are
+# stored in one 32-bit word a pixel, whatever their number of bands.
+_STORED_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+_DEFAULT_STORED_BYTES = 4
+_HIGH_DEPTH_GRAY = ("I", "I;16", "I;16L", "I;16B", "I;16N")
+# What the codecs hold besides the decoded image, in bytes a pixel (measured, Pillow 13):
+# libwebp's decoder keeps two RGBA canvases and Pillow copies the frame once more before
+# decoding it into the image; Pillow's RLE BMP decoder builds the picture in a bytearray
+# and copies it to bytes first (growing the bytearray overshoots).
+_WEBP_CODEC_BYTES = 12
+_BMP_RLE_CODEC_BYTES = 4
+# A picture of at most this many pixels that needs no shrinking is prepared as it is
+# (``to_model_pixels``: orientation, RGBA, flattening, RGB copies, about 20 bytes a pixel);
+# a larger one is cropped, converted and reduced a band of at most _BAND_PIXELS at a time.
+_DIRECT_PIXELS = 1024 * 1024
+_BAND_PIXELS = 256 * 1024
+# The preparation's memory on top of the decoded image, either way (measured <= 21 MB).
+WORKING_BYTES = 24 * _MB
 
 
-def decode_cost(mode: str, image_size: tuple[int, int]) -> int:
+def decode_cost(mode: str, image_size: tuple[int, int], *, codec_bytes_per_pixel: int = 0) -> int:
     """Bytes decoding a ``mode`` picture of ``image_size`` takes at its peak: the decoded
-    image, and for a mode that must become RGB(A) before it is shrunk, that copy (4 bytes a
-    pixel). A large picture is shrunk right after decoding (:func:`_shrink_early`), so the
-    rest of the preparation works on a small image and is not counted."""
+    image as Pillow stores it, what its codec holds meanwhile, and the preparation's
+    working set (:func:`_shrink_early` never copies the full-size picture)."""
     pixels = image_size[0] * image_size[1]
-    decoded = _MODE_BYTES.get(mode, _DEFAULT_MODE_BYTES) * pixels
-    return decoded + (0 if mode in _REDUCIBLE_MODES else 4 * pixels)
+    stored = _STORED_BYTES.get(mode, _DEFAULT_STORED_BYTES)
+    return pixels * (stored + codec_bytes_per_pixel) + WORKING_BYTES
 
 
 def _shrink_early(image: Image.Image, size: int) -> Image.Image:
-    """A picture whose short side is 8x the model input or more, reduced by an integer
-    factor (box filter) to a short side of at least 4x, before it is oriented, flattened
-    and converted: those steps copied the full picture four times (19 bytes a pixel for
-    RGBA, measured). The final resize looks at 3x its output anyway (``reducing_gap``)."""
-    factor = min(image.size) // (4 * size)
-    if factor < 2 or image.mode in ("I;16", "I;16B", "I;16L", "I"):
+    """The centre square of a large picture, converted to 8-bit RGB(A) (L(A) for 16-bit
+    gray) and reduced by an integer factor (box filter) to a short side of at least 4x the
+    model input, a band at a time. Done on the whole picture (as before) its orientation,
+    alpha flattening and conversions copied it four times (19 bytes a pixel for RGBA, 20
+    for a 30000 x 300 strip), and even ``Image.reduce`` copies an RGBA picture once. The
+    result is what ``to_model_pixels`` gives the full picture, up to rounding (the final
+    resize looks at 3x its output anyway, ``reducing_gap``)."""
+    width, height = image.size
+    side = min(width, height)
+    factor = max(1, side // (4 * size))
+    if factor < 2 and width * height <= _DIRECT_PIXELS:
         return image
-    if image.mode not in _REDUCIBLE_MODES:
-        alpha = image.mode in ("PA",) or "transparency" in image.info
-        image = image.convert("RGBA" if alpha else "RGB")
-    return image.reduce(factor)
+    left, top = (width - side) // 2, (height - side) // 2
+    transparency = image.info.get("transparency")
+    if image.mode in _HIGH_DEPTH_GRAY:
+        mode = "LA" if isinstance(transparency, int) else "L"
+    elif image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or transparency is not None:
+        mode = "RGBA"
+    else:
+        mode = "RGB"
+    reduced = Image.new(mode, (-(-side // factor),) * 2)
+    rows = max(1, _BAND_PIXELS // side // factor) * factor
+    for y in range(0, side, rows):
+        band = image.crop((left, top + y, left + side, top + min(side, y + rows)))
+        band = gray16_to_8bit(band) if image.mode in _HIGH_DEPTH_GRAY else band.convert(mode)
+        reduced.paste(band.reduce(factor) if factor > 1 else band, (0, y // factor))
+    reduced.info = {key: value for key, value in image.info.items() if key != "transparency"}
+    return reduced
+
+
+def _jpeg_scans_buffered(data: bytes, components: int) -> bool:
+    """Whether libjpeg keeps every coefficient of this JPEG (2 bytes a sample, at full
+    size whatever the DCT scaling): a progressive JPEG, or one whose first scan holds
+    fewer components than the frame. Read from the markers before the first scan; a
+    header too damaged to say counts as buffered."""
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return True
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xDA:  # start of scan: its component count
+            return position + 4 >= len(data) or data[position + 4] < components
+        if marker in (0xC2, 0xC6, 0xCA, 0xCE):  # progressive frames
+            return True
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+    return True
+
+
+def _jpeg_coefficient_bytes(image: Image.Image, header_size: tuple[int, int]) -> int:
+    """The bytes of a multi-scan JPEG's coefficient buffer: 2 bytes per sample of each
+    component at its sampling, the picture padded to whole 8 x 8 blocks."""
+    layers: list[tuple[int, int, int, int]] = getattr(image, "layer", [])
+    if not layers:
+        return 0
+    h_max = max(layer[1] for layer in layers) or 1
+    v_max = max(layer[2] for layer in layers) or 1
+    width, height = header_size
+    total = 0
+    for _, h, v, _ in layers:
+        blocks_wide = -(-width * h // (8 * h_max))
+        blocks_high = -(-height * v // (8 * v_max))
+        total += 2 * 64 * blocks_wide * blocks_high
+    return total
 
 
 class ImageRejected(Exception):  # noqa: N818 (the name the gateway contract uses)
@@ -123,12 +191,16 @@ def decode_upload(
 ) -> NormalisedImage:
     """Decode, orient, crop and resize an upload; raise ``ImageRejected`` if it can't be used.
 
-    Animated images contribute their first frame. Pillow's decompression-bomb limit
+    Animated images contribute their first frame (a GIF's screen grows to hold it when
+    its header is read, so its size is checked too). Pillow's decompression-bomb limit
     (``Image.MAX_IMAGE_PIXELS``, read, never changed) lowers ``max_pixels`` if smaller, so
     its warning and error map to the same ``too_many_pixels`` refusal. The pixel count
     alone does not bound memory (a 1.5 KB lossless WebP of 16383 x 2400 RGBA pixels took
-    450 MB): from the header's mode and size, after a JPEG's reduced-scale decoding is set
-    up, :func:`decode_cost` must stay within ``max_decode_bytes`` before anything is decoded.
+    450 MB; a 1 KB progressive JPEG claiming 4096 x 4096 CMYK pixels makes libjpeg
+    allocate 128 MB): from the header's mode and size, after a JPEG's reduced-scale
+    decoding is set up, the decoded image, its codec's buffers and the preparation's
+    working set (:func:`decode_cost`) must stay within ``max_decode_bytes`` before anything
+    is decoded. ``decoded_bytes`` of the result is that promise; tests measure it per format.
     """
     if not data:
         raise ImageRejected(
@@ -159,20 +231,14 @@ def decode_upload(
             415,
         )
     limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
-    if claimed == "WEBP":  # libwebp allocates the whole canvas inside Image.open
+    if claimed == "WEBP":  # libwebp allocates its canvases inside Image.open
         canvas = _webp_canvas_size(data)
         _check_pixels(canvas, limit)
-        _check_decode_cost("RGBA", canvas, max_decode_bytes)
+        _check_decode_cost("RGBA", canvas, max_decode_bytes, _WEBP_CODEC_BYTES)
     try:
         with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as image:
             _check_pixels(image.size, limit)
-            if image.format in ("JPEG", "MPO"):
-                # Decode a phone photo at 1/2 .. 1/8 scale (DCT scaling) while keeping its
-                # short side >= 4x the model input: a 12-megapixel JPEG then costs a few MB
-                # instead of ~80 MB, and the 64x64 result is just as sharp.
-                image.draft(image.mode, (4 * size, 4 * size))
-            _check_decode_cost(image.mode, image.size, max_decode_bytes)
-            decoded_bytes = decode_cost(image.mode, image.size)
+            decoded_bytes = _checked_cost(image, data, size, max_decode_bytes)
             image.load()
             source_format = image.format or claimed
             source_size = image.size
@@ -235,17 +301,45 @@ def _check_pixels(image_size: tuple[int, int], limit: int) -> None:
         raise _too_many_pixels(image_size, limit)
 
 
-def _check_decode_cost(mode: str, image_size: tuple[int, int], limit: int) -> None:
-    cost = decode_cost(mode, image_size)
+def _checked_cost(image: Image.Image, data: bytes, size: int, limit: int) -> int:
+    """The memory decoding ``image`` will take, refused (413) over ``limit``; a JPEG is set
+    up first to decode at 1/2 .. 1/8 scale (DCT scaling), its short side kept >= 4x the
+    model input: a 12-megapixel photo then takes a few MB instead of ~80, just as sharp."""
+    header_size = image.size
+    codec_bytes = 0
+    if image.format in ("JPEG", "MPO"):
+        image.draft(image.mode, (4 * size, 4 * size))
+        if _jpeg_scans_buffered(data, len(getattr(image, "layer", [])) or 1):
+            codec_bytes = _jpeg_coefficient_bytes(image, header_size)
+    elif image.format == "WEBP":
+        codec_bytes = _WEBP_CODEC_BYTES * image.size[0] * image.size[1]
+    elif image.format == "BMP" and image.info.get("compression") in (1, 2):  # RLE8, RLE4
+        codec_bytes = _BMP_RLE_CODEC_BYTES * image.size[0] * image.size[1]
+    cost = decode_cost(image.mode, image.size) + codec_bytes
     if cost > limit:
-        raise ImageRejected(
-            "too_large_to_decode",
-            f"The picture is {image_size[0]:,} x {image_size[1]:,} pixels ({mode}): reading it "
-            f"would take {math.ceil(cost / _MB)} MB of memory, and the limit is "
-            f"{limit // _MB} MB. Make it smaller (for example, take a screenshot of it or save "
-            "it as JPEG) and upload it again.",
-            413,
-        )
+        raise _too_large_to_decode(image.mode, header_size, cost, limit)
+    return cost
+
+
+def _check_decode_cost(
+    mode: str, image_size: tuple[int, int], limit: int, codec_bytes_per_pixel: int = 0
+) -> None:
+    cost = decode_cost(mode, image_size, codec_bytes_per_pixel=codec_bytes_per_pixel)
+    if cost > limit:
+        raise _too_large_to_decode(mode, image_size, cost, limit)
+
+
+def _too_large_to_decode(
+    mode: str, image_size: tuple[int, int], cost: int, limit: int
+) -> ImageRejected:
+    return ImageRejected(
+        "too_large_to_decode",
+        f"The picture is {image_size[0]:,} x {image_size[1]:,} pixels ({mode}): reading it "
+        f"would take {math.ceil(cost / _MB)} MB of memory, and the limit is "
+        f"{limit // _MB} MB. Make it smaller (for example, take a screenshot of it or save "
+        "it as JPEG) and upload it again.",
+        413,
+    )
 
 
 def _too_many_pixels(image_size: tuple[int, int] | None, limit: int) -> ImageRejected:

@@ -18,12 +18,14 @@ class GatewaySettings(SharedSettings):
     activations_target: str = "127.0.0.1:8510"
     activations_timeout_seconds: float = 20.0
     max_upload_bytes: int = 10 * 1024 * 1024
-    max_upload_pixels: int = 40_000_000
+    # 16.8 megapixels: more than any phone photo; what is larger is refused from its header.
+    max_upload_pixels: int = 4096 * 4096
     # The most memory one picture's decoding may take (services/gateway/images.py), and
-    # how many decode at once (0: one per core) and may wait: together they bound the
-    # gateway's memory for pictures (services/gateway/decode_pool.py). 64 waiting: a class
-    # that all takes a photo at once queues (each waits ~50 ms per photo ahead of it)
-    # rather than being turned away; each waiting upload holds its bytes (<= 10 MB).
+    # how many decode at once (0: one per core, at most 4) and may wait: together they
+    # bound the gateway's memory for pictures to 4 x 96 MB, well inside its 1 Gi
+    # (services/gateway/decode_pool.py). 64 waiting: a class that all takes a photo at
+    # once queues (each waits ~50 ms per photo ahead of it) rather than being turned away;
+    # a waiting upload stays in its spooled file (at most 1 MB of it in memory).
     max_decode_bytes: int = 96 * 1024 * 1024
     decode_workers: int = 0
     max_waiting_decodes: int = 64

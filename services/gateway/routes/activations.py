@@ -39,12 +39,11 @@ async def upload_activations(
     """
     name = model or state.settings.model_name
     limit = state.settings.max_upload_bytes
-    data = await file.read(limit + 1)
     described = await state.model_version(name, version)
     size = int(described.description["input"]["shape"][0])
     try:
         image = await state.decoder.decode(
-            data,
+            lambda: file.read(limit + 1),  # once a decoder is free: a waiting upload stays spooled
             max_bytes=limit,
             max_pixels=state.settings.max_upload_pixels,
             max_decode_bytes=state.settings.max_decode_bytes,
