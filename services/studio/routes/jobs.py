@@ -196,7 +196,6 @@ async def import_model(
         budget -= len(data)
         stored.append((filename, data))
     _check_import_files(stored)
-    await _check_declared_sizes(stored)
     class_names = [line.strip() for line in (classes or "").splitlines() if line.strip()]
     _claim_name(
         session,
@@ -208,6 +207,7 @@ async def import_model(
         settings=settings,
     )
     refuse_busy_name(session, name)
+    await _check_declared_sizes(stored)  # after who may: another's name is 403 first
     job = ModelJob(
         id=uuid.uuid4().hex,
         kind=JobKind.IMPORT,
