@@ -44,6 +44,7 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._cut = False
 
     def start(self) -> None:
         listener = socket.socket()
@@ -51,19 +52,21 @@ class TcpProxy:
         listener.bind(("127.0.0.1", self.port))
         listener.listen(64)
         self._listener = listener
+        self._cut = False
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     def cut(self) -> None:
-        """Stop listening and reset every open connection."""
-        listener, self._listener = self._listener, None
-        if listener is not None:
-            listener.close()
+        """Reset every open connection, and every new one until :meth:`restore`. The port
+        stays bound (closing it let another process take it before the restore)."""
         with self._lock:
+            self._cut = True
             for connection in self._connections:
                 _close(connection)
             self._connections.clear()
 
-    restore = start
+    def restore(self) -> None:
+        with self._lock:
+            self._cut = False
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -71,6 +74,11 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
+            with self._lock:
+                cut = self._cut
+            if cut:
+                _close(client)
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
                 upstream.settimeout(None)
@@ -78,7 +86,7 @@ class TcpProxy:
                 _close(client)
                 continue
             with self._lock:
-                if self._listener is not listener:  # cut while connecting
+                if self._cut:  # cut while connecting
                     _close(client)
                     _close(upstream)
                     continue

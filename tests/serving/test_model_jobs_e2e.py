@@ -310,10 +310,15 @@ def test_an_uploaded_keras_model_is_imported_by_the_worker(studio: Studio, tmp_p
     )
     assert entry["source"] == "imported" and entry["classes"] == ["cat", "dog"]
 
-    bad = send("broken_net", "broken.keras", b"this is not a keras archive")
-    job, _ = _wait_for_job(teacher, bad, _finished)
-    assert job["status"] == "failed" and job["error"], job
-    assert "Traceback" not in job["error"] and "/" not in job["error"], job["error"]
+    # A file that is no model is refused at once, from its metadata (no job is queued).
+    refused = teacher.post(
+        "/api/studio/models/import",
+        data={"name": "broken_net", "title": "Their net", "classes": "cat\ndog\n"},
+        files=[("files", ("broken.keras", b"this is not a keras archive", "application/x"))],
+    )
+    assert refused.status_code == 400, refused.text
+    message = refused.json()["error"]["message"]
+    assert "not a Keras archive" in message and "Traceback" not in message
     assert not (studio.base_path / "broken_net").exists() or not any(
         p.name.isdigit() for p in (studio.base_path / "broken_net").iterdir()
     )
