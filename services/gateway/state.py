@@ -13,6 +13,7 @@ from cachetools import LRUCache
 from fastapi import Depends, Request
 
 from services.common.bundles import pixels_digest
+from services.common.errors import ApiError
 from services.common.jobs import TaskSender
 from services.gateway.activations_client import ActivationsClient, ModelVersion
 from services.gateway.decode_pool import DecodePool
@@ -21,6 +22,7 @@ from services.gateway.settings import GatewaySettings
 from services.pipeline.examples import Example, ExampleCatalog
 
 DESCRIPTION_SECONDS = 2.0
+MAX_VERSION = 2**63 - 1  # the protocol's int64
 
 
 class BundleKey(NamedTuple):
@@ -57,6 +59,9 @@ class GatewayState:
     async def model_version(self, name: str, version: int) -> ModelVersion:
         """A described version (0: the newest), asked again when 2 s old: a new version
         may appear, and a version exported again under its number has a new fingerprint."""
+        version = max(version, 0)  # a negative version means the newest, as 0 does
+        if version > MAX_VERSION:
+            raise ApiError(404, "unknown_version", f"Model {name!r} has no version {version}.")
         key = (name, version)
         cached = self._described.get(key)
         if cached and time.monotonic() - cached[0] < DESCRIPTION_SECONDS:
