@@ -153,35 +153,9 @@ def _cached_wrk(
     return _row(kind, clients=clients, n=n, errors=errors, seconds=duration, p=p)
 
 
-async def _cached_httpx(url: str, clients: int, seconds: int) -> str:
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-
-    async def one_client(http: httpx.AsyncClient) -> None:
-        nonlocal errors
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            response = await http.get(url)
-            latencies.append(time.perf_counter() - started)
-            errors += response.status_code != 200
-
-    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=clients)) as h:
-        started = time.perf_counter()
-        await asyncio.gather(*(one_client(h) for _ in range(clients)))
-        elapsed = time.perf_counter() - started
-    return _row(
-        "cached*",
-        clients=clients,
-        n=len(latencies),
-        errors=errors,
-        seconds=elapsed,
-        p=_percentiles(latencies),
-    )
-
-
-async def _examples_httpx(urls: list[str], clients: int, seconds: int) -> str:
-    """Each client walks every example's bundle in turn, from its own starting point."""
+async def _cached_httpx(urls: list[str], clients: int, seconds: int, kind: str) -> str:
+    """Saturated load from the httpx client: each client walks ``urls`` in turn, from its
+    own starting point (one URL: everyone asks for the same bundle)."""
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -201,7 +175,7 @@ async def _examples_httpx(urls: list[str], clients: int, seconds: int) -> str:
         await asyncio.gather(*(one_client(i, h) for i in range(clients)))
         elapsed = time.perf_counter() - started
     return _row(
-        "examples*",
+        kind,
         clients=clients,
         n=len(latencies),
         errors=errors,
@@ -216,7 +190,10 @@ def _example_runs(url: str, example_urls: list[str], args: argparse.Namespace) -
         httpx.get(example_url, timeout=60)
     for clients in args.clients:
         if not shutil.which("wrk"):
-            print(asyncio.run(_examples_httpx(example_urls, clients, args.seconds)), flush=True)
+            print(
+                asyncio.run(_cached_httpx(example_urls, clients, args.seconds, "examples*")),
+                flush=True,
+            )
             continue
         paths = [u.removeprefix(url) for u in example_urls]
         print(_cached_wrk(url, clients, args.seconds, paths=paths), flush=True)
@@ -324,7 +301,10 @@ def main() -> int:
             if shutil.which("wrk"):
                 print(_cached_wrk(cached_url, clients, args.seconds), flush=True)
             else:
-                print(asyncio.run(_cached_httpx(cached_url, clients, args.seconds)), flush=True)
+                print(
+                    asyncio.run(_cached_httpx([cached_url], clients, args.seconds, "cached*")),
+                    flush=True,
+                )
         if shutil.which("wrk") and args.paced_rate > 0:
             for clients in args.clients:
                 if clients > 1:
