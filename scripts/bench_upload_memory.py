@@ -35,7 +35,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from services.gateway.decode_pool import decode_then_trim
 
-# The builders of the hostile files (tests/gateway/test_upload_memory.py) and the platform
+# The builders of the hostile files (tests/gateway/pictures.py) and the platform
 # are imported where needed: a spawned decoding process re-imports this module, and its
 # resident memory should be what decoding needs.
 
@@ -44,7 +44,7 @@ LIMITS = {"max_bytes": 10 * MB, "max_pixels": 4096 * 4096}
 
 
 def hostile() -> dict[str, bytes]:
-    from tests.gateway.test_upload_memory import (
+    from tests.gateway.pictures import (
         blank_webp,
         lossless_webp,
         palette_bmp,
@@ -63,7 +63,7 @@ def hostile() -> dict[str, bytes]:
 
 def heaviest_allowed() -> dict[str, bytes]:
     """Pictures whose promised decode memory is just under the 96 MB limit."""
-    from tests.gateway.test_upload_memory import encoded, gradient, rgba_png
+    from tests.gateway.pictures import encoded, gradient, rgba_png
 
     return {
         "RGBA PNG 4096x4096 (allowed)": rgba_png(4096, 4096),

@@ -22,14 +22,15 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from services.worker.app import model_worker_command
 from tests.evaluation.conftest import PASSWORD
 from tests.reliability.conftest import COMMITTED_MODEL
 from tests.reliability.platform import ProcessPlatform
 from tests.reliability.study import add_instructor
-from tests.serving.test_spa_e2e import CHROMIUM, CHROMIUM_ARGS, SHOTS, SPA_DIR, _spa_built
+from tests.serving.browser import Contexts, shot
+from tests.serving.test_spa_e2e import SPA_DIR, _spa_built
 
 CLASSES = ("circle", "square", "triangle")
 PER_CLASS = 20
@@ -72,26 +73,6 @@ def platform(
         running.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def _page(browser: Browser, errors: list[str]) -> Page:
-    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return page
-
-
-def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"studio-{name}.png"), full_page=True)
-
-
 def _shapes_zip(path: Path) -> Path:
     """Three classes of 32x32 pictures: a shape of random size, place and colours each."""
     rng = np.random.default_rng(8)
@@ -119,10 +100,10 @@ def _shapes_zip(path: Path) -> Path:
     return path
 
 
-def _dashboard(browser: Browser, platform: StudioPlatform, errors: list[str]) -> Page:
+def _dashboard(people: Contexts, platform: StudioPlatform) -> Page:
     """The instructor's dashboard, logged in, on the Models tab."""
     email = add_instructor(platform.database_url)
-    page = _page(browser, errors)
+    page = people.page(1440, 900)
     page.goto(f"{platform.gateway_url}/instructor.html")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
@@ -284,25 +265,23 @@ def _cancel_a_long_training(page: Page) -> None:
 
 
 def test_train_publish_and_explore_a_variant(
-    platform: StudioPlatform, browser: Browser, tmp_path: Path
+    platform: StudioPlatform, people: Contexts, tmp_path: Path
 ) -> None:
-    errors: list[str] = []
     http = httpx.Client(base_url=platform.gateway_url, timeout=30)
     # Before: students are offered the default model only.
     assert [m["name"] for m in http.get("/api/studio/published").json()["models"]] == ["tiny_vgg"]
-    page = _dashboard(browser, platform, errors)
+    page = _dashboard(people, platform)
     _refuses_what_the_server_would(page)
     _upload(page, _shapes_zip(tmp_path / "shapes.zip"), _one_class_zip(tmp_path / "one.zip"))
     _fill_small_variant(page)
-    _shot(page, "1-form")
+    shot(page, "studio-1-form")
     _train_and_watch(page)
     _publish(page)
-    _shot(page, "2-trained")
+    shot(page, "studio-2-trained")
     listed = http.get("/api/studio/published").json()["models"]
     assert [m["name"] for m in listed] == ["tiny_vgg", "shapes"]
-    student = _page(browser, errors)
+    student = people.page(1440, 900)
     _explore(student, platform, http)
-    _shot(student, "3-explorer")
+    shot(student, "studio-3-explorer")
     _cancel_a_long_training(page)
-    _shot(page, "4-cancelled")
-    assert not errors, errors
+    shot(page, "studio-4-cancelled")

@@ -1,7 +1,7 @@
 /**
  * Dashed edges that flow from every intermediate map into the neuron's output map, drawn
  * behind the maps from where the browser laid them out (any number of input maps, any
- * width), inside the element that holds the edges. The dashes stand still under prefers-reduced-motion (see styles.css).
+ * width), inside the element that holds the edges. The dashes stand still under prefers-reduced-motion (see src/styles/views.css).
  */
 import { useLayoutEffect, useRef, useState } from "react";
 import { edgePath } from "../../math/layout";
