@@ -1,6 +1,6 @@
 """Measure the inference server's limits from outside: deadlines, memory, warm-up.
 
-Runs ``python -m services.inference.server`` as a separate process over ``--base-path``
+Runs ``python -m services.inference`` as a separate process over ``--base-path``
 (default: the repository's ``models/``) and talks to it over a real channel, reading its
 CPU time and resident memory from ``/proc``. It prints:
 
@@ -123,7 +123,7 @@ def running_server(arguments: argparse.Namespace, **env: str) -> Iterator[Server
         **env,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.inference.server"],
+        [sys.executable, "-m", "services.inference"],
         env=environment,
         cwd=arguments.server_source,
         stderr=subprocess.PIPE,

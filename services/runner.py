@@ -222,7 +222,7 @@ def wait_ready(
 def service_commands(python: str, state_dir: str) -> dict[str, list[str]]:
     """Each service's command, in start order; ``state_dir`` holds the beat schedule."""
     return {
-        "inference": [python, "-m", "services.inference.server"],
+        "inference": [python, "-m", "services.inference"],
         "activations": [python, "-m", "services.activations"],
         "worker": worker_command(python),
         "beat": beat_command(python, f"{state_dir}/beat-schedule"),

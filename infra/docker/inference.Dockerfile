@@ -31,4 +31,4 @@ COPY services/inference ./services/inference
 COPY --chown=10001 models ./models
 USER 10001
 EXPOSE 8500
-CMD ["python", "-m", "services.inference.server"]
+CMD ["python", "-m", "services.inference"]

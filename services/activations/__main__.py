@@ -1,7 +1,7 @@
 """``python -m services.activations``: the activation service, started without importing
-TensorFlow (services/activations/tensorflow_protos.py), so a restart answers within seconds."""
+TensorFlow (services/common/tensorflow_package.py), so a restart answers within seconds."""
 
-from services.activations.tensorflow_protos import skip_tensorflow_package_init
+from services.common.tensorflow_package import skip_tensorflow_package_init
 
 skip_tensorflow_package_init()
 

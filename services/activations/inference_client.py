@@ -1,8 +1,8 @@
 """Ask the inference service (ours or TensorFlow Serving) for a model's activations.
 
 Uses the ``tensorflow-serving-api`` stubs over an asyncio gRPC channel, without importing
-TensorFlow itself (services/activations/tensorflow_protos.py: its import took 15 s of a restart),
-so the float32 TensorProto conversions are the few lines there rather than TensorFlow's
+TensorFlow itself (services/common/tensorflow_package.py: its import took 15 s of a restart),
+so the TensorProto conversions are services/common/tensor_protos.py rather than TensorFlow's
 ``make_tensor_proto`` / ``make_ndarray``; tests compare them with TensorFlow's.
 """
 
@@ -18,8 +18,8 @@ from tensorflow_serving.apis import (
     prediction_service_pb2_grpc,
 )
 
-from services.activations.tensorflow_protos import float_array, float_tensor
 from services.common.model_store import FINGERPRINT_METADATA
+from services.common.tensor_protos import fill_tensor_proto, float_array
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 CHANNEL_OPTIONS = [
@@ -67,7 +67,7 @@ class InferenceClient:
         request.model_spec.name = model_name
         request.model_spec.version.value = version
         request.model_spec.signature_name = "activations"
-        float_tensor(inputs, request.inputs["input"])
+        fill_tensor_proto(np.asarray(inputs, dtype="<f4"), request.inputs["input"])
         call = self._predict.Predict(request, timeout=self._timeout)
         response = await call
         trailing = await call.trailing_metadata()

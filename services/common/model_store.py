@@ -28,6 +28,9 @@ SAVED_MODEL_PB = "saved_model.pb"
 # gRPC trailing metadata of our inference service's Predict: the fingerprint of the files
 # the answer was computed from (TF Serving's own API has no field for it).
 FINGERPRINT_METADATA = "cnn101-model-fingerprint"
+# A version's LiteRT copy (services/pipeline/lite.py) and the record of what it was made from.
+LITE_MODEL = "model.tflite"
+LITE_RECORD = "model.tflite.json"
 VARIABLES_DIR = "variables"
 Source = Literal["builtin", "trained", "imported"]
 # version folder -> (the files' identity and size and time, their digest)
@@ -37,11 +40,25 @@ _fingerprints: dict[Path, tuple[tuple[tuple[str, int, int, int], ...], str]] = {
 def _fingerprinted_files(version_dir: Path) -> list[Path]:
     """What decides a version's answers: the graph, the weights, the views' description."""
     files = [version_dir / SAVED_MODEL_PB, version_dir / ASSETS_DIR / MODEL_JSON]
-    files += [version_dir / ASSETS_DIR / WEIGHTS_BIN]
+    files += [version_dir / ASSETS_DIR / WEIGHTS_BIN, version_dir / ASSETS_DIR / LITE_MODEL]
     variables = version_dir / VARIABLES_DIR
     if variables.is_dir():
         files += sorted(p for p in variables.iterdir() if p.is_file())
     return [f for f in files if f.is_file()]
+
+
+def saved_model_digest(version_dir: Path) -> str:
+    """SHA-256 of the SavedModel alone (graph and variables): what a LiteRT copy records
+    as its source, so a server never runs a copy of other weights."""
+    files = [version_dir / SAVED_MODEL_PB]
+    variables = version_dir / VARIABLES_DIR
+    if variables.is_dir():
+        files += sorted(p for p in variables.iterdir() if p.is_file())
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(version_dir)).encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def model_fingerprint(version_dir: Path) -> str:

@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import tensorflow as tf
-
+from services.common.tensor_protos import TensorConversionError, numpy_dtype
 from services.inference.models import RequestError
 
 # Proto framing of a response beside the tensor bytes: model spec, and per output the map
@@ -93,8 +92,8 @@ def bytes_per_image(signature: Any, outputs: Sequence[str]) -> float:
     for alias in outputs:
         info = signature.outputs[alias]
         try:
-            itemsize = tf.dtypes.as_dtype(info.dtype).size
-        except (TypeError, ValueError):
+            itemsize = numpy_dtype(info.dtype).itemsize
+        except TensorConversionError:
             continue
         if info.tensor_shape.unknown_rank or not info.tensor_shape.dim:
             continue

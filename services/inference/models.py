@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
 from services.common.model_store import model_fingerprint
+from services.common.tensor_protos import array_dtype_name, dtype_name
+from services.inference.runtimes import RuntimeChoice, load_runtime
 
 DEFAULT_SIGNATURE = "serving_default"
 SERVING_TAG = "serve"
@@ -63,20 +64,11 @@ def _shape_text(dims: Sequence[int]) -> str:
     return "[" + ", ".join("?" if d < 0 else str(d) for d in dims) + "]"
 
 
-def _dtype_name(dtype: Any) -> str:
-    try:
-        return str(tf.dtypes.as_dtype(dtype).name)
-    except TypeError:
-        return str(dtype)
-
-
 def check_input(alias: str, info: Any, value: np.ndarray) -> None:
     """Raise :class:`RequestError` unless ``value`` has the dtype and shape of ``info``."""
-    expected = tf.dtypes.as_dtype(info.dtype)
-    if value.dtype != expected.as_numpy_dtype:
-        raise RequestError(
-            f"input '{alias}' must be {expected.name}, got {_dtype_name(value.dtype)}"
-        )
+    expected = dtype_name(info.dtype)
+    if array_dtype_name(value) != expected:
+        raise RequestError(f"input '{alias}' must be {expected}, got {array_dtype_name(value)}")
     if info.tensor_shape.unknown_rank:
         return
     dims = [d.size for d in info.tensor_shape.dim]
@@ -90,27 +82,39 @@ def check_input(alias: str, info: Any, value: np.ndarray) -> None:
         )
 
 
+class Runtime(Protocol):
+    """What computes a loaded version's signatures: TensorFlow or its LiteRT copy."""
+
+    name: str
+
+    def signatures(self) -> set[str]: ...
+
+    def call(
+        self, signature: str, inputs: Mapping[str, np.ndarray], wanted: Sequence[str]
+    ) -> dict[str, np.ndarray]: ...
+
+
 @dataclass(frozen=True)
 class Servable:
-    """A loaded version: ``signature_defs`` (protos, by key) and the functions behind them.
-
-    ``module`` is the loaded object: the functions read its variables, which are freed
-    with it, so it lives as long as they do.
-    """
+    """A loaded version: ``signature_defs`` (protos, by key) and the runtime behind them."""
 
     name: str
     version: int
     path: Path
     signature_defs: Mapping[str, Any]
-    functions: Mapping[str, Any]
-    module: Any
+    runtime: Runtime
     # Of the exported files (services/common/model_store.py), sent with every answer.
     fingerprint: str = ""
 
+    @property
+    def runnable(self) -> set[str]:
+        """The signatures this version can run."""
+        return self.runtime.signatures() & set(self.signature_defs)
+
     def signature(self, name: str) -> Any:
         """The SignatureDef called ``name``, if this version can run it."""
-        if name not in self.signature_defs or name not in self.functions:
-            known = ", ".join(sorted(self.functions))
+        if name not in self.runnable:
+            known = ", ".join(sorted(self.runtime.signatures()))
             raise SignatureNotFoundError(
                 f'Serving signature key "{name}" not found. Known: {known}.'
             )
@@ -168,10 +172,7 @@ class Servable:
     def _call(
         self, signature_name: str, inputs: Mapping[str, np.ndarray], wanted: Sequence[str]
     ) -> dict[str, np.ndarray]:
-        outputs = self.functions[signature_name](
-            **{alias: tf.constant(value) for alias, value in inputs.items()}
-        )
-        return {alias: outputs[alias].numpy() for alias in wanted}
+        return self.runtime.call(signature_name, inputs, wanted)
 
 
 def _batched(info: Any) -> bool:
@@ -215,10 +216,18 @@ def read_signature_defs(version_dir: Path) -> Mapping[str, Any]:
     raise ValueError(f"{version_dir} has no meta graph tagged '{SERVING_TAG}'")
 
 
-def load_servable(name: str, version: int, version_dir: Path) -> Servable:
-    """Load ``version_dir`` with ``tf.saved_model.load``; errors propagate to the caller."""
+def load_servable(
+    name: str, version: int, version_dir: Path, runtime: RuntimeChoice = "auto"
+) -> Servable:
+    """Load ``version_dir``: its LiteRT copy when it has a valid one (and ``runtime`` allows),
+    else the SavedModel with TensorFlow (imported only then). Errors reach the caller."""
     fingerprint = model_fingerprint(version_dir)  # before loading: never newer than the load
     signature_defs = read_signature_defs(version_dir)
-    loaded = tf.saved_model.load(str(version_dir), tags=[SERVING_TAG])
-    functions = dict(loaded.signatures)
-    return Servable(name, version, version_dir, signature_defs, functions, loaded, fingerprint)
+    return Servable(
+        name,
+        version,
+        version_dir,
+        signature_defs,
+        load_runtime(version_dir, SERVING_TAG, runtime),
+        fingerprint,
+    )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.inference.models import SAVED_MODEL_PB, Servable, Warmup, load_servable
+from services.inference.runtimes import RuntimeChoice
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +95,10 @@ class ModelRegistry:
         base_path: Path,
         on_change: Callable[[bool], None] | None = None,
         prepare: Callable[[Servable], Warmup] | None = None,
+        runtime: RuntimeChoice = "auto",
     ) -> None:
         self.base_path = base_path
+        self._runtime: RuntimeChoice = runtime
         self._on_change = on_change
         self._prepare = prepare
         self._lock = threading.Lock()
@@ -134,7 +137,7 @@ class ModelRegistry:
 
     def _load(self, key: Key, path: Path, fingerprint: Fingerprint) -> None:
         try:
-            servable = load_servable(key[0], key[1], path)
+            servable = load_servable(key[0], key[1], path, self._runtime)
             warmup = self._prepare(servable) if self._prepare is not None else None
         except Exception as error:
             logger.exception("could not load %s version %d from %s", key[0], key[1], path)

@@ -105,6 +105,7 @@ def build_server(settings: InferenceSettings | None = None) -> tuple[InferenceSe
         settings.model_base_path,
         on_change=lambda serving: _set_health(health_servicer, serving),
         prepare=prepare if settings.inference_warmup else None,
+        runtime=settings.inference_runtime,
     )
     stats = PredictStats()
     grpc_server = grpc.server(

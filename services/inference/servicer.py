@@ -4,8 +4,9 @@ Status codes and messages follow TF Serving's, so a client cannot tell the two s
 apart: unknown model or version is NOT_FOUND, an unknown signature FAILED_PRECONDITION,
 anything wrong in the request INVALID_ARGUMENT (``version_label`` included: labels are
 not supported, as in a TF Serving started without ``--allow_version_labels``). Every error
-is turned into a status here, so none reaches gRPC as UNKNOWN. Tensors go through
-``tf.make_ndarray`` / ``tf.make_tensor_proto``, the converters of the TensorProto field.
+is turned into a status here, so none reaches gRPC as UNKNOWN. Tensors are read and written
+as ``tf.make_ndarray`` / ``tf.make_tensor_proto`` do (services/common/tensor_protos.py),
+without loading TensorFlow.
 
 A Predict is checked against :class:`PredictLimits` before it runs (INVALID_ARGUMENT for a
 batch over its cap, RESOURCE_EXHAUSTED for a response over the message limit) and is
@@ -18,13 +19,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, TypeVar
 
 import grpc
 import numpy as np
-import tensorflow as tf
 from tensorflow_serving.apis import (
     get_model_metadata_pb2,
     get_model_status_pb2,
@@ -34,6 +35,7 @@ from tensorflow_serving.apis import (
 )
 
 from services.common.model_store import FINGERPRINT_METADATA
+from services.common.tensor_protos import fill_tensor_proto, to_ndarray
 from services.inference.limits import (
     PredictLimits,
     ResponseTooLargeError,
@@ -76,6 +78,12 @@ _ERROR_CODES: tuple[tuple[type[Exception], Any], ...] = (
 )
 
 
+def _tensorflow_op_error() -> type[Exception] | None:
+    """TensorFlow's error class, when TensorFlow runs a version in this process."""
+    errors = sys.modules.get("tensorflow.python.framework.errors_impl")
+    return getattr(errors, "OpError", None)
+
+
 def _status(error: Exception) -> tuple[Any, str]:
     """The gRPC status code and message for an error raised while serving a request."""
     if isinstance(error, CallEndedError):
@@ -83,8 +91,10 @@ def _status(error: Exception) -> tuple[Any, str]:
     for kind, code in _ERROR_CODES:
         if isinstance(error, kind):
             return code, str(error)
-    if isinstance(error, tf.errors.OpError):
-        return _GRPC_CODES.get(error.error_code, grpc.StatusCode.INTERNAL), str(error.message)
+    op_error = _tensorflow_op_error()
+    if op_error is not None and isinstance(error, op_error):
+        code = _GRPC_CODES.get(getattr(error, "error_code", None), grpc.StatusCode.INTERNAL)
+        return code, str(getattr(error, "message", error))
     logger.exception("unexpected error while serving a request")
     return grpc.StatusCode.INTERNAL, f"internal error: {type(error).__name__}: {error}"
 
@@ -134,7 +144,7 @@ def model_request(request: Any) -> tuple[str, int | None]:
 def to_array(alias: str, proto: Any) -> np.ndarray:
     """A request tensor as a NumPy array; a malformed one is the caller's error."""
     try:
-        return np.asarray(tf.make_ndarray(proto))
+        return to_ndarray(proto)
     except Exception as error:
         raise RequestError(f"tensor parsing error: {alias}: {error}") from error
 
@@ -247,7 +257,7 @@ def run_predict(
     response.model_spec.version.value = servable.version
     response.model_spec.signature_name = signature_name
     for alias, value in outputs.items():
-        response.outputs[alias].CopyFrom(tf.make_tensor_proto(value))
+        fill_tensor_proto(value, response.outputs[alias])
     return response
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from services.common.settings import SharedSettings
+from services.inference.runtimes import RuntimeChoice
 
 MEBIBYTE = 1024 * 1024
 
@@ -42,6 +43,9 @@ class InferenceSettings(SharedSettings):
     # Replay assets.extra/tf_serving_warmup_requests (or a zero image per signature) when a
     # version loads, before it is served: its first requests then cost what later ones do.
     inference_warmup: bool = True
+    # "auto": a version's LiteRT copy when it has a valid one (no TensorFlow in the process),
+    # else TensorFlow; "tensorflow": always the SavedModel with TensorFlow.
+    inference_runtime: RuntimeChoice = "auto"
 
     @field_validator("inference_max_batch_by_signature")
     @classmethod

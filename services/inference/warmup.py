@@ -11,14 +11,16 @@ Predict. A version without the file gets one zero image per signature instead.
 from __future__ import annotations
 
 import logging
+import struct
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import tensorflow as tf
 from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
 
 from services.common.model_store import ASSETS_DIR
+from services.common.tensor_protos import TensorConversionError, fill_tensor_proto, numpy_dtype
 from services.inference.limits import PredictLimits
 from services.inference.models import Servable, Warmup
 from services.inference.servicer import run_predict
@@ -47,34 +49,53 @@ def read_warmup_requests(servable: Servable) -> list[Any] | None:
         return None
     requests = []
     try:
-        for number, record in enumerate(tf.data.TFRecordDataset(str(path)), start=1):
+        for number, record in enumerate(tfrecords(path.read_bytes()), start=1):
             if number > MAX_WARMUP_RECORDS:
                 raise WarmupError(f"{WARMUP_FILE} has more than {MAX_WARMUP_RECORDS} records")
-            log = prediction_log_pb2.PredictionLog.FromString(record.numpy())
+            log = prediction_log_pb2.PredictionLog.FromString(record)
             if log.WhichOneof("log_type") == "predict_log":
                 requests.append(log.predict_log.request)
             else:
                 logger.warning("skipping a %s warm-up record", log.WhichOneof("log_type"))
-    except (tf.errors.OpError, ValueError) as error:  # DecodeError is a ValueError
+    except ValueError as error:  # a DecodeError is a ValueError
         raise WarmupError(f"{WARMUP_FILE} is unreadable: {error}") from error
     return requests
+
+
+def tfrecords(data: bytes) -> Iterator[bytes]:
+    """The records of a TFRecord file: each is a little-endian uint64 length, its masked
+    CRC-32C, the bytes and their masked CRC-32C. The checksums are not verified (the standard
+    library has no CRC-32C, and TensorFlow's reader needs all of TensorFlow); the lengths are
+    checked and every record is then parsed as a protocol message, which fails on damage."""
+    offset = 0
+    while offset < len(data):
+        if offset + 12 > len(data):
+            raise ValueError(f"a record header is cut at byte {offset}")
+        (length,) = struct.unpack_from("<Q", data, offset)
+        start = offset + 12
+        if start + length + 4 > len(data):
+            raise ValueError(f"a record of {length} bytes at byte {offset} is cut")
+        yield data[start : start + length]
+        offset = start + length + 4
 
 
 def zero_requests(servable: Servable) -> list[Any]:
     """One request of one zero image per signature whose inputs have a numeric shape."""
     requests = []
     for name, signature in sorted(servable.signature_defs.items()):
-        if name not in servable.functions:
+        if name not in servable.runnable:
             continue
         request = predict_pb2.PredictRequest()
         request.model_spec.signature_name = name
         for alias, info in signature.inputs.items():
-            dtype = tf.dtypes.as_dtype(info.dtype)
-            if info.tensor_shape.unknown_rank or not (dtype.is_floating or dtype.is_integer):
+            try:
+                dtype = numpy_dtype(info.dtype)
+            except TensorConversionError:
+                break
+            if info.tensor_shape.unknown_rank or dtype.kind not in "fiu":
                 break
             shape = [1 if d.size < 0 else d.size for d in info.tensor_shape.dim]
-            zeros = np.zeros(shape, dtype.as_numpy_dtype)
-            request.inputs[alias].CopyFrom(tf.make_tensor_proto(zeros))
+            fill_tensor_proto(np.zeros(shape, dtype), request.inputs[alias])
         else:
             requests.append(request)
     return requests

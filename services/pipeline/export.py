@@ -7,7 +7,9 @@ ignores) holds ``model.json`` (classes, layer graph, weight manifest, training s
 ``weights.bin`` (every weight as little-endian float32, laid out by the manifest, so a
 browser loads it with one ``fetch`` and a ``Float32Array``), ``labels.txt`` and
 ``tf_serving_warmup_requests`` (TF Serving's warm-up file: one Predict of one image per
-signature, which TF Serving and our inference server replay before serving the version).
+signature, which TF Serving and our inference server replay before serving the version)
+and ``model.tflite`` with its record, a LiteRT copy checked against the SavedModel
+(:mod:`services.pipeline.lite`) that our inference server runs without TensorFlow.
 A version is written to a temporary folder and renamed into place, so a server watching
 the base path never sees half of one.
 """
@@ -30,6 +32,7 @@ from services.common.model_store import ASSETS_DIR, LABELS_TXT, MODEL_JSON, WEIG
 from services.pipeline.architecture import Architecture
 from services.pipeline.classes import ImageClass
 from services.pipeline.graph import describe_layers, layer_weights
+from services.pipeline.lite import write_lite_copy
 
 FORMAT_VERSION = 1
 WARMUP_FILE = "tf_serving_warmup_requests"
@@ -202,6 +205,7 @@ def export_model(
             classes=classes,
             summary=summary or {},
         )
+        write_lite_copy(staging)
         staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -2,8 +2,9 @@
 
 Exports and loads are the slow part, so both happen once per session: ``tiny_vgg``
 versions 1 and 2 (different seeds, so their outputs differ) and ``wide``, a second
-architecture, plus a copy of a version in an exporter-style staging folder that the
-server must ignore.
+architecture, without its LiteRT copy so that TensorFlow serves it while LiteRT serves the
+others, plus a copy of a version in an exporter-style staging folder that the server must
+ignore.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from services.common.model_store import ASSETS_DIR, LITE_MODEL, LITE_RECORD
 from services.inference.server import InferenceServer
 from services.pipeline.architecture import Architecture
 from services.pipeline.bundle import ModelBundle
@@ -38,6 +40,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
         ("tiny_vgg", 2): export_untrained(base, "tiny_vgg", version=2, seed=1),
         ("wide", 1): export_untrained(base, "wide", version=1, arch=WIDE, seed=2),
     }
+    # ``wide`` without its LiteRT copy: one server runs both runtimes (runtimes.py).
+    for copy in (LITE_MODEL, LITE_RECORD):
+        (dirs[("wide", 1)] / ASSETS_DIR / copy).unlink()
     shutil.copytree(dirs[("tiny_vgg", 2)], base / "tiny_vgg" / ".3-staging")
     return Exported(base, {key: ModelBundle.open(path) for key, path in dirs.items()})
 

@@ -145,7 +145,7 @@ def test_sigterm_stops_the_process_gracefully(tmp_path: Path) -> None:
         "TF_CPP_MIN_LOG_LEVEL": "2",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.inference.server"],
+        [sys.executable, "-m", "services.inference"],
         env=env,
         stderr=subprocess.PIPE,
         text=True,

@@ -183,7 +183,7 @@ class ProcessPlatform:
                 "--dir",
                 str(self.root),
             ],
-            "inference": [python, "-m", "services.inference.server"],
+            "inference": [python, "-m", "services.inference"],
             "activations": [python, "-m", "services.activations"],
             "worker": worker_command(python),
             "beat": beat_command(python, str(self.root / "beat-schedule")),
