@@ -6,6 +6,7 @@ requests per batch size over a real channel and prints p50 / p95 latency and ima
 What is measured is what the activation cache pays: serialisation, gRPC, the model run.
 
     .venv/bin/python scripts/bench_inference.py --base-path models --batches 1 32
+        [--runtime tensorflow]
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests first")
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 32])
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for it")
+    parser.add_argument(
+        "--runtime",
+        choices=["auto", "tensorflow"],
+        default="auto",
+        help="auto: the version's LiteRT copy if it has one; tensorflow: the SavedModel",
+    )
     return parser.parse_args(argv)
 
 
@@ -90,7 +97,10 @@ def main(argv: list[str] | None = None) -> None:
             "export one (cnn101 train) or pass --base-path"
         )
     settings = InferenceSettings(
-        inference_host="127.0.0.1", inference_port=0, model_base_path=arguments.base_path
+        inference_host="127.0.0.1",
+        inference_port=0,
+        model_base_path=arguments.base_path,
+        inference_runtime=arguments.runtime,
     )
     server, port = build_server(settings)
     server.start()

@@ -166,18 +166,6 @@ def _readiness(url: str) -> dict[str, str]:
     return {str(name): str(state) for name, state in checks.items()}
 
 
-def _worker_answers(broker_url: str) -> bool:
-    """A Celery worker answers a ping on the broker."""
-    from services.worker.app import create_celery
-    from services.worker.settings import WorkerSettings
-
-    app = create_celery(WorkerSettings(broker_url=broker_url, result_backend=broker_url))
-    try:
-        return bool(app.control.ping(timeout=1.0))
-    finally:
-        app.close()
-
-
 def wait_ready(
     supervisor: Supervisor,
     url: str,
@@ -192,6 +180,7 @@ def wait_ready(
     """
     expected = ["inference", "activations", "cache", "study", "studio"]
     expected += ["worker"] if broker_url is not None else []
+    worker_answers = _celery_answers(broker_url, "celery") if broker_url is not None else None
     healthy: set[str] = set()
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -202,7 +191,7 @@ def wait_ready(
                 + supervisor.tail(crashed)
             )
         checks = _readiness(url)
-        if broker_url is not None and "worker" not in healthy and _worker_answers(broker_url):
+        if worker_answers is not None and "worker" not in healthy and worker_answers():
             checks["worker"] = "ok"
         for name in expected:
             if name not in healthy and checks.get(name) == "ok":
@@ -259,17 +248,25 @@ def _http_answers(url: str) -> Probe:
     return probe
 
 
-def _celery_answers(broker_url: str, destination: str) -> Probe:
+def _celery_answers(broker_url: str, worker: str) -> Probe:
+    """The Celery worker called ``worker@<this host>`` answers a ping. Asked by name, with
+    a limit of one reply, the ping returns when the worker answers instead of waiting out
+    its timeout (a broadcast collects replies until then): a restarted worker is seen as up
+    as soon as it is."""
+    destination = f"{worker}@{socket.gethostname()}"
+
     def probe() -> bool:
         from services.worker.app import create_celery
         from services.worker.settings import WorkerSettings
 
         app = create_celery(WorkerSettings(broker_url=broker_url, result_backend=broker_url))
         try:
-            replies = app.control.ping(timeout=PROBE_TIMEOUT_SECONDS)
+            replies = app.control.ping(
+                destination=[destination], limit=1, timeout=PROBE_TIMEOUT_SECONDS
+            )
         finally:
             app.close()
-        return any(destination in name for reply in replies for name in reply)
+        return any(destination in reply for reply in replies)
 
     return probe
 
@@ -286,9 +283,9 @@ def liveness_probes(env: dict[str, str], state_dir: str) -> dict[str, Probe]:
     broker = env["CNN101_BROKER_URL"]
     return {
         "activations": _grpc_serving(env["CNN101_ACTIVATIONS_TARGET"]),
-        "worker": _celery_answers(broker, "celery@"),
+        "worker": _celery_answers(broker, "celery"),
         "beat": _beat_ticks(f"{state_dir}/beat-schedule"),
-        "model-worker": _celery_answers(broker, "models@"),
+        "model-worker": _celery_answers(broker, "models"),
         "evaluation": _http_answers(f"{env['CNN101_EVALUATION_URL']}/health"),
         "studio": _http_answers(f"{env['CNN101_STUDIO_URL']}/health"),
         "gateway": _http_answers(f"http://127.0.0.1:{env['CNN101_GATEWAY_PORT']}/health/live"),

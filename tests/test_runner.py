@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -18,8 +19,13 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from sqlalchemy import select
 
+from evaluation.models import Answer, Participant
 from services.runner import service_commands
+from tests.databases import db_session
+from tests.reliability.test_access import login
+from tests.reliability.test_access import open_study as opened_study
 from tests.serving.stack import free_port
 
 
@@ -125,15 +131,69 @@ def _cache_redis(running: RunningPlatform) -> redis.Redis:
     return redis.Redis(port=port)
 
 
-class ClassOfStudents:
-    """A few students asking for examples' activations the whole time, from threads."""
+class QuizTaker:
+    """A student who joins the open study and answers the pre-test one item at a time,
+    sending each answer again (same submission id) until it is acknowledged, as the
+    student page does. ``acknowledged`` is what the study service confirmed."""
 
-    def __init__(self, base: str, examples: list[str]) -> None:
+    def __init__(self, base: str, join_code: str, name: str) -> None:
+        self.base, self.join_code, self.name = base, join_code, name
+        self.acknowledged: dict[str, tuple[int, int]] = {}
+        self.statuses: set[int] = set()
+        self.items = 0
+
+    def _until_done(self, send: Any) -> httpx.Response:
+        while True:
+            try:
+                response: httpx.Response = send()
+            except httpx.TransportError:  # only while the gateway itself restarts
+                time.sleep(0.2)
+                continue
+            self.statuses.add(response.status_code)
+            if response.status_code != 503:
+                return response
+            time.sleep(0.2)
+
+    def run(self, stop: threading.Event) -> None:
+        with httpx.Client(base_url=self.base, timeout=30) as client:
+            joined = self._until_done(
+                lambda: client.post("/api/student/join", json={"code": self.join_code})
+            )
+            client.headers["Authorization"] = f"Bearer {joined.json()['token']}"
+            consent = {"choice": "participate", "prior_ml": False}
+            self._until_done(lambda: client.post("/api/student/consent", json=consent))
+            items = self._until_done(lambda: client.post("/api/student/phases/pre/start"))
+            self.items = len(items.json()["items"])
+            for number, item in enumerate(items.json()["items"]):
+                body = {
+                    "submission_id": f"{self.name}-{item['id']}",
+                    "phase": "pre",
+                    "item_id": item["id"],
+                    "choice_index": number % 4,
+                }
+                answer = self._until_done(
+                    functools.partial(client.post, "/api/student/answers", json=body)
+                )
+                if answer.status_code == 200:
+                    self.acknowledged[body["submission_id"]] = (item["id"], number % 4)
+                if not stop.is_set():
+                    time.sleep(0.3)
+
+
+class ClassOfStudents:
+    """A few students asking for examples' activations the whole time, from threads, and
+    two taking the study's pre-test meanwhile."""
+
+    def __init__(self, base: str, examples: list[str], join_code: str, name: str) -> None:
         self.base, self.examples = base, examples
         self.answers: list[tuple[int, bool]] = []  # status, had Retry-After
         self.refused = 0  # connection refused: only while the gateway itself restarts
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._student, args=(i,)) for i in range(4)]
+        self.quiz_takers = [QuizTaker(base, join_code, f"{name}-{i}") for i in range(2)]
+        self._threads += [
+            threading.Thread(target=taker.run, args=(self._stop,)) for taker in self.quiz_takers
+        ]
 
     def _student(self, index: int) -> None:
         with httpx.Client(base_url=self.base, timeout=30) as client:
@@ -161,6 +221,32 @@ class ClassOfStudents:
             thread.join()
 
 
+@dataclass
+class OpenStudy:
+    id: int
+    join_code: str
+    database_url: str
+
+
+@pytest.fixture(scope="module")
+def open_study(running: RunningPlatform) -> OpenStudy:
+    """A study open for the whole module, with a pre-test long enough for every kill."""
+    database_url = f"sqlite:///{running.log_dir.parent / 'study.db'}"
+    with httpx.Client(base_url=running.base, timeout=30) as client:
+        study = opened_study(client, login(client, database_url), pre_test_seconds=7200)
+    return OpenStudy(int(str(study["id"])), str(study["join_code"]), database_url)
+
+
+def stored_answers(study: OpenStudy, prefix: str) -> list[tuple[str, int, int]]:
+    with db_session(study.database_url) as db:
+        rows = db.execute(
+            select(Answer.submission_id, Answer.item_id, Answer.choice_index)
+            .join(Participant, Participant.id == Answer.participant_id)
+            .where(Participant.study_id == study.id, Answer.submission_id.startswith(prefix))
+        ).all()
+    return [(row.submission_id, row.item_id, row.choice_index) for row in rows]
+
+
 @pytest.mark.parametrize(
     "victim",
     [
@@ -177,10 +263,11 @@ class ClassOfStudents:
     ],
 )
 def test_a_killed_service_is_restarted_while_the_class_goes_on(
-    running: RunningPlatform, victim: str
+    running: RunningPlatform, open_study: OpenStudy, victim: str
 ) -> None:
     """SIGKILL of one service: the gateway answers meanwhile (a result, or 503 with
-    Retry-After), the supervisor restarts it, and readiness is ``ok`` again."""
+    Retry-After), the supervisor restarts it, readiness is ``ok`` again, and every answer
+    the study acknowledged to the two students taking the pre-test is stored, once."""
     # Everything up (each process answered its liveness check) before the kill.
     deadline = time.monotonic() + 120
     while not all(p["state"] == "running" for p in running.processes().values()):
@@ -190,7 +277,7 @@ def test_a_killed_service_is_restarted_while_the_class_goes_on(
     examples = [
         e["id"] for e in httpx.get(f"{running.base}/api/examples", timeout=60).json()["examples"]
     ]
-    with ClassOfStudents(running.base, examples[:40]) as students:
+    with ClassOfStudents(running.base, examples[:40], open_study.join_code, victim) as students:
         time.sleep(1)
         killed_at = time.monotonic()
         os.kill(before["pid"], signal.SIGKILL)
@@ -217,6 +304,18 @@ def test_a_killed_service_is_restarted_while_the_class_goes_on(
     assert students.answers[-1][0] == 200
     if victim != "gateway":
         assert students.refused == 0
+    acknowledged = {
+        submission: answer
+        for taker in students.quiz_takers
+        for submission, answer in taker.acknowledged.items()
+    }
+    assert all(
+        taker.items and len(taker.acknowledged) == taker.items for taker in students.quiz_takers
+    )
+    assert all(taker.statuses <= {200, 201, 204, 503} for taker in students.quiz_takers)
+    stored = stored_answers(open_study, f"{victim}-")
+    assert len(stored) == len({row[0] for row in stored})  # none stored twice
+    assert {row[0]: (row[1], row[2]) for row in stored} == acknowledged
     if victim == "cache-redis":
         config = _cache_redis(running).config_get("maxmemory*")
         assert config["maxmemory"] == str(64 * 2**20), config
