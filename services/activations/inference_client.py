@@ -8,6 +8,8 @@ so the TensorProto conversions are services/common/tensor_protos.py rather than 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import grpc
 import numpy as np
 from tensorflow_serving.apis import (
@@ -58,19 +60,20 @@ class InferenceClient:
         )
 
     async def activations(
-        self, model_name: str, version: int, inputs: np.ndarray
+        self, model_name: str, version: int, inputs: np.ndarray, outputs: Sequence[str] = ()
     ) -> tuple[dict[str, np.ndarray], str | None]:
-        """The ``activations`` signature on float32 ``N x H x W x 3`` inputs, and the
-        fingerprint of the files that computed it (our inference service sends it in the
-        trailing metadata; TensorFlow Serving does not: None)."""
+        """The ``activations`` signature on float32 ``N x H x W x 3`` inputs (only the
+        ``outputs`` named, all when empty), and the fingerprint of the files that computed
+        it (our inference service sends it in the trailing metadata; TF Serving does not)."""
         request = predict_pb2.PredictRequest()
         request.model_spec.name = model_name
         request.model_spec.version.value = version
         request.model_spec.signature_name = "activations"
+        request.output_filter.extend(outputs)
         fill_tensor_proto(np.asarray(inputs, dtype="<f4"), request.inputs["input"])
         call = self._predict.Predict(request, timeout=self._timeout)
         response = await call
         trailing = await call.trailing_metadata()
         fingerprint = dict(trailing or ()).get(FINGERPRINT_METADATA)
-        outputs = {name: float_array(proto) for name, proto in response.outputs.items()}
-        return outputs, None if fingerprint is None else str(fingerprint)
+        arrays = {name: float_array(proto) for name, proto in response.outputs.items()}
+        return arrays, None if fingerprint is None else str(fingerprint)

@@ -20,7 +20,7 @@ import numpy as np
 
 from services.activations.cache import BundleCache
 from services.activations.inference_client import InferenceClient
-from services.common.bundles import build_bundle, pixels_digest
+from services.common.bundles import build_bundle, pixels_digest, stored_layer_names
 from services.common.model_store import ASSETS_DIR, MODEL_JSON, model_fingerprint
 from services.pipeline.examples import ExampleCatalog
 
@@ -166,7 +166,11 @@ class ActivationProvider:
     ) -> bytes:
         self.inference_calls += 1
         inputs = pixels[np.newaxis].astype(np.float32) / np.float32(255.0)
-        outputs, served = await self._inference.activations(model, version, inputs)
+        layers = self.description(model, version)["layers"]
+        # Only what the bundle carries: the layers it derives (ReLU, pooling, flatten) would
+        # double what inference serialises and this service parses.
+        wanted = list(dict.fromkeys([*stored_layer_names(layers, all_layers), layers[-1]["name"]]))
+        outputs, served = await self._inference.activations(model, version, inputs, wanted)
         expected = self.description(model, version)["fingerprint"]
         if served is not None and served != expected:
             raise ModelChangingError(

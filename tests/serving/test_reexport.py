@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -92,7 +92,7 @@ class StaleInference:
         return [1]
 
     async def activations(
-        self, model: str, version: int, inputs: np.ndarray
+        self, model: str, version: int, inputs: np.ndarray, outputs: Sequence[str] = ()
     ) -> tuple[dict[str, np.ndarray], str | None]:
         return {}, "0123456789abcdef"  # not the files' fingerprint
 
