@@ -24,13 +24,11 @@ ends them too, so no orphaned service keeps a port.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -41,6 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from services.common.paths import PROJECT_ROOT
+from services.common.process import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +54,6 @@ PROBE_FAILURES = 3
 STATUS_FILE = "processes.json"
 
 Probe = Callable[[], bool]
-_PR_SET_PDEATHSIG = 1
-# Looked up once here: the child, between fork and exec, only calls it.
-_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
-
-
-def _die_with_parent() -> None:
-    """Run in the child before exec: SIGTERM when the runner dies."""
-    if _prctl is not None:
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 @dataclass
@@ -147,7 +137,7 @@ class Supervisor:
                 cwd=PROJECT_ROOT,
                 # Its own process group, so a stop reaches the service's own children too.
                 start_new_session=True,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 (calls one C function, no locks)
+                preexec_fn=die_with_parent,  # noqa: PLW1509 (calls one C function, no locks)
             )
         child.started_at = self.clock()
         child.restart_at = None

@@ -7,6 +7,8 @@ services.gateway.app`` serves it with uvicorn.
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -26,6 +28,7 @@ from services.common.body_limit import (
     studio_upload_limits,
 )
 from services.common.jobs import TaskSender
+from services.common.process import die_with_parent
 from services.gateway.activations_client import ActivationsClient
 from services.gateway.decode_pool import DecodePool
 from services.gateway.errors import install_error_handlers
@@ -172,10 +175,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     return app
 
 
+def create_worker_app() -> FastAPI:
+    """The app as each uvicorn process runs it. A worker process (``gateway_workers`` > 1)
+    dies with uvicorn's master: a master killed outright would otherwise leave workers
+    holding the port, and its replacement could not bind it."""
+    if multiprocessing.parent_process() is not None:
+        die_with_parent(signal.SIGKILL)
+    return create_app()
+
+
 def main() -> None:
     settings = GatewaySettings()
     uvicorn.run(
-        "services.gateway.app:create_app",
+        "services.gateway.app:create_worker_app",
         factory=True,
         host=settings.gateway_host,
         port=settings.gateway_port,

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+from pydantic import Field
 
 from services.common.paths import PROJECT_ROOT
 from services.common.settings import SharedSettings
+
+
+def default_workers() -> int:
+    """One gateway process per core this process may run on, at most 8."""
+    return max(1, min(8, len(os.sched_getaffinity(0))))
 
 
 class GatewaySettings(SharedSettings):
@@ -13,8 +21,10 @@ class GatewaySettings(SharedSettings):
 
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
-    # Processes serving HTTP; each keeps its own in-memory bundle cache.
-    gateway_workers: int = 1
+    # Processes serving HTTP (uvicorn workers), one per core by default, at most 8; each
+    # keeps its own in-memory bundle cache and decode pool, and shares Redis (rate limits,
+    # presentations) with the others.
+    gateway_workers: int = Field(default_factory=default_workers, ge=1)
     activations_target: str = "127.0.0.1:8510"
     activations_timeout_seconds: float = 20.0
     max_upload_bytes: int = 10 * 1024 * 1024

@@ -1,0 +1,80 @@
+"""The gateway runs one process per core by default, and its workers end with their master."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from services.gateway.settings import GatewaySettings, default_workers
+from tests.serving.stack import free_port
+
+
+def test_the_default_is_one_worker_per_core_at_most_eight() -> None:
+    cores = len(os.sched_getaffinity(0))
+    assert default_workers() == max(1, min(8, cores))
+    assert GatewaySettings().gateway_workers == default_workers()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        found += [int(child) for child in children]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_workers_die_with_a_killed_master_and_free_the_port() -> None:
+    """SIGKILL of uvicorn's master (what a crash or the OOM killer does): its workers
+    follow at once, so the supervisor's replacement can bind the port."""
+    port = free_port()
+    env = os.environ | {"CNN101_GATEWAY_PORT": str(port), "CNN101_GATEWAY_WORKERS": "2"}
+    master = subprocess.Popen(
+        [sys.executable, "-m", "services.gateway.app"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        workers: list[int] = []
+        while time.monotonic() < deadline:
+            workers = [p for p in _children(master.pid) if _alive(p)]
+            try:
+                live = httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2)
+                if live.status_code == 200 and len(workers) >= 2:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+        else:
+            raise AssertionError(f"the gateway did not start with 2 workers: {workers}")
+        python_workers = [p for p in workers if "python" in Path(f"/proc/{p}/comm").read_text()]
+        assert len(python_workers) >= 2, workers
+        master.send_signal(signal.SIGKILL)
+        master.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while any(_alive(p) for p in python_workers):
+            assert time.monotonic() < deadline, "workers outlived their master"
+            time.sleep(0.05)
+        with socket.socket() as replacement:
+            replacement.bind(("127.0.0.1", port))
+            replacement.listen()
+    finally:
+        if master.poll() is None:
+            master.kill()
+            master.wait()
