@@ -19,7 +19,6 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 import numpy as np
 
 from services.database.backup import BackupError
-from services.pipeline.architecture import Architecture
 from services.pipeline.bundle import ModelBundle, ModelNotFoundError, resolve_version_dir
 from services.pipeline.classes import CNN101_CLASSES
 from services.pipeline.data import DataDirectoryError, LabelledImages
@@ -68,6 +67,7 @@ def cmd_data_download(args: argparse.Namespace, settings: PipelineSettings) -> i
 
 
 def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
+    from services.pipeline.architecture import Architecture  # TensorFlow: only here
     from services.pipeline.data import load_train, load_validation
     from services.pipeline.evaluation import evaluate, format_report
     from services.pipeline.export import export_model
