@@ -48,7 +48,8 @@ def modules_after_import(module: str) -> int:
 def rss_after_start(module: str, port_variable: str, health: str) -> int:
     """VmRSS in KiB of the started service, read once its health check answers."""
     port = _free_port()
-    env = os.environ | {port_variable: str(port)}
+    # One gateway process (its default is one per core): the figure is per process.
+    env = os.environ | {port_variable: str(port), "CNN101_GATEWAY_WORKERS": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", module],
         cwd=ROOT,
