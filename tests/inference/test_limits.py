@@ -96,25 +96,29 @@ def test_the_issues_deadline_leaves_the_server_idle_within_a_second(
 
 def test_a_deadline_stops_the_computation(uncapped: tuple[InferenceServer, Client]) -> None:
     """A deadline of half the time the whole batch takes here passes while chunks are being
-    computed (or while the request is still arriving): the rest is not computed."""
+    computed: the rest is not computed. On a loaded machine the deadline may pass while the
+    49 MB request is still arriving, and gRPC then never hands it to the server: that try
+    proves nothing, so it is made again with a longer deadline (at most three tries)."""
     server, client = uncapped
     start = time.monotonic()
     client.predict.Predict(predict_request("tiny_vgg", images(BIG_BATCH)), timeout=120)
     timeout = (time.monotonic() - start) / 2
     request = predict_request("tiny_vgg", images(BIG_BATCH))
-    wait_until(lambda: idle(server), "the server is idle")
-    chunks_before = server.stats.chunks_computed
-    stopped_before = server.stats.stopped.get("DEADLINE_EXCEEDED", 0)
-
-    start = time.monotonic()
-    code, _ = failure(client, request, timeout=timeout)
-    deadline = start + timeout
-    assert code == grpc.StatusCode.DEADLINE_EXCEEDED
-    wait_until(
-        lambda: server.stats.stopped.get("DEADLINE_EXCEEDED", 0) > stopped_before and idle(server),
-        "the server stops working",
-        timeout=30,
-    )
+    for _ in range(3):
+        wait_until(lambda: idle(server), "the server is idle")
+        chunks_before = server.stats.chunks_computed
+        stopped_before = server.stats.stopped.get("DEADLINE_EXCEEDED", 0)
+        start = time.monotonic()
+        code, _ = failure(client, request, timeout=timeout)
+        deadline = start + timeout
+        assert code == grpc.StatusCode.DEADLINE_EXCEEDED
+        time.sleep(0.5)  # a request still being read would reach the handler by now
+        wait_until(lambda: idle(server), "the server stops working", timeout=30)
+        if server.stats.chunks_computed > chunks_before:
+            break
+        timeout *= 1.5  # it never reached the server: try again
+    else:
+        raise AssertionError("the request never reached the server before its deadline")
     stopped_after = time.monotonic() - deadline
 
     assert stopped_after < STOP_BOUND
