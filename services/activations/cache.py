@@ -105,6 +105,25 @@ class BundleCache:
             return
         self._answered()
 
+    async def store(
+        self, key: str, value: bytes, pixels_digest: str, pixels: bytes, *, unlock: bool
+    ) -> None:
+        """Keep a computed bundle and its input pixels, and release ``key``'s fill lock when
+        this process holds it, in one round trip (a pipeline, not a transaction)."""
+        if not self._breaker.allows():
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.set(key, value, ex=self._ttl_seconds)
+                pipe.set(self.pixels_key(pixels_digest), pixels, ex=self._ttl_seconds)
+                if unlock:
+                    pipe.delete(f"{key}:lock")
+                await pipe.execute()
+        except RedisError as error:
+            self._failed(error, "write")
+            return
+        self._answered()
+
     async def try_lock(self, key: str) -> bool:
         """Take the fill lock of ``key`` (True also when Redis is away: compute anyway)."""
         if not self._breaker.allows():

@@ -152,13 +152,16 @@ class ActivationProvider:
                 cached = await self._cache.get(key)
                 if cached is not None:
                     return cached
+        stored = False
         try:
             data = await self._compute(model, version, pixels, all_layers)
-            await self._cache.put(key, data)
-            await self._cache.put(self._cache.pixels_key(pixels_digest(pixels)), pixels.tobytes())
+            await self._cache.store(
+                key, data, pixels_digest(pixels), pixels.tobytes(), unlock=locked
+            )
+            stored = True  # the store released the lock too
             return data
         finally:
-            if locked:
+            if locked and not stored:
                 await self._cache.unlock(key)
 
     async def _compute(
@@ -166,12 +169,13 @@ class ActivationProvider:
     ) -> bytes:
         self.inference_calls += 1
         inputs = pixels[np.newaxis].astype(np.float32) / np.float32(255.0)
-        layers = self.description(model, version)["layers"]
+        description = self.description(model, version)
+        layers = description["layers"]
         # Only what the bundle carries: the layers it derives (ReLU, pooling, flatten) would
         # double what inference serialises and this service parses.
         wanted = list(dict.fromkeys([*stored_layer_names(layers, all_layers), layers[-1]["name"]]))
         outputs, served = await self._inference.activations(model, version, inputs, wanted)
-        expected = self.description(model, version)["fingerprint"]
+        expected = description["fingerprint"]
         if served is not None and served != expected:
             raise ModelChangingError(
                 f"Model {model!r} version {version} is being updated; try again in a moment."
@@ -180,7 +184,7 @@ class ActivationProvider:
             model_name=model,
             model_version=version,
             pixels=pixels,
-            layers=self.description(model, version)["layers"],
+            layers=layers,
             activations={name: values[0] for name, values in outputs.items()},
             all_layers=all_layers,
         )
