@@ -118,6 +118,51 @@ async def _uncached(url: str, clients: int, per_client: int, seed: int) -> str:
     )
 
 
+# Each request a different 64x64 BMP (a digit counter written into its first pixels, so no
+# two are alike and none is cached), built by wrk's LuaJIT: the client costs almost nothing.
+UNCACHED_WRK_SCRIPT = r"""
+local boundary = "cnn101bench"
+local function u32(n)
+  return string.char(n % 256, math.floor(n / 256) % 256, math.floor(n / 65536) % 256,
+    math.floor(n / 16777216) % 256)
+end
+local header = "BM" .. u32(54 + 12288) .. u32(0) .. u32(54) .. u32(40) .. u32(64) .. u32(64)
+  .. string.char(1, 0, 24, 0) .. u32(0) .. u32(12288) .. u32(2835) .. u32(2835) .. u32(0) .. u32(0)
+local noise = {}
+for i = 1, 12288 - 16 do noise[i] = string.char(math.random(0, 255)) end
+noise = table.concat(noise)
+local counter = 0
+local id = 0
+setup = function(thread) thread:set("id", id); id = id + 1 end
+request = function()
+  counter = counter + 1
+  local unique = string.format("%08d%08d", id, counter)
+  local body = "--" .. boundary .. "\r\n"
+    .. 'Content-Disposition: form-data; name="file"; filename="x.bmp"\r\n'
+    .. "Content-Type: image/bmp\r\n\r\n" .. header .. unique .. noise
+    .. "\r\n--" .. boundary .. "--\r\n"
+  return wrk.format("POST", "/api/activations", {
+    ["Content-Type"] = "multipart/form-data; boundary=" .. boundary }, body)
+end
+"""
+
+
+def _uncached_wrk(url: str, clients: int, seconds: int) -> str:
+    """Uncached uploads from wrk (each a new picture), saturated: the server's ceiling."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(UNCACHED_WRK_SCRIPT + WRK_SCRIPT)
+    out = subprocess.run(
+        ["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds}s", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    fields = next(line for line in out.splitlines() if line.startswith("RESULT")).split()
+    n, errors, duration = int(fields[1]), int(fields[2]), float(fields[3])
+    p = (float(fields[4]), float(fields[5]), float(fields[6]))
+    return _row("uncached(wrk)", clients=clients, n=n, errors=errors, seconds=duration, p=p)
+
+
 def _cached_wrk(
     url: str,
     clients: int,
@@ -182,6 +227,17 @@ async def _cached_httpx(urls: list[str], clients: int, seconds: int, kind: str) 
         seconds=elapsed,
         p=_percentiles(latencies),
     )
+
+
+def _uncached_runs(url: str, args: argparse.Namespace) -> None:
+    """New pictures: a fixed number from the httpx client (PNGs), then wrk for
+    ``--seconds`` at each concurrency (BMPs made in Lua, so the client costs little)."""
+    for clients in args.clients:
+        per_client = max(1, args.uncached_requests // clients)
+        print(asyncio.run(_uncached(url, clients, per_client, seed=clients * 100_000)), flush=True)
+    if shutil.which("wrk"):
+        for clients in args.clients:
+            print(_uncached_wrk(url, clients, args.seconds), flush=True)
 
 
 def _example_runs(url: str, example_urls: list[str], args: argparse.Namespace) -> None:
@@ -284,11 +340,7 @@ def main() -> int:
             f"{'kind':<14} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>9} "
             f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
         )
-        for clients in args.clients:
-            per_client = max(1, args.uncached_requests // clients)
-            print(
-                asyncio.run(_uncached(url, clients, per_client, seed=clients * 100_000)), flush=True
-            )
+        _uncached_runs(url, args)
         fingerprint = bundle.headers["x-model-fingerprint"]
         example_urls = [
             f"{url}/api/examples/{e['id']}/activations?version={version}&fingerprint={fingerprint}"
