@@ -67,6 +67,7 @@ def _start_platform(args: argparse.Namespace, log_dir: Path, supervisor: Supervi
         raise SystemExit("redis-server is needed (apt-get install redis-server)")
     redis_port, gateway_port = _free_port(), _free_port()
     database = args.database_url or f"sqlite:///{log_dir / 'study.db'}"
+    workers = {"CNN101_GATEWAY_WORKERS": str(args.gateway_workers)} if args.gateway_workers else {}
     os.environ.update(
         {
             "CNN101_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
@@ -79,7 +80,7 @@ def _start_platform(args: argparse.Namespace, log_dir: Path, supervisor: Supervi
             "CNN101_RATE_LIMIT_SCALE": "0",
             "CNN101_EVALUATION_DATABASE_URL": database,
             "CNN101_EVALUATION_BOOTSTRAP_INSTRUCTOR": "",
-            "CNN101_GATEWAY_WORKERS": str(args.gateway_workers),
+            **workers,
             "CNN101_CACHE_PREFIX": "loadtest",
         }
     )
@@ -165,7 +166,9 @@ def main() -> int:
     )
     parser.add_argument("--url", help="a running platform (default: start one as processes)")
     parser.add_argument("--database-url", help="the study database (default: SQLite)")
-    parser.add_argument("--gateway-workers", type=int, default=1, help="as cnn101 run")
+    parser.add_argument(
+        "--gateway-workers", type=int, help="gateway processes (default: one per core)"
+    )
     parser.add_argument("--students", type=int, nargs="*", help="run these N only, no search")
     parser.add_argument("--start", type=int, default=100)
     parser.add_argument("--step", type=int, default=100)
