@@ -9,6 +9,7 @@ and where, because the person reading it is usually setting up a classroom, not 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,3 +191,40 @@ def load_validation(
     """The data directory's own validation split."""
     check_data_dir(data_dir)
     return load_annotated(data_dir / "val", classes, size)
+
+
+SELECTION_PER_CLASS = 50
+
+
+def _selection_key(path: Path, seed: int) -> str:
+    return hashlib.sha256(f"{seed}:{path.name}".encode()).hexdigest()
+
+
+def split_selection(
+    images: LabelledImages, per_class: int = SELECTION_PER_CLASS, seed: int = 0
+) -> tuple[LabelledImages, LabelledImages]:
+    """Carve a selection split from training images: ``(train minus selection, selection)``.
+
+    Per class, the ``per_class`` images whose SHA-256 of ``"<seed>:<file name>"`` sorts first
+    are the selection split, so the split depends only on file names and ``seed`` (not on
+    load order). Recipes, epochs and checkpoints are chosen on it; the validation split is
+    used once, at the end.
+    """
+    selected = np.zeros(len(images), dtype=bool)
+    for label in np.unique(images.labels):
+        indices = np.flatnonzero(images.labels == label)
+        if len(indices) <= per_class:
+            raise DataDirectoryError(
+                f"Class {int(label)} has {len(indices)} training images: too few to keep "
+                f"{per_class} aside for selection."
+            )
+        ranked = sorted(indices, key=lambda i: _selection_key(images.paths[i], seed))
+        selected[ranked[:per_class]] = True
+
+    def subset(mask: np.ndarray) -> LabelledImages:
+        picked = np.flatnonzero(mask)
+        return LabelledImages(
+            images.pixels[picked], images.labels[picked], tuple(images.paths[i] for i in picked)
+        )
+
+    return subset(~selected), subset(selected)

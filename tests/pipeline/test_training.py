@@ -9,7 +9,7 @@ import numpy as np
 
 from services.pipeline.architecture import Architecture, build_model
 from services.pipeline.classes import CNN101_CLASSES
-from services.pipeline.data import load_train, load_validation
+from services.pipeline.data import LabelledImages, load_train, load_validation, split_selection
 from services.pipeline.distill import distillation_loss
 from services.pipeline.training import Recipe, augment_batch, recompute_batch_norm, train
 from tests.synthetic import write_tiny_imagenet
@@ -90,3 +90,21 @@ def test_training_with_a_teacher_exports_only_the_design_s_layers(tmp_path: Path
         layer.name for layer in build_model(arch).layers
     ]
     assert 0.0 <= result.best_val_accuracy <= 1.0
+
+
+def test_selection_split_is_carved_from_training_images_deterministically() -> None:
+    paths = tuple(Path(f"c{label}_{k}.JPEG") for label in range(2) for k in range(10))
+    labels = np.repeat(np.arange(2), 10)
+    pixels = np.arange(20, dtype=np.uint8).reshape(20, 1, 1, 1) * np.ones((1, 2, 2, 3), np.uint8)
+    images = LabelledImages(pixels, labels, paths)
+    fit, selection = split_selection(images, per_class=3, seed=0)
+    assert len(fit) == 14 and len(selection) == 6
+    assert sorted(np.bincount(selection.labels).tolist()) == [3, 3]
+    assert not set(fit.paths) & set(selection.paths)
+    assert set(fit.paths) | set(selection.paths) == set(paths)
+    # Independent of load order: the same files are chosen from a reversed copy.
+    reversed_images = LabelledImages(pixels[::-1], labels[::-1], paths[::-1])
+    assert set(split_selection(reversed_images, per_class=3)[1].paths) == set(selection.paths)
+    # The pixels travel with their files.
+    for path, pixel in zip(selection.paths, selection.pixels, strict=True):
+        assert pixel[0, 0, 0] == paths.index(path)
