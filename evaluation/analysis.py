@@ -23,6 +23,7 @@ class Scores:
     pre: float
     post: float
     participant: str = ""
+    form_order: str = ""
 
 
 class ConditionSummary(BaseModel):
@@ -372,6 +373,7 @@ def completed_scores(session: Session, study_id: int) -> list[Scores]:
                 pre=correct.get((participant.id, "pre"), 0) / pre_items,
                 post=correct.get((participant.id, "post"), 0) / post_items,
                 participant=participant.code,
+                form_order=participant.form_order,
             )
         )
     return rows
