@@ -147,10 +147,10 @@ end
 """
 
 
-def _uncached_wrk(url: str, clients: int, seconds: int) -> str:
-    """Uncached uploads from wrk (each a new picture), saturated: the server's ceiling."""
+def _wrk(lua: str, url: str, clients: int, seconds: int, kind: str) -> str:
+    """Run wrk with ``lua`` (plus the script that prints the RESULT line); one table row."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(UNCACHED_WRK_SCRIPT + WRK_SCRIPT)
+        script.write(lua + WRK_SCRIPT)
     out = subprocess.run(
         ["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds}s", "-s", script.name, url],
         capture_output=True,
@@ -160,7 +160,12 @@ def _uncached_wrk(url: str, clients: int, seconds: int) -> str:
     fields = next(line for line in out.splitlines() if line.startswith("RESULT")).split()
     n, errors, duration = int(fields[1]), int(fields[2]), float(fields[3])
     p = (float(fields[4]), float(fields[5]), float(fields[6]))
-    return _row("uncached(wrk)", clients=clients, n=n, errors=errors, seconds=duration, p=p)
+    return _row(kind, clients=clients, n=n, errors=errors, seconds=duration, p=p)
+
+
+def _uncached_wrk(url: str, clients: int, seconds: int) -> str:
+    """Uncached uploads from wrk (each a new picture), saturated: the server's ceiling."""
+    return _wrk(UNCACHED_WRK_SCRIPT, url, clients, seconds, "uncached(wrk)")
 
 
 def _cached_wrk(
@@ -181,21 +186,9 @@ def _cached_wrk(
             "request = function()\n  counter = counter % #paths + 1\n"
             '  return wrk.format("GET", paths[counter])\nend\n'
         )
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(pacing + cycling + WRK_SCRIPT)
-    threads = min(2, clients)
-    out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "-s", script.name, url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    fields = next(line for line in out.splitlines() if line.startswith("RESULT")).split()
-    n, errors, duration = int(fields[1]), int(fields[2]), float(fields[3])
-    p = (float(fields[4]), float(fields[5]), float(fields[6]))
     kind = "examples" if paths else "cached"
     kind += "" if rate is None else f"@{rate:g}/s"
-    return _row(kind, clients=clients, n=n, errors=errors, seconds=duration, p=p)
+    return _wrk(pacing + cycling, url, clients, seconds, kind)
 
 
 async def _cached_httpx(urls: list[str], clients: int, seconds: int, kind: str) -> str:

@@ -6,6 +6,10 @@ stubs over a real channel, as the activation cache (or any TF Serving client) do
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -130,3 +134,34 @@ def images(count: int, size: int = 64, seed: int = 0) -> np.ndarray:
     """``count`` random RGB images in [0, 1], float32, as the model expects them."""
     rng = np.random.default_rng(seed)
     return rng.random((count, size, size, 3), dtype=np.float32)
+
+
+def start_server_process(base_path: Path, **env: str) -> subprocess.Popen[str]:
+    """``python -m services.inference`` over ``base_path`` on a free port of 127.0.0.1, as
+    ``cnn101 run`` starts it (``env``: further ``CNN101_*`` variables); its stderr piped."""
+    inherited = {k: v for k, v in os.environ.items() if k != "CNN101_INFERENCE_RUNTIME"}
+    variables = {
+        **inherited,
+        "CNN101_MODEL_BASE_PATH": str(base_path),
+        "CNN101_INFERENCE_HOST": "127.0.0.1",
+        "CNN101_INFERENCE_PORT": "0",
+        "CNN101_INFERENCE_GRACE_SECONDS": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.inference"],
+        env=variables,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def listening_port(process: subprocess.Popen[str]) -> int:
+    """The port the process says it listens on (read from its stderr)."""
+    assert process.stderr is not None
+    for line in process.stderr:
+        match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+        if match:
+            return int(match.group(1))
+    raise AssertionError(f"the server exited ({process.poll()}) without saying where it listens")

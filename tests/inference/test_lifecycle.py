@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,8 +22,10 @@ from tests.inference.client import (
     Client,
     connect,
     images,
+    listening_port,
     predict_request,
     start_server,
+    start_server_process,
     wait_until,
 )
 from tests.inference.conftest import Exported
@@ -136,30 +134,9 @@ def test_stop_reports_not_serving_then_refuses_requests(exported: Exported) -> N
 
 
 def test_sigterm_stops_the_process_gracefully(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "CNN101_MODEL_BASE_PATH": str(tmp_path),
-        "CNN101_INFERENCE_HOST": "127.0.0.1",
-        "CNN101_INFERENCE_PORT": "0",
-        "CNN101_INFERENCE_GRACE_SECONDS": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "services.inference"],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_server_process(tmp_path)
     try:
-        assert process.stderr is not None
-        port = None
-        for line in process.stderr:
-            match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-            if match:
-                port = int(match.group(1))
-                break
-        assert port, "the server did not say where it listens"
-        client = connect(port)
+        client = connect(listening_port(process))
         assert client.health_status() == NOT_SERVING  # an empty folder serves nothing
         client.channel.close()
         process.send_signal(signal.SIGTERM)

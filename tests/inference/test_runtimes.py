@@ -10,12 +10,10 @@ weights, ``CNN101_INFERENCE_RUNTIME=tensorflow``) served by TensorFlow.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +27,16 @@ from services.inference.server import InferenceServer
 from services.pipeline.classes import CNN101_CLASSES
 from services.pipeline.data import load_validation
 from services.pipeline.lite import TOLERANCE, write_lite_copy
-from tests.inference.client import SERVING, Client, connect, images, outputs_of, predict_request
+from tests.inference.client import (
+    SERVING,
+    Client,
+    connect,
+    images,
+    listening_port,
+    outputs_of,
+    predict_request,
+    start_server_process,
+)
 from tests.inference.conftest import Exported
 
 COMMITTED = Path(__file__).resolve().parents[2] / "models" / "tiny_vgg" / "1"
@@ -106,21 +113,7 @@ def server_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path
     """``python -m services.inference`` over a copy of the committed model (as ``cnn101 run``
     starts it), stopped at the end."""
     shutil.copytree(COMMITTED, tmp_path / "tiny_vgg" / "1")
-    env = {
-        **os.environ,
-        "CNN101_MODEL_BASE_PATH": str(tmp_path),
-        "CNN101_INFERENCE_HOST": "127.0.0.1",
-        "CNN101_INFERENCE_PORT": "0",
-        "CNN101_INFERENCE_POLL_SECONDS": "0.2",
-        "CNN101_INFERENCE_GRACE_SECONDS": "1",
-    }
-    env.pop("CNN101_INFERENCE_RUNTIME", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "services.inference"],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_server_process(tmp_path, CNN101_INFERENCE_POLL_SECONDS="0.2")
     try:
         yield process, tmp_path
     finally:
@@ -130,15 +123,6 @@ def server_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
-
-
-def _listening_port(process: subprocess.Popen[str]) -> int:
-    assert process.stderr is not None
-    for line in process.stderr:
-        match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-        if match:
-            return int(match.group(1))
-    raise AssertionError(f"the server exited ({process.poll()}) without listening")
 
 
 def _wait_serving(client: Client, timeout: float = 60) -> None:
@@ -154,7 +138,7 @@ def test_the_server_serves_the_committed_model_without_tensorflow(
     """SERVING with no TensorFlow library mapped and little memory; a version without a
     copy published afterwards loads TensorFlow then and is served too."""
     process, base_path = server_process
-    client = connect(_listening_port(process))
+    client = connect(listening_port(process))
     _wait_serving(client)
     maps = _maps(process.pid)
     assert not [lib for lib in TENSORFLOW_LIBRARIES if lib in maps]
