@@ -8,6 +8,7 @@ services.gateway.app`` serves it with uvicorn.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -179,8 +180,11 @@ def create_worker_app() -> FastAPI:
     """The app as each uvicorn process runs it. A worker process (``gateway_workers`` > 1)
     dies with uvicorn's master: a master killed outright would otherwise leave workers
     holding the port, and its replacement could not bind it."""
-    if multiprocessing.parent_process() is not None:
+    master = multiprocessing.parent_process()
+    if master is not None:
         die_with_parent(signal.SIGKILL)
+        if os.getppid() != master.pid:  # the master died while this worker was starting
+            os._exit(1)
     return create_app()
 
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from services.gateway.settings import GatewaySettings, default_workers
 from tests.serving.stack import free_port
@@ -30,6 +31,13 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text()
+    except FileNotFoundError:
+        return ""
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -38,9 +46,11 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_workers_die_with_a_killed_master_and_free_the_port() -> None:
-    """SIGKILL of uvicorn's master (what a crash or the OOM killer does): its workers
-    follow at once, so the supervisor's replacement can bind the port."""
+@pytest.mark.parametrize("when", ["serving", "starting"])
+def test_workers_die_with_a_killed_master_and_free_the_port(when: str) -> None:
+    """SIGKILL of uvicorn's master (what a crash or the OOM killer does), once the gateway
+    serves or while its workers are still importing: its workers follow, so the
+    supervisor's replacement can bind the port."""
     port = free_port()
     env = os.environ | {"CNN101_GATEWAY_PORT": str(port), "CNN101_GATEWAY_WORKERS": "2"}
     master = subprocess.Popen(
@@ -54,6 +64,9 @@ def test_workers_die_with_a_killed_master_and_free_the_port() -> None:
         workers: list[int] = []
         while time.monotonic() < deadline:
             workers = [p for p in _children(master.pid) if _alive(p)]
+            python_workers = [p for p in workers if "python" in _comm(p)]
+            if when == "starting" and len(python_workers) >= 2:
+                break
             try:
                 live = httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2)
                 if live.status_code == 200 and len(workers) >= 2:
@@ -63,15 +76,19 @@ def test_workers_die_with_a_killed_master_and_free_the_port() -> None:
             time.sleep(0.3)
         else:
             raise AssertionError(f"the gateway did not start with 2 workers: {workers}")
-        python_workers = [p for p in workers if "python" in Path(f"/proc/{p}/comm").read_text()]
+        python_workers = [p for p in workers if "python" in _comm(p)]
         assert len(python_workers) >= 2, workers
         master.send_signal(signal.SIGKILL)
         master.wait(timeout=10)
-        deadline = time.monotonic() + 5
+        # A worker still starting when its master died ends once it finds the master gone.
+        deadline = time.monotonic() + 60
         while any(_alive(p) for p in python_workers):
             assert time.monotonic() < deadline, "workers outlived their master"
             time.sleep(0.05)
         with socket.socket() as replacement:
+            # As uvicorn binds: connections the killed workers had leave TIME_WAIT entries
+            # that only SO_REUSEADDR may bind over; a live listener would still refuse it.
+            replacement.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             replacement.bind(("127.0.0.1", port))
             replacement.listen()
     finally:
