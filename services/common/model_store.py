@@ -37,28 +37,35 @@ Source = Literal["builtin", "trained", "imported"]
 _fingerprints: dict[Path, tuple[tuple[tuple[str, int, int, int], ...], str]] = {}
 
 
-def _fingerprinted_files(version_dir: Path) -> list[Path]:
-    """What decides a version's answers: the graph, the weights, the views' description."""
-    files = [version_dir / SAVED_MODEL_PB, version_dir / ASSETS_DIR / MODEL_JSON]
-    files += [version_dir / ASSETS_DIR / WEIGHTS_BIN, version_dir / ASSETS_DIR / LITE_MODEL]
-    variables = version_dir / VARIABLES_DIR
-    if variables.is_dir():
-        files += sorted(p for p in variables.iterdir() if p.is_file())
-    return [f for f in files if f.is_file()]
-
-
-def saved_model_digest(version_dir: Path) -> str:
-    """SHA-256 of the SavedModel alone (graph and variables): what a LiteRT copy records
-    as its source, so a server never runs a copy of other weights."""
+def _saved_model_files(version_dir: Path) -> list[Path]:
+    """The SavedModel's graph, then its variables in name order."""
     files = [version_dir / SAVED_MODEL_PB]
     variables = version_dir / VARIABLES_DIR
     if variables.is_dir():
         files += sorted(p for p in variables.iterdir() if p.is_file())
+    return files
+
+
+def _sha256(version_dir: Path, files: list[Path]) -> str:
+    """SHA-256 over each file's path (relative to the version) and bytes, in order."""
     digest = hashlib.sha256()
     for path in files:
         digest.update(str(path.relative_to(version_dir)).encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _fingerprinted_files(version_dir: Path) -> list[Path]:
+    """What decides a version's answers: the graph, the weights, the views' description."""
+    graph, *variables = _saved_model_files(version_dir)
+    assets = [version_dir / ASSETS_DIR / name for name in (MODEL_JSON, WEIGHTS_BIN, LITE_MODEL)]
+    return [f for f in [graph, *assets, *variables] if f.is_file()]
+
+
+def saved_model_digest(version_dir: Path) -> str:
+    """SHA-256 of the SavedModel alone (graph and variables): what a LiteRT copy records
+    as its source, so a server never runs a copy of other weights."""
+    return _sha256(version_dir, _saved_model_files(version_dir))
 
 
 def model_fingerprint(version_dir: Path) -> str:
@@ -77,11 +84,7 @@ def model_fingerprint(version_dir: Path) -> str:
     known = _fingerprints.get(version_dir)
     if known is not None and known[0] == stamp:
         return known[1]
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(str(path.relative_to(version_dir)).encode() + b"\0")
-        digest.update(path.read_bytes())
-    fingerprint = digest.hexdigest()[:16]
+    fingerprint = _sha256(version_dir, files)[:16]
     _fingerprints[version_dir] = (stamp, fingerprint)
     return fingerprint
 

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -54,11 +55,11 @@ def _check_inputs(shape: Sequence[int], seed: int = 0) -> np.ndarray:
     return images
 
 
-def compare(version_dir: Path, lite_model: bytes, signatures: Sequence[str]) -> float:
-    """The largest relative difference between the SavedModel's and the copy's outputs."""
+def compare(loaded: Any, lite_model: bytes, signatures: Sequence[str]) -> float:
+    """The largest relative difference between the loaded SavedModel's and the copy's
+    outputs."""
     from ai_edge_litert.interpreter import Interpreter
 
-    loaded = tf.saved_model.load(str(version_dir))
     interpreter = Interpreter(model_content=lite_model, num_threads=1)
     worst = 0.0
     for name in signatures:
@@ -86,13 +87,14 @@ def write_lite_copy(version_dir: Path) -> LiteRecord | None:
     disagrees: the version is then served by TensorFlow, as before.
     """
     try:
-        signatures = sorted(tf.saved_model.load(str(version_dir)).signatures)
+        loaded = tf.saved_model.load(str(version_dir))  # once: signatures and the check
+        signatures = sorted(loaded.signatures)
         converter = tf.lite.TFLiteConverter.from_saved_model(
             str(version_dir), signature_keys=signatures
         )
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
         lite_model = converter.convert()
-        error = compare(version_dir, lite_model, signatures)
+        error = compare(loaded, lite_model, signatures)
     except Exception as failure:
         log.warning("no LiteRT copy of %s: %s", version_dir, failure)
         return None
