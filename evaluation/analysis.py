@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from statistics import mean, stdev
 
 import numpy as np
@@ -12,18 +11,10 @@ from scipy import stats
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from evaluation.analysis_ancova import AncovaDetail, ancova_detail, rank_test_p
+from evaluation.analysis_items import FormReliability, ItemStatistic, item_analysis
+from evaluation.analysis_scores import Scores, ancova_undefined
 from evaluation.models import CONDITIONS, Answer, Item, Participant, PhaseAttempt
-
-
-@dataclass(frozen=True)
-class Scores:
-    """One completed participant's scores as proportions of their form's items."""
-
-    condition: str
-    pre: float
-    post: float
-    participant: str = ""
-    form_order: str = ""
 
 
 class ConditionSummary(BaseModel):
@@ -67,27 +58,15 @@ class Ancova(BaseModel):
 
 
 class RankTest(BaseModel):
-    """Mann-Whitney U on gains (two-sided), a check that does not assume normality."""
+    """Mann-Whitney U on gains (two-sided), a check that does not assume normality.
+
+    ``method`` is "exact" for small groups without ties, else "asymptotic"; results frozen
+    before it was recorded have None (they used the asymptotic p).
+    """
 
     u: float
     p: float
-
-
-class ItemStatistic(BaseModel):
-    item_key: str
-    form: str
-    phase: str
-    concept: str
-    n: int
-    difficulty: float
-    discrimination: float | None
-
-
-class FormReliability(BaseModel):
-    form: str
-    phase: str
-    n: int
-    kr20: float | None
+    method: str | None = None
 
 
 class ConceptRow(BaseModel):
@@ -105,6 +84,9 @@ class Results(BaseModel):
     ancova: Ancova | None
     # Why ``ancova`` is None, in words for the instructor (None when it is computed).
     ancova_undefined: str | None = None
+    # The ANCOVA with form order, its CI, standardised effect, slopes and HC3 checks;
+    # None in results frozen before it existed, or when the ANCOVA is undefined.
+    ancova_detail: AncovaDetail | None = None
     gain_test: GainTest | None
     gain_rank_test: RankTest | None
     concepts: list[ConceptRow]
@@ -179,36 +161,6 @@ def gain_test(rows: list[Scores]) -> GainTest | None:
     )
 
 
-# Below this share of the post-test's total variation, the residual is rounding: the model
-# fits exactly (e.g. every post-test at ceiling) and F, p and partial eta squared are 0/0.
-EXACT_FIT = 1e-12
-
-
-def ancova_undefined(rows: list[Scores]) -> str | None:
-    """Why the ANCOVA cannot be computed on ``rows``, or None when it can."""
-    n = len(rows)
-    if {row.condition for row in rows} != set(CONDITIONS):
-        return "a condition has no participant who completed both tests"
-    if n < 4:
-        return f"{n} participants completed both tests; at least 4 are needed"
-    design = np.array([[1.0, row.pre, float(row.condition == "cnn101")] for row in rows])
-    if np.linalg.matrix_rank(design) < 3:
-        return (
-            "the pre-test scores do not vary (or vary only with the condition), so they "
-            "cannot serve as a covariate"
-        )
-    post = np.array([row.post for row in rows])
-    coefficients, *_ = np.linalg.lstsq(design, post, rcond=None)
-    residuals = post - design @ coefficients
-    total = float(((post - post.mean()) ** 2).sum())
-    if float(residuals @ residuals) <= EXACT_FIT * max(total, 1.0):
-        return (
-            "the post-test scores leave no residual variation (for example, every post-test "
-            "at ceiling): F, p and the effect size are undefined"
-        )
-    return None
-
-
 def ancova(rows: list[Scores]) -> Ancova | None:
     """Ordinary least squares of post on [1, pre, cnn101]; the condition's t and F. None
     when :func:`ancova_undefined` gives a reason (never a number computed from 0/0)."""
@@ -246,87 +198,8 @@ def gain_rank_test(rows: list[Scores]) -> RankTest | None:
     second = [row.post - row.pre for row in rows if row.condition == "conventional"]
     if not first or not second:
         return None
-    result = stats.mannwhitneyu(first, second, alternative="two-sided")
-    return RankTest(u=float(result.statistic), p=float(result.pvalue))
-
-
-def kr20(matrix: list[list[int]]) -> float | None:
-    """Kuder-Richardson 20 of a 0/1 matrix (rows: people), population variances."""
-    if len(matrix) < 2 or len(matrix[0]) < 2:
-        return None
-    k = len(matrix[0])
-    totals = [sum(row) for row in matrix]
-    total_variance = float(np.var(totals))
-    if total_variance == 0:
-        return None
-    proportions = [sum(row[j] for row in matrix) / len(matrix) for j in range(k)]
-    item_variance = sum(p * (1 - p) for p in proportions)
-    return k / (k - 1) * (1 - item_variance / total_variance)
-
-
-def discrimination(matrix: list[list[int]], column: int) -> float | None:
-    """Corrected item-total correlation: the item against the rest of the form."""
-    item = [row[column] for row in matrix]
-    rest = [sum(row) - row[column] for row in matrix]
-    if len(matrix) < 3 or len(set(item)) < 2 or len(set(rest)) < 2:
-        return None
-    return float(stats.pearsonr(item, rest).statistic)
-
-
-def response_matrices(
-    session: Session, study_id: int
-) -> dict[tuple[str, str], tuple[list[Item], list[list[int]]]]:
-    """Per (form, phase): the form's items and one 0/1 row per participant who took it."""
-    items_by_form = {
-        form: list(session.scalars(select(Item).where(Item.form == form).order_by(Item.position)))
-        for form in ("A", "B")
-    }
-    correct: dict[tuple[int, str], dict[int, int]] = {}
-    for answer in session.scalars(
-        select(Answer)
-        .join(Participant, Participant.id == Answer.participant_id)
-        .where(Participant.study_id == study_id)
-    ):
-        correct.setdefault((answer.participant_id, answer.phase), {})[answer.item_id] = int(
-            answer.is_correct
-        )
-    matrices: dict[tuple[str, str], tuple[list[Item], list[list[int]]]] = {}
-    attempts = session.scalars(
-        select(PhaseAttempt)
-        .join(Participant, Participant.id == PhaseAttempt.participant_id)
-        .where(Participant.study_id == study_id, PhaseAttempt.form.is_not(None))
-    )
-    for attempt in attempts:
-        assert attempt.form is not None
-        items = items_by_form[attempt.form]
-        answered = correct.get((attempt.participant_id, attempt.phase), {})
-        entry = matrices.setdefault((attempt.form, attempt.phase), (items, []))
-        entry[1].append([answered.get(item.id, 0) for item in items])
-    return matrices
-
-
-def item_analysis(
-    session: Session, study_id: int
-) -> tuple[list[ItemStatistic], list[FormReliability]]:
-    statistics: list[ItemStatistic] = []
-    reliability: list[FormReliability] = []
-    for (form, phase), (items, matrix) in sorted(response_matrices(session, study_id).items()):
-        reliability.append(
-            FormReliability(form=form, phase=phase, n=len(matrix), kr20=kr20(matrix))
-        )
-        for column, item in enumerate(items):
-            statistics.append(
-                ItemStatistic(
-                    item_key=item.key,
-                    form=form,
-                    phase=phase,
-                    concept=item.concept,
-                    n=len(matrix),
-                    difficulty=sum(row[column] for row in matrix) / len(matrix),
-                    discrimination=discrimination(matrix, column),
-                )
-            )
-    return statistics, reliability
+    u, p, method = rank_test_p(first, second)
+    return RankTest(u=u, p=p, method=method)
 
 
 def completed_scores(session: Session, study_id: int) -> list[Scores]:
@@ -414,6 +287,7 @@ def analyse(session: Session, study_id: int) -> Results:
         ],
         ancova=ancova(rows),
         ancova_undefined=ancova_undefined(rows),
+        ancova_detail=ancova_detail(rows),
         gain_test=gain_test(rows),
         gain_rank_test=gain_rank_test(rows),
         concepts=concept_rows(session, study_id),

@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel
 from scipy import stats
 
-from evaluation.analysis import Scores, ancova_undefined
+from evaluation.analysis_scores import Scores, ancova_undefined
 
 # Exact Mann-Whitney p when neither group has more than this many people and there are no ties.
 EXACT_RANK_MAX_N = 8
@@ -68,7 +68,7 @@ def _pooled_sd(rows: list[Scores]) -> float | None:
 
 
 def ancova_detail(rows: list[Scores]) -> AncovaDetail | None:
-    """None when :func:`evaluation.analysis.ancova_undefined` gives a reason (or the
+    """None when :func:`evaluation.analysis_scores.ancova_undefined` gives a reason (or the
     model with form order is rank-deficient and no residual degree of freedom is left)."""
     if ancova_undefined(rows) is not None:
         return None

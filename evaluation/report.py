@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from evaluation.analysis import PlotData, Results
+from evaluation.analysis_ancova import AncovaDetail
 from evaluation.freeze import frozen
 from evaluation.models import Study, StudyReport
 from evaluation.report_svg import CONDITION_COLOURS, gain_chart, item_chart, slope_chart
@@ -120,6 +121,8 @@ def _tests(results: Results) -> str:
             f"partial η² = {_fmt(a.partial_eta_squared, 3)}; pre-test slope "
             f"{_fmt(a.pre_slope)}.</p>"
         )
+    if results.ancova_detail is not None:
+        parts.append(_ancova_detail(results.ancova_detail))
     if results.gain_test is not None:
         g = results.gain_test
         parts.append(
@@ -129,8 +132,40 @@ def _tests(results: Results) -> str:
         )
     if results.gain_rank_test is not None:
         u = results.gain_rank_test
-        parts.append(f"<p>Mann&ndash;Whitney U on gains: U = {_fmt(u.u, 1)}, p {_p(u.p)}.</p>")
+        method = {"exact": " (exact)", "asymptotic": " (normal approximation)"}.get(
+            u.method or "", ""
+        )
+        parts.append(
+            f"<p>Mann&ndash;Whitney U on gains: U = {_fmt(u.u, 1)}, p {_p(u.p)}{method}.</p>"
+        )
     return "".join(parts)
+
+
+def _ancova_detail(d: AncovaDetail) -> str:
+    """The ANCOVA with form order: CI, standardised effect, HC3 and slopes checks."""
+    covariates = (
+        "pre-test and form order (AB/BA) as covariates"
+        if d.form_order_covariate
+        else "pre-test as covariate (one form order only)"
+    )
+    standardised = (
+        f"; standardised {_fmt(d.standardised_difference)} ({html.escape(d.standardiser)})"
+        if d.standardised_difference is not None
+        else ""
+    )
+    slopes = (
+        f"condition &times; pre-test F = {_fmt(d.slopes_f)}, p {_p(d.slopes_p)}"
+        if d.slopes_f is not None and d.slopes_p is not None
+        else "not computed (too few students)"
+    )
+    note = f" <em>{html.escape(d.slopes_note)}</em>" if d.slopes_note else ""
+    return (
+        f"<p>With {covariates} (n = {d.n}): adjusted difference "
+        f"{_fmt(d.adjusted_difference, 3)}, 95 % CI [{_fmt(d.ci_low, 3)}, "
+        f"{_fmt(d.ci_high, 3)}], t({d.df}), p {_p(d.p)}{standardised}. Robust (HC3) "
+        f"standard error {_fmt(d.hc3_standard_error, 3)}, p {_p(d.hc3_p)}. Homogeneity "
+        f"of slopes: {slopes}.{note}</p>"
+    )
 
 
 def _key() -> str:

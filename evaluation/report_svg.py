@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from evaluation.analysis import GainHistogram, ItemStatistic, StudentScore
+from evaluation.analysis import GainHistogram, StudentScore
+from evaluation.analysis_items import ItemStatistic
 
 # Okabe-Ito blue and orange: told apart with every common colour-vision deficiency.
 CONDITION_COLOURS = {"cnn101": "#0072B2", "conventional": "#E69F00"}

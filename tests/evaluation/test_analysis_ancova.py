@@ -9,8 +9,8 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from evaluation.analysis import Scores
 from evaluation.analysis_ancova import ancova_detail, rank_test_method, rank_test_p
+from evaluation.analysis_scores import Scores
 
 
 def generated(seed: int, n: int, order_effect: float) -> list[Scores]:

@@ -16,16 +16,15 @@ import pytest
 import statsmodels.formula.api as smf
 
 from evaluation.analysis import (
-    Scores,
     ancova,
-    discrimination,
     gain_histogram,
     gain_rank_test,
     gain_test,
     hedges_g,
-    kr20,
     summarise,
 )
+from evaluation.analysis_items import discrimination, kr20
+from evaluation.analysis_scores import Scores
 from tests.evaluation.closed_study import PLAN, run_closed_study
 from tests.evaluation.conftest import FakeClock, MakeClient, instructor_client
 
@@ -175,12 +174,29 @@ def test_results_endpoint_equals_references_on_the_exported_data(
         gains[people.condition == "cnn101"], gains[people.condition == "conventional"]
     ).iloc[0]
     assert results["gain_test"]["t"] == pytest.approx(welch["T"])
+    # The ANCOVA with form order (when both orders occur), its CI and HC3 check.
+    detail = results["ancova_detail"]
+    with_order = set(people.form_order) == {"AB", "BA"}
+    assert detail["form_order_covariate"] is with_order
+    formula = "post ~ pre + C(condition, Treatment('conventional'))"
+    formula += " + C(form_order)" if with_order else ""
+    model = smf.ols(formula, data=people).fit()
+    term = "C(condition, Treatment('conventional'))[T.cnn101]"
+    assert detail["adjusted_difference"] == pytest.approx(model.params[term])
+    low, high = model.conf_int().loc[term]
+    assert (detail["ci_low"], detail["ci_high"]) == pytest.approx((low, high))
+    assert detail["p"] == pytest.approx(model.pvalues[term])
+    robust = smf.ols(formula, data=people).fit(cov_type="HC3")
+    assert detail["hc3_standard_error"] == pytest.approx(robust.bse[term])
+    # 5 students per arm, tied gains: the asymptotic Mann-Whitney, and it says so.
+    assert results["gain_rank_test"]["method"] == "asymptotic"
 
 
 def test_an_exact_fit_is_reported_as_undefined_not_as_numbers() -> None:
     """Every post-test at ceiling: the residual is rounding, so F, p and partial eta
     squared are 0/0. They were printed as F(1,1) = .03, p = .900, partial eta^2 = .750."""
-    from evaluation.analysis import Scores, ancova, ancova_undefined
+    from evaluation.analysis import ancova
+    from evaluation.analysis_scores import Scores, ancova_undefined
 
     rows = [
         Scores(condition=condition, pre=pre, post=1.0)

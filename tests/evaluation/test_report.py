@@ -59,6 +59,11 @@ def test_build_report_is_one_self_contained_document(
     assert results.ancova is not None and results.gain_test is not None
     assert f"F(1, {results.ancova.df}) = {results.ancova.f:.2f}" in document
     assert f"Hedges' g = {results.gain_test.hedges_g:.2f}" in document
+    detail = results.ancova_detail
+    assert detail is not None
+    assert f"95 % CI [{detail.ci_low:.3f}, {detail.ci_high:.3f}]" in document
+    assert f"Robust (HC3) standard error {detail.hc3_standard_error:.3f}" in document
+    assert "Homogeneity of slopes" in document
     for row in results.reliability:
         assert row.kr20 is not None and f"{row.kr20:.2f}" in document
 
@@ -214,7 +219,8 @@ def test_plot_data_after_closing(client: TestClient, database_url: str, clock: F
 def test_report_text_helpers_escape_and_count() -> None:
     """'p < .001' was written with a bare '<'; '13 items' was hard-coded; a KR-20 of -1.75
     was shown without comment."""
-    from evaluation.analysis import FormReliability, ItemStatistic, Results
+    from evaluation.analysis import Results
+    from evaluation.analysis_items import FormReliability, ItemStatistic
     from evaluation.report import _form_sizes, _p, _reliability_note
 
     assert _p(0.0001) == "&lt; .001" and _p(0.0412) == ".041"

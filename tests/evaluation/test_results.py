@@ -13,15 +13,14 @@ from fastapi.testclient import TestClient
 from scipy import stats
 
 from evaluation.analysis import (
-    Scores,
     ancova,
-    discrimination,
     gain_rank_test,
     gain_test,
     hedges_g,
-    kr20,
     summarise,
 )
+from evaluation.analysis_items import discrimination, kr20
+from evaluation.analysis_scores import Scores
 from evaluation.export import ALLOCATION_CODEBOOK, ANSWER_CODEBOOK, PARTICIPANT_CODEBOOK
 from tests.evaluation.conftest import FakeClock, instructor_client
 from tests.evaluation.helpers import answer_items, consent, create_open_study, finish, join, start

@@ -5,6 +5,7 @@ import { instructorKeys, type InstructorApi, type Study } from "../api/instructo
 import { GainPlot, ItemPlot, PrePostPlot } from "./plots";
 import { formatNumber as f, formatP } from "./plotData";
 import { ReportPanel } from "./ReportPanel";
+import { ancovaDetailRows, rankTestText } from "./ancovaText";
 
 export function ResultsView({ api, study }: { api: InstructorApi; study: Study }) {
   // A closed study's results do not change: asked for once per study.
@@ -71,6 +72,19 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
                 : `not computed: ${results.ancova_undefined ?? "too few students"}`}
             </td>
           </tr>
+          {ancovaDetailRows(results.ancova_detail).map((row) => (
+            <tr key={row.label}>
+              <th scope="row">{row.label}</th>
+              <td>
+                {row.text}
+                {row.note ? (
+                  <p className="hint" role="note">
+                    {row.note}
+                  </p>
+                ) : null}
+              </td>
+            </tr>
+          ))}
           <tr>
             <th scope="row">Welch's t on gains, Hedges' g (95 % CI)</th>
             <td>
@@ -81,7 +95,7 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
           </tr>
           <tr>
             <th scope="row">Mann–Whitney U on gains</th>
-            <td>{rank ? `U = ${f(rank.u, 1)}, p ${formatP(rank.p)}` : "too few students"}</td>
+            <td>{rank ? rankTestText(rank) : "too few students"}</td>
           </tr>
         </tbody>
       </table>

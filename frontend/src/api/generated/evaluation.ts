@@ -744,6 +744,43 @@ export interface components {
             /** T */
             t: number;
         };
+        /**
+         * AncovaDetail
+         * @description post ~ condition + pre (+ form order), its CI, a standardised effect and checks.
+         */
+        AncovaDetail: {
+            /** Adjusted Difference */
+            adjusted_difference: number;
+            /** Ci High */
+            ci_high: number;
+            /** Ci Low */
+            ci_low: number;
+            /** Df */
+            df: number;
+            /** Form Order Covariate */
+            form_order_covariate: boolean;
+            /** Hc3 P */
+            hc3_p: number;
+            /** Hc3 Standard Error */
+            hc3_standard_error: number;
+            /** N */
+            n: number;
+            /** P */
+            p: number;
+            /** Slopes F */
+            slopes_f: number | null;
+            /** Slopes Note */
+            slopes_note: string | null;
+            /** Slopes P */
+            slopes_p: number | null;
+            /** Standardised Difference */
+            standardised_difference: number | null;
+            /**
+             * Standardiser
+             * @default pooled SD of the post-test scores
+             */
+            standardiser: string;
+        };
         /** AnswerReceipt */
         AnswerReceipt: {
             /**
@@ -1207,8 +1244,13 @@ export interface components {
         /**
          * RankTest
          * @description Mann-Whitney U on gains (two-sided), a check that does not assume normality.
+         *
+         *     ``method`` is "exact" for small groups without ties, else "asymptotic"; results frozen
+         *     before it was recorded have None (they used the asymptotic p).
          */
         RankTest: {
+            /** Method */
+            method?: string | null;
             /** P */
             p: number;
             /** U */
@@ -1244,6 +1286,7 @@ export interface components {
         /** Results */
         Results: {
             ancova: components["schemas"]["Ancova"] | null;
+            ancova_detail?: components["schemas"]["AncovaDetail"] | null;
             /** Ancova Undefined */
             ancova_undefined?: string | null;
             /** Concepts */
