@@ -68,10 +68,11 @@ def cmd_data_download(args: argparse.Namespace, settings: PipelineSettings) -> i
 
 def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
     from services.pipeline.architecture import Architecture  # TensorFlow: only here
-    from services.pipeline.data import load_train, load_validation
+    from services.pipeline.data import load_train, selection_per_class, split_selection
     from services.pipeline.evaluation import evaluate, format_report
     from services.pipeline.export import export_model
     from services.pipeline.model_card import render_model_card, write_model_card
+    from services.pipeline.progress import ProgressBar, format_duration
     from services.pipeline.training import Recipe, train, training_summary
 
     data_dir: Path = args.data_dir or settings.data_dir
@@ -105,14 +106,26 @@ def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     print(f"Loading images from {data_dir} ...", flush=True)
-    train_images = _limit_per_class(
+    images = _limit_per_class(
         load_train(data_dir, CNN101_CLASSES, arch.input_size), args.limit_per_class
     )
-    val_images = load_validation(data_dir, CNN101_CLASSES, arch.input_size)
-    print(f"Training on {len(train_images)} images, selecting on {len(val_images)}.", flush=True)
-    result = train(train_images, val_images, arch, CNN101_CLASSES, recipe)
+    fit_images, selection = split_selection(images, selection_per_class(images))
+    print(
+        f"Training on {len(fit_images)} images; {len(selection)} other training images "
+        f"watch the run; the validation split is used once, at the end.",
+        flush=True,
+    )
+    result = train(
+        fit_images,
+        selection,
+        arch,
+        CNN101_CLASSES,
+        recipe,
+        verbose=0,
+        callbacks=[ProgressBar(recipe.epochs)],
+    )
     summary = {
-        **training_summary(result, recipe, len(train_images), len(val_images)),
+        **training_summary(result, recipe, len(fit_images), len(selection)),
         "teacher_val_accuracy": result.teacher_val_accuracy,
         "teacher_seconds": round(result.teacher_seconds, 1),
     }
@@ -133,11 +146,11 @@ def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
     )
     print()
     print(
-        f"Trained in {result.seconds:.0f} s; kept the {result.selected} "
-        f"(best epoch {result.best_epoch}: {result.best_epoch_accuracy:.1%}, "
-        f"weight average: {result.averaged_accuracy:.1%} on validation)."
+        f"Trained in {format_duration(result.seconds)}; kept the {result.selected}: "
+        f"{result.best_val_accuracy:.1%} on the {len(selection)} selection images."
     )
     print(f"Exported {version_dir}")
+    print("On the validation images, scored once:")
     print(format_report(report))
     return 0
 

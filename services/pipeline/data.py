@@ -196,6 +196,12 @@ def load_validation(
 SELECTION_PER_CLASS = 50
 
 
+def selection_per_class(images: LabelledImages) -> int:
+    """How many images per class to set aside: 50, or a tenth of the smallest class (>= 1)."""
+    smallest = int(np.bincount(images.labels).min()) if len(images) else 0
+    return max(1, min(SELECTION_PER_CLASS, smallest // 10))
+
+
 def _selection_key(path: Path, seed: int) -> str:
     return hashlib.sha256(f"{seed}:{path.name}".encode()).hexdigest()
 

@@ -63,6 +63,18 @@ class Recipe:
     teacher_weight_decay: float = 0.05
     distill_weight: float = 0.7
     distill_temperature: float = 4.0
+    # Batch normalisation after each conv during training (folded away before export).
+    batch_norm: bool = True
+    # "cosine": linear warm-up over ``warmup_fraction``, cosine to zero. "one_cycle": from
+    # learning_rate / 25 up over the first 30 % of steps, then cosine down to ~0 (Smith 2018).
+    schedule: str = "cosine"
+    # Which weights are exported: "best_or_average" compares the best epoch with the weight
+    # average on the selection images; "last" keeps the last epoch, so the selection images
+    # only watch the run and choose nothing.
+    keep: str = "best_or_average"
+    # Mixup (Zhang et al., 2018): each image blended with another of its batch by a weight
+    # drawn from Beta(mixup, mixup), the targets by the same weight (0: off).
+    mixup: float = 0.0
     seed: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -135,7 +147,24 @@ def augment_batch(
     x = (x - gray) * tf.random.uniform(
         [batch, 1, 1, 1], 1 - recipe.saturation, 1 + recipe.saturation
     ) + gray
-    return tf.clip_by_value(x, 0.0, 1.0), tf.one_hot(labels, num_classes)
+    x, y = tf.clip_by_value(x, 0.0, 1.0), tf.one_hot(labels, num_classes)
+    if recipe.mixup > 0:
+        x, y = mix_batch(x, y, recipe.mixup)
+    return x, y
+
+
+def mix_batch(x: tf.Tensor, y: tf.Tensor, alpha: float) -> tuple[tf.Tensor, tf.Tensor]:
+    """Blend each image and target with a shuffled partner: weights from Beta(alpha, alpha)."""
+    batch = tf.shape(x)[0]
+    first = tf.random.gamma([batch], alpha)
+    second = tf.random.gamma([batch], alpha)
+    weight = first / (first + second)
+    partner = tf.random.shuffle(tf.range(batch))
+    image_weight = tf.reshape(weight, [-1, 1, 1, 1])
+    target_weight = tf.reshape(weight, [-1, 1])
+    mixed_x = image_weight * x + (1 - image_weight) * tf.gather(x, partner)
+    mixed_y = target_weight * y + (1 - target_weight) * tf.gather(y, partner)
+    return mixed_x, mixed_y
 
 
 class _AverageLastEpochs(keras.callbacks.Callback):  # type: ignore[misc]
@@ -220,8 +249,19 @@ def _optimizer(
 def _schedule(
     recipe: Recipe, epochs: int, images: int
 ) -> keras.optimizers.schedules.LearningRateSchedule:
-    """Linear warm-up, then cosine decay to zero over ``epochs``."""
+    """The learning rate per step over ``epochs`` (see :attr:`Recipe.schedule`)."""
     steps = epochs * int(np.ceil(images / recipe.batch_size))
+    if recipe.schedule == "one_cycle":
+        warmup = max(1, int(steps * 0.3))
+        return keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=recipe.learning_rate / 25,
+            decay_steps=max(1, steps - warmup),
+            warmup_target=recipe.learning_rate,
+            warmup_steps=warmup,
+            alpha=1e-4,
+        )
+    if recipe.schedule != "cosine":
+        raise ValueError(f"Unknown schedule {recipe.schedule!r}: use cosine or one_cycle.")
     return keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=0.0,
         decay_steps=steps,
@@ -308,6 +348,40 @@ def _train_teacher(
     return teacher_logits(teacher, train_images.pixels), keep_best.best_accuracy
 
 
+def _keep(
+    model: keras.Model,
+    recipe: Recipe,
+    *,
+    history: dict[str, list[float]],
+    keep_best: _KeepBest,
+    averager: _AverageLastEpochs,
+    train_images: LabelledImages,
+    val_ds: tf.data.Dataset,
+) -> tuple[str, float, float]:
+    """Set ``model`` to the weights the recipe keeps: (what was kept, its accuracy, SWA's).
+
+    "last" keeps the weights as they are. Otherwise the best single epoch and the average
+    of the last epochs (BN statistics recomputed on the training images) are compared on
+    the selection images.
+    """
+    if recipe.keep == "last":
+        return f"last epoch ({recipe.epochs})", float(history["val_accuracy"][-1]), 0.0
+    model.set_weights(averager.average())
+    recompute_batch_norm(model, train_images.pixels)
+    averaged = float(model.evaluate(val_ds, verbose=0, return_dict=True)["accuracy"])
+    if averaged >= keep_best.best_accuracy:
+        return f"average of epochs {averager.first_epoch}-{recipe.epochs}", averaged, averaged
+    model.set_weights(keep_best.best_weights)
+    return f"epoch {keep_best.best_epoch}", keep_best.best_accuracy, averaged
+
+
+def _check_recipe(recipe: Recipe) -> None:
+    if recipe.mixup and recipe.teacher_width:
+        raise ValueError("Mixup and distillation together are not supported: choose one.")
+    if recipe.keep not in ("best_or_average", "last"):
+        raise ValueError(f"Unknown keep {recipe.keep!r}: use best_or_average or last.")
+
+
 def train(
     train_images: LabelledImages,
     val_images: LabelledImages,
@@ -325,6 +399,7 @@ def train(
     """
     if len(classes) != arch.num_classes:
         raise ValueError(f"{len(classes)} classes given for a {arch.num_classes}-class model.")
+    _check_recipe(recipe)
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
     started = time.monotonic()
@@ -342,7 +417,9 @@ def train(
     light_epochs = int(recipe.epochs * recipe.light_final_fraction)
     val_ds = _validation(val_images, arch.num_classes, with_teacher_columns=distilling)
 
-    model = build_model(arch, batch_norm=True, seed=recipe.seed, reparam=recipe.reparam)
+    model = build_model(
+        arch, batch_norm=recipe.batch_norm, seed=recipe.seed, reparam=recipe.reparam
+    )
     loss: Any = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
     metric: Any = "accuracy"
     if distilling:
@@ -377,20 +454,16 @@ def train(
         )
         for key, values in fitted.history.items():
             history.setdefault(key, []).extend(float(v) for v in values)
-    # Model selection on the validation split between the best single epoch and the
-    # average of the last epochs (whose BN statistics are recomputed on the training set).
-    model.set_weights(averager.average())
-    recompute_batch_norm(model, train_images.pixels)
-    averaged_accuracy = float(model.evaluate(val_ds, verbose=0, return_dict=True)["accuracy"])
+    selected, accuracy, averaged_accuracy = _keep(
+        model,
+        recipe,
+        history=history,
+        keep_best=keep_best,
+        averager=averager,
+        train_images=train_images,
+        val_ds=val_ds,
+    )
     seconds = time.monotonic() - started
-    if averaged_accuracy >= keep_best.best_accuracy:
-        selected, accuracy = (
-            f"average of epochs {first_averaged}-{recipe.epochs}",
-            averaged_accuracy,
-        )
-    else:
-        model.set_weights(keep_best.best_weights)
-        selected, accuracy = f"epoch {keep_best.best_epoch}", keep_best.best_accuracy
     return TrainingResult(
         model=fold_batch_norm(model, arch),
         best_epoch=keep_best.best_epoch,

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from services.common.model_store import ASSETS_DIR
 from services.pipeline.classes import ImageClass
 from services.pipeline.data import LabelledImages
+from services.pipeline.evaluation import EvaluationReport, format_report
+from services.pipeline.preprocess import scale_to_unit
 from services.pipeline.variant_shape import feature_map_sizes
 
 if TYPE_CHECKING:  # the architecture module imports Keras
@@ -43,10 +45,13 @@ def arch_sizes(arch: Architecture) -> list[int]:
 
 @dataclass(frozen=True)
 class VariantResult:
+    """The exported version; ``accuracy`` is on the test split, scored once after export."""
+
     version_dir: Path
     version: int
     accuracy: float
     history: dict[str, list[float]]
+    selection_accuracy: float = 0.0
 
 
 def render_variant_card(
@@ -57,9 +62,8 @@ def render_variant_card(
     arch: Architecture,
     classes: Sequence[ImageClass],
     dataset: str,
-    train_images: int,
-    val_images: int,
     summary: dict[str, Any],
+    test_report: EvaluationReport,
 ) -> str:
     """The model card of a studio-trained version (markdown, kept inside its folder)."""
     sides = arch_sizes(arch)
@@ -78,6 +82,8 @@ def render_variant_card(
         )
     )
     class_list = ", ".join(c.name for c in classes)
+    recipe = summary.get("recipe", {})
+    low, high = test_report.interval
     return f"""# Model card: {title} (`{name}` version {version})
 
 Trained in the CNN 101 model studio: {arch.blocks} block(s) of {arch.convs_per_block} x
@@ -86,18 +92,28 @@ Trained in the CNN 101 model studio: {arch.blocks} block(s) of {arch.convs_per_b
 dense layer with softmax over {len(classes)} classes.
 
 - **Data**: {dataset}; classes in output order: {class_list}.
-  {train_images} training images, {val_images} held out for validation.
+  Three separate splits: {summary.get("train_images", "?")} images train,
+  {summary.get("val_images", "?")} **selection** images watch the run (the table below) and
+  choose the checkpoint when the recipe does, and {test_report.count} **test** images are
+  scored once, after export, and chose nothing.
 - **Input**: RGB, {arch.input_size}x{arch.input_size}, centre-cropped and resized, scaled
   to [0, 1].
-- **Accuracy on the validation images**: **{summary.get("best_val_accuracy", 0.0):.1%}**
-  (kept: {summary.get("selected", "?")}). The same images chose the epoch, so the figure
-  flatters the model a little.
-- **Recipe**: the default model's (batch norm folded before export, flips, shifts,
-  colour jitter, AdamW with a cosine schedule, label smoothing), seed
-  {summary.get("recipe", {}).get("seed", 0)}, {summary.get("recipe", {}).get("epochs", "?")}
-  epochs; {summary.get("seconds", 0):.0f} s on {summary.get("machine", "the worker")}.
+- **Accuracy on the test images**: **{test_report.top1:.1%}** (95 % Wilson interval
+  {low:.1%} to {high:.1%}, {test_report.count} images). On the selection images:
+  {summary.get("best_val_accuracy", 0.0):.1%} (kept: {summary.get("selected", "?")}).
+- **Recipe**: the default model's (see `docs/development.md`), seed
+  {recipe.get("seed", 0)}, {recipe.get("epochs", "?")} epochs;
+  {summary.get("seconds", 0):.0f} s on {summary.get("machine", "the worker")}.
 
-| epoch | loss | accuracy | val loss | val accuracy |
+## Accuracy on the test images
+
+```
+{format_report(test_report)}
+```
+
+## Training
+
+| epoch | loss | accuracy | selection loss | selection accuracy |
 |---|---|---|---|---|
 {rows}
 """
@@ -105,7 +121,8 @@ dense layer with softmax over {len(classes)} classes.
 
 def train_variant(
     train_images: LabelledImages,
-    val_images: LabelledImages,
+    selection_images: LabelledImages,
+    test_images: LabelledImages,
     arch: Architecture,
     classes: Sequence[ImageClass],
     *,
@@ -118,9 +135,14 @@ def train_variant(
     should_stop: ShouldStop | None = None,
     check_every_batches: int = 2,
 ) -> VariantResult:
-    """Train, then export ``base_path/name/<next version>`` with its card; see module doc."""
+    """Train, export ``base_path/name/<next version>``, score it on ``test_images`` once.
+
+    ``selection_images`` watch the run (the progress the instructor sees) and choose the
+    checkpoint when the recipe does; the test images choose nothing.
+    """
     import keras
 
+    from services.pipeline.evaluation import report_for
     from services.pipeline.export import export_model
     from services.pipeline.training import Recipe, train, training_summary
 
@@ -143,18 +165,26 @@ def train_variant(
     # No distillation teacher: a class waits for this job, and its epochs are the teacher's too.
     recipe = Recipe(epochs=epochs, batch_size=batch_size, seed=0, teacher_width=0)
     result = train(
-        train_images, val_images, arch, classes, recipe, verbose=0, callbacks=[Reporter()]
+        train_images, selection_images, arch, classes, recipe, verbose=0, callbacks=[Reporter()]
     )
     if should_stop is not None and should_stop():
         raise TrainingCancelledError
     summary: dict[str, Any] = {
-        **training_summary(result, recipe, len(train_images), len(val_images)),
+        **training_summary(result, recipe, len(train_images), len(selection_images)),
         "title": title,
         "source": "trained",
         "dataset": dataset,
-        "accuracy": result.best_val_accuracy,
         "history": result.history,
     }
+    # Scored once, by the exported network (BN folded), before anything is written, so the
+    # version's description records it.
+    test_report = report_for(
+        classes,
+        test_images.labels,
+        result.model.predict(scale_to_unit(test_images.pixels), batch_size=256, verbose=0),
+    )
+    summary["accuracy"] = test_report.top1
+    summary["test"] = test_report.to_json()
     version_dir = export_model(result.model, base_path, name, classes, arch=arch, summary=summary)
     version = int(version_dir.name)
     card = render_variant_card(
@@ -164,9 +194,10 @@ def train_variant(
         arch=arch,
         classes=classes,
         dataset=dataset,
-        train_images=len(train_images),
-        val_images=len(val_images),
         summary=summary,
+        test_report=test_report,
     )
     (version_dir / ASSETS_DIR / CARD_FILE).write_text(card, encoding="utf-8")
-    return VariantResult(version_dir, version, result.best_val_accuracy, result.history)
+    return VariantResult(
+        version_dir, version, test_report.top1, result.history, result.best_val_accuracy
+    )

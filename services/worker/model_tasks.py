@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -45,7 +46,11 @@ from services.worker.settings import WorkerSettings
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 2
-VALIDATION_FRACTION = 0.2
+# An instructor's own images: a fifth of each class is the test split (scored once, after
+# export); of the rest, 15 % is the selection split that watches the run (and chooses when
+# the recipe does); the remainder trains.
+TEST_FRACTION = 0.2
+SELECTION_FRACTION = 0.15
 # The upload was validated with the service's limits; here only the layout matters.
 LOADING_LIMITS = DatasetLimits(
     max_zip_bytes=2**40,
@@ -222,20 +227,43 @@ class JobMonitor:
             self.on_progress(progress)
 
 
+@dataclass(frozen=True)
+class TrainingData:
+    """The three splits of a studio job's images, its classes and a description of them."""
+
+    train: LabelledImages
+    selection: LabelledImages
+    test: LabelledImages
+    classes: tuple[ImageClass, ...]
+    description: str
+
+
 def load_training_data(
     factory: SessionFactory, settings: WorkerSettings, config: dict[str, Any]
-) -> tuple[LabelledImages, LabelledImages, tuple[ImageClass, ...], str]:
-    """Train and validation images, classes and a description of the data set."""
+) -> TrainingData:
+    """Train, selection and test images (see :data:`TEST_FRACTION`) of the job's data set.
+
+    The built-in set keeps the command line's protocol: the selection split is carved
+    from the training images, and the validation folder is the test split.
+    """
     size = int(config["input_size"])
     if config["dataset"] == "builtin":
-        from services.pipeline.data import load_train, load_validation
+        from services.pipeline.data import (
+            load_train,
+            load_validation,
+            selection_per_class,
+            split_selection,
+        )
 
         try:
-            train = load_train(settings.data_dir, CNN101_CLASSES, size)
-            val = load_validation(settings.data_dir, CNN101_CLASSES, size)
+            images = load_train(settings.data_dir, CNN101_CLASSES, size)
+            test = load_validation(settings.data_dir, CNN101_CLASSES, size)
         except DataDirectoryError as error:
             raise JobFailedError(f"the built-in data set cannot be read: {error}") from None
-        return train, val, CNN101_CLASSES, "Tiny ImageNet, the ten classes of CNN 101"
+        train, selection = split_selection(images, selection_per_class(images))
+        return TrainingData(
+            train, selection, test, CNN101_CLASSES, "Tiny ImageNet, the ten classes of CNN 101"
+        )
     with factory() as session:
         dataset = session.get(StudioDataset, config["dataset"])
         if dataset is None:
@@ -247,9 +275,10 @@ def load_training_data(
         images, classes = load_zip(archive, size, LOADING_LIMITS)
     except InvalidDatasetError as error:
         raise JobFailedError(f"the data set cannot be read: {error}") from None
-    train, val = stratified_split(images, VALIDATION_FRACTION, seed=0)
+    rest, test = stratified_split(images, TEST_FRACTION, seed=0)
+    train, selection = stratified_split(rest, SELECTION_FRACTION, seed=1)
     description = f"the instructor's images ({filename}, {len(images)} images)"
-    return train, val, classes, description
+    return TrainingData(train, selection, test, classes, description)
 
 
 def run_training(
@@ -273,7 +302,7 @@ def run_training(
     monitor = JobMonitor(factory, job_id, settings.model_job_check_seconds, report)
     try:
         with Heartbeat(factory, job_id, settings.model_job_heartbeat_seconds):
-            train, val, classes, description = load_training_data(factory, settings, config)
+            data = load_training_data(factory, settings, config)
             if monitor.should_stop():
                 raise TrainingCancelledError
             arch = Architecture(
@@ -282,18 +311,19 @@ def run_training(
                 convs_per_block=int(config["convs_per_block"]),
                 filters=int(config["filters"]),
                 kernel_size=int(config["kernel_size"]),
-                num_classes=len(classes),
+                num_classes=len(data.classes),
             )
             result = train_variant(
-                train,
-                val,
+                data.train,
+                data.selection,
+                data.test,
                 arch,
-                classes,
+                data.classes,
                 epochs=int(config["epochs"]),
                 base_path=settings.model_base_path,
                 name=name,
                 title=str(config.get("title") or name),
-                dataset=description,
+                dataset=data.description,
                 on_epoch=monitor.on_epoch,
                 should_stop=monitor.should_stop,
             )

@@ -47,6 +47,12 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Exported" in result.stdout and "top-1 accuracy" in result.stdout
+    # The honest protocol: a selection split carved from the training images watches the
+    # run (one progress line per epoch in a log), the validation split is scored once.
+    assert "Training on 30 images; 10 other training images watch the run" in result.stdout
+    assert "epoch 1/1 · " in result.stdout and "ETA 0:00 · selection accuracy" in result.stdout
+    assert "On the validation images, scored once:" in result.stdout
+    assert "95 % Wilson interval" in result.stdout
     return root / "models" / "tiny_vgg", data_dir
 
 

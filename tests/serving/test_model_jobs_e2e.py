@@ -42,6 +42,7 @@ from tests.studio_stack import signed_in_client, start_studio, start_study, stud
 from tests.studio_zips import shapes_zip
 
 JOB_TIMEOUT = 420.0
+PER_CLASS = 20
 
 
 @dataclass
@@ -168,9 +169,19 @@ CONFIG: dict[str, Any] = {
 }
 
 
+def _assert_three_splits(training: dict[str, Any], card: str, accuracy: float) -> None:
+    """The accuracy reported is the test split's, scored once after training; the
+    selection split watched the run (the history's val_* figures)."""
+    test = training["test"]
+    assert test["top1"] == accuracy
+    assert sum(sum(row) for row in test["confusion"]) == test["images"]
+    assert training["train_images"] + training["val_images"] + test["images"] == 3 * PER_CLASS
+    assert f"**{accuracy:.1%}** (95 % Wilson interval" in card
+
+
 def test_a_variant_is_trained_on_a_custom_zip_and_served(studio: Studio) -> None:
     teacher = studio.teacher
-    dataset = _upload(teacher, shapes_zip(per_class=20))
+    dataset = _upload(teacher, shapes_zip(per_class=PER_CLASS))
     listener = redis.Redis.from_url(studio.broker.url_for(1)).pubsub()
     listener.psubscribe("celery-task-meta-*")
     started = teacher.post(
@@ -202,6 +213,7 @@ def test_a_variant_is_trained_on_a_custom_zip_and_served(studio: Studio) -> None
     assert description["input"]["shape"] == [32, 32, 3]
     card = (version_dir / "assets.extra" / "README.md").read_text()
     assert "Shapes" in card and "circle, square, triangle" in card
+    _assert_three_splits(description["training"], card, result["accuracy"])
 
     listed = {m["name"]: m for m in teacher.get("/api/studio/models").json()["models"]}
     entry = listed["shapes_net"]

@@ -1,4 +1,4 @@
-/** Loss and accuracy per epoch, training and validation (SVG; d3-scale computes, React draws, like plots.tsx). */
+/** Loss and accuracy per epoch, training and selection images (SVG; d3-scale computes, React draws, like plots.tsx). */
 import { scaleLinear } from "d3-scale";
 import type { EpochRecord } from "../../api/studio";
 import { curves, type CurvePoint } from "./jobProgress";
@@ -50,7 +50,7 @@ function Curve({
   const format = (value: number) =>
     metric === "accuracy" ? `${Math.round(value * 100)}%` : value.toFixed(2);
   const last = (series: CurvePoint[]) => series.at(-1);
-  const label = `${title} by epoch: training ${last(train) ? format(last(train)?.value ?? 0) : "—"}, validation ${last(validation) ? format(last(validation)?.value ?? 0) : "—"} at epoch ${history.at(-1)?.epoch ?? 0}`;
+  const label = `${title} by epoch: training ${last(train) ? format(last(train)?.value ?? 0) : "—"}, selection images ${last(validation) ? format(last(validation)?.value ?? 0) : "—"} at epoch ${history.at(-1)?.epoch ?? 0}`;
   return (
     <figure className="plot">
       <svg
@@ -116,7 +116,7 @@ function Curve({
       <figcaption>
         <span className="legend-swatch" style={{ background: TRAIN }} /> training{" "}
         <span className="legend-swatch legend-dashed" style={{ borderColor: VALIDATION }} />{" "}
-        validation
+        selection images (training images set aside to watch the run)
       </figcaption>
     </figure>
   );

@@ -82,7 +82,7 @@ describe("progressText and curves", () => {
       progressText(
         job("1", { status: "succeeded", result: { name: "shapes", version: 2, accuracy: 0.8125 } }),
       ),
-    ).toBe("Done: shapes version 2, 81.3% on its validation images");
+    ).toBe("Done: shapes version 2, 81.3% on its test images");
   });
 
   it("splits the history into training and validation series, skipping missing values", () => {

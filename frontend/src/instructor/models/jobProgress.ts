@@ -93,7 +93,7 @@ export function progressText(job: Job): string {
       return epochs > 0 ? `Epoch ${epoch} of ${epochs}` : "Starting…";
     case "succeeded":
       return job.result
-        ? `Done: ${job.result.name} version ${job.result.version}${job.result.accuracy === null ? "" : `, ${percent(job.result.accuracy)} on its validation images`}`
+        ? `Done: ${job.result.name} version ${job.result.version}${job.result.accuracy === null ? "" : `, ${percent(job.result.accuracy)} on its test images`}`
         : "Done";
     case "cancelled":
       return epochs > 0 && job.kind === "train"

@@ -1,0 +1,94 @@
+"""The plain recipe's options: no batch norm, the one-cycle schedule, mixup, the last epoch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from services.pipeline.architecture import Architecture, build_model
+from services.pipeline.classes import CNN101_CLASSES
+from services.pipeline.data import (
+    LabelledImages,
+    load_train,
+    load_validation,
+    selection_per_class,
+)
+from services.pipeline.training import Recipe, TrainingResult, _schedule, mix_batch, train
+from tests.synthetic import write_tiny_imagenet
+
+
+def test_one_cycle_rises_from_a_25th_to_the_peak_at_30_percent_then_falls_to_near_zero() -> None:
+    recipe = Recipe(schedule="one_cycle", learning_rate=3e-3, batch_size=10)
+    schedule = _schedule(recipe, epochs=10, images=100)  # 100 steps
+    rates = np.array([float(schedule(step)) for step in range(101)])
+    assert rates[0] == pytest.approx(3e-3 / 25)
+    assert int(np.argmax(rates)) == 30 and rates[30] == pytest.approx(3e-3)
+    assert np.all(np.diff(rates[:31]) > 0) and np.all(np.diff(rates[30:]) <= 0)
+    assert rates[100] == pytest.approx(3e-3 * 1e-4, rel=1e-3)
+
+
+def test_an_unknown_schedule_is_refused() -> None:
+    with pytest.raises(ValueError, match="one_cycle"):
+        _schedule(Recipe(schedule="steps"), epochs=1, images=10)
+
+
+def test_mixup_blends_images_and_targets_by_the_same_weight() -> None:
+    keras.utils.set_random_seed(3)
+    x = np.stack([np.full((4, 4, 3), value, np.float32) for value in (0.0, 1.0)] * 8)
+    y = np.eye(2, dtype=np.float32)[[0, 1] * 8]
+    mixed_x, mixed_y = (np.asarray(t) for t in mix_batch(x, y, alpha=0.4))
+    assert np.allclose(mixed_y.sum(axis=1), 1.0)
+    # Image k is w * x_k + (1 - w) * x_partner: with images 0 and 1 its value is the
+    # weight of class 1 in its target.
+    assert np.allclose(mixed_x[:, 0, 0, 0], mixed_y[:, 1], atol=1e-6)
+    assert not np.allclose(mixed_y, y)  # something was mixed
+
+
+def _tiny_run(tmp_path: Path, recipe: Recipe) -> tuple[Architecture, TrainingResult]:
+    arch = Architecture(input_size=16, blocks=1, convs_per_block=2, filters=3, num_classes=3)
+    classes = CNN101_CLASSES[:3]
+    data_dir = write_tiny_imagenet(tmp_path, classes, per_class=6, val_per_class=2, size=16)
+    result = train(
+        load_train(data_dir, classes, 16),
+        load_validation(data_dir, classes, 16),
+        arch,
+        classes,
+        recipe,
+        verbose=0,
+    )
+    return arch, result
+
+
+def test_the_plain_recipe_keeps_the_last_epoch_without_batch_norm(tmp_path: Path) -> None:
+    recipe = Recipe(
+        epochs=3, batch_size=6, batch_norm=False, keep="last", schedule="one_cycle", mixup=0.2
+    )
+    arch, result = _tiny_run(tmp_path, recipe)
+    assert result.selected == "last epoch (3)"
+    assert result.best_val_accuracy == result.history["val_accuracy"][-1]
+    exported = [layer.name for layer in result.model.layers]
+    assert exported == [layer.name for layer in build_model(arch).layers]
+
+
+def test_an_unknown_keep_rule_is_refused_before_training(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="best_or_average or last"):
+        _tiny_run(tmp_path, Recipe(epochs=1, keep="median"))
+
+
+def test_mixup_with_a_teacher_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="Mixup and distillation"):
+        _tiny_run(tmp_path, Recipe(epochs=1, mixup=0.2, teacher_width=4))
+
+
+def test_the_selection_split_is_50_per_class_or_a_tenth_of_a_small_class() -> None:
+    def images(per_class: int) -> LabelledImages:
+        labels = np.repeat(np.arange(3), per_class)
+        paths = tuple(Path(f"{i}.JPEG") for i in range(len(labels)))
+        return LabelledImages(np.zeros((len(labels), 1, 1, 3), np.uint8), labels, paths)
+
+    assert selection_per_class(images(500)) == 50
+    assert selection_per_class(images(120)) == 12
+    assert selection_per_class(images(4)) == 1
