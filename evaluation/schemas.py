@@ -91,6 +91,8 @@ class ItemData(StrictModel):
 
 class ItemStored(ItemData):
     id: int
+    # Why the instructor cannot edit it now (a study is open, or students answered it).
+    locked: str | None = None
 
 
 class ItemForStudent(BaseModel):

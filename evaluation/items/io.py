@@ -174,13 +174,31 @@ def apply_item(session: Session, item: Item, data: ItemData) -> bool:
     return True
 
 
+def open_study_lock(session: Session) -> str | None:
+    """Why no item may change now (a study is open), or None."""
+    running = session.scalar(select(Study.title).where(Study.status == "open").limit(1))
+    if running is None:
+        return None
+    return f"the study {running!r} is open; close it before changing items"
+
+
+ANSWERED_LOCK = "answered by students; add a new item instead of editing"
+
+
+def item_locks(session: Session, items: list[Item]) -> dict[int, str | None]:
+    """Per item, why the instructor cannot edit it now (None: editable); two queries."""
+    study_lock = open_study_lock(session)
+    answered = set(session.scalars(select(Answer.item_id).distinct()))
+    return {
+        item.id: study_lock or (ANSWERED_LOCK if item.id in answered else None) for item in items
+    }
+
+
 def refuse_while_a_study_is_open(session: Session) -> None:
     """Forms must not change under students: no bank changes while a study runs."""
-    running = session.scalar(select(Study.title).where(Study.status == "open").limit(1))
-    if running is not None:
-        raise ApiError(
-            409, "study_open", f"the study {running!r} is open; close it before changing items"
-        )
+    lock = open_study_lock(session)
+    if lock is not None:
+        raise ApiError(409, "study_open", lock)
 
 
 def import_items(session: Session, items: list[ItemData]) -> ImportResult:

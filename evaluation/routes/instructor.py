@@ -30,6 +30,7 @@ from evaluation.items.io import (
     export_json,
     import_items,
     item_data,
+    item_locks,
     parse_csv,
     parse_json,
     refuse_while_a_study_is_open,
@@ -309,11 +310,13 @@ def _all_items(session: SessionDep) -> list[Item]:
 
 @router.get("/items")
 def list_items(_instructor: InstructorDep, session: SessionDep) -> list[ItemStored]:
-    return [_stored(item) for item in _all_items(session)]
+    items = _all_items(session)
+    locks = item_locks(session, items)
+    return [_stored(item, locks[item.id]) for item in items]
 
 
-def _stored(item: Item) -> ItemStored:
-    return ItemStored(id=item.id, **item_data(item).model_dump())
+def _stored(item: Item, locked: str | None = None) -> ItemStored:
+    return ItemStored(id=item.id, locked=locked, **item_data(item).model_dump())
 
 
 @router.put("/items/{item_id}")

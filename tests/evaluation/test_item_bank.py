@@ -205,12 +205,21 @@ def test_import_endpoint(make_client: MakeClient, postgres: PostgresDatabases) -
     answer_items(client, headers_student, view, n_correct=len(view["items"]))
     items = admin.get("/api/instructor/items").json()
     answered = next(item for item in items if item["id"] == view["items"][0]["id"])
-    body = {key: value for key, value in answered.items() if key != "id"}
+    body = {key: value for key, value in answered.items() if key not in ("id", "locked")}
+    # The listing says why no item can be edited now, so the page offers no Edit that fails.
+    title = study["title"]
+    assert {item["locked"] for item in items} == {
+        f"the study {title!r} is open; close it before changing items"
+    }
     # While a study is open, the forms cannot change at all.
     response = admin.post("/api/instructor/items/import", content=_csv([GOOD_ROW]), headers=headers)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "study_open"
     admin.post(f"/api/instructor/studies/{study['id']}/close")
+    after = {item["id"]: item["locked"] for item in admin.get("/api/instructor/items").json()}
+    assert after[answered["id"]] == "answered by students; add a new item instead of editing"
+    unanswered = {item["id"] for item in items} - {item["id"] for item in view["items"]}
+    assert unanswered and all(after[item_id] is None for item_id in unanswered)
     response = admin.put(
         f"/api/instructor/items/{answered['id']}", json={**body, "stem": "changed"}
     )

@@ -50,3 +50,28 @@ def test_item_bank_edit_import_export(
     expect(page.get_by_role("status")).to_contain_text("Imported bank.json: 0 new")
     expect(rows).to_have_count(26)
     shot(page, "study-instructor-items")
+
+    # While a study is open, every item says why it is locked, and no Edit is offered
+    # (it used to open the editor and then fail with the server's HTTP 409).
+    api = httpx.Client(base_url=study_site.url, cookies=cookies)
+    created = api.post(
+        "/api/instructor/studies",
+        json={
+            "title": "Week 3",
+            "consent_text": "You may take part.",
+            "learning_seconds": 600,
+            "pre_test_seconds": 300,
+            "post_test_seconds": 300,
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert api.post(f"/api/instructor/studies/{created.json()['id']}/open").status_code == 200
+    page.reload()
+    page.get_by_role("button", name="Item bank").click()
+    expect(page.get_by_test_id("bank-locked")).to_have_text(
+        "Items are locked: the study 'Week 3' is open; close it before changing items."
+    )
+    expect(page.get_by_test_id("locked-A01")).to_have_text("Locked")
+    expect(page.get_by_role("button", name="Edit A01")).to_have_count(0)
+    expect(page.locator(".items-table").get_by_role("button")).to_have_count(0)
+    shot(page, "study-instructor-items-locked")

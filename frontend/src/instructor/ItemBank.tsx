@@ -35,6 +35,9 @@ export function ItemBank({ api }: { api: InstructorApi }) {
     }
   };
 
+  // One reason for every item (a study is open) is said once, above the table.
+  const first = items[0]?.locked ?? null;
+  const sharedLock = first !== null && items.every((item) => item.locked === first) ? first : null;
   return (
     <section className="item-bank" aria-labelledby="items-title">
       <h2 id="items-title">Item bank</h2>
@@ -82,6 +85,11 @@ export function ItemBank({ api }: { api: InstructorApi }) {
           }}
         />
       )}
+      {sharedLock && (
+        <p className="status" data-testid="bank-locked">
+          Items are locked: {sharedLock}.
+        </p>
+      )}
       <table className="data-table items-table">
         <thead>
           <tr>
@@ -102,13 +110,19 @@ export function ItemBank({ api }: { api: InstructorApi }) {
               <td>{item.concept}</td>
               <td className="item-stem">{item.stem}</td>
               <td>
-                <button
-                  type="button"
-                  onClick={() => setEditing(item)}
-                  aria-label={`Edit ${item.key}`}
-                >
-                  Edit
-                </button>
+                {item.locked ? (
+                  <span className="hint item-locked" data-testid={`locked-${item.key}`}>
+                    {item.locked === sharedLock ? "Locked" : `Locked: ${item.locked}`}
+                  </span>
+                ) : (
+                  <button
+                    type="button"
+                    onClick={() => setEditing(item)}
+                    aria-label={`Edit ${item.key}`}
+                  >
+                    Edit
+                  </button>
+                )}
               </td>
             </tr>
           ))}

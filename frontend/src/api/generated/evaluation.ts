@@ -1106,6 +1106,8 @@ export interface components {
             id: number;
             /** Key */
             key: string;
+            /** Locked */
+            locked?: string | null;
             /** Options */
             options: string[];
             /** Position */
