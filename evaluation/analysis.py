@@ -15,6 +15,7 @@ from evaluation.analysis_ancova import AncovaDetail, ancova_detail, rank_test_p
 from evaluation.analysis_items import FormReliability, ItemStatistic, item_analysis
 from evaluation.analysis_scores import Scores, ancova_undefined
 from evaluation.models import CONDITIONS, Answer, Item, Participant, PhaseAttempt
+from evaluation.plain_summary import plain_summary
 
 
 class ConditionSummary(BaseModel):
@@ -92,6 +93,9 @@ class Results(BaseModel):
     concepts: list[ConceptRow]
     items: list[ItemStatistic]
     reliability: list[FormReliability]
+    # The results in plain sentences (evaluation/plain_summary.py); empty in results frozen
+    # before it existed.
+    plain_summary: list[str] = []
 
 
 def _sd(values: list[float]) -> float | None:
@@ -280,7 +284,7 @@ def concept_rows(session: Session, study_id: int) -> list[ConceptRow]:
 def analyse(session: Session, study_id: int) -> Results:
     rows = completed_scores(session, study_id)
     items, reliability = item_analysis(session, study_id)
-    return Results(
+    results = Results(
         conditions=[
             summarise(condition, [row for row in rows if row.condition == condition])
             for condition in CONDITIONS
@@ -294,6 +298,7 @@ def analyse(session: Session, study_id: int) -> Results:
         items=items,
         reliability=reliability,
     )
+    return results.model_copy(update={"plain_summary": plain_summary(results)})
 
 
 class StudentScore(BaseModel):

@@ -141,6 +141,13 @@ def _tests(results: Results) -> str:
     return "".join(parts)
 
 
+def _plain_summary(results: Results) -> str:
+    if not results.plain_summary:
+        return ""
+    items = "".join(f"<li>{html.escape(sentence)}</li>" for sentence in results.plain_summary)
+    return f'<h2>In plain words</h2><ul class="summary">{items}</ul>'
+
+
 def _ancova_detail(d: AncovaDetail) -> str:
     """The ANCOVA with form order: CI, standardised effect, HC3 and slopes checks."""
     covariates = (
@@ -216,6 +223,7 @@ def render_report(
 <p>Scores are the proportion of a form's items answered correctly (0&ndash;1;
 {_form_sizes(results)}); unanswered items count as wrong. Gain is post-test minus
 pre-test.</p>
+{_plain_summary(results)}
 <h2>Outcomes by condition</h2>
 {_conditions_table(results)}
 {_tests(results)}

@@ -6,6 +6,7 @@ driven in tests/serving/test_report_task.py); the build itself runs for real her
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -64,6 +65,9 @@ def test_build_report_is_one_self_contained_document(
     assert f"95 % CI [{detail.ci_low:.3f}, {detail.ci_high:.3f}]" in document
     assert f"Robust (HC3) standard error {detail.hc3_standard_error:.3f}" in document
     assert "Homogeneity of slopes" in document
+    assert "<h2>In plain words</h2>" in document and results.plain_summary
+    for sentence in results.plain_summary:
+        assert html.escape(sentence) in document
     for row in results.reliability:
         assert row.kr20 is not None and f"{row.kr20:.2f}" in document
 

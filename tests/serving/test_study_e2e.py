@@ -261,6 +261,11 @@ def _close_and_read_results(teacher: Page, site: StudySite, codes: list[str]) ->
     expect(teacher.get_by_test_id("study-panel")).to_have_attribute("data-status", "closed")
     expect(teacher.get_by_test_id("n-cnn101")).to_have_text("1")
     expect(teacher.get_by_test_id("n-conventional")).to_have_text("1")
+    # One student per condition: the plain-words summary says why nothing can be compared.
+    summary = teacher.get_by_test_id("plain-summary")
+    expect(summary).to_contain_text("Students who took both tests: 1 with CNN 101, 1 with")
+    expect(summary).to_contain_text("The main comparison could not be computed")
+    expect(summary).to_contain_text("Fewer than 20 students in a condition")
     expect(teacher.get_by_test_id("prepost-line")).to_have_count(2)
     bars = teacher.get_by_test_id("gain-bar")
     counts = [int(bars.nth(i).get_attribute("data-count") or "0") for i in range(bars.count())]

@@ -30,6 +30,16 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
     <section className="results" aria-labelledby="results-title" data-testid="results">
       <h3 id="results-title">Results</h3>
       <p className="hint">Scores are the {results.scores_are}.</p>
+      {results.plain_summary.length > 0 && (
+        <section className="plain-summary" aria-labelledby="plain-summary-title">
+          <h4 id="plain-summary-title">In plain words</h4>
+          <ul data-testid="plain-summary">
+            {results.plain_summary.map((sentence) => (
+              <li key={sentence}>{sentence}</li>
+            ))}
+          </ul>
+        </section>
+      )}
       <table className="data-table" data-testid="summary-table">
         <caption>Per condition</caption>
         <thead>

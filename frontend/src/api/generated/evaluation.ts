@@ -1299,6 +1299,11 @@ export interface components {
             gain_test: components["schemas"]["GainTest"] | null;
             /** Items */
             items: components["schemas"]["ItemStatistic"][];
+            /**
+             * Plain Summary
+             * @default []
+             */
+            plain_summary: string[];
             /** Reliability */
             reliability: components["schemas"]["FormReliability"][];
             /**
