@@ -70,6 +70,8 @@ export function ConvView({
       behavior: reducedMotion ? "auto" : "smooth",
       block: "start",
     });
+    // Keyboard and screen-reader users land in the view they opened (Escape returns).
+    section.current?.focus({ preventScroll: true });
   }, [reducedMotion]);
   useGrowFrom(section, origin);
   const focusY = focus?.y;
@@ -79,7 +81,12 @@ export function ConvView({
     if (focusY !== undefined && focusX !== undefined) moveTo(focusY, focusX);
   }, [focusY, focusX, moveTo]);
   const here = { y: slider.y, x: slider.x };
-  const close = () => shrinkInto(section.current, origin, onClose);
+  const close = () =>
+    shrinkInto(section.current, origin, () => {
+      onClose();
+      if (origin !== null)
+        document.querySelector<HTMLElement>(origin)?.focus({ preventScroll: true });
+    });
 
   return (
     <section
@@ -87,6 +94,13 @@ export function ConvView({
       className={`conv-view${focus ? " view-context" : ""}`}
       aria-label={`How ${layer.name} neuron ${index + 1} is computed`}
       data-testid="conv-view"
+      tabIndex={-1}
+      onKeyDown={(event) => {
+        // A detail view inside handles its own Escape and stops it there.
+        if (event.key !== "Escape") return;
+        event.stopPropagation();
+        close();
+      }}
     >
       <header className="conv-view-header">
         <h2>
@@ -113,7 +127,10 @@ export function ConvView({
           {onDetail && (
             <button
               type="button"
-              onClick={() => onDetail(here, null)}
+              onClick={() => {
+                slider.pause();
+                onDetail(here, null);
+              }}
               data-testid="open-conv-detail"
             >
               Show the arithmetic
