@@ -102,6 +102,19 @@ export function App() {
 
   return (
     <div className="app">
+      {/* The first Tab stop: past the header and the inputs, straight to the network. */}
+      {tab === "explorer" && show("overview") && (
+        <a
+          className="skip-link"
+          href="#network"
+          onClick={(event) => {
+            event.preventDefault();
+            document.querySelector<HTMLElement>('[data-testid="overview"] button.neuron')?.focus();
+          }}
+        >
+          Skip to the network
+        </a>
+      )}
       {/* Inside the study's learning phase (study.html) the study page has its own header. */}
       <header className="app-header" hidden={url.embed === "study"}>
         <h1>CNN 101</h1>

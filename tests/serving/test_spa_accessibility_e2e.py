@@ -104,7 +104,7 @@ def test_keyboard_reaches_every_control_and_neuron(spa: GatewayThread, page: Pag
     open_explorer(page, spa.url + "/")
     seen: dict[str, dict[str, object]] = {}
     page.locator("body").click(position={"x": 1, "y": 1})
-    for _ in range(140):
+    for _ in range(150):  # every control and neuron, the skip link first
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUSED_JS)
         seen.setdefault(str(focused["id"]), focused)
@@ -141,6 +141,24 @@ def test_keyboard_reaches_every_control_and_neuron(spa: GatewayThread, page: Pag
     expect(page.get_by_test_id("playground")).to_be_visible()
     expect(page.get_by_test_id("tab-playground")).to_be_focused()
     shot(page, "inputs-11-keyboard-playground")
+
+
+def test_a_skip_link_reaches_the_first_neuron_in_two_keys(spa: GatewayThread, page: Page) -> None:
+    """Issue 15: 42 Tabs to the first neuron, no skip link."""
+    open_explorer(page, spa.url + "/")
+    page.locator("body").click(position={"x": 1, "y": 1})
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the network")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0  # on screen once it has focus
+    shot(page, "inputs-12-skip-link")
+    page.keyboard.press("Enter")
+    first = page.locator('[data-testid="overview"] button.neuron').first
+    expect(first).to_be_focused()
+    assert page.evaluate("() => document.activeElement.dataset.layer") == "input"
+    page.keyboard.press("Tab")  # and on through the network
+    assert page.evaluate("() => document.activeElement.dataset.layer") is not None
 
 
 # --- Tablet and small screens --------------------------------------------------------------
