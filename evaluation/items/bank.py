@@ -84,7 +84,7 @@ DEFAULT_ITEMS: list[ItemData] = [
         correct_index=2,
         explanation=(
             "Output = ⌊(7 + 2·1 − 3) / 2⌋ + 1 = ⌊6 / 2⌋ + 1 = 4. 7×7 ignores the stride; 3×3 "
-            "forgets the padding; 5×5 forgets the “+ 1” but adds padding twice."
+            "forgets the padding; 5×5 counts the padding twice: ⌊(7 + 2·2 − 3) / 2⌋ + 1 = 5."
         ),
     ),
     _item(
@@ -98,7 +98,7 @@ DEFAULT_ITEMS: list[ItemData] = [
         correct_index=0,
         explanation=(
             "Output = ⌊(9 + 2·1 − 3) / 2⌋ + 1 = ⌊8 / 2⌋ + 1 = 5. 9×9 ignores the stride; 4×4 "
-            "forgets the padding; 6×6 forgets the “+ 1” but adds padding twice."
+            "forgets the padding; 6×6 counts the padding twice: ⌊(9 + 2·2 − 3) / 2⌋ + 1 = 6."
         ),
     ),
     # 3. One output value of a convolution.

@@ -230,3 +230,21 @@ def test_import_endpoint(make_client: MakeClient, postgres: PostgresDatabases) -
 
 def test_student_cannot_read_the_bank(client: TestClient) -> None:
     assert client.get("/api/instructor/items").status_code == 401
+
+
+def test_padding_items_explain_each_wrong_option_by_its_mistake() -> None:
+    """Issue 18: A02/B02 said the fourth option "forgets the + 1", but it comes from counting
+    the padding twice with the + 1 kept."""
+    from evaluation.items.bank import DEFAULT_ITEMS
+
+    by_key = {item.key: item for item in DEFAULT_ITEMS}
+    for key, size in (("A02", 7), ("B02", 9)):
+        item = by_key[key]
+        right = (size + 2 * 1 - 3) // 2 + 1
+        no_stride, no_padding = size, (size - 3) // 2 + 1
+        padding_twice = (size + 2 * 2 - 3) // 2 + 1
+        sides = {right, no_stride, no_padding, padding_twice}
+        assert {f"{side}×{side}" for side in sides} == set(item.options), key
+        assert item.options[item.correct_index] == f"{right}×{right}"
+        assert f"⌊({size} + 2·2 − 3) / 2⌋ + 1 = {padding_twice}" in item.explanation
+        assert "forgets the “+ 1”" not in item.explanation
