@@ -89,6 +89,7 @@ def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
     overrides = {
         key: value
         for key, value in {
+            "epochs": args.epochs,
             "optimizer": args.optimizer,
             "learning_rate": args.learning_rate,
             "weight_decay": args.weight_decay,
@@ -99,7 +100,7 @@ def cmd_train(args: argparse.Namespace, settings: PipelineSettings) -> int:
         }.items()
         if value is not None
     }
-    recipe = Recipe(epochs=args.epochs, seed=args.seed, **overrides)
+    recipe = Recipe(seed=args.seed, **overrides)
     if args.threads:
         import tensorflow as tf
 
@@ -240,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--base-path", type=Path, help="models folder (default: models/)")
     train.add_argument("--name", help="model name (default: tiny_vgg)")
     train.add_argument("--version", type=int, help="version number (default: next free)")
-    train.add_argument("--epochs", type=int, default=70)
+    train.add_argument("--epochs", type=int, help="epochs (default: the recipe's, 60)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--limit-per-class", type=int, help="use only N images per class")
     train.add_argument("--optimizer", choices=["adamw", "sgd"])
@@ -256,8 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--teacher-width",
         type=int,
-        default=16,
-        help="width of the distillation teacher (default 16; 0 trains without one)",
+        help="width of a distillation teacher (default 0: none)",
     )
     train.add_argument("--threads", type=int, help="CPU threads for TensorFlow (default: all)")
     train.add_argument("--input-size", type=int, default=64)

@@ -40,7 +40,7 @@ flatten and a dense layer with softmax; {parameters:,} parameters.
   manifest), `weights.bin` (little-endian float32), `labels.txt` and a LiteRT copy.
 
 ## Which images chose what
-- **Training**: {training.get("train_images", "?")} of the 5,000 training images.
+- **Training**: {_training_images(training)}.
 - **Selection split**: the other {training.get("val_images", "?")} training images (50 per
   class, those whose SHA-256 of `"0:<file name>"` sorts first;
   `services.pipeline.data.split_selection`). The recipe and its number of epochs were chosen
@@ -80,6 +80,16 @@ score interval of the top-1 accuracy ({report.count} images: about +-5 points).
 """
 
 
+def _training_images(training: dict[str, Any]) -> str:
+    train, selection = training.get("train_images"), training.get("val_images")
+    if isinstance(train, int) and isinstance(selection, int):
+        return f"{train:,} of the {train + selection:,} training images"
+    return f"{train} training images"
+
+
+OPTIMIZERS = {"adamw": "AdamW", "sgd": "SGD with Nesterov momentum"}
+
+
 def _kept_text(training: dict[str, Any]) -> str:
     selected = str(training.get("selected", "?"))
     accuracy = float(training.get("best_val_accuracy", 0.0))
@@ -97,7 +107,7 @@ def _recipe_text(recipe: dict[str, Any]) -> str:
         else "without batch normalisation: the trained layers are the exported ones"
     )
     jitter = [
-        name
+        f"{name} ±{float(recipe[name]):.0%}"
         for name in ("brightness", "contrast", "saturation")
         if float(recipe.get(name, 0) or 0) > 0
     ]
@@ -117,8 +127,9 @@ def _recipe_text(recipe: dict[str, Any]) -> str:
     return (
         f"Trained {norm}, so the exported network has exactly the layers below. "
         f"Augmentation: horizontal flips, shifts of up to {recipe.get('shift_pixels', '?')} "
-        f"pixels with reflect padding, {' / '.join(jitter) or 'no colour'} jitter. "
-        f"{str(recipe.get('optimizer', 'adamw')).upper()}, peak learning rate "
+        f"pixels with reflect padding, {', '.join(jitter) or 'no colour'} jitter. "
+        f"{OPTIMIZERS.get(str(recipe.get('optimizer')), recipe.get('optimizer'))}, "
+        f"peak learning rate "
         f"{recipe.get('learning_rate', '?')}, weight decay {recipe.get('weight_decay', '?')}, "
         f"batch {recipe.get('batch_size', '?')}, {recipe.get('epochs', '?')} epochs, {schedule}"
         + (f"; {', '.join(extras)}" if extras else "")

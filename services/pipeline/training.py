@@ -38,17 +38,17 @@ from services.pipeline.folding import fold_batch_norm
 class Recipe:
     """Everything that decides the trained weights, recorded in the model card."""
 
-    epochs: int = 40
+    epochs: int = 60
     batch_size: int = 64
     optimizer: str = "adamw"  # or "sgd" (Nesterov momentum 0.9)
     learning_rate: float = 3e-3
-    weight_decay: float = 5e-4
-    label_smoothing: float = 0.1
-    warmup_fraction: float = 0.05
-    shift_pixels: int = 6
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.0
+    warmup_fraction: float = 0.05  # of the "cosine" schedule only
+    shift_pixels: int = 4
     brightness: float = 0.1
-    contrast: float = 0.2
-    saturation: float = 0.3
+    contrast: float = 0.0
+    saturation: float = 0.0
     # The last epochs with flips only, so the network ends on images like the ones it sees.
     light_final_fraction: float = 0.0
     # Train each conv as conv + 1x1 + identity branches (RepVGG), merged at export.
@@ -67,11 +67,11 @@ class Recipe:
     batch_norm: bool = True
     # "cosine": linear warm-up over ``warmup_fraction``, cosine to zero. "one_cycle": from
     # learning_rate / 25 up over the first 30 % of steps, then cosine down to ~0 (Smith 2018).
-    schedule: str = "cosine"
+    schedule: str = "one_cycle"
     # Which weights are exported: "best_or_average" compares the best epoch with the weight
     # average on the selection images; "last" keeps the last epoch, so the selection images
     # only watch the run and choose nothing.
-    keep: str = "best_or_average"
+    keep: str = "last"
     # Mixup (Zhang et al., 2018): each image blended with another of its batch by a weight
     # drawn from Beta(mixup, mixup), the targets by the same weight (0: off).
     mixup: float = 0.0

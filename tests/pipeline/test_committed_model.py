@@ -80,6 +80,9 @@ def test_evaluate_reports_the_accuracy_the_card_claims(
     assert result.returncode == 0, result.stderr[-3000:]
     measured = re.search(r"top-1 accuracy: ([\d.]+)%", result.stdout)
     assert measured and measured.group(1) == claimed.group(1)
-    # The issue's target (the paper's model: 70.8 %), and a floor against regressions.
-    assert float(measured.group(1)) >= 80.0
+    # Above the paper's model (70.8 %), and a floor against regressions: the committed
+    # model scores 77.2 % on these images, scored once (issue 16's protocol; the model
+    # before it claimed 80.8 % on images that had also chosen its epoch).
+    assert float(measured.group(1)) >= 75.0
+    assert "## Which images chose what" in card and "scored **once**" in card
     assert "confusion matrix" in result.stdout and "red panda" in result.stdout

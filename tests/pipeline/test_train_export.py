@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,17 @@ def test_a_second_export_becomes_version_2_and_evaluate_reads_the_newest(
     assert evaluated.returncode == 0, evaluated.stderr[-3000:]
     assert "tiny_vgg version 2" in evaluated.stdout
     assert "images: 20" in evaluated.stdout
+
+
+def test_the_card_says_which_images_chose_what(exported: tuple[Path, Path]) -> None:
+    card = (exported[0] / "README.md").read_text()
+    assert "## Which images chose what" in card
+    # (The folder's card is its newest version's: either of this module's two exports.)
+    assert re.search(r"- \*\*Training\*\*: (\d+) of the \d+ training images\.", card)
+    assert re.search(r"the other 10 training images", card)
+    assert "the last epoch is kept whatever they say" in card
+    assert "scored **once**" in card and "They chose nothing" in card
+    assert "95 % Wilson interval" in card
+    assert "horizontal flips, shifts of up to 4 pixels with reflect padding" in card
+    assert "brightness ±10% jitter. AdamW, peak learning rate 0.003" in card
+    assert "one-cycle schedule" in card
