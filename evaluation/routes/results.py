@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from evaluation.export import (
     CODEBOOK,
     rows_to_csv,
 )
+from evaluation.export_events import EVENT_CODEBOOK, stream, write_events
 from evaluation.freeze import frozen
 from evaluation.models import Study, StudyReport
 from evaluation.report import CeleryReportQueue, ReportQueue
@@ -216,7 +217,41 @@ def codebook(
     study_id: RowId, instructor: InstructorDep, session: SessionDep
 ) -> dict[str, dict[str, str]]:
     owned_study(session, instructor, study_id)
-    return CODEBOOK
+    return {**CODEBOOK, "events": EVENT_CODEBOOK}
+
+
+@router.get(
+    "/export/events.{fmt}",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
+def export_events(
+    *,
+    study_id: RowId,
+    fmt: Literal["json", "csv"],
+    request: Request,
+    instructor: InstructorDep,
+    session: SessionDep,
+    now: NowDep,
+) -> StreamingResponse:
+    """One row per interaction event of the learning phase (evaluation/export_events.py)."""
+    study = _closed(owned_study(session, instructor, study_id))
+    record(
+        session,
+        request,
+        now,
+        Action.EXPORT,
+        instructor=instructor,
+        target=f"study {study.id}",
+        detail={"table": "events", "format": fmt},
+    )
+    session.commit()
+    spool = write_events(session, study.id, fmt)
+    media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    return StreamingResponse(
+        stream(spool),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="study-{study.id}-events.{fmt}"'},
+    )
 
 
 @router.get(

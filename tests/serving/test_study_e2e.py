@@ -277,6 +277,11 @@ def _close_and_read_results(teacher: Page, site: StudySite, codes: list[str]) ->
     csv = httpx.get(site.url + href, cookies=session_cookies)
     assert csv.status_code == 200
     assert all(code in csv.text for code in codes)
+    events_href = teacher.get_by_role("link", name="CSV").nth(3).get_attribute("href") or ""
+    assert events_href.endswith("/export/events.csv")
+    events = httpx.get(site.url + events_href, cookies=session_cookies)
+    assert events.status_code == 200 and events.text.startswith("study_id,participant,")
+    assert "learning.shown" in events.text  # the learning page logs that it was shown
     shot(teacher, "study-instructor-results")
     teacher.get_by_role("button", name="Build the HTML report").click()
     report_link = teacher.get_by_role("link", name="Open the report")

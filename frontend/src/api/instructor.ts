@@ -59,7 +59,7 @@ export function createInstructorApi(options: HttpOptions = {}) {
     qrUrl: (id: number) => `${study(id)}/qr.svg`,
     exportUrl: (
       id: number,
-      table: "answers" | "participants" | "allocations",
+      table: "answers" | "participants" | "allocations" | "events",
       format: "csv" | "json",
     ) => `${study(id)}/export/${table}.${format}`,
     codebookUrl: (id: number) => `${study(id)}/export/codebook`,

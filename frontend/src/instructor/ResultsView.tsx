@@ -212,6 +212,13 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
           , <a href={api.exportUrl(study.id, "allocations", "json")}>JSON</a>
         </li>
         <li>
+          Interaction events of the learning phase (views opened, neurons clicked, time per view):{" "}
+          <a href={api.exportUrl(study.id, "events", "csv")} download>
+            CSV
+          </a>
+          , <a href={api.exportUrl(study.id, "events", "json")}>JSON</a>
+        </li>
+        <li>
           <a href={api.codebookUrl(study.id)}>Codebook</a> (what every column means)
         </li>
       </ul>
