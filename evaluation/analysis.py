@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from evaluation.analysis_ancova import AncovaDetail, ancova_detail, rank_test_p
 from evaluation.analysis_items import FormReliability, ItemStatistic, item_analysis
+from evaluation.analysis_questionnaire import QuestionnaireSummary, questionnaire_summaries
 from evaluation.analysis_scores import Scores, ancova_undefined
 from evaluation.models import CONDITIONS, Answer, Item, Participant, PhaseAttempt
 from evaluation.plain_summary import plain_summary
@@ -96,6 +97,8 @@ class Results(BaseModel):
     # The results in plain sentences (evaluation/plain_summary.py); empty in results frozen
     # before it existed.
     plain_summary: list[str] = []
+    # UMUX-Lite and mental effort per condition; empty in results frozen before them.
+    questionnaire: list[QuestionnaireSummary] = []
 
 
 def _sd(values: list[float]) -> float | None:
@@ -297,6 +300,7 @@ def analyse(session: Session, study_id: int) -> Results:
         concepts=concept_rows(session, study_id),
         items=items,
         reliability=reliability,
+        questionnaire=questionnaire_summaries(session, study_id),
     )
     return results.model_copy(update={"plain_summary": plain_summary(results)})
 

@@ -141,6 +141,25 @@ def _tests(results: Results) -> str:
     return "".join(parts)
 
 
+def _questionnaire(results: Results) -> str:
+    if not results.questionnaire:
+        return ""
+    rows = [
+        [
+            row.condition,
+            str(row.n),
+            f"{_fmt(row.umux_lite_mean, 1)} ({_fmt(row.umux_lite_sd, 1)})",
+            f"{_fmt(row.mental_effort_mean)} ({_fmt(row.mental_effort_sd)})",
+        ]
+        for row in results.questionnaire
+    ]
+    header = ["condition", "n", "UMUX-Lite, 0-100: M (SD)", "mental effort, 1-9: M (SD)"]
+    return (
+        "<h2>Questionnaire</h2><p>Answered after the post-test by the assigned students who "
+        "reached it; descriptives only (a secondary measure).</p>" + _table(header, rows)
+    )
+
+
 def _plain_summary(results: Results) -> str:
     if not results.plain_summary:
         return ""
@@ -243,6 +262,7 @@ discrimination (corrected item&ndash;total correlation) of each item in each pha
 <h2>Reliability</h2>
 {_table(["form", "phase", "n", "KR-20"], reliability_rows)}
 {_reliability_note(results)}
+{_questionnaire(results)}
 <p class="meta">Raw data: the answers and participants exports (CSV or JSON) with their
 codebook, from the instructor's page.</p>
 </body></html>

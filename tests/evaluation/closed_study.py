@@ -19,9 +19,12 @@ def run_closed_study(
     admin: TestClient,
     clock: FakeClock,
     plan: list[tuple[int, int]] = PLAN,
+    questionnaire: list[tuple[int, int, int]] | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
-    """Every student of ``plan`` takes the whole study; then the instructor closes it."""
+    """Every student of ``plan`` takes the whole study (the first ``len(questionnaire)``
+    answer the questionnaire: capabilities, ease, mental effort); then the instructor
+    closes it."""
     # A fixed seed: the conditions drawn for ``plan`` are the same every run.
     study = create_open_study(admin, learning_seconds=60, assignment_seed=SEED, **fields)
     students = []
@@ -37,6 +40,10 @@ def run_closed_study(
     for headers, (_, post) in zip(students, plan, strict=True):
         answer_items(client, headers, start(client, headers, "post"), n_correct=post)
         finish(client, headers, "post")
+    for headers, (capabilities, ease, effort) in zip(students, questionnaire or [], strict=False):
+        body = {"umux_capabilities": capabilities, "umux_ease": ease, "mental_effort": effort}
+        answered = client.post("/api/student/questionnaire", json=body, headers=headers)
+        assert answered.status_code == 204, answered.text
     closed = admin.post(f"/api/instructor/studies/{study['id']}/close")
     assert closed.status_code == 200, closed.text
     study["student_headers"] = students  # each student's bearer token, for later requests

@@ -66,6 +66,7 @@ def test_build_report_is_one_self_contained_document(
     assert f"Robust (HC3) standard error {detail.hc3_standard_error:.3f}" in document
     assert "Homogeneity of slopes" in document
     assert "<h2>In plain words</h2>" in document and results.plain_summary
+    assert "<h2>Questionnaire</h2>" in document and len(results.questionnaire) == 2
     for sentence in results.plain_summary:
         assert html.escape(sentence) in document
     for row in results.reliability:

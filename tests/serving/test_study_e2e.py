@@ -266,6 +266,11 @@ def _close_and_read_results(teacher: Page, site: StudySite, codes: list[str]) ->
     expect(summary).to_contain_text("Students who took both tests: 1 with CNN 101, 1 with")
     expect(summary).to_contain_text("The main comparison could not be computed")
     expect(summary).to_contain_text("Fewer than 20 students in a condition")
+    questionnaire = teacher.get_by_test_id("questionnaire-table")
+    expect(questionnaire.locator("tbody tr")).to_have_count(2)
+    # Each student chose 6 and 7 of 7 (UMUX-Lite (5 + 6) * 100 / 12 = 91.7) and effort 5.
+    for row in range(2):
+        expect(questionnaire.locator("tbody tr").nth(row)).to_contain_text("91.7 (—)5.00 (—)")
     expect(teacher.get_by_test_id("prepost-line")).to_have_count(2)
     bars = teacher.get_by_test_id("gain-bar")
     counts = [int(bars.nth(i).get_attribute("data-count") or "0") for i in range(bars.count())]

@@ -136,6 +136,33 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
           ))}
         </tbody>
       </table>
+      {results.questionnaire.length > 0 && (
+        <table className="data-table" data-testid="questionnaire-table">
+          <caption>Questionnaire after the post-test (descriptives only)</caption>
+          <thead>
+            <tr>
+              <th scope="col">condition</th>
+              <th scope="col">n</th>
+              <th scope="col">UMUX-Lite, 0–100: mean (SD)</th>
+              <th scope="col">mental effort, 1–9: mean (SD)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {results.questionnaire.map((row) => (
+              <tr key={row.condition}>
+                <th scope="row">{row.condition}</th>
+                <td>{row.n}</td>
+                <td>
+                  {f(row.umux_lite_mean, 1)} ({f(row.umux_lite_sd, 1)})
+                </td>
+                <td>
+                  {f(row.mental_effort_mean)} ({f(row.mental_effort_sd)})
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <details>
         <summary>Item statistics ({results.items.length})</summary>
         <table className="data-table">

@@ -1264,6 +1264,24 @@ export interface components {
             umux_ease: number;
         };
         /**
+         * QuestionnaireSummary
+         * @description One condition's questionnaire answers (mean and SD; None when nobody answered).
+         */
+        QuestionnaireSummary: {
+            /** Condition */
+            condition: string;
+            /** Mental Effort Mean */
+            mental_effort_mean: number | null;
+            /** Mental Effort Sd */
+            mental_effort_sd: number | null;
+            /** N */
+            n: number;
+            /** Umux Lite Mean */
+            umux_lite_mean: number | null;
+            /** Umux Lite Sd */
+            umux_lite_sd: number | null;
+        };
+        /**
          * RankTest
          * @description Mann-Whitney U on gains (two-sided), a check that does not assume normality.
          *
@@ -1324,6 +1342,11 @@ export interface components {
              * @default []
              */
             plain_summary: string[];
+            /**
+             * Questionnaire
+             * @default []
+             */
+            questionnaire: components["schemas"]["QuestionnaireSummary"][];
             /** Reliability */
             reliability: components["schemas"]["FormReliability"][];
             /**
