@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from evaluation.analysis import PlotData, Results
 from evaluation.analysis_ancova import AncovaDetail
 from evaluation.freeze import frozen
+from evaluation.methods_text import methods_paragraphs
 from evaluation.models import Study, StudyReport
 from evaluation.report_svg import CONDITION_COLOURS, gain_chart, item_chart, slope_chart
 from services.common.jobs import TaskName, TaskSender
@@ -243,6 +244,8 @@ def render_report(
 {_form_sizes(results)}); unanswered items count as wrong. Gain is post-test minus
 pre-test.</p>
 {_plain_summary(results)}
+<h2>Methods</h2>
+{"".join(f"<p>{html.escape(text)}</p>" for text in methods_paragraphs(study, results, counts))}
 <h2>Outcomes by condition</h2>
 {_conditions_table(results)}
 {_tests(results)}

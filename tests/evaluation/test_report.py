@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -45,6 +46,8 @@ def test_build_report_is_one_self_contained_document(
     with db_session(database_url) as session:
         document = build_report(session, study["id"], lambda p, s: steps.append((p, s)))
         results = analyse(session, study["id"])
+    Path("/tmp/cnn101-spa").mkdir(exist_ok=True)  # to be looked at (and screenshotted)
+    Path("/tmp/cnn101-spa/study-report.html").write_text(document, encoding="utf-8")
     percents = [percent for percent, _ in steps]
     assert percents == sorted(set(percents)) and percents[-1] == 100 and len(steps) >= 4
     # Nothing to fetch and nothing to run: no URL, no script, no external style or image.
@@ -67,6 +70,13 @@ def test_build_report_is_one_self_contained_document(
     assert "Homogeneity of slopes" in document
     assert "<h2>In plain words</h2>" in document and results.plain_summary
     assert "<h2>Questionnaire</h2>" in document and len(results.questionnaire) == 2
+    # The methods state the design's numbers: time limits, the seed, the forms, who was analysed.
+    methods = document.split("<h2>Methods</h2>")[1].split("<h2>")[0]
+    assert "studied for 1 minute," in methods
+    assert f"generated from the study&#x27;s seed ({study['assignment_seed']})" in methods
+    assert "form A (13 items) and form B (13 items)" in methods
+    assert "the 6 assigned students who finished both tests (complete cases) of 6" in methods
+    assert "no intention-to-treat analysis" in methods
     for sentence in results.plain_summary:
         assert html.escape(sentence) in document
     for row in results.reliability:
