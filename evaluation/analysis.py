@@ -15,6 +15,7 @@ from evaluation.analysis_ancova import AncovaDetail, ancova_detail, rank_test_p
 from evaluation.analysis_items import FormReliability, ItemStatistic, item_analysis
 from evaluation.analysis_questionnaire import QuestionnaireSummary, questionnaire_summaries
 from evaluation.analysis_scores import Scores, ancova_undefined
+from evaluation.flow_counts import FlowCounts, flow_counts
 from evaluation.models import CONDITIONS, Answer, Item, Participant, PhaseAttempt
 from evaluation.plain_summary import plain_summary
 
@@ -99,6 +100,8 @@ class Results(BaseModel):
     plain_summary: list[str] = []
     # UMUX-Lite and mental effort per condition; empty in results frozen before them.
     questionnaire: list[QuestionnaireSummary] = []
+    # The flow diagram's numbers (evaluation/flow_counts.py); None in older frozen results.
+    flow: FlowCounts | None = None
 
 
 def _sd(values: list[float]) -> float | None:
@@ -301,6 +304,9 @@ def analyse(session: Session, study_id: int) -> Results:
         items=items,
         reliability=reliability,
         questionnaire=questionnaire_summaries(session, study_id),
+        flow=flow_counts(
+            session, study_id, {c: sum(1 for r in rows if r.condition == c) for c in CONDITIONS}
+        ),
     )
     return results.model_copy(update={"plain_summary": plain_summary(results)})
 

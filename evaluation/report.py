@@ -24,6 +24,7 @@ from evaluation.analysis_ancova import AncovaDetail
 from evaluation.freeze import frozen
 from evaluation.methods_text import methods_paragraphs
 from evaluation.models import Study, StudyReport
+from evaluation.report_flow_svg import flow_diagram
 from evaluation.report_svg import CONDITION_COLOURS, gain_chart, item_chart, slope_chart
 from services.common.jobs import TaskName, TaskSender
 from services.database.engine import SessionFactory
@@ -142,6 +143,12 @@ def _tests(results: Results) -> str:
     return "".join(parts)
 
 
+def _flow(results: Results) -> str:
+    if results.flow is None:
+        return ""
+    return f"<h2>Flow of students</h2><figure>{flow_diagram(results.flow)}</figure>"
+
+
 def _questionnaire(results: Results) -> str:
     if not results.questionnaire:
         return ""
@@ -244,6 +251,7 @@ def render_report(
 {_form_sizes(results)}); unanswered items count as wrong. Gain is post-test minus
 pre-test.</p>
 {_plain_summary(results)}
+{_flow(results)}
 <h2>Methods</h2>
 {"".join(f"<p>{html.escape(text)}</p>" for text in methods_paragraphs(study, results, counts))}
 <h2>Outcomes by condition</h2>

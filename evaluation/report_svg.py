@@ -19,7 +19,7 @@ AXIS = 'stroke="#5a6475" stroke-width="1"'
 FONT = 'font-family="system-ui,sans-serif" font-size="11" fill="#1d2430"'
 
 
-def _svg(width: int, height: int, label: str, body: Iterable[str]) -> str:
+def svg_document(width: int, height: int, label: str, body: Iterable[str]) -> str:
     # Inline in HTML5, an <svg> needs no xmlns: the document names nothing it could fetch.
     text = html.escape(label)
     return (
@@ -29,7 +29,7 @@ def _svg(width: int, height: int, label: str, body: Iterable[str]) -> str:
     )
 
 
-def _text(x: float, y: float, content: str, anchor: str = "middle") -> str:
+def svg_text(x: float, y: float, content: str, anchor: str = "middle") -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" {FONT}>{html.escape(content)}</text>'
     )
@@ -51,13 +51,13 @@ def slope_chart(students: list[StudentScore]) -> str:
         left = 60 + index * (panel + 20)
         x_pre, x_post = left + 40, left + panel - 60
         group = [s for s in students if s.condition == condition]
-        body.append(_text(left + panel / 2 - 10, 18, f"{condition} (n = {len(group)})"))
+        body.append(svg_text(left + panel / 2 - 10, 18, f"{condition} (n = {len(group)})"))
         body.append(_line(left, top, left, bottom, AXIS))
         for tick in (0, 0.25, 0.5, 0.75, 1):
             body.append(_line(left - 4, y(tick), left, y(tick), AXIS))
-            body.append(_text(left - 7, y(tick) + 4, f"{tick:g}", "end"))
-        body.append(_text(x_pre, bottom + 18, "pre-test"))
-        body.append(_text(x_post, bottom + 18, "post-test"))
+            body.append(svg_text(left - 7, y(tick) + 4, f"{tick:g}", "end"))
+        body.append(svg_text(x_pre, bottom + 18, "pre-test"))
+        body.append(svg_text(x_post, bottom + 18, "post-test"))
         for student in group:
             body.append(
                 _line(
@@ -74,7 +74,7 @@ def slope_chart(students: list[StudentScore]) -> str:
             body.append(
                 _line(x_pre, y(pre), x_post, y(post), f'stroke="{colour}" stroke-width="4"')
             )
-    return _svg(660, 275, "Each student's pre-test and post-test score by condition", body)
+    return svg_document(660, 275, "Each student's pre-test and post-test score by condition", body)
 
 
 def gain_chart(histogram: GainHistogram) -> str:
@@ -91,9 +91,9 @@ def gain_chart(histogram: GainHistogram) -> str:
     step = max(1, round(highest / 5))
     for tick in range(0, highest + 1, step):
         body.append(_line(left - 4, y(tick), left, y(tick), AXIS))
-        body.append(_text(left - 7, y(tick) + 4, str(tick), "end"))
+        body.append(svg_text(left - 7, y(tick) + 4, str(tick), "end"))
     for index, edge in enumerate(histogram.edges):
-        body.append(_text(left + index * width, bottom + 16, f"{edge:g}"))
+        body.append(svg_text(left + index * width, bottom + 16, f"{edge:g}"))
     bar = (width - 6) / len(CONDITION_COLOURS)
     for offset, (condition, colour) in enumerate(CONDITION_COLOURS.items()):
         for index, count in enumerate(histogram.counts.get(condition, [])):
@@ -104,8 +104,8 @@ def gain_chart(histogram: GainHistogram) -> str:
                     f'height="{bottom - y(count):.1f}" fill="{colour}">'
                     f"<title>{html.escape(condition)}: {count}</title></rect>"
                 )
-    body.append(_text((left + right) / 2, bottom + 34, "gain (post-test minus pre-test)"))
-    return _svg(660, 260, "Distribution of gains by condition", body)
+    body.append(svg_text((left + right) / 2, bottom + 34, "gain (post-test minus pre-test)"))
+    return svg_document(660, 260, "Distribution of gains by condition", body)
 
 
 def item_chart(items: list[ItemStatistic]) -> str:
@@ -120,9 +120,9 @@ def item_chart(items: list[ItemStatistic]) -> str:
 
     body = [_line(left, bottom, right, bottom, AXIS), _line(left, top, left, bottom, AXIS)]
     for tick in (0, 0.2, 0.4, 0.6, 0.8, 1):
-        body.append(_text(x(tick), bottom + 16, f"{tick:g}"))
+        body.append(svg_text(x(tick), bottom + 16, f"{tick:g}"))
     for tick in (-0.5, 0, 0.5, 1):
-        body.append(_text(left - 7, y(tick) + 4, f"{tick:g}", "end"))
+        body.append(svg_text(left - 7, y(tick) + 4, f"{tick:g}", "end"))
     body.append(_line(left, y(0.2), right, y(0.2), 'stroke="#b0413e" stroke-dasharray="4 3"'))
     for item in items:
         if item.discrimination is None:
@@ -135,12 +135,12 @@ def item_chart(items: list[ItemStatistic]) -> str:
             f"difficulty {item.difficulty:.2f}, discrimination {item.discrimination:.2f}"
             "</title></circle>"
         )
-        body.append(_text(x(item.difficulty) + 6, y(value) - 5, item.item_key, "start"))
-    body.append(_text((left + right) / 2, bottom + 32, "difficulty (proportion correct)"))
+        body.append(svg_text(x(item.difficulty) + 6, y(value) - 5, item.item_key, "start"))
+    body.append(svg_text((left + right) / 2, bottom + 32, "difficulty (proportion correct)"))
     body.append(
         f'<text transform="translate(16 {(top + bottom) / 2:.0f}) rotate(-90)" '
         f'text-anchor="middle" {FONT}>discrimination</text>'
     )
-    return _svg(
+    return svg_document(
         660, 295, "Item difficulty against discrimination (filled: pre, hollow: post)", body
     )

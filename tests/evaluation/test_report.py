@@ -55,7 +55,8 @@ def test_build_report_is_one_self_contained_document(
     for forbidden in ("http:", "https:", "<script", "src=", "<link", "url(", "@import"):
         assert forbidden not in lowered, forbidden
     assert "Spring &lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in document
-    assert document.count("<svg") == 3
+    assert document.count("<svg") == 4  # the flow diagram and three plots
+    assert "<h2>Flow of students</h2>" in document and "Randomised: 6" in document
     counts = "6 joined,\n6 took part, 6 were assigned,\n6 took both tests, 0 answered the"
     assert counts in document
     # One line per completed student in the pre -> post chart, plus one mean per condition.
@@ -168,7 +169,7 @@ def test_instructor_starts_follows_and_fetches_the_report(
     page = admin.get(status["html_url"])
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert page.headers["content-security-policy"].startswith("default-src 'none'")
-    assert page.text.count("<svg") == 3
+    assert page.text.count("<svg") == 4  # the flow diagram and three plots
 
     # The broker down: 503, and the finished report is still there, unchanged.
     queue.down = True

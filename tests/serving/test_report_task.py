@@ -118,7 +118,7 @@ def test_the_worker_builds_the_report_with_progress(
         status = admin.get(f"{base}/report").json()
         assert (status["status"], status["percent"]) == ("done", 100)
         page = admin.get(status["html_url"])
-        assert page.status_code == 200 and page.text.count("<svg") == 3
+        assert page.status_code == 200 and page.text.count("<svg") == 4
         with db_session(study_database) as session:
             row = session.get(StudyReport, study["id"])
             assert row is not None

@@ -266,6 +266,8 @@ def _close_and_read_results(teacher: Page, site: StudySite, codes: list[str]) ->
     expect(summary).to_contain_text("Students who took both tests: 1 with CNN 101, 1 with")
     expect(summary).to_contain_text("The main comparison could not be computed")
     expect(summary).to_contain_text("Fewer than 20 students in a condition")
+    for condition in ("cnn101", "conventional"):
+        expect(teacher.get_by_test_id(f"flow-analysed-{condition}")).to_have_text("1")
     questionnaire = teacher.get_by_test_id("questionnaire-table")
     expect(questionnaire.locator("tbody tr")).to_have_count(2)
     # Each student chose 6 and 7 of 7 (UMUX-Lite (5 + 6) * 100 / 12 = 91.7) and effort 5.

@@ -6,6 +6,7 @@ import { GainPlot, ItemPlot, PrePostPlot } from "./plots";
 import { formatNumber as f, formatP } from "./plotData";
 import { ReportPanel } from "./ReportPanel";
 import { ancovaDetailRows, rankTestText } from "./ancovaText";
+import { FlowTable } from "./FlowTable";
 
 export function ResultsView({ api, study }: { api: InstructorApi; study: Study }) {
   // A closed study's results do not change: asked for once per study.
@@ -40,6 +41,7 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
           </ul>
         </section>
       )}
+      {results.flow && <FlowTable flow={results.flow} />}
       <table className="data-table" data-testid="summary-table">
         <caption>Per condition</caption>
         <thead>

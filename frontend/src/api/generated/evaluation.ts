@@ -831,6 +831,22 @@ export interface components {
             /** Submission Id */
             submission_id: string;
         };
+        /**
+         * ArmFlow
+         * @description One condition's arm, from assignment to analysis.
+         */
+        ArmFlow: {
+            /** Analysed */
+            analysed: number;
+            /** Assigned */
+            assigned: number;
+            /** Condition */
+            condition: string;
+            /** Post Tested */
+            post_tested: number;
+            /** Withdrawn */
+            withdrawn: number;
+        };
         /** AssignmentResult */
         AssignmentResult: {
             /** Condition */
@@ -944,6 +960,23 @@ export interface components {
         EventsRequest: {
             /** Events */
             events: components["schemas"]["EventIn"][];
+        };
+        /** FlowCounts */
+        FlowCounts: {
+            /** Arms */
+            arms: components["schemas"]["ArmFlow"][];
+            /** Assigned */
+            assigned: number;
+            /** Consented */
+            consented: number;
+            /** Declined */
+            declined: number;
+            /** Joined */
+            joined: number;
+            /** Pre Tested */
+            pre_tested: number;
+            /** Withdrawn Before Assignment */
+            withdrawn_before_assignment: number;
         };
         /** FormReliability */
         FormReliability: {
@@ -1333,6 +1366,7 @@ export interface components {
             concepts: components["schemas"]["ConceptRow"][];
             /** Conditions */
             conditions: components["schemas"]["ConditionSummary"][];
+            flow?: components["schemas"]["FlowCounts"] | null;
             gain_rank_test: components["schemas"]["RankTest"] | null;
             gain_test: components["schemas"]["GainTest"] | null;
             /** Items */
