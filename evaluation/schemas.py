@@ -14,6 +14,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 Form = Literal["A", "B"]
 QuizPhase = Literal["pre", "post"]
@@ -70,6 +71,9 @@ class ItemData(StrictModel):
     options: list[str] = Field(min_length=2, max_length=6)
     correct_index: int = Field(ge=0)
     explanation: str = Field(min_length=1, max_length=4000)
+    # Read-only (the listing's reason an item cannot be edited now): accepted and ignored
+    # on input, so a client can send back what it read; never stored, never exported.
+    locked: SkipJsonSchema[str | None] = Field(default=None, exclude=True, max_length=400)
 
     @field_validator("options")
     @classmethod

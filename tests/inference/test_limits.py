@@ -107,7 +107,7 @@ def test_a_deadline_stops_the_computation(uncapped: tuple[InferenceServer, Clien
     for _ in range(3):
         wait_until(lambda: idle(server), "the server is idle")
         chunks_before = server.stats.chunks_computed
-        stopped_before = server.stats.stopped.get("DEADLINE_EXCEEDED", 0)
+        stopped_before = dict(server.stats.stopped)
         start = time.monotonic()
         code, _ = failure(client, request, timeout=timeout)
         deadline = start + timeout
@@ -124,7 +124,15 @@ def test_a_deadline_stops_the_computation(uncapped: tuple[InferenceServer, Clien
     assert stopped_after < STOP_BOUND
     computed = server.stats.chunks_computed - chunks_before
     assert computed < math.ceil(BIG_BATCH / CHUNK)  # it did not finish the batch
-    assert server.stats.stopped.get("DEADLINE_EXCEEDED", 0) == stopped_before + 1
+    # One stop, for the deadline: the server sees it as DEADLINE_EXCEEDED, or, when the
+    # client's expiry reaches it before its own clock passes the deadline (a loaded
+    # machine, in the CI run on 9d7967e), as the client's cancellation.
+    stops = {
+        code: count - stopped_before.get(code, 0)
+        for code, count in server.stats.stopped.items()
+        if count != stopped_before.get(code, 0)
+    }
+    assert stops in ({"DEADLINE_EXCEEDED": 1}, {"CANCELLED": 1}), stops
     time.sleep(0.5)
     assert server.stats.chunks_computed - chunks_before == computed  # and nothing after
 
