@@ -205,7 +205,8 @@ def test_import_endpoint(make_client: MakeClient, postgres: PostgresDatabases) -
     answer_items(client, headers_student, view, n_correct=len(view["items"]))
     items = admin.get("/api/instructor/items").json()
     answered = next(item for item in items if item["id"] == view["items"][0]["id"])
-    body = {key: value for key, value in answered.items() if key != "id"}  # "locked" is read-only: sent back, ignored
+    # "locked" is read-only: sent back with the rest, it is ignored.
+    body = {key: value for key, value in answered.items() if key != "id"}
     # The listing says why no item can be edited now, so the page offers no Edit that fails.
     title = study["title"]
     assert {item["locked"] for item in items} == {
