@@ -144,6 +144,12 @@ class InstructorPublic(BaseModel):
     role: Literal["admin", "instructor"]
 
 
+class SessionState(BaseModel):
+    """The signed-in instructor, or None."""
+
+    instructor: InstructorPublic | None
+
+
 class StudyCreate(StrictModel):
     title: str = Field(min_length=1, max_length=200)
     consent_text: str = Field(min_length=1, max_length=20000)

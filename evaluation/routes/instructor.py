@@ -43,6 +43,7 @@ from evaluation.schemas import (
     ItemData,
     ItemStored,
     LoginRequest,
+    SessionState,
     StudyCreate,
     StudyPublic,
     StudyShares,
@@ -114,6 +115,16 @@ def logout(
 @router.get("/me")
 def me(instructor: InstructorDep) -> InstructorPublic:
     return _public(instructor)
+
+
+@router.get("/session")
+def current_session(
+    http_request: Request, session: SessionDep, settings: SettingsDep
+) -> SessionState:
+    """Who is signed in, or null: 200 either way, so the login page's first question is
+    not an error in the browser's console (``/me`` answers 401 for the other services)."""
+    instructor = session_instructor(http_request, session, settings)
+    return SessionState(instructor=None if instructor is None else _public(instructor))
 
 
 # --- studies -------------------------------------------------------------------------

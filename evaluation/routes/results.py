@@ -174,9 +174,13 @@ def _report_row(session: Session, study: Study) -> StudyReport:
 
 
 @router.get("/report")
-def report_status(study_id: RowId, instructor: InstructorDep, session: SessionDep) -> ReportStatus:
-    """The latest build's state and progress."""
-    return _report_status(_report_row(session, owned_study(session, instructor, study_id)))
+def report_status(
+    study_id: RowId, instructor: InstructorDep, session: SessionDep
+) -> ReportStatus | None:
+    """The latest build's state and progress; null when none was asked for yet (200, so
+    the results page's first look is not an error in the browser's console)."""
+    row = session.get(StudyReport, owned_study(session, instructor, study_id).id)
+    return None if row is None else _report_status(row)
 
 
 @router.get("/report.html", response_class=HTMLResponse)

@@ -39,7 +39,8 @@ def instructor_routes(client: TestClient) -> list[tuple[str, str]]:
     routes: list[tuple[str, str]] = []
     paths: dict[str, dict[str, object]] = client.app.openapi()["paths"]  # type: ignore[attr-defined]
     for template, operations in paths.items():
-        if not template.startswith("/api/instructor") or template.endswith(("/login", "/logout")):
+        public = ("/login", "/logout", "/session")  # /session answers who you are, or null
+        if not template.startswith("/api/instructor") or template.endswith(public):
             continue
         path = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], template)
         routes.extend((method.upper(), path) for method in operations)
@@ -73,10 +74,16 @@ def test_every_instructor_endpoint_refuses_anyone_else(
             response = anonymous.request(method, path, headers=headers, json={})
             assert response.status_code == 401, (method, path, headers, response.text)
             assert response.json()["error"]["code"] == "not_authenticated"
+    for headers in ({}, student, forged, expired):
+        session = anonymous.get("/api/instructor/session", headers=headers)
+        assert session.json() == {"instructor": None}, headers
 
 
 def test_login_sets_a_safe_cookie(client: TestClient, database_url: str) -> None:
     email = new_instructor(database_url)
+    # Who is signed in: nobody yet, answered with 200 (the login page asks this first).
+    before = client.get("/api/instructor/session")
+    assert before.status_code == 200 and before.json() == {"instructor": None}
     wrong = client.post("/api/instructor/login", json={"email": email, "password": "nope"})
     assert wrong.status_code == 401
     response = client.post(
@@ -86,9 +93,11 @@ def test_login_sets_a_safe_cookie(client: TestClient, database_url: str) -> None
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=" in cookie
     assert client.get("/api/instructor/me").json()["email"] == email
+    assert client.get("/api/instructor/session").json()["instructor"]["email"] == email
     copied = {"Cookie": f"cnn101_instructor={client.cookies['cnn101_instructor']}"}
     assert client.post("/api/instructor/logout").status_code == 204
     assert client.get("/api/instructor/me").status_code == 401
+    assert client.get("/api/instructor/session").json() == {"instructor": None}
     # A copy of the cookie taken before logout is dead too, and a new login works.
     client.cookies.clear()
     assert client.get("/api/instructor/me", headers=copied).status_code == 401

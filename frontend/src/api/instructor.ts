@@ -31,7 +31,9 @@ export function createInstructorApi(options: HttpOptions = {}) {
   const base = "/api/instructor";
   const study = (id: number) => `${base}/studies/${pathOf(id)}`;
   return {
-    me: () => http.json<Instructor>(`${base}/me`),
+    /** Who is signed in, or null (200 either way: no error in the console before login). */
+    signedIn: async () =>
+      (await http.json<StudySchemas["SessionState"]>(`${base}/session`)).instructor,
     login: (email: string, password: string) =>
       http.json<Instructor>(`${base}/login`, {
         method: "POST",
@@ -53,7 +55,8 @@ export function createInstructorApi(options: HttpOptions = {}) {
     progress: (id: number) => http.json<Progress>(`${study(id)}/progress`),
     results: (id: number) => http.json<Results>(`${study(id)}/results`),
     plots: (id: number) => http.json<PlotData>(`${study(id)}/plots`),
-    report: (id: number) => http.json<ReportStatus>(`${study(id)}/report`),
+    /** The latest report build, or null when none was asked for. */
+    report: (id: number) => http.json<ReportStatus | null>(`${study(id)}/report`),
     buildReport: (id: number) =>
       http.json<ReportStatus>(`${study(id)}/report/build`, { method: "POST" }),
     qrUrl: (id: number) => `${study(id)}/qr.svg`,

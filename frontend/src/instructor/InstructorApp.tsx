@@ -38,7 +38,7 @@ export function InstructorApp() {
   // Signed in (the instructor), or not (null: the login form); undefined while asking.
   const me = useQuery({
     queryKey: instructorKeys.me,
-    queryFn: () => api.me().catch(() => null),
+    queryFn: () => api.signedIn().catch(() => null),
     staleTime: Infinity,
   }).data;
   /** A new session (or none): nothing read for another one is kept. */

@@ -1,6 +1,6 @@
 /** The printable HTML report: built by the worker on request; progress polled until done. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ApiError, messageOf } from "../api/errors";
+import { messageOf } from "../api/errors";
 import {
   instructorKeys,
   type InstructorApi,
@@ -19,15 +19,8 @@ export function ReportPanel({ api, study }: { api: InstructorApi; study: Study }
   // Polled while the worker builds it.
   const query = useQuery({
     queryKey: key,
-    queryFn: async (): Promise<ReportStatus | null> => {
-      try {
-        return await api.report(study.id);
-      } catch (caught) {
-        // 404 no_report: none built yet, the button is all there is.
-        if (caught instanceof ApiError && caught.status === 404) return null;
-        throw caught;
-      }
-    },
+    // null: none built yet, the button is all there is.
+    queryFn: (): Promise<ReportStatus | null> => api.report(study.id),
     refetchInterval: (current) => (isRunning(current.state.data) ? POLL_MS : false),
   });
   const building = useMutation({

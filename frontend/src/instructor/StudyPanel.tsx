@@ -22,7 +22,7 @@ export function StudyPanel({ api, study, onChanged }: Props) {
   // Who is signed in: the dashboard asked once already (its cache answers).
   const me = useQuery<Instructor | null>({
     queryKey: instructorKeys.me,
-    queryFn: () => api.me().catch(() => null),
+    queryFn: () => api.signedIn().catch(() => null),
     staleTime: Infinity,
   }).data;
   const mayShare = Boolean(me && (me.role === "admin" || me.email === study.owner_email));

@@ -229,6 +229,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/instructor/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Current Session
+         * @description Who is signed in, or null: 200 either way, so the login page's first question is
+         *     not an error in the browser's console (``/me`` answers 401 for the other services).
+         */
+        get: operations["current_session_api_instructor_session_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/instructor/studies": {
         parameters: {
             query?: never;
@@ -398,7 +419,8 @@ export interface paths {
         };
         /**
          * Report Status
-         * @description The latest build's state and progress.
+         * @description The latest build's state and progress; null when none was asked for yet (200, so
+         *     the results page's first look is not an error in the browser's console).
          */
         get: operations["report_status_api_instructor_studies__study_id__report_get"];
         put?: never;
@@ -1389,6 +1411,13 @@ export interface components {
              */
             scores_are: string;
         };
+        /**
+         * SessionState
+         * @description The signed-in instructor, or None.
+         */
+        SessionState: {
+            instructor: components["schemas"]["InstructorPublic"] | null;
+        };
         /** StuckStudent */
         StuckStudent: {
             /** Condition */
@@ -2270,6 +2299,54 @@ export interface operations {
             };
         };
     };
+    current_session_api_instructor_session_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     list_studies_api_instructor_studies_get: {
         parameters: {
             query?: never;
@@ -2926,7 +3003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReportStatus"];
+                    "application/json": components["schemas"]["ReportStatus"] | null;
                 };
             };
             /** @description Malformed request */
