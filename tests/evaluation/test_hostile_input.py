@@ -7,7 +7,7 @@ import json
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from evaluation.models import Answer, InteractionEvent
+from evaluation.models import Answer, InteractionEvent, Participant
 from tests.evaluation.conftest import db_session, instructor_client
 from tests.evaluation.helpers import consent, create_open_study, join, start
 
@@ -82,7 +82,14 @@ def test_hostile_inputs_are_refused(client: TestClient, database_url: str) -> No
     for response in attempts:
         assert_refused(response.status_code, response.json())
     with db_session(database_url) as session:
-        assert session.scalar(select(func.count()).select_from(InteractionEvent)) == 0
+        # This study's events only: the PostgreSQL database is shared by the session's tests.
+        events = (
+            select(func.count())
+            .select_from(InteractionEvent)
+            .join(Participant, Participant.id == InteractionEvent.participant_id)
+            .where(Participant.study_id == study["id"])
+        )
+        assert session.scalar(events) == 0
         stored = session.scalar(
             select(func.count()).select_from(Answer).where(Answer.submission_id == "abcdefgh")
         )

@@ -22,6 +22,7 @@ from evaluation.analysis import (
 from evaluation.analysis_items import discrimination, kr20
 from evaluation.analysis_scores import Scores
 from evaluation.export import ALLOCATION_CODEBOOK, ANSWER_CODEBOOK, PARTICIPANT_CODEBOOK
+from evaluation.export_events import EVENT_CODEBOOK
 from tests.evaluation.conftest import FakeClock, instructor_client
 from tests.evaluation.helpers import answer_items, consent, create_open_study, finish, join, start
 
@@ -168,4 +169,5 @@ def test_results_and_export_after_closing(
         "answers": ANSWER_CODEBOOK,
         "participants": PARTICIPANT_CODEBOOK,
         "allocations": ALLOCATION_CODEBOOK,
+        "events": EVENT_CODEBOOK,
     }
