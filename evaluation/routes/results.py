@@ -23,7 +23,7 @@ from evaluation.export import (
 )
 from evaluation.export_events import EVENT_CODEBOOK, stream, write_events
 from evaluation.freeze import frozen
-from evaluation.models import Study, StudyReport
+from evaluation.models import Instructor, Study, StudyReport
 from evaluation.report import CeleryReportQueue, ReportQueue
 from evaluation.settings import EvaluationSettings
 from evaluation.studies import owned_study
@@ -224,6 +224,31 @@ def codebook(
     return {**CODEBOOK, "events": EVENT_CODEBOOK}
 
 
+def _exported(
+    session: Session,
+    request: Request,
+    instructor: Instructor,
+    study_id: int,
+    now: datetime,
+    *,
+    table: str,
+    fmt: str,
+) -> Study:
+    """The instructor's closed study, with the export recorded in the audit log."""
+    study = _closed(owned_study(session, instructor, study_id))
+    record(
+        session,
+        request,
+        now,
+        Action.EXPORT,
+        instructor=instructor,
+        target=f"study {study.id}",
+        detail={"table": table, "format": fmt},
+    )
+    session.commit()
+    return study
+
+
 @router.get(
     "/export/events.{fmt}",
     responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
@@ -238,17 +263,7 @@ def export_events(
     now: NowDep,
 ) -> StreamingResponse:
     """One row per interaction event of the learning phase (evaluation/export_events.py)."""
-    study = _closed(owned_study(session, instructor, study_id))
-    record(
-        session,
-        request,
-        now,
-        Action.EXPORT,
-        instructor=instructor,
-        target=f"study {study.id}",
-        detail={"table": "events", "format": fmt},
-    )
-    session.commit()
+    study = _exported(session, request, instructor, study_id, now, table="events", fmt=fmt)
     spool = write_events(session, study.id, fmt)
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
     return StreamingResponse(
@@ -274,17 +289,7 @@ def export_table(
 ) -> Any:
     """Tidy raw data: one row per answer, per participant, or per allocated slot, as
     frozen when the study closed."""
-    study = _closed(owned_study(session, instructor, study_id))
-    record(
-        session,
-        request,
-        now,
-        Action.EXPORT,
-        instructor=instructor,
-        target=f"study {study.id}",
-        detail={"table": table, "format": fmt},
-    )
-    session.commit()
+    study = _exported(session, request, instructor, study_id, now, table=table, fmt=fmt)
     rows, book = frozen(session, study, now).export(table), CODEBOOK[table]
     if fmt == "json":
         return {"codebook": book, "rows": rows}
