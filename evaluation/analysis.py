@@ -290,11 +290,12 @@ def concept_rows(session: Session, study_id: int) -> list[ConceptRow]:
 def analyse(session: Session, study_id: int) -> Results:
     rows = completed_scores(session, study_id)
     items, reliability = item_analysis(session, study_id)
+    conditions = [
+        summarise(condition, [row for row in rows if row.condition == condition])
+        for condition in CONDITIONS
+    ]
     results = Results(
-        conditions=[
-            summarise(condition, [row for row in rows if row.condition == condition])
-            for condition in CONDITIONS
-        ],
+        conditions=conditions,
         ancova=ancova(rows),
         ancova_undefined=ancova_undefined(rows),
         ancova_detail=ancova_detail(rows),
@@ -304,9 +305,7 @@ def analyse(session: Session, study_id: int) -> Results:
         items=items,
         reliability=reliability,
         questionnaire=questionnaire_summaries(session, study_id),
-        flow=flow_counts(
-            session, study_id, {c: sum(1 for r in rows if r.condition == c) for c in CONDITIONS}
-        ),
+        flow=flow_counts(session, study_id, {row.condition: row.n for row in conditions}),
     )
     return results.model_copy(update={"plain_summary": plain_summary(results)})
 

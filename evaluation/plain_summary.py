@@ -23,8 +23,14 @@ def _points(value: float) -> str:
     return f"{abs(value) * 100:.1f} percentage points"
 
 
+def apa_p(value: float) -> str:
+    """A p-value in APA style, plain text: no leading zero, tiny ones as "< .001"."""
+    return "< .001" if value < 0.001 else f"{value:.3f}".lstrip("0")
+
+
 def _p(value: float) -> str:
-    return "p < .001" if value < 0.001 else f"p = {value:.3f}".replace("0.", ".", 1)
+    text = apa_p(value)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
 def _comparison(results: Results) -> list[str]:

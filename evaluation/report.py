@@ -24,6 +24,7 @@ from evaluation.analysis_ancova import AncovaDetail
 from evaluation.freeze import frozen
 from evaluation.methods_text import methods_paragraphs
 from evaluation.models import Study, StudyReport
+from evaluation.plain_summary import apa_p
 from evaluation.report_flow_svg import flow_diagram
 from evaluation.report_svg import CONDITION_COLOURS, gain_chart, item_chart, slope_chart
 from services.common.jobs import TaskName, TaskSender
@@ -40,8 +41,8 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 
 
 def _p(value: float) -> str:
-    """APA style: no leading zero, and tiny p-values as a bound (HTML: the ``<`` escaped)."""
-    return "&lt; .001" if value < 0.001 else f"{value:.3f}".lstrip("0")
+    """APA style (evaluation.plain_summary.apa_p), escaped for HTML: ``&lt; .001``."""
+    return html.escape(apa_p(value))
 
 
 def _form_sizes(results: Results) -> str:

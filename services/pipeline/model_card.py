@@ -93,7 +93,7 @@ OPTIMIZERS = {"adamw": "AdamW", "sgd": "SGD with Nesterov momentum"}
 def _kept_text(training: dict[str, Any]) -> str:
     selected = str(training.get("selected", "?"))
     accuracy = float(training.get("best_val_accuracy", 0.0))
-    if selected.startswith("last epoch"):
+    if training.get("recipe", {}).get("keep") == "last":
         return f"the last epoch is kept whatever they say; they scored it {accuracy:.1%}"
     return f"and chose the checkpoint: {selected}, {accuracy:.1%} on them"
 
