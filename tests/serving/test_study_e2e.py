@@ -55,6 +55,11 @@ def _create_and_open_study(page: Page, site: StudySite, seed: int) -> tuple[str,
     page.get_by_label("Learning phase (minutes)").fill(str(LEARNING_SECONDS / 60))
     page.get_by_label("Post-test (minutes)").fill("3")
     page.get_by_label("Assignment seed (optional)").fill(str(seed))
+    # Before creating it, the instructor sees what a class of the expected size can detect.
+    page.get_by_label("Students expected to finish").fill("30")
+    expect(page.locator("#study-power")).to_contain_text("With 30 students")
+    page.get_by_label("Students expected to finish").fill("3")
+    expect(page.locator("#study-power")).to_contain_text("from 6 to 10000")
     page.get_by_role("button", name="Create study").click()
     panel = page.get_by_test_id("study-panel")
     expect(panel).to_have_attribute("data-status", "draft")

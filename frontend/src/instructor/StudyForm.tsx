@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { messageOf } from "../api/errors";
 import type { Study, StudyFields } from "../api/instructor";
+import { PowerHint } from "./PowerHint";
 
 const DEFAULT_CONSENT = `This lesson is part of a study on how students learn about convolutional neural networks.
 You take a short test, learn with the material you are assigned for a fixed time, take a second test and answer three questions.
@@ -119,6 +120,7 @@ export function StudyForm({ study, onSave, onCancel }: Props) {
             />
           </>
         )}
+        {!study && <PowerHint />}
         <span>Quiz forms</span>
         <p className="hint">
           Forms A and B of the item bank, counterbalanced between pre- and post-test (edit them

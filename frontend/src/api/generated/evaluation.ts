@@ -229,6 +229,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/instructor/planning/power": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Power Plan
+         * @description The minimum detectable effect and the power for small, medium and large effects.
+         */
+        get: operations["power_plan_api_instructor_planning_power_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/instructor/session": {
         parameters: {
             query?: never;
@@ -1296,6 +1316,37 @@ export interface components {
             students: components["schemas"]["StudentScore"][];
         };
         /**
+         * PowerPlan
+         * @description What a planned class can detect, with the assumptions it rests on.
+         */
+        PowerPlan: {
+            /** Alpha */
+            alpha: number;
+            /** Arms */
+            arms: [
+                number,
+                number
+            ];
+            /** Effect In Words */
+            effect_in_words: string;
+            /** Minimum Detectable Effect */
+            minimum_detectable_effect: number;
+            /** Power */
+            power: number;
+            /** Power For */
+            power_for: {
+                [key: string]: number;
+            };
+            /** Pretest Correlation */
+            pretest_correlation: number;
+            /** Students */
+            students: number;
+            /** Students For Medium Effect */
+            students_for_medium_effect: number;
+            /** Summary */
+            summary: string;
+        };
+        /**
          * Progress
          * @description No scores here: outcomes stay hidden until the study is closed.
          */
@@ -2254,6 +2305,74 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    power_plan_api_instructor_planning_power_get: {
+        parameters: {
+            query: {
+                /** @description students expected to finish */
+                students: number;
+                pretest_correlation?: number;
+                alpha?: number;
+                power?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PowerPlan"];
+                };
             };
             /** @description Malformed request */
             422: {
