@@ -29,6 +29,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -207,14 +209,26 @@ def main() -> int:
     if redis_binary is None:
         print("redis-server is needed (apt-get install redis-server)", file=sys.stderr)
         return 2
+    with spa_platform(redis_binary, args.base_path, args.spa_dir) as (url, _):
+        measure(url, args.runs, args.switches, args.accept_encoding)
+    return 0
+
+
+@contextmanager
+def spa_platform(redis_binary: str, base_path: Path, spa_dir: Path) -> Iterator[tuple[str, Path]]:
+    """The whole platform as processes on free ports: its URL and its log directory.
+
+    The study service runs on SQLite in the log directory with a development instructor,
+    whose login is written to ``<log dir>/instructor-login`` (email, password).
+    """
     log_dir = Path(tempfile.mkdtemp(prefix="cnn101-bench-spa-"))
     supervisor = Supervisor(log_dir)
     redis_port = _free_port()
     gateway_port = _free_port()
     os.environ.update(
         {
-            "CNN101_MODEL_BASE_PATH": str(args.base_path.resolve()),
-            "CNN101_SPA_DIR": str(args.spa_dir.resolve()),
+            "CNN101_MODEL_BASE_PATH": str(base_path.resolve()),
+            "CNN101_SPA_DIR": str(spa_dir.resolve()),
             "CNN101_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
             "CNN101_INFERENCE_PORT": str(_free_port()),
             "CNN101_ACTIVATIONS_PORT": str(_free_port()),
@@ -224,6 +238,7 @@ def main() -> int:
             # One address plays a whole class: the per-client limits would count it as one.
             "CNN101_RATE_LIMIT_SCALE": "0",
             "CNN101_EVALUATION_DATABASE_URL": f"sqlite:///{log_dir / 'study.db'}",
+            "CNN101_EVALUATION_BOOTSTRAP_LOGIN_FILE": str(log_dir / "instructor-login"),
             "CNN101_CACHE_PREFIX": "bench-spa",
         }
     )
@@ -237,9 +252,8 @@ def main() -> int:
         start_services(supervisor, log_dir)
         url = f"http://127.0.0.1:{gateway_port}"
         wait_ready(supervisor, f"{url}/health/ready")
-        print(f"platform on {url}; SPA from {args.spa_dir}; logs in {log_dir}")
-        measure(url, args.runs, args.switches, args.accept_encoding)
-        return 0
+        print(f"platform on {url}; SPA from {spa_dir}; logs in {log_dir}")
+        yield url, log_dir
     finally:
         supervisor.stop()
 

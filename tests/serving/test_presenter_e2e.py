@@ -23,6 +23,22 @@ from tests.serving.test_presenter import Follower, Followers
 
 SEARCH_HAS = "want => decodeURIComponent(location.search).includes(want)"
 SHARED_KEYS = ("model", "version", "example", "image", "scope", "neuron", "detail")
+# Counts the presentation states the page PUTs (wrapped fetch, installed before the app).
+COUNT_STATE_PUTS = """
+window.__statePuts = 0;
+const originalFetch = window.fetch.bind(window);
+window.fetch = (input, init) => {
+  const target = typeof input === "string" ? input : input.url;
+  if ((init?.method ?? "GET") === "PUT" && target.includes("/state")) window.__statePuts += 1;
+  return originalFetch(input, init);
+};
+"""
+# Clicks a thumbnail; answers how many states were PUT before the click returned.
+PUTS_DURING_CLICK = """(id) => {
+  const before = window.__statePuts;
+  document.querySelector(`[data-example="${id}"]`).click();
+  return window.__statePuts - before;
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +143,7 @@ def test_a_class_follows_the_teacher_and_a_student_leaves_and_rejoins(
 ) -> None:
     def new_page() -> Page:
         context = browser.new_context(viewport={"width": 1280, "height": 860})
+        context.add_init_script(COUNT_STATE_PUTS)
         contexts.append(context)
         page = context.new_page()
         errors: list[str] = []
@@ -148,7 +165,10 @@ def test_a_class_follows_the_teacher_and_a_student_leaves_and_rejoins(
         )
 
         # The teacher picks a picture, a neuron and a detail: every student sees the same.
-        teacher.locator("[data-example]").nth(3).click()
+        # The picture's state is PUT in the click's own handler, before React renders the
+        # new overview (issue 15: it left 100-160 ms after the click).
+        picked = teacher.locator("[data-example]").nth(3).get_attribute("data-example")
+        assert teacher.evaluate(PUTS_DURING_CLICK, picked) == 1
         teacher.locator('[data-layer="conv_2_1"][data-neuron="3"]').click()
         expect(teacher.get_by_test_id("conv-view")).to_be_visible(timeout=30_000)
         teacher.get_by_test_id("intermediate-map").nth(2).click()

@@ -1,13 +1,15 @@
 /**
- * Presenter mode in the explorer. Presenting: every change of the shared state is PUT
- * (debounced, only when it changed) and the follower count is polled. Following: the
+ * Presenter mode in the explorer. Presenting: every change of the shared state is PUT the
+ * moment the presenter makes it (in the click's own handler, before React renders the new
+ * view: a render can take 100 ms), at most once per 50 ms with the latest state sent at the
+ * end of a burst, only when it changed; the follower count is polled. Following: the
  * teacher's states arrive over Server-Sent Events and are applied like a shared link; the
  * student's own change (through the returned `setUrl`) leaves, "Follow again" rejoins at the
  * teacher's current state (the stream sends it first).
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { UrlState } from "../url/state";
-import type { UpdateUrlState } from "../url/useUrlState";
+import type { ApplyUrlState, UpdateUrlState } from "../url/useUrlState";
 import {
   endPresentation,
   eventsUrl,
@@ -19,8 +21,8 @@ import { forgetToken, tokenFor } from "./token";
 import { initialMode, loadStoredMode, saveMode, type Mode } from "./mode";
 import { sharedOf, urlChangeOf } from "./shared";
 
-/** Changes closer together than this (a slider dragged) are sent once. */
-const SEND_DEBOUNCE_MS = 50;
+/** Changes closer together than this (a slider dragged) are sent once, the latest last. */
+const SEND_INTERVAL_MS = 50;
 const FOLLOWER_POLL_MS = 5000;
 const RECONNECT_MS = 2000;
 
@@ -35,7 +37,7 @@ export interface Presentation {
   stop: () => void;
 }
 
-export function usePresentation(url: UrlState, setUrl: UpdateUrlState): Presentation {
+export function usePresentation(url: UrlState, setUrl: ApplyUrlState): Presentation {
   const [mode, setModeState] = useState<Mode>(() =>
     initialMode(window.location.search, loadStoredMode(), tokenFor),
   );
@@ -53,25 +55,40 @@ export function usePresentation(url: UrlState, setUrl: UpdateUrlState): Presenta
   const token = mode.kind === "presenting" ? mode.token : null;
   const shared = url.model === null ? null : JSON.stringify(sharedOf(url));
   const sent = useRef<string | null>(null);
+  const lastSentAt = useRef(Number.NEGATIVE_INFINITY);
+  const pending = useRef<number | undefined>(undefined);
+  const publish = useCallback(
+    (json: string) => {
+      if (code === null || token === null || json === sent.current) return;
+      window.clearTimeout(pending.current);
+      const send = () => {
+        sent.current = json;
+        lastSentAt.current = performance.now();
+        sendState(code, token, JSON.parse(json) as SharedState).then(
+          (count) => {
+            setFollowers(count);
+            setProblem(null);
+          },
+          (error: unknown) => {
+            sent.current = null;
+            setProblem(
+              error instanceof Error ? error.message : "The change did not reach the class.",
+            );
+          },
+        );
+      };
+      const wait = lastSentAt.current + SEND_INTERVAL_MS - performance.now();
+      if (wait <= 0) send();
+      else pending.current = window.setTimeout(send, wait);
+    },
+    [code, token],
+  );
+  useEffect(() => () => window.clearTimeout(pending.current), [code, token]);
+  // Changes the page makes by itself (the first example, an upload's digest) are sent
+  // when rendered; the presenter's own clicks were sent already (`own` below).
   useEffect(() => {
-    if (code === null || token === null || shared === null || shared === sent.current) return;
-    const timer = window.setTimeout(() => {
-      sent.current = shared;
-      sendState(code, token, JSON.parse(shared) as SharedState).then(
-        (count) => {
-          setFollowers(count);
-          setProblem(null);
-        },
-        (error: unknown) => {
-          sent.current = null;
-          setProblem(
-            error instanceof Error ? error.message : "The change did not reach the class.",
-          );
-        },
-      );
-    }, SEND_DEBOUNCE_MS);
-    return () => window.clearTimeout(timer);
-  }, [code, token, shared]);
+    if (shared !== null) publish(shared);
+  }, [shared, publish]);
 
   // Presenting: how many follow.
   useEffect(() => {
@@ -132,9 +149,10 @@ export function usePresentation(url: UrlState, setUrl: UpdateUrlState): Presenta
   const own = useCallback<UpdateUrlState>(
     (change, replace) => {
       if (following !== null) setMode({ kind: "left", code: following });
-      setUrl(change, replace);
+      const next = setUrl(change, replace);
+      if (next !== null && next.model !== null) publish(JSON.stringify(sharedOf(next)));
     },
-    [following, setUrl, setMode],
+    [following, setUrl, setMode, publish],
   );
 
   return {

@@ -8,8 +8,10 @@ import { formatUrlState, parseUrlState, type UrlState } from "./state";
  */
 export type UrlChange = Partial<UrlState> | ((current: UrlState) => Partial<UrlState> | null);
 export type UpdateUrlState = (change: UrlChange, replace?: boolean) => void;
+/** The same, answering the state it made (null: no change), so presenter mode can send it at once. */
+export type ApplyUrlState = (change: UrlChange, replace?: boolean) => UrlState | null;
 
-export function useUrlState(): [UrlState, UpdateUrlState] {
+export function useUrlState(): [UrlState, ApplyUrlState] {
   const [state, setState] = useState(() => parseUrlState(window.location.search));
   // The latest state outside React's updaters, so history is written once per change.
   const current = useRef(state);
@@ -30,15 +32,16 @@ export function useUrlState(): [UrlState, UpdateUrlState] {
     return () => window.removeEventListener("popstate", onPop);
   }, []);
 
-  const update = useCallback<UpdateUrlState>((change, replace = false) => {
+  const update = useCallback<ApplyUrlState>((change, replace = false) => {
     const partial = typeof change === "function" ? change(current.current) : change;
-    if (partial === null) return;
+    if (partial === null) return null;
     const next = { ...current.current, ...partial };
     current.current = next;
     const url = `${window.location.pathname}${formatUrlState(next)}`;
     if (replace) window.history.replaceState(null, "", url);
     else window.history.pushState(null, "", url);
     setState(next);
+    return next;
   }, []);
 
   return [state, update];
