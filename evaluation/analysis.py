@@ -16,6 +16,7 @@ from evaluation.analysis_items import FormReliability, ItemStatistic, item_analy
 from evaluation.analysis_questionnaire import QuestionnaireSummary, questionnaire_summaries
 from evaluation.analysis_scores import Scores, ancova_undefined
 from evaluation.flow_counts import FlowCounts, flow_counts
+from evaluation.items.snapshot import study_form_sizes
 from evaluation.models import CONDITIONS, Answer, Item, Participant, PhaseAttempt
 from evaluation.plain_summary import plain_summary
 
@@ -217,10 +218,7 @@ def completed_scores(session: Session, study_id: int) -> list[Scores]:
 
     Three queries whatever the class size (a class of 200 must not cost 400 round trips).
     """
-    form_sizes: dict[str, int] = {
-        form: count
-        for form, count in session.execute(select(Item.form, func.count()).group_by(Item.form))
-    }
+    form_sizes = study_form_sizes(session, study_id)  # its snapshot, not the bank
     correct: dict[tuple[int, str], int] = {
         (participant_id, phase): count
         for participant_id, phase, count in session.execute(

@@ -8,6 +8,7 @@ from scipy import stats
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evaluation.items.snapshot import study_items_by_form
 from evaluation.models import Answer, Item, Participant, PhaseAttempt
 
 
@@ -55,10 +56,7 @@ def response_matrices(
     session: Session, study_id: int
 ) -> dict[tuple[str, str], tuple[list[Item], list[list[int]]]]:
     """Per (form, phase): the form's items and one 0/1 row per participant who took it."""
-    items_by_form = {
-        form: list(session.scalars(select(Item).where(Item.form == form).order_by(Item.position)))
-        for form in ("A", "B")
-    }
+    items_by_form = study_items_by_form(session, study_id)  # its snapshot, not the bank
     correct: dict[tuple[int, str], dict[int, int]] = {}
     for answer in session.scalars(
         select(Answer)

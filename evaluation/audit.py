@@ -33,6 +33,7 @@ class Action(StrEnum):
     REPORT_DOWNLOAD = "report.download"
     ITEMS_IMPORT = "items.import"
     ITEMS_UPDATE = "items.update"
+    ITEMS_RETIRE = "items.retire"
     WITHDRAWAL = "participant.withdraw"
 
 

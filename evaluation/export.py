@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evaluation.items.snapshot import study_form_sizes
 from evaluation.models import (
     AllocationLog,
     Answer,
@@ -149,10 +150,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def participant_rows(session: Session, study_id: int) -> list[dict[str, Any]]:
-    items_per_form = {
-        form: len(session.scalars(select(Item.id).where(Item.form == form)).all())
-        for form in ("A", "B")
-    }
+    items_per_form = study_form_sizes(session, study_id)  # its snapshot, not the bank
     rows = []
     for participant in session.scalars(
         select(Participant).where(Participant.study_id == study_id).order_by(Participant.code)

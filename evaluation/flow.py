@@ -19,11 +19,11 @@ from evaluation.assignment import (
     form_order_sequence,
     lock_study,
 )
+from evaluation.items.snapshot import study_item, study_items
 from evaluation.models import (
     CONDITIONS,
     FORM_ORDERS,
     Answer,
-    Item,
     Participant,
     PhaseAttempt,
     QuestionnaireResponse,
@@ -105,9 +105,8 @@ def phase_view(
     items: list[ItemForStudent] = []
     answered: dict[int, int] = {}
     if include_items and attempt.form is not None:
-        for item in session.scalars(
-            select(Item).where(Item.form == attempt.form).order_by(Item.position)
-        ):
+        study_id = session.get_one(Participant, attempt.participant_id).study_id
+        for item in study_items(session, study_id, attempt.form):
             items.append(
                 ItemForStudent(
                     id=item.id, position=item.position, stem=item.stem, options=item.options
@@ -247,8 +246,12 @@ def record_answer(
         raise ApiError(409, "phase_not_started", f"the {request.phase} phase has not started")
     if is_over(attempt, now, grace):
         raise ApiError(409, "phase_over", f"the {request.phase} phase is over; answer not stored")
-    item = session.get(Item, request.item_id)
-    if item is None or item.form != attempt.form:
+    item = (
+        None
+        if attempt.form is None
+        else study_item(session, study.id, request.item_id, attempt.form)
+    )
+    if item is None:
         raise ApiError(422, "unknown_item", f"item {request.item_id} is not on your form")
     if request.choice_index >= len(item.options):
         raise ApiError(
@@ -323,7 +326,8 @@ def assign_condition(
     if pre.finished_at is None:
         pre.finished_at, pre.finish_reason = pre.deadline_at, "time_limit"
     assert pre.form is not None and participant.prior_ml is not None
-    band = score_band(phase_score(session, participant.id, "pre"), form_size(session, pre.form))
+    correct = phase_score(session, participant.id, "pre")
+    band = score_band(correct, form_size(session, study.id, pre.form))
     stratum = stratum_key(band, participant.prior_ml)
     assert participant.form_order is not None
     sequence = condition_sequence(study, stratum, participant.form_order)

@@ -5,7 +5,9 @@ rewrote that study's scores, exports and statistics (post-test mean .721 -> .670
 now computes everything the instructor can read (participant counts, the analysis, the
 plots' data, the answers, participants and allocations exports) once, stores it as one
 canonical JSON document (sorted keys) with its SHA-256, and every later read serves that
-document. Studies closed before migration 0008 are frozen on their first read.
+document. Studies closed before migration 0008 are frozen on their first read. What is
+frozen is computed from the study's snapshot of item versions (evaluation/items/snapshot.py),
+as everything about an open study is, so the bank as it is at closing plays no part.
 
 Withdrawal after closing is refused (evaluation/routes/student.py): the published
 results are final; the consent text says so.

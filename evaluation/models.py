@@ -11,11 +11,14 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     false,
+    text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -95,16 +98,44 @@ class StudyShare(Base):
 
 
 class Item(Base):
-    """A multiple-choice item of form A or B; parallel items share a concept."""
+    """One version of a multiple-choice item of form A or B; parallel items share a concept.
+
+    ``key`` names the item's lineage: an edit of a version a study used (answers or a
+    study's snapshot refer to it) adds a row with the same key and ``version`` + 1, so
+    what a study used never changes (evaluation/items/versions.py). ``is_current`` marks
+    the version the bank offers to new studies (none once retired); among current
+    versions keys and form positions are unique. ``owner_id`` null: built-in, read-only.
+    """
 
     __tablename__ = "item"
     __table_args__ = (
-        UniqueConstraint("form", "position"),
+        UniqueConstraint("key", "version"),
         CheckConstraint("form IN ('A', 'B')", name="form"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index(
+            "uq_item_current_key",
+            "key",
+            unique=True,
+            postgresql_where=text("is_current"),
+            sqlite_where=text("is_current"),
+        ),
+        Index(
+            "uq_item_current_form_position",
+            "form",
+            "position",
+            unique=True,
+            postgresql_where=text("is_current"),
+            sqlite_where=text("is_current"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(40), unique=True)
+    key: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("instructor.id", ondelete="RESTRICT"), index=True
+    )
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     form: Mapped[str] = mapped_column(String(1))
     position: Mapped[int] = mapped_column(Integer)
     concept: Mapped[str] = mapped_column(String(60), index=True)
@@ -113,6 +144,28 @@ class Item(Base):
     correct_index: Mapped[int] = mapped_column(Integer)
     explanation: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    owner: Mapped[Instructor | None] = relationship()
+
+
+class StudyItem(Base):
+    """The exact item versions a study uses, taken when it opens: its forms from then on.
+
+    Students' pages, scoring, analysis, exports and the freeze read these rows, never the
+    live bank, so later edits or new items cannot change an open or closed study.
+    """
+
+    __tablename__ = "study_item"
+    __table_args__ = (UniqueConstraint("study_id", "form", "position"),)
+
+    study_id: Mapped[int] = mapped_column(
+        ForeignKey("study.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("item.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    form: Mapped[str] = mapped_column(String(1))
+    position: Mapped[int] = mapped_column(Integer)
 
 
 class AllocationCounter(Base):

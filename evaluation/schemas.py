@@ -71,9 +71,14 @@ class ItemData(StrictModel):
     options: list[str] = Field(min_length=2, max_length=6)
     correct_index: int = Field(ge=0)
     explanation: str = Field(min_length=1, max_length=4000)
-    # Read-only (the listing's reason an item cannot be edited now): accepted and ignored
-    # on input, so a client can send back what it read; never stored, never exported.
+    # Read-only (the listing's reason an item cannot be edited now, its version, owner and
+    # whether a study used it): accepted and ignored on input, so a client can send back
+    # what it read; never stored from input, never exported.
     locked: SkipJsonSchema[str | None] = Field(default=None, exclude=True, max_length=400)
+    version: SkipJsonSchema[int | None] = Field(default=None, exclude=True, ge=1)
+    owner_id: SkipJsonSchema[int | None] = Field(default=None, exclude=True)
+    owner: SkipJsonSchema[str | None] = Field(default=None, exclude=True, max_length=254)
+    in_use: SkipJsonSchema[bool | None] = Field(default=None, exclude=True)
 
     @field_validator("options")
     @classmethod
@@ -94,9 +99,18 @@ class ItemData(StrictModel):
 
 
 class ItemStored(ItemData):
+    """An item version of the bank as the signed-in instructor sees it."""
+
     id: int
-    # Why the instructor cannot edit it now (a study is open, or students answered it).
+    # Why this instructor cannot edit or retire it (built-in, or another's), else null.
     locked: str | None = None
+    # 1, 2, ...: an edit of a version a study used adds the next one under the same key.
+    version: int = 1
+    # Its owner (null: built-in, read-only for everyone).
+    owner_id: int | None = None
+    owner: str | None = None
+    # A study used this version (answers, or a snapshot): an edit makes a new version.
+    in_use: bool = False
 
 
 class ItemForStudent(BaseModel):

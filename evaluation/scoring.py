@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from evaluation.models import Answer, Item
+from evaluation.items.snapshot import study_form_sizes, study_items
+from evaluation.models import Answer
 from evaluation.schemas import ItemReview, Outcome
 
 SCORE_BANDS = ("low", "mid", "high")
@@ -26,8 +27,9 @@ def stratum_key(band: str, prior_ml: bool) -> str:
     return f"{band}|ml_{'yes' if prior_ml else 'no'}"
 
 
-def form_size(session: Session, form: str) -> int:
-    return session.scalar(select(func.count()).select_from(Item).where(Item.form == form)) or 0
+def form_size(session: Session, study_id: int, form: str) -> int:
+    """Items on the study's ``form`` (its snapshot, not the bank as it is now)."""
+    return study_form_sizes(session, study_id)[form]
 
 
 def phase_score(session: Session, participant_id: int, phase: str) -> int:
@@ -44,7 +46,9 @@ def phase_score(session: Session, participant_id: int, phase: str) -> int:
     return count or 0
 
 
-def build_outcome(session: Session, participant_id: int, forms: dict[str, str]) -> Outcome:
+def build_outcome(
+    session: Session, study_id: int, participant_id: int, forms: dict[str, str]
+) -> Outcome:
     """The student's own scores with every item, the correct answer and its explanation."""
     chosen = {
         (answer.phase, answer.item_id): answer.choice_index
@@ -54,9 +58,7 @@ def build_outcome(session: Session, participant_id: int, forms: dict[str, str]) 
     totals: dict[str, int] = {"pre": 0, "post": 0}
     scores: dict[str, int] = {"pre": 0, "post": 0}
     for phase in ("pre", "post"):
-        for item in session.scalars(
-            select(Item).where(Item.form == forms[phase]).order_by(Item.position)
-        ):
+        for item in study_items(session, study_id, forms[phase]):
             choice = chosen.get((phase, item.id))
             correct = choice == item.correct_index
             totals[phase] += 1

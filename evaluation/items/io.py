@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evaluation.models import Answer, Item, Study
+from evaluation.items.versions import change_item, require_editable, unchanged
+from evaluation.models import Instructor, Item
 from evaluation.schemas import ImportResult, ItemData
 from services.common.errors import ApiError
 from services.database.schema import utcnow
@@ -155,73 +157,65 @@ def _unique_keys(items: list[ItemData]) -> list[ItemData]:
     return items
 
 
-def item_is_used(session: Session, item_id: int) -> bool:
-    return session.scalar(select(Answer.id).where(Answer.item_id == item_id).limit(1)) is not None
+def import_items(session: Session, instructor: Instructor, items: list[ItemData]) -> ImportResult:
+    """Create or update items by key, all or nothing (evaluation/items/versions.py).
 
-
-def apply_item(session: Session, item: Item, data: ItemData) -> bool:
-    """Copy ``data`` onto ``item``; an item students have answered cannot change."""
-    current = item_data(item).model_dump()
-    if current == data.model_dump():
-        return False
-    if item_is_used(session, item.id):
-        raise ApiError(
-            409, "item_in_use", f"item {item.key} has answers; add a new item instead of editing"
-        )
-    for field, value in data.model_dump().items():
-        setattr(item, field, value)
-    item.updated_at = utcnow()
-    return True
-
-
-def open_study_lock(session: Session) -> str | None:
-    """Why no item may change now (a study is open), or None."""
-    running = session.scalar(select(Study.title).where(Study.status == "open").limit(1))
-    if running is None:
-        return None
-    return f"the study {running!r} is open; close it before changing items"
-
-
-ANSWERED_LOCK = "answered by students; add a new item instead of editing"
-
-
-def item_locks(session: Session, items: list[Item]) -> dict[int, str | None]:
-    """Per item, why the instructor cannot edit it now (None: editable); two queries."""
-    study_lock = open_study_lock(session)
-    answered = set(session.scalars(select(Answer.item_id).distinct()))
-    return {
-        item.id: study_lock or (ANSWERED_LOCK if item.id in answered else None) for item in items
-    }
-
-
-def refuse_while_a_study_is_open(session: Session) -> None:
-    """Forms must not change under students: no bank changes while a study runs."""
-    lock = open_study_lock(session)
-    if lock is not None:
-        raise ApiError(409, "study_open", lock)
-
-
-def import_items(session: Session, items: list[ItemData]) -> ImportResult:
-    """Create or update items by key, all or nothing."""
-    refuse_while_a_study_is_open(session)
+    A new key becomes the importer's item; a known key changes its latest version as an
+    edit would (403 for another's or a built-in item, a new version if a study used it).
+    """
     created = updated = 0
-    existing = {item.key: item for item in session.scalars(select(Item))}
-    for data in items:
-        stored = existing.get(data.key)
-        if stored is None:
-            session.add(Item(**data.model_dump()))
-            created += 1
-        elif apply_item(session, stored, data):
-            updated += 1
+    with bank_conflicts_refused(session):
+        created, updated = _import_rows(session, instructor, items)
     commit_items(session)
     return ImportResult(created=created, updated=updated)
 
 
-def commit_items(session: Session) -> None:
+def _import_rows(
+    session: Session, instructor: Instructor, items: list[ItemData]
+) -> tuple[int, int]:
+    created = updated = 0
+    for data in items:
+        stored = latest(session, data.key)
+        if stored is None:
+            session.add(Item(**data.model_dump(), owner_id=instructor.id))
+            created += 1
+        elif not stored.is_current:  # retired: it comes back as its next version
+            require_editable(instructor, stored)
+            session.add(
+                Item(
+                    **data.model_dump(),
+                    version=stored.version + 1,
+                    owner_id=stored.owner_id,
+                    updated_at=utcnow(),
+                )
+            )
+            updated += 1
+        elif not unchanged(stored, data):
+            change_item(session, instructor, stored, data)
+            updated += 1
+        session.flush()
+    return created, updated
+
+
+def latest(session: Session, key: str) -> Item | None:
+    """The newest version of ``key`` (the current one, or the last before it was retired)."""
+    return session.scalar(select(Item).where(Item.key == key).order_by(Item.version.desc()))
+
+
+@contextmanager
+def bank_conflicts_refused(session: Session) -> Iterator[None]:
+    """A key or form position another current item holds: 409, nothing changed."""
     try:
-        session.commit()
+        yield
     except IntegrityError as exc:
         session.rollback()
         raise ApiError(
-            409, "position_taken", "a form position or key is already used by another item"
+            409,
+            "position_taken",
+            "a form position or key is already used by another item of the bank",
         ) from exc
+
+
+def commit_items(session: Session) -> None:
+    with bank_conflicts_refused(session):
+        session.commit()

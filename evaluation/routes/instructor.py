@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import segno
 from fastapi import APIRouter, Depends, Header, Request, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from evaluation.audit import Action, record
 from evaluation.auth import (
@@ -24,17 +24,17 @@ from evaluation.dashboard import Progress, progress
 from evaluation.deps import NowDep, RowId, SessionDep, SettingsDep
 from evaluation.freeze import freeze
 from evaluation.items.io import (
-    apply_item,
+    bank_conflicts_refused,
     commit_items,
     export_csv,
     export_json,
     import_items,
     item_data,
-    item_locks,
     parse_csv,
     parse_json,
-    refuse_while_a_study_is_open,
 )
+from evaluation.items.snapshot import take_snapshot
+from evaluation.items.versions import change_item, edit_refusal, retire_item, used_item_ids
 from evaluation.login_guard import LoginGuard
 from evaluation.models import Instructor, Item, Study, StudyShare
 from evaluation.schemas import (
@@ -221,9 +221,7 @@ def change_status(
     if action == "open":
         if study.status != "draft":
             raise ApiError(409, "invalid_transition", f"a {study.status} study cannot be opened")
-        for form in ("A", "B"):
-            if not session.scalar(select(func.count()).select_from(Item).where(Item.form == form)):
-                raise ApiError(409, "empty_form", f"form {form} has no items")
+        take_snapshot(session, study)  # its items from now on, whatever the bank does
         study.status, study.opened_at = "open", now
     else:
         if study.status != "open":
@@ -316,18 +314,35 @@ def study_progress(
 
 
 def _all_items(session: SessionDep) -> list[Item]:
-    return list(session.scalars(select(Item).order_by(Item.form, Item.position)))
+    """The bank: each key's current version (superseded and retired ones are not offered)."""
+    query = select(Item).where(Item.is_current.is_(True)).order_by(Item.form, Item.position)
+    return list(session.scalars(query))
 
 
 @router.get("/items")
-def list_items(_instructor: InstructorDep, session: SessionDep) -> list[ItemStored]:
-    items = _all_items(session)
-    locks = item_locks(session, items)
-    return [_stored(item, locks[item.id]) for item in items]
+def list_items(instructor: InstructorDep, session: SessionDep) -> list[ItemStored]:
+    """The bank, each item with its version, owner and why this instructor cannot edit it."""
+    used = used_item_ids(session)
+    return [_stored(instructor, item, item.id in used) for item in _all_items(session)]
 
 
-def _stored(item: Item, locked: str | None = None) -> ItemStored:
-    return ItemStored(id=item.id, locked=locked, **item_data(item).model_dump())
+def _stored(instructor: Instructor, item: Item, in_use: bool) -> ItemStored:
+    return ItemStored(
+        id=item.id,
+        locked=edit_refusal(instructor, item),
+        version=item.version,
+        owner_id=item.owner_id,
+        owner=item.owner.email if item.owner is not None else None,
+        in_use=in_use,
+        **item_data(item).model_dump(),
+    )
+
+
+def _current_item(session: SessionDep, item_id: int) -> Item:
+    item = session.get(Item, item_id)
+    if item is None:
+        raise ApiError(404, "unknown_item", f"no item {item_id}")
+    return item
 
 
 @router.put("/items/{item_id}")
@@ -340,11 +355,11 @@ def edit_item(
     session: SessionDep,
     now: NowDep,
 ) -> ItemStored:
-    item = session.get(Item, item_id)
-    if item is None:
-        raise ApiError(404, "unknown_item", f"no item {item_id}")
-    refuse_while_a_study_is_open(session)
-    apply_item(session, item, request)
+    """Edit an item: in place while no study used it, else as its next version (a new id);
+    its owner or the admin only (403), built-in items never."""
+    item = _current_item(session, item_id)
+    with bank_conflicts_refused(session):
+        stored = change_item(session, instructor, item, request)
     record(
         session,
         http_request,
@@ -352,9 +367,35 @@ def edit_item(
         Action.ITEMS_UPDATE,
         instructor=instructor,
         target=f"item {item_id}",
+        detail={"key": stored.key, "version": stored.version, "id": stored.id},
     )
     commit_items(session)
-    return _stored(item)
+    return _stored(instructor, stored, in_use=False)
+
+
+@router.delete("/items/{item_id}", status_code=204)
+def retire(
+    *,
+    item_id: RowId,
+    http_request: Request,
+    instructor: InstructorDep,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
+    """Retire an item: new studies no longer get it; studies that used it keep it."""
+    item = _current_item(session, item_id)
+    retire_item(session, instructor, item)
+    record(
+        session,
+        http_request,
+        now,
+        Action.ITEMS_RETIRE,
+        instructor=instructor,
+        target=f"item {item_id}",
+        detail={"key": item.key, "version": item.version},
+    )
+    session.commit()
+    return Response(status_code=204)
 
 
 @router.get(
@@ -405,4 +446,4 @@ def import_bank(
         instructor=instructor,
         detail={"items": len(items), "format": content_type},
     )
-    return import_items(session, items)
+    return import_items(session, instructor, items)

@@ -202,7 +202,7 @@ def outcome(
         )
     assert participant.form_order is not None
     forms = {"pre": participant.form_order[0], "post": participant.form_order[1]}
-    return build_outcome(session, participant.id, forms)
+    return build_outcome(session, participant.study_id, participant.id, forms)
 
 
 @router.delete("/me", status_code=204)

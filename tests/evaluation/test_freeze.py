@@ -53,8 +53,8 @@ def test_bank_edits_and_late_withdrawals_leave_a_closed_study_as_it_was(
     before = _readings(admin, study["id"])
     sha = admin.get(f"/api/instructor/studies/{study['id']}/results").headers["x-results-sha256"]
 
-    # Items with answers cannot be edited; a new item on each form (what changed the scores:
-    # the form had 14 items, so every proportion moved) and an unused item edited.
+    # A new item on each form (what changed the scores: the form had 14 items, so every
+    # proportion moved); edits of used items would make new versions the study never sees.
     items = admin.get("/api/instructor/items").json()
     added = []
     for form in ("A", "B"):

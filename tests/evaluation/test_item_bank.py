@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from evaluation.items.bank import DEFAULT_ITEMS
 from evaluation.items.io import CSV_COLUMNS, export_csv, parse_csv, parse_json
+from evaluation.items.versions import BUILT_IN_LOCK
 from evaluation.models import Item
 from services.common.errors import ApiError
 from tests.evaluation.conftest import MakeClient, PostgresDatabases, instructor_client
@@ -193,11 +194,15 @@ def test_import_endpoint(make_client: MakeClient, postgres: PostgresDatabases) -
         "/api/instructor/items/import", content=b"x", headers={"content-type": "text/plain"}
     )
     assert wrong_type.status_code == 415
+    # A built-in item is read-only for everyone; one's own imported item can change.
     edited = {**exported.json()["items"][0], "stem": "Edited stem"}
     response = admin.post("/api/instructor/items/import", json={"items": [edited]})
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "item_not_yours")
+    mine = {**_csv_item(GOOD_ROW), "stem": "Edited stem"}
+    response = admin.post("/api/instructor/items/import", json={"items": [mine]})
     assert response.json() == {"created": 0, "updated": 1}
 
-    # Once a student has answered an item, it cannot change any more.
+    # Once a study opened with them, items are in use: an edit makes a new version.
     study = create_open_study(admin)
     headers_student = join(client, study["join_code"])
     consent(client, headers_student)
@@ -205,28 +210,43 @@ def test_import_endpoint(make_client: MakeClient, postgres: PostgresDatabases) -
     answer_items(client, headers_student, view, n_correct=len(view["items"]))
     items = admin.get("/api/instructor/items").json()
     answered = next(item for item in items if item["id"] == view["items"][0]["id"])
-    # "locked" is read-only: sent back with the rest, it is ignored.
+    # "locked" (and the other read-only fields) sent back with the rest are ignored.
     body = {key: value for key, value in answered.items() if key != "id"}
-    # The listing says why no item can be edited now, so the page offers no Edit that fails.
-    title = study["title"]
-    assert {item["locked"] for item in items} == {
-        f"the study {title!r} is open; close it before changing items"
-    }
-    # While a study is open, the forms cannot change at all.
-    response = admin.post("/api/instructor/items/import", content=_csv([GOOD_ROW]), headers=headers)
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "study_open"
+    # The listing says why an item cannot be edited, so the page offers no Edit that fails.
+    built_in = {item["locked"] for item in items if item["owner"] is None}
+    assert built_in == {BUILT_IN_LOCK}
+    own = next(item for item in items if item["key"] == "C01")
+    assert (own["locked"], own["in_use"], own["version"]) == (None, True, 1)
+    # An open study no longer freezes the bank: it keeps the versions it opened with.
+    row = {**GOOD_ROW, "key": "C02", "position": "21"}
+    response = admin.post("/api/instructor/items/import", content=_csv([row]), headers=headers)
+    assert response.status_code == 200 and response.json() == {"created": 1, "updated": 0}
     admin.post(f"/api/instructor/studies/{study['id']}/close")
-    after = {item["id"]: item["locked"] for item in admin.get("/api/instructor/items").json()}
-    assert after[answered["id"]] == "answered by students; add a new item instead of editing"
-    unanswered = {item["id"] for item in items} - {item["id"] for item in view["items"]}
-    assert unanswered and all(after[item_id] is None for item_id in unanswered)
+    after = {item["id"]: item for item in admin.get("/api/instructor/items").json()}
+    assert after[answered["id"]]["in_use"] is True
     response = admin.put(
         f"/api/instructor/items/{answered['id']}", json={**body, "stem": "changed"}
     )
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "item_in_use"
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "item_not_yours")
+    own_body = {key: value for key, value in own.items() if key != "id"}
+    response = admin.put(f"/api/instructor/items/{own['id']}", json={**own_body, "stem": "v2"})
+    assert response.status_code == 200 and response.json()["version"] == 2
     assert admin.put("/api/instructor/items/999999", json=body).status_code == 404
+
+
+def _csv_item(row: dict[str, str]) -> dict[str, object]:
+    """A CSV row of the tests as the JSON import takes it."""
+    options = [row[f"option_{n}"] for n in range(1, 7) if row[f"option_{n}"]]
+    return {
+        "key": row["key"],
+        "form": row["form"],
+        "position": int(row["position"]),
+        "concept": row["concept"],
+        "stem": row["stem"],
+        "options": options,
+        "correct_index": int(row["correct_option"]) - 1,
+        "explanation": row["explanation"],
+    }
 
 
 def test_student_cannot_read_the_bank(client: TestClient) -> None:

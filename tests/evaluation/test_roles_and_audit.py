@@ -250,13 +250,15 @@ def test_edits_imports_reports_and_logouts_are_recorded(
     ).json()
     renamed = teacher.patch(f"/api/instructor/studies/{second['id']}", json={"title": "Renamed"})
     assert renamed.status_code == 200
-    stored = teacher.get("/api/instructor/items").json()[0]
-    item_id = stored.pop("id")
-    edited = teacher.put(f"/api/instructor/items/{item_id}", json={**stored, "stem": "Edited"})
-    assert edited.status_code == 200, edited.text
     bank = teacher.get("/api/instructor/items/export.json").json()["items"]
     imported = teacher.post("/api/instructor/items/import", json={"items": bank[1:3]})
     assert imported.status_code == 200, imported.text
+    own = bank[0] | {"key": "MINE1", "position": 14}  # built-in items are read-only
+    assert teacher.post("/api/instructor/items/import", json={"items": [own]}).status_code == 200
+    stored = next(i for i in teacher.get("/api/instructor/items").json() if i["key"] == "MINE1")
+    item_id = stored.pop("id")
+    edited = teacher.put(f"/api/instructor/items/{item_id}", json={**stored, "stem": "Edited"})
+    assert edited.status_code == 200, edited.text
     study = run_closed_study(client, teacher, clock, plan=PLAN[:4])
     base = f"/api/instructor/studies/{study['id']}"
     assert teacher.post(f"{base}/report/build").status_code == 202
@@ -275,7 +277,7 @@ def test_edits_imports_reports_and_logouts_are_recorded(
     ]
     expected = [
         ("study.update", f"study {second['id']}", {"fields": ["title"]}),
-        ("items.update", f"item {item_id}", {}),
+        ("items.update", f"item {item_id}", {"key": "MINE1", "version": 1, "id": item_id}),
         ("items.import", None, {"items": 2, "format": "application/json"}),
         ("report.download", f"study {study['id']}", {}),
         ("logout", None, {}),
@@ -293,7 +295,7 @@ def test_a_failed_change_leaves_no_entry(make_client: MakeClient, sqlite_url: st
     stored = teacher.get("/api/instructor/items").json()[0]
     item_id = stored.pop("id")
     refused = teacher.put(f"/api/instructor/items/{item_id}", json={**stored, "stem": "Edited"})
-    assert refused.status_code == 409  # a study is open: the bank is frozen
+    assert refused.status_code == 403  # a built-in item: read-only for everyone
     again = teacher.post(f"/api/instructor/studies/{study['id']}/open")
     assert again.status_code == 409
     actions = [e.action for e in entries(sqlite_url)]

@@ -69,6 +69,9 @@ export function createInstructorApi(options: HttpOptions = {}) {
     items: () => http.json<Item[]>(`${base}/items`),
     editItem: (id: number, data: ItemData) =>
       http.json<Item>(`${base}/items/${pathOf(id)}`, { method: "PUT", json: data }),
+    /** Take an item out of the bank for new studies (studies that used it keep it). */
+    retireItem: (id: number) =>
+      http.json<undefined>(`${base}/items/${pathOf(id)}`, { method: "DELETE", retry: false }),
     itemsExportUrl: (format: "json" | "csv") => `${base}/items/export.${format}`,
     changePassword: (currentPassword: string, newPassword: string) =>
       http.json<undefined>(`${base}/password`, {

@@ -1,4 +1,7 @@
-/** The item bank (forms A and B): edit an item, export and import JSON or CSV. */
+/**
+ * The item bank (forms A and B): each item's owner and version; edit or retire one's own
+ * items (the admin: anyone's; built-in items nobody's); export and import JSON or CSV.
+ */
 import { useCallback, useEffect, useState } from "react";
 import { messageOf } from "../api/errors";
 import type { InstructorApi, Item, ItemData } from "../api/instructor";
@@ -35,15 +38,28 @@ export function ItemBank({ api }: { api: InstructorApi }) {
     }
   };
 
-  // One reason for every item (a study is open) is said once, above the table.
-  const first = items[0]?.locked ?? null;
-  const sharedLock = first !== null && items.every((item) => item.locked === first) ? first : null;
+  const retire = async (item: Item) => {
+    if (
+      !window.confirm(`Retire ${item.key}? New studies will not use it; studies that did keep it.`)
+    )
+      return;
+    try {
+      await api.retireItem(item.id);
+      setMessage({ kind: "ok", text: `Retired ${item.key}.` });
+      await load();
+    } catch (caught) {
+      setMessage({ kind: "error", text: `${item.key} was not retired: ${messageOf(caught)}` });
+    }
+  };
+
   return (
     <section className="item-bank" aria-labelledby="items-title">
       <h2 id="items-title">Item bank</h2>
       <p className="hint">
-        Two parallel forms; each student takes one as pre-test and the other as post-test. Items
-        cannot change while a study is open, nor once someone has answered them.
+        Two parallel forms; each student takes one as pre-test and the other as post-test. A study
+        keeps the exact item versions it opened with: editing an item a study used makes its next
+        version, which only studies opened later get. Built-in items are read-only; you may edit or
+        retire the items you imported.
       </p>
       <div className="button-row">
         <a href={api.itemsExportUrl("json")} download="cnn101-items.json">
@@ -78,17 +94,18 @@ export function ItemBank({ api }: { api: InstructorApi }) {
           item={editing}
           onCancel={() => setEditing(null)}
           onSave={async (data) => {
-            await api.editItem(editing.id, data);
+            const saved = await api.editItem(editing.id, data);
             setEditing(null);
-            setMessage({ kind: "ok", text: `Saved ${data.key}.` });
+            const versioned = saved.version !== editing.version;
+            setMessage({
+              kind: "ok",
+              text: versioned
+                ? `Saved ${data.key} as version ${saved.version}; studies that used version ${editing.version} keep it.`
+                : `Saved ${data.key}.`,
+            });
             await load();
           }}
         />
-      )}
-      {sharedLock && (
-        <p className="status" data-testid="bank-locked">
-          Items are locked: {sharedLock}.
-        </p>
       )}
       <table className="data-table items-table">
         <thead>
@@ -98,6 +115,8 @@ export function ItemBank({ api }: { api: InstructorApi }) {
             <th scope="col">#</th>
             <th scope="col">concept</th>
             <th scope="col">question</th>
+            <th scope="col">version</th>
+            <th scope="col">owner</th>
             <th scope="col" />
           </tr>
         </thead>
@@ -109,19 +128,44 @@ export function ItemBank({ api }: { api: InstructorApi }) {
               <td>{item.position}</td>
               <td>{item.concept}</td>
               <td className="item-stem">{item.stem}</td>
+              <td data-testid={`version-${item.key}`}>
+                {item.version}
+                {item.in_use && (
+                  <span className="hint" title="A study used this version: an edit makes the next">
+                    {" "}
+                    (in use)
+                  </span>
+                )}
+              </td>
+              <td data-testid={`owner-${item.key}`}>{item.owner ?? "built-in"}</td>
               <td>
                 {item.locked ? (
-                  <span className="hint item-locked" data-testid={`locked-${item.key}`}>
-                    {item.locked === sharedLock ? "Locked" : `Locked: ${item.locked}`}
+                  <span
+                    className="hint item-locked"
+                    data-testid={`locked-${item.key}`}
+                    title={item.locked}
+                  >
+                    {item.owner_id === null || item.owner_id === undefined
+                      ? "Read-only"
+                      : "Not yours"}
                   </span>
                 ) : (
-                  <button
-                    type="button"
-                    onClick={() => setEditing(item)}
-                    aria-label={`Edit ${item.key}`}
-                  >
-                    Edit
-                  </button>
+                  <span className="button-row">
+                    <button
+                      type="button"
+                      onClick={() => setEditing(item)}
+                      aria-label={`Edit ${item.key}`}
+                    >
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      onClick={() => void retire(item)}
+                      aria-label={`Retire ${item.key}`}
+                    >
+                      Retire
+                    </button>
+                  </span>
                 )}
               </td>
             </tr>
@@ -170,8 +214,16 @@ function ItemEditor({
     >
       <span>Item</span>
       <strong>
-        {item.key} (form {item.form}, #{item.position}, {item.concept})
+        {item.key} version {item.version} (form {item.form}, #{item.position}, {item.concept})
       </strong>
+      {item.in_use && (
+        <>
+          <span />
+          <p className="hint" data-testid="new-version-note">
+            A study used this version: saving makes version {item.version + 1} for new studies.
+          </p>
+        </>
+      )}
       <label htmlFor="item-stem">Question</label>
       <textarea
         id="item-stem"

@@ -91,7 +91,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Items */
+        /**
+         * List Items
+         * @description The bank, each item with its version, owner and why this instructor cannot edit it.
+         */
         get: operations["list_items_api_instructor_items_get"];
         put?: never;
         post?: never;
@@ -146,10 +149,18 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Edit Item */
+        /**
+         * Edit Item
+         * @description Edit an item: in place while no study used it, else as its next version (a new id);
+         *     its owner or the admin only (403), built-in items never.
+         */
         put: operations["edit_item_api_instructor_items__item_id__put"];
         post?: never;
-        delete?: never;
+        /**
+         * Retire
+         * @description Retire an item: new studies no longer get it; studies that used it keep it.
+         */
+        delete: operations["retire_api_instructor_items__item_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1184,7 +1195,10 @@ export interface components {
             /** Phase */
             phase: string;
         };
-        /** ItemStored */
+        /**
+         * ItemStored
+         * @description An item version of the bank as the signed-in instructor sees it.
+         */
         ItemStored: {
             /** Concept */
             concept: string;
@@ -1199,16 +1213,30 @@ export interface components {
             form: "A" | "B";
             /** Id */
             id: number;
+            /**
+             * In Use
+             * @default false
+             */
+            in_use: boolean;
             /** Key */
             key: string;
             /** Locked */
             locked?: string | null;
             /** Options */
             options: string[];
+            /** Owner */
+            owner?: string | null;
+            /** Owner Id */
+            owner_id?: number | null;
             /** Position */
             position: number;
             /** Stem */
             stem: string;
+            /**
+             * Version
+             * @default 1
+             */
+            version: number;
         };
         /** JoinRequest */
         JoinRequest: {
@@ -2081,6 +2109,68 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ItemStored"];
                 };
+            };
+            /** @description Malformed request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    retire_api_instructor_items__item_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request */
             422: {

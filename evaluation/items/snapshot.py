@@ -1,0 +1,72 @@
+"""A study's own forms: the item versions snapshotted when it opened.
+
+Everything that shows or scores a study's items (student pages, scoring, analysis,
+exports, the freeze) reads these rows, never the live bank, so adding or editing items
+later cannot change an open or closed study (issue 18).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from evaluation.models import FORMS, Item, Study, StudyItem
+from services.common.errors import ApiError
+
+
+def take_snapshot(session: Session, study: Study) -> int:
+    """Record the bank's current versions as ``study``'s forms; returns how many.
+
+    Refused (409, nothing changed) while a form has no items. The caller commits.
+    """
+    current = list(
+        session.scalars(
+            select(Item).where(Item.is_current.is_(True)).order_by(Item.form, Item.position)
+        )
+    )
+    for form in FORMS:
+        if not any(item.form == form for item in current):
+            raise ApiError(409, "empty_form", f"form {form} has no items")
+    for item in current:
+        session.add(
+            StudyItem(study_id=study.id, item_id=item.id, form=item.form, position=item.position)
+        )
+    session.flush()
+    return len(current)
+
+
+def study_items(session: Session, study_id: int, form: str) -> list[Item]:
+    """The item versions of one of the study's forms, in order."""
+    return list(
+        session.scalars(
+            select(Item)
+            .join(StudyItem, StudyItem.item_id == Item.id)
+            .where(StudyItem.study_id == study_id, StudyItem.form == form)
+            .order_by(StudyItem.position)
+        )
+    )
+
+
+def study_items_by_form(session: Session, study_id: int) -> dict[str, list[Item]]:
+    return {form: study_items(session, study_id, form) for form in FORMS}
+
+
+def study_form_sizes(session: Session, study_id: int) -> dict[str, int]:
+    """How many items each of the study's forms has (0 for a form it lacks)."""
+    sizes = dict.fromkeys(FORMS, 0)
+    for form, count in session.execute(
+        select(StudyItem.form, func.count())
+        .where(StudyItem.study_id == study_id)
+        .group_by(StudyItem.form)
+    ):
+        sizes[str(form)] = int(count)
+    return sizes
+
+
+def study_item(session: Session, study_id: int, item_id: int, form: str) -> Item | None:
+    """The item ``item_id`` if it is on the study's ``form``, else None."""
+    return session.scalar(
+        select(Item)
+        .join(StudyItem, StudyItem.item_id == Item.id)
+        .where(StudyItem.study_id == study_id, StudyItem.item_id == item_id, StudyItem.form == form)
+    )
