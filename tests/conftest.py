@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
@@ -19,8 +21,22 @@ from tests.synthetic import write_tiny_imagenet
 
 MakeDataset = Callable[..., Path]
 
+# Workers the tests start render example files (services/worker/rendering.py): into a
+# folder of this run, removed at its end, never the repository's .data/static.
+_STATIC_ROOT: str | None = None
+if "CNN101_STATIC_ROOT" not in os.environ:
+    _STATIC_ROOT = os.environ["CNN101_STATIC_ROOT"] = tempfile.mkdtemp(prefix="cnn101-test-static-")
+
 # The databases and the clock the study's and the studio's tests share.
 pytest_plugins = ["tests.databases"]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove this run's rendered example files (in pytest's own process only: not atexit,
+    which a forked child would run too)."""
+    del session, exitstatus
+    if _STATIC_ROOT is not None:
+        shutil.rmtree(_STATIC_ROOT, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,8 @@ FROM ${PYTHON_IMAGE} AS runtime
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH=/app:/app/proto PYTHONUNBUFFERED=1
 # The mount point of the data folder, owned by the services' user: a new named volume
 # mounted here takes its owner, so compose's data-init can download into it.
-RUN useradd --create-home --uid 10001 cnn101 && install -d -o cnn101 -g cnn101 /data
+# /var/lib/cnn101/static: the rendered example files (a named volume takes this owner).
+RUN useradd --create-home --uid 10001 cnn101 && install -d -o cnn101 -g cnn101 /data /var/lib/cnn101/static
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY proto ./proto

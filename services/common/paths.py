@@ -14,3 +14,6 @@ DEFAULT_MODEL_BASE_PATH = PROJECT_ROOT / "models"
 LOCAL_STATE_DIR = PROJECT_ROOT / ".data"
 # The study and the model studio keep their tables in one SQLite file unless told otherwise.
 DEFAULT_DATABASE_URL = f"sqlite:///{LOCAL_STATE_DIR / 'evaluation.db'}"
+# Example bundles and class sprites rendered once per model version by the worker, served as
+# static files (services/common/static_layout.py); runtime state, never tracked.
+DEFAULT_STATIC_ROOT = LOCAL_STATE_DIR / "static"

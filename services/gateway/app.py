@@ -30,6 +30,7 @@ from services.common.body_limit import (
 )
 from services.common.jobs import TaskSender
 from services.common.process import die_with_parent
+from services.common.static_layout import URL_PREFIX
 from services.gateway.activations_client import ActivationsClient
 from services.gateway.decode_pool import DecodePool
 from services.gateway.errors import install_error_handlers
@@ -49,6 +50,7 @@ from services.gateway.routes import (
 from services.gateway.settings import GatewaySettings
 from services.gateway.state import GatewayState
 from services.gateway.static import PrecompressedStaticFiles
+from services.gateway.static_bundles import StaticBundleFiles
 from services.pipeline.classes import CNN101_CLASSES
 from services.pipeline.examples import ExampleCatalog
 
@@ -138,6 +140,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    # The worker's pre-rendered example bundles and sprites (immutable, named by digest).
+    app.mount(
+        URL_PREFIX,
+        StaticBundleFiles(settings.static_root, settings.static_memory_bytes),
+        name="static-bundles",
+    )
     if (settings.spa_dir / "index.html").is_file():
         app.mount("/", PrecompressedStaticFiles(directory=settings.spa_dir, html=True), name="spa")
     else:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from services.common.paths import PROJECT_ROOT
+from services.common.paths import DEFAULT_STATIC_ROOT, PROJECT_ROOT
 from services.common.settings import SharedSettings
 
 
@@ -40,6 +40,12 @@ class GatewaySettings(SharedSettings):
     decode_workers: int = 0
     max_waiting_decodes: int = 64
     spa_dir: Path = PROJECT_ROOT / "frontend" / "dist"
+    # The example bundles and sprites the worker renders (its CNN101_STATIC_ROOT), served
+    # at /static/ as immutable files (services/gateway/static_bundles.py).
+    static_root: Path = DEFAULT_STATIC_ROOT
+    # The bytes of the rendered files sent most recently, kept in each gateway process
+    # (every example of one model is about 92 MB); 0 sends each from disk (FileResponse).
+    static_memory_bytes: int = Field(default=128 * 1024 * 1024, ge=0)
     # Bundles are immutable per (model, version, fingerprint, digest): the gateway keeps the
     # most recent ones in memory so a class opening an example costs no network hop. Sized
     # to hold every example of two models (250 Tiny VGG bundles are about 89 MB) and the

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from services.common.paths import DEFAULT_STATIC_ROOT
 from services.common.settings import SharedSettings
 
 
@@ -9,6 +12,9 @@ class WorkerSettings(SharedSettings):
     """How often to look for new model versions, and how a model job reports its life."""
 
     activations_target: str = "127.0.0.1:8510"
+    # Where example bundles and sprites are rendered as static files (the gateway's
+    # CNN101_STATIC_ROOT: the same folder, or a volume both mount).
+    static_root: Path = DEFAULT_STATIC_ROOT
     version_watch_seconds: float = 10.0
     # How often (seconds) a training job checks its row for a cancel, and writes that it
     # is alive (the studio fails a job silent for CNN101_STUDIO_STALE_JOB_SECONDS).

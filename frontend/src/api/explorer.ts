@@ -27,12 +27,16 @@ export interface Example {
   /** One image of all the class's examples side by side; this one is tile `sprite_index`. */
   sprite_url: string;
   sprite_index: number;
+  /** The bundle: an immutable file the worker rendered, or the activations route until then. */
+  bundle_url?: string;
 }
 
 /** `GET /api/examples?model=`. */
 export interface ExampleList {
   model: string;
   version: number;
+  /** The version's fingerprint: the list's `bundle_url`s hold for this version's files only. */
+  fingerprint?: string;
   examples: Example[];
 }
 
@@ -91,8 +95,14 @@ export function createExplorerApi(http: Http) {
         model.description.weights.tensors,
       );
     },
-    exampleBundle: (id: string, model: string, version: number, fingerprint?: string) =>
-      bundle(exampleBundleUrl(id, model, version, fingerprint)),
+    /** `url`: the example list's `bundle_url` for this very version, when there is one. */
+    exampleBundle: (
+      id: string,
+      model: string,
+      version: number,
+      fingerprint?: string,
+      url?: string,
+    ) => bundle(url ?? exampleBundleUrl(id, model, version, fingerprint)),
     bundleByDigest: (model: string, version: number, digest: string, fingerprint?: string) =>
       bundle(digestBundleUrl(model, version, digest, fingerprint)),
     /** Posts a picture (multipart `file`); the same picture is the same digest, so a retry is harmless. */

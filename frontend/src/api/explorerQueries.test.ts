@@ -111,6 +111,37 @@ describe("explorer queries", () => {
     ]);
   });
 
+  it("fetches an example's rendered file when the list of this very version gives one", async () => {
+    const pinned = { ...small3, fingerprint: "00112233aabbccdd" };
+    const file = "/static/small3/1/00112233aabbccdd/bundles/ab.bin";
+    const { queryClient, queries, calls } = setup({
+      "/api/examples?model=small3": json({
+        model: "small3",
+        version: 1,
+        fingerprint: "00112233aabbccdd",
+        examples: [{ id: "val_1", bundle_url: file }],
+      }),
+      [file]: bundle,
+      "/api/examples/val_2/activations?model=small3&version=1&fingerprint=00112233aabbccdd": bundle,
+      "/api/examples/val_1/activations?model=small3&version=1": bundle,
+    });
+    await queryClient.query(queries.examples("small3"));
+    await queryClient.query(queries.bundle(pinned, { kind: "example", id: "val_1" }));
+    // Not in the list: the activations route, as before.
+    await queryClient.query(queries.bundle(pinned, { kind: "example", id: "val_2" }));
+    // Another fingerprint than the list's: the list's file is not this version's.
+    queryClient.clear();
+    await queryClient.query(queries.examples("small3"));
+    await queryClient.query(queries.bundle(small3, { kind: "example", id: "val_1" }));
+    expect(calls).toEqual([
+      "/api/examples?model=small3",
+      file,
+      "/api/examples/val_2/activations?model=small3&version=1&fingerprint=00112233aabbccdd",
+      "/api/examples?model=small3",
+      "/api/examples/val_1/activations?model=small3&version=1",
+    ]);
+  });
+
   it("refuses a bundle of another model version", async () => {
     const { queryClient, queries } = setup({
       "/api/models/small3/versions/2/activations/d": bundle,

@@ -8,7 +8,7 @@ import { noop, queryOptions, type QueryClient } from "@tanstack/react-query";
 import type { ImageRef } from "../url/state";
 import { checkGraph, type ModelVersion } from "../model/graph";
 import type { Bundle } from "./bundle";
-import type { ExplorerApi } from "./explorer";
+import type { ExampleList, ExplorerApi } from "./explorer";
 
 /** The model list is asked for by the app and the model choice at once; one request serves both. */
 export const MODEL_LIST_STALE_MS = 30_000;
@@ -48,6 +48,21 @@ export function trimBundles(queryClient: QueryClient, limit = KEPT_BUNDLES): voi
     .sort((a, b) => b.state.dataUpdatedAt - a.state.dataUpdatedAt);
   const shown = cache.findAll({ queryKey: explorerKeys.bundles, type: "active" }).length;
   for (const query of kept.slice(Math.max(0, limit - shown))) cache.remove(query);
+}
+
+/**
+ * The example's rendered file (`/static/...`, which nginx or a CDN may serve) as the example
+ * list gave it, when the list is of this very version and fingerprint; else undefined.
+ */
+function listedBundleUrl(
+  queryClient: QueryClient,
+  model: ModelVersion,
+  id: string,
+): string | undefined {
+  const listed = queryClient.getQueryData<ExampleList>(explorerKeys.examples(model.name));
+  if (!listed || listed.version !== model.version || listed.fingerprint !== model.fingerprint)
+    return undefined;
+  return listed.examples.find((example) => example.id === id)?.bundle_url;
 }
 
 export function explorerQueries(api: ExplorerApi, queryClient: QueryClient) {
@@ -100,7 +115,13 @@ export function explorerQueries(api: ExplorerApi, queryClient: QueryClient) {
         queryFn: async (): Promise<Bundle> => {
           const bundle =
             image.kind === "example"
-              ? await api.exampleBundle(image.id, model.name, model.version, model.fingerprint)
+              ? await api.exampleBundle(
+                  image.id,
+                  model.name,
+                  model.version,
+                  model.fingerprint,
+                  listedBundleUrl(queryClient, model, image.id),
+                )
               : await api.bundleByDigest(
                   model.name,
                   model.version,

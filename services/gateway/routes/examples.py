@@ -1,4 +1,9 @@
-"""Examples: the list, each image as the model sees it, and its activations."""
+"""Examples: the list, each image as the model sees it, and its activations.
+
+Once the worker has rendered a version's examples as files (services/gateway/static_bundles.py),
+the list points at those immutable files and the activations route sends the file it holds;
+until then both answer from the activation service, as uploads always do.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,16 @@ from fastapi import APIRouter, Depends, Request, Response
 from services.common.errors import ApiError, error_responses
 from services.gateway.bundles import BundleKey, fetch_bundle
 from services.gateway.published import require_visible_model
-from services.gateway.responses import BUNDLE_OPENAPI, bundle_response, fingerprint_of, pinned_to
+from services.gateway.responses import (
+    BUNDLE_MEDIA_TYPE,
+    BUNDLE_OPENAPI,
+    bundle_headers,
+    bundle_response,
+    fingerprint_of,
+    pinned_to,
+)
 from services.gateway.state import GatewayState, StateDep
+from services.gateway.static_bundles import static_index
 
 # Unpublished models are invisible here (services/gateway/published.py).
 router = APIRouter(
@@ -47,16 +60,32 @@ async def _revalidated_png(
 
 @router.get("", responses=error_responses(404, 503))
 async def list_examples(state: StateDep, model: str | None = None) -> dict[str, Any]:
-    """Example images by class, with the digest of each one's model input."""
+    """Example images by class, with the digest of each one's model input and the URL of
+    its bundle: an immutable static file once the worker has rendered the version, else
+    the activations route pinned to this version's fingerprint."""
     name = model or state.settings.model_name
     described = await state.model_version(name, 0)
+    fingerprint = fingerprint_of(described.description)
     digests = await state.example_digests(int(described.description["input"]["shape"][0]))
+    index = static_index(state.settings.static_root, state.settings.static_memory_bytes)
+    rendered = index.version(name, described.version, fingerprint)
     tiles: dict[str, int] = {}
     for label in {example.label for example in state.examples}:
         tiles.update((e.id, i) for i, e in enumerate(state.class_examples(label)))
+    pinned = f"model={quote(name)}&version={described.version}&fingerprint={fingerprint}"
+
+    def bundle_url(example_id: str) -> str:
+        static = rendered.bundle_url(example_id, digests[example_id]) if rendered else None
+        return static or f"/api/examples/{example_id}/activations?{pinned}"
+
+    def sprite_url(label: int) -> str:
+        static = rendered.sprite_url(label) if rendered else None
+        return static or f"/api/examples/sprites/{label}?model={quote(name)}"
+
     return {
         "model": name,
         "version": described.version,
+        "fingerprint": fingerprint,
         "examples": [
             {
                 "id": e.id,
@@ -64,8 +93,9 @@ async def list_examples(state: StateDep, model: str | None = None) -> dict[str, 
                 "class_name": e.class_name,
                 "digest": digests[e.id],
                 "image_url": f"/api/examples/{e.id}/image",
-                "sprite_url": f"/api/examples/sprites/{e.label}?model={quote(name)}",
+                "sprite_url": sprite_url(e.label),
                 "sprite_index": tiles[e.id],
+                "bundle_url": bundle_url(e.id),
             }
             for e in state.examples
         ],
@@ -129,6 +159,17 @@ async def example_activations(
     for a year when ``version`` and the model's current ``fingerprint`` are both named."""
     name = model or state.settings.model_name
     resolved, current, _, digest = await _known(state, example_id, name, version)
+    immutable = version > 0 and pinned_to(fingerprint, current)
+    settings = state.settings
+    index = static_index(settings.static_root, settings.static_memory_bytes)
+    rendered = index.version(name, resolved, current)
+    path = rendered.bundle_file(settings.static_root, example_id, digest) if rendered else None
+    if path is not None:
+        # The rendered file holds the very bytes the activation service would send.
+        headers = bundle_headers(name, resolved, current, digest, immutable=immutable)
+        sent = await index.response(path, BUNDLE_MEDIA_TYPE, headers)
+        if sent is not None:
+            return sent
     data = await fetch_bundle(
         state,
         BundleKey(name, resolved, current, digest),
@@ -140,5 +181,5 @@ async def example_activations(
         version=resolved,
         fingerprint=current,
         digest=digest,
-        immutable=version > 0 and pinned_to(fingerprint, current),
+        immutable=immutable,
     )

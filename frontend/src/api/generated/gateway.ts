@@ -32,7 +32,9 @@ export interface paths {
         };
         /**
          * List Examples
-         * @description Example images by class, with the digest of each one's model input.
+         * @description Example images by class, with the digest of each one's model input and the URL of
+         *     its bundle: an immutable static file once the worker has rendered the version, else
+         *     the activations route pinned to this version's fingerprint.
          */
         get: operations["list_examples_api_examples_get"];
         put?: never;
