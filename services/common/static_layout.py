@@ -23,7 +23,8 @@ BUNDLE_SUFFIX = ".bin"
 SPRITE_SUFFIX = ".png"
 # The URL prefix the gateway mounts the root at (nginx's `location` uses the same).
 URL_PREFIX = "/static"
-MANIFEST_FORMAT = 1
+# 2: with the featured example (the explorer's first picture).
+MANIFEST_FORMAT = 2
 
 # One path segment each: nothing that could climb out of the root (no "/", no leading ".").
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
@@ -61,6 +62,9 @@ class Manifest:
     input_size: int
     bundles: dict[str, tuple[str, str]]
     sprites: dict[int, str]
+    # The example the explorer opens with (services/worker/featured.py), None if no example
+    # is of a class the model knows.
+    featured: str | None = None
 
     def to_json(self) -> bytes:
         """Deterministic bytes: the same render writes the same manifest."""
@@ -75,6 +79,7 @@ class Manifest:
                 for example, (digest, sha) in sorted(self.bundles.items())
             },
             "sprites": {str(label): sha for label, sha in sorted(self.sprites.items())},
+            "featured": self.featured,
         }
         return json.dumps(document, indent=1, sort_keys=True).encode() + b"\n"
 
@@ -97,9 +102,12 @@ class Manifest:
                 int(document["input_size"]),
                 bundles,
                 sprites,
+                None if document["featured"] is None else str(document["featured"]),
             )
         except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as error:
             raise ValueError(f"not a static manifest: {error}") from error
+        if manifest.featured is not None and manifest.featured not in bundles:
+            raise ValueError("the featured example has no bundle")
         shas = [sha for _, sha in bundles.values()] + list(sprites.values())
         if not all(SHA256.fullmatch(sha) for sha in shas):
             raise ValueError("a manifest entry is not a SHA-256")

@@ -35,6 +35,7 @@ from services.common.static_layout import (
     version_dir,
 )
 from services.pipeline.examples import ExampleCatalog
+from services.worker.featured import featured_example
 
 Progress = Callable[[int, int], None]
 GET_ACTIVATIONS = "/cnn101.v1.ActivationService/GetActivations"
@@ -127,14 +128,20 @@ class Renderer:
             response_deserializer=activations_pb2.ModelDescription.FromString,
         )
 
-    def _described(self, model: str, version: int) -> tuple[str, int]:
+    def _described(self, model: str, version: int) -> tuple[str, int, list[str]]:
+        """The version's fingerprint, input size and class names."""
         request = activations_pb2.DescribeModelRequest(model_name=model, model_version=version)
         description = json.loads(self._describe(request, timeout=60).description_json)
-        return str(description.get("fingerprint", "")), int(description["input"]["shape"][0])
+        classes = [str(c.get("name", "")) for c in description.get("classes", [])]
+        return (
+            str(description.get("fingerprint", "")),
+            int(description["input"]["shape"][0]),
+            classes,
+        )
 
     def render(self, model: str, version: int, progress: Progress | None = None) -> Rendered:
         """Write every example's bundle and every class's sprite, then the manifest."""
-        fingerprint, size = self._described(model, version)
+        fingerprint, size, class_names = self._described(model, version)
         directory = version_dir(self.root, model, version, fingerprint)
         examples = list(self.catalog)
         existing = complete(self.root, directory)
@@ -142,6 +149,7 @@ class Renderer:
             return Rendered(directory, fingerprint, len(examples), 0)
         written = 0
         bundles: dict[str, tuple[str, str]] = {}
+        scored: list[tuple[str, str, list[float]]] = []
         for done, example in enumerate(examples, start=1):
             request = activations_pb2.GetActivationsRequest(
                 model_name=model, model_version=version, example_id=example.id
@@ -151,8 +159,9 @@ class Renderer:
             written += write_once(
                 self.root / relative_path(model, version, fingerprint, BUNDLES, sha), data
             )
-            digest = activations_pb2.ActivationBundle.FromString(data).image_digest
-            bundles[example.id] = (digest, sha)
+            parsed = activations_pb2.ActivationBundle.FromString(data)
+            bundles[example.id] = (parsed.image_digest, sha)
+            scored.append((example.id, example.class_name, list(parsed.probabilities)))
             if progress is not None:
                 progress(done, len(examples))
         sprites: dict[int, str] = {}
@@ -166,6 +175,7 @@ class Renderer:
         # they are on disk under their own digests, but no manifest of this folder names them.
         if self._described(model, version)[0] != fingerprint:
             raise FingerprintChangedError(f"{model} {version} was exported again while rendered")
-        manifest = Manifest(model, version, fingerprint, size, bundles, sprites)
+        featured = featured_example(scored, class_names)
+        manifest = Manifest(model, version, fingerprint, size, bundles, sprites, featured)
         written += write_if_changed(directory / MANIFEST, manifest.to_json())
         return Rendered(directory, fingerprint, len(examples), written)

@@ -230,6 +230,8 @@ class ProcessPlatform:
             # The access walk and the fuzzers play a whole school from one address.
             "CNN101_RATE_LIMIT_SCALE": "50",
             "CNN101_VERSION_WATCH_SECONDS": "1",
+            # The platform's own rendered examples, shared by its worker and gateway only.
+            "CNN101_STATIC_ROOT": str(self.root / "static"),
             "CNN101_EVALUATION_PORT": str(self.ports["evaluation"]),
             "CNN101_EVALUATION_URL": self.evaluation_url,
             "CNN101_EVALUATION_TIMEOUT_SECONDS": "5",

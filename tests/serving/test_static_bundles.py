@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cnn101.v1 import activations_pb2
 
 from services.activations.server import RunningServer
 from services.activations.server import build_server as build_activation_server
@@ -192,6 +193,24 @@ def test_the_worker_renders_every_example_once_byte_for_byte(platform: Platform)
         assert (folder / "bundles" / f"{sha}.bin").read_bytes() == sent, example_id
     for label, sent in platform.dynamic_sprites.items():
         assert (folder / "sprites" / f"{manifest.sprites[label]}.png").read_bytes() == sent
+    # The featured example (the explorer's first picture) is classified correctly, and no
+    # other correctly classified example has a higher probability for its class.
+    assert platform.fallback_list["featured"] is None  # not rendered yet: the SPA takes the first
+    labels = {e["id"]: e["label"] for e in platform.fallback_list["examples"]}
+    confidence = {}
+    for example_id, (_, sha) in manifest.bundles.items():
+        bundle = activations_pb2.ActivationBundle.FromString(
+            (folder / "bundles" / f"{sha}.bin").read_bytes()
+        )
+        probabilities = list(bundle.probabilities)
+        if probabilities.index(max(probabilities)) == labels[example_id]:
+            confidence[example_id] = probabilities[labels[example_id]]
+    assert manifest.featured is not None and manifest.featured in confidence
+    assert confidence[manifest.featured] == max(confidence.values())
+    wait_until(
+        lambda: platform.http.get("/api/examples").json()["featured"] == manifest.featured,
+        "the list names the featured example",
+    )
     # A second run writes nothing: same files, same inodes, same times.
     before = _files(platform.static_root)
     second = _render(platform)

@@ -52,6 +52,8 @@ def worker(stack: Stack) -> Iterator[subprocess.Popen[bytes]]:
         "CNN101_ACTIVATIONS_TARGET": stack.activations_target,
         "CNN101_DATA_DIR": str(stack.data_dir),
         "CNN101_VERSION_WATCH_SECONDS": "1",
+        # Its own folder: the session's other gateways keep opening with the first example.
+        "CNN101_STATIC_ROOT": str(stack.base_path.parent / "worker-static"),
     }
     schedule = str(stack.base_path.parent / "beat-schedule")
     process = subprocess.Popen([*worker_command(sys.executable), "--loglevel", "WARNING"], env=env)

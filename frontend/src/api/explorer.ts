@@ -37,6 +37,8 @@ export interface ExampleList {
   version: number;
   /** The version's fingerprint: the list's `bundle_url`s hold for this version's files only. */
   fingerprint?: string;
+  /** The example the explorer opens with (the one the model is surest of and right about). */
+  featured?: string | null;
   examples: Example[];
 }
 

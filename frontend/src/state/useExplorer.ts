@@ -110,9 +110,11 @@ export function useExplorer() {
   });
   const examples = exampleList.data?.examples ?? NO_EXAMPLES;
 
-  // 3. The image's bundle; with no image yet, the first example.
+  // 3. The image's bundle; with no image yet, the featured example (the one the model is
+  // surest of and right about, chosen by the worker), else the first.
   const image = url.image;
-  const first = examples[0];
+  const featured = exampleList.data?.featured;
+  const first = examples.find((example) => example.id === featured) ?? examples[0];
   useEffect(() => {
     if (model && image === null && first)
       setUrl({ image: { kind: "example", id: first.id } }, true);

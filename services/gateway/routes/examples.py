@@ -82,10 +82,14 @@ async def list_examples(state: StateDep, model: str | None = None) -> dict[str, 
         static = rendered.sprite_url(label) if rendered else None
         return static or f"/api/examples/sprites/{label}?model={quote(name)}"
 
+    featured = rendered.manifest.featured if rendered else None
     return {
         "model": name,
         "version": described.version,
         "fingerprint": fingerprint,
+        # The example the explorer opens with (services/worker/featured.py); null until the
+        # worker has rendered the version, and the SPA then opens with the first.
+        "featured": featured if featured in digests else None,
         "examples": [
             {
                 "id": e.id,
