@@ -203,6 +203,12 @@ def test_tablet_tap_works_where_hover_does(spa: GatewayThread, browser: Browser)
               || location.search.includes('neuron=relu_2_1%3A3')"""
     )
     shot(page, "inputs-14-tablet-tap-relu")
+    # The ReLU detail opened over the page (a modal overlay): a tap on its close button
+    # closes it, and the page answers taps again.
+    detail = page.get_by_test_id("relu-detail")
+    expect(detail).to_be_visible(timeout=30_000)
+    detail.get_by_test_id("close-detail").tap()
+    expect(detail).to_have_count(0)
     page.locator("[data-class]").nth(3).tap()
     expect(page).to_have_url(re.compile(r"neuron=softmax%3A3"))
     page.locator('[data-layer="conv_2_1"][data-neuron="1"]').tap()

@@ -89,10 +89,10 @@ def _open(tab: Page, url: str) -> str:
 
 
 def _hover_pixel(picker: Locator, y: int, x: int, height: int, width: int) -> None:
-    box = picker.bounding_box()
-    assert box is not None
-    scale = box["width"] / width
-    assert box["height"] == pytest.approx(height * scale, abs=1)
+    # Inside the map's frame (its border): Playwright's position is from the padding box.
+    inner = picker.evaluate("el => [el.clientWidth, el.clientHeight]")
+    scale = inner[0] / width
+    assert inner[1] == pytest.approx(height * scale, abs=1)
     picker.hover(position={"x": (x + 0.5) * scale, "y": (y + 0.5) * scale})
     expect(picker).to_have_attribute("data-y", str(y))
     expect(picker).to_have_attribute("data-x", str(x))
@@ -406,7 +406,8 @@ def test_keyboard_reaches_and_operates_the_detail_views(
     page.keyboard.press("Enter")
     detail = page.get_by_test_id("pool-detail")
     expect(detail).to_be_visible(timeout=30_000)
-    expect(detail).to_be_focused()  # the view opened is where the keyboard is
+    # The view opened (a dialog) is where the keyboard is: on its title.
+    expect(detail.get_by_role("heading", level=2)).to_be_focused()
     page.keyboard.press("Tab")  # the back button
     expect(detail.get_by_test_id("close-detail")).to_be_focused()
     page.keyboard.press("Tab")

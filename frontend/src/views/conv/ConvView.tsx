@@ -8,8 +8,8 @@ import type { Pixel } from "../detail/detailData";
 import { shrinkInto, useGrowFrom } from "../motion";
 import type { Layer, ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
+import { ChannelLegend, DivergingLegend } from "../../components/Legend";
 import { Heatmap } from "../overview/Heatmap";
-import { formatValue } from "../overview/planes";
 import { convNeuronData } from "./convData";
 import { FlowEdges } from "./FlowEdges";
 import { useSlidingWindow } from "./useSlidingWindow";
@@ -36,6 +36,7 @@ interface ConvViewProps {
 
 const MAP_SIZE = 64;
 const KERNEL_SIZE = 36;
+const LEGEND_WIDTH = 170;
 
 export function ConvView({
   graph,
@@ -223,11 +224,36 @@ export function ConvView({
           onPick={onDetail && ((y, x) => onDetail({ y, x }, null))}
         />
       </div>
-      <p className="conv-scales">
-        Colour ranges: inputs ±{formatValue(data.magnitudes.source)}, kernels ±
-        {formatValue(data.magnitudes.kernel)}, intermediates ±
-        {formatValue(data.magnitudes.intermediate)}, output ±{formatValue(data.magnitudes.output)}.
-      </p>
+      <div className="conv-legends" data-testid="conv-legends">
+        {isInput ? (
+          <ChannelLegend
+            channels={data.channels.map((step) => step.channel)}
+            label="Input maps"
+            width={LEGEND_WIDTH}
+          />
+        ) : (
+          <DivergingLegend
+            magnitude={data.magnitudes.source}
+            label="Input maps"
+            width={LEGEND_WIDTH}
+          />
+        )}
+        <DivergingLegend
+          magnitude={data.magnitudes.kernel}
+          label="Kernel slices"
+          width={LEGEND_WIDTH}
+        />
+        <DivergingLegend
+          magnitude={data.magnitudes.intermediate}
+          label="Intermediate maps"
+          width={LEGEND_WIDTH}
+        />
+        <DivergingLegend
+          magnitude={data.magnitudes.output}
+          label="Output map and bias"
+          width={LEGEND_WIDTH}
+        />
+      </div>
     </section>
   );
 }

@@ -1,4 +1,5 @@
 /** The sum at the window's position: every intermediate value, the bias, and the neuron's value. */
+import { divergingScale } from "../../math/colour";
 import { formatValue } from "../overview/planes";
 import type { ConvNeuronData } from "./convData";
 import { WindowedMap } from "./WindowedMap";
@@ -36,6 +37,7 @@ export function WindowSum({ data, y, x, onPoint, onPick }: WindowSumProps) {
   );
   return (
     <div className="conv-sum">
+      <BiasGlyph bias={data.bias} magnitude={data.magnitudes.output} />
       {onPick ? (
         <button
           type="button"
@@ -67,6 +69,37 @@ export function WindowSum({ data, y, x, onPoint, onPick }: WindowSumProps) {
         The model computed <strong>{formatValue(model)}</strong> here.
         {rounded && " (It adds in float32, so the last digit can differ.)"}
       </p>
+    </div>
+  );
+}
+
+/** Dark text on light colours, white on strong ones (as the number grids do). */
+function textOn(value: number, magnitude: number): string {
+  return magnitude > 0 && Math.abs(value) / magnitude > 0.55 ? "white" : "#1f2328";
+}
+
+/**
+ * Where the sum happens: a small box for the bias, the one number added to the intermediate
+ * maps' sum, coloured on the output map's scale (the bias alone would be a map of that colour).
+ */
+function BiasGlyph({ bias, magnitude }: { bias: number; magnitude: number }) {
+  const colour = divergingScale(magnitude)(bias);
+  return (
+    <div className="bias-glyph" data-testid="bias-glyph" data-bias={bias}>
+      <span className="conv-op" aria-hidden="true">
+        +
+      </span>
+      <span
+        className="bias-box"
+        style={{ background: colour, color: textOn(bias, magnitude) }}
+        role="img"
+        aria-label={`bias ${formatValue(bias)}, added to every pixel`}
+      >
+        {formatValue(bias)}
+      </span>
+      <span className="bias-label">
+        bias, added to the sum of the intermediate maps at every pixel
+      </span>
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { padPlane } from "../../math/ops";
 import { channelPlane, extentOf } from "../../math/tensor";
 import type { Layer, ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
+import { ChannelLegend, DivergingLegend } from "../../components/Legend";
 import { WindowedMap } from "../conv/WindowedMap";
 import { convPixelDetail, neuronMapData, type Pixel } from "./detailData";
 import { DetailFrame } from "./DetailFrame";
@@ -102,7 +103,7 @@ export function ConvDetail({
   return (
     <DetailFrame
       title={`${layer.name}, neuron ${index + 1}, row ${y + 1}, column ${x + 1}: one step of the convolution`}
-      label={`Convolution detail of ${layer.name} neuron ${index + 1}`}
+      width={960}
       testId="conv-detail"
       origin={origin}
       backLabel="Back to the intermediate view"
@@ -135,6 +136,7 @@ export function ConvDetail({
             onHover={position.hover}
             onPick={(next) => pick(next)}
           />
+          <DivergingLegend magnitude={outputMagnitude} width={160} name="the neuron's map" />
           <span className="detail-caption">
             {layer.name} neuron {index + 1}
           </span>
@@ -172,6 +174,19 @@ export function ConvDetail({
                   />
                 )}
               </div>
+              {isInput ? (
+                <ChannelLegend
+                  channels={[shownChannel]}
+                  width={160}
+                  name={`the ${channelName(shownChannel)}`}
+                />
+              ) : (
+                <DivergingLegend
+                  magnitude={magnitudeOf(map.source.data)}
+                  width={160}
+                  name={`the maps of ${map.sourceLayer.name}`}
+                />
+              )}
               <span className="detail-caption">
                 {channelName(shownChannel)}
                 {isPadded && <> with “same” padding: zeros around it (outside the dashed line)</>}
@@ -209,30 +224,36 @@ export function ConvDetail({
                   testId="window-grid"
                   padded={step.padded}
                 />
-                <span className="conv-op">×</span>
-                <NumberGrid
-                  values={step.weights}
-                  rows={kh}
-                  columns={kw}
-                  decimals={weightDecimals}
-                  magnitude={magnitudeOf(step.weights)}
-                  label="kernel slice"
-                  active={cell}
-                  onActive={setCell}
-                  testId="kernel-grid"
-                />
-                <span className="conv-op">=</span>
-                <NumberGrid
-                  values={step.products}
-                  rows={kh}
-                  columns={kw}
-                  decimals={decimals}
-                  magnitude={magnitudeOf(step.products)}
-                  label="products"
-                  active={cell}
-                  onActive={setCell}
-                  testId="product-grid"
-                />
+                <div className="grid-term">
+                  <span className="conv-op">×</span>
+                  <NumberGrid
+                    values={step.weights}
+                    rows={kh}
+                    columns={kw}
+                    decimals={weightDecimals}
+                    magnitude={magnitudeOf(step.weights)}
+                    label="kernel slice"
+                    active={cell}
+                    onActive={setCell}
+                    legend
+                    testId="kernel-grid"
+                  />
+                </div>
+                <div className="grid-term">
+                  <span className="conv-op">=</span>
+                  <NumberGrid
+                    values={step.products}
+                    rows={kh}
+                    columns={kw}
+                    decimals={decimals}
+                    magnitude={magnitudeOf(step.products)}
+                    label="products"
+                    active={cell}
+                    onActive={setCell}
+                    legend
+                    testId="product-grid"
+                  />
+                </div>
               </div>
               {paddedCells > 0 && (
                 <p className="padding-note" data-testid="padding-note">

@@ -1,5 +1,6 @@
 /** A small matrix of numbers (a window, a kernel, products) on the colours of their values. */
 import { formatFixed } from "../../math/arithmetic";
+import { DivergingLegend } from "../../components/Legend";
 import { divergingScale } from "../../math/colour";
 
 interface NumberGridProps {
@@ -17,6 +18,10 @@ interface NumberGridProps {
   /** Cell under the pointer or focus, shared between the grids of one step. */
   active?: number | null;
   onActive?: (cell: number | null) => void;
+  /** Square cells of at least this side in px (a pooling window); compact cells without. */
+  cellSize?: number;
+  /** A small legend of the grid's colours under it (when they have a scale of their own). */
+  legend?: boolean;
   testId?: string;
 }
 
@@ -43,6 +48,8 @@ export function NumberGrid({
   padded,
   active,
   onActive,
+  cellSize,
+  legend = false,
   testId,
 }: NumberGridProps) {
   const colour = divergingScale(magnitude);
@@ -50,11 +57,16 @@ export function NumberGrid({
     <figure className="number-grid-figure">
       <figcaption>{label}</figcaption>
       <div
-        className="number-grid"
+        className={cellSize === undefined ? "number-grid" : "number-grid number-grid-square"}
         role="table"
         aria-label={label}
         data-testid={testId}
-        style={{ gridTemplateColumns: `repeat(${columns}, auto)` }}
+        style={{
+          gridTemplateColumns:
+            cellSize === undefined
+              ? `repeat(${columns}, auto)`
+              : `repeat(${columns}, minmax(${cellSize}px, max-content))`,
+        }}
       >
         {Array.from({ length: rows }, (_, row) => (
           <div role="row" key={row} className="number-grid-row">
@@ -92,6 +104,9 @@ export function NumberGrid({
           </div>
         ))}
       </div>
+      {legend && (
+        <DivergingLegend magnitude={magnitude} compact name={label} className="grid-legend" />
+      )}
     </figure>
   );
 }

@@ -7,6 +7,7 @@ import { decimalsFor, formatExact, formatFixed, roundedValue } from "../../math/
 import { channelPlane, extentOf } from "../../math/tensor";
 import type { Layer, ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
+import { DivergingLegend } from "../../components/Legend";
 import { WindowedMap } from "../conv/WindowedMap";
 import { neuronMapData, poolPixelDetail, type Pixel } from "./detailData";
 import { DetailFrame } from "./DetailFrame";
@@ -24,6 +25,9 @@ interface PoolDetailProps {
   origin: string | null;
   onBack: () => void;
 }
+
+/** Side of a window cell in px: a square, large enough for a value in 14 px type. */
+const POOL_CELL = 76;
 
 export function PoolDetail({
   graph,
@@ -57,7 +61,7 @@ export function PoolDetail({
   return (
     <DetailFrame
       title={`${layer.name}, neuron ${index + 1}, row ${y + 1}, column ${x + 1}: max pooling`}
-      label={`Max-pooling detail of ${layer.name} neuron ${index + 1}`}
+      width={860}
       testId="pool-detail"
       origin={origin}
       backLabel="Back to the overview"
@@ -73,49 +77,56 @@ export function PoolDetail({
       }
     >
       <div className="detail-body">
-        <div className="detail-maps detail-maps-row">
-          <figure className="detail-map">
-            <WindowedMap
-              plane={sourcePlane}
-              height={map.sourceSize[0]}
-              width={map.sourceSize[1]}
-              magnitude={magnitude}
-              displaySize={176}
-              box={{
-                y: y * detail.stride[0],
-                x: x * detail.stride[1],
-                height: rows,
-                width: columns,
-              }}
-              label={`${map.sourceLayer.name} map ${index + 1} with the ${rows}×${columns} window`}
-            />
-            <figcaption>
-              {map.sourceLayer.name} map {index + 1} ({map.sourceSize.join("×")})
-            </figcaption>
-          </figure>
-          <span className="conv-op" aria-hidden="true">
-            →
-          </span>
-          <figure className="detail-map">
-            <PixelPicker
-              plane={map.output}
-              height={map.outputSize[0]}
-              width={map.outputSize[1]}
-              magnitude={magnitude}
-              displaySize={(176 * map.outputSize[1]) / map.sourceSize[1]}
-              pixel={position.shown}
-              label={`${layer.name} neuron ${index + 1} output map`}
-              testId="detail-output-map"
-              describe={(p) =>
-                `row ${p.y + 1}, column ${p.x + 1}, the biggest of its window: ${formatExact(map.output[p.y * map.outputSize[1] + p.x] ?? 0)}`
-              }
-              onHover={position.hover}
-              onPick={onPick}
-            />
-            <figcaption>
-              {layer.name} neuron {index + 1} ({map.outputSize.join("×")})
-            </figcaption>
-          </figure>
+        <div className="detail-maps-block">
+          <div className="detail-maps detail-maps-row">
+            <figure className="detail-map">
+              <WindowedMap
+                plane={sourcePlane}
+                height={map.sourceSize[0]}
+                width={map.sourceSize[1]}
+                magnitude={magnitude}
+                displaySize={176}
+                box={{
+                  y: y * detail.stride[0],
+                  x: x * detail.stride[1],
+                  height: rows,
+                  width: columns,
+                }}
+                label={`${map.sourceLayer.name} map ${index + 1} with the ${rows}×${columns} window`}
+              />
+              <figcaption>
+                {map.sourceLayer.name} map {index + 1} ({map.sourceSize.join("×")})
+              </figcaption>
+            </figure>
+            <span className="conv-op" aria-hidden="true">
+              →
+            </span>
+            <figure className="detail-map">
+              <PixelPicker
+                plane={map.output}
+                height={map.outputSize[0]}
+                width={map.outputSize[1]}
+                magnitude={magnitude}
+                displaySize={(176 * map.outputSize[1]) / map.sourceSize[1]}
+                pixel={position.shown}
+                label={`${layer.name} neuron ${index + 1} output map`}
+                testId="detail-output-map"
+                describe={(p) =>
+                  `row ${p.y + 1}, column ${p.x + 1}, the biggest of its window: ${formatExact(map.output[p.y * map.outputSize[1] + p.x] ?? 0)}`
+                }
+                onHover={position.hover}
+                onPick={onPick}
+              />
+              <figcaption>
+                {layer.name} neuron {index + 1} ({map.outputSize.join("×")})
+              </figcaption>
+            </figure>
+          </div>
+          <DivergingLegend
+            magnitude={magnitude}
+            label="Colours of both maps and the window"
+            width={240}
+          />
         </div>
         <div className="pool-explain">
           <NumberGrid
@@ -126,6 +137,7 @@ export function PoolDetail({
             magnitude={magnitude}
             label={`the ${rows}×${columns} window`}
             marked={new Set([detail.argmax])}
+            cellSize={POOL_CELL}
             testId="pool-grid"
           />
           <p

@@ -7,6 +7,7 @@ import { decimalsFor, formatExact, roundedValue } from "../../math/arithmetic";
 import { channelPlane, extentOf } from "../../math/tensor";
 import type { Layer, ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
+import { DivergingLegend } from "../../components/Legend";
 import { WindowedMap } from "../conv/WindowedMap";
 import { neuronMapData, reluPixelValues, type Pixel } from "./detailData";
 import { DetailFrame } from "./DetailFrame";
@@ -114,7 +115,7 @@ export function ReluDetail({
   return (
     <DetailFrame
       title={`${layer.name}, neuron ${index + 1}, row ${y + 1}, column ${x + 1}: ReLU`}
-      label={`ReLU detail of ${layer.name} neuron ${index + 1}`}
+      width={800}
       testId="relu-detail"
       origin={origin}
       backLabel="Back to the overview"
@@ -130,45 +131,48 @@ export function ReluDetail({
       }
     >
       <div className="detail-body">
-        <div className="detail-maps detail-maps-row">
-          <figure className="detail-map">
-            <WindowedMap
-              plane={sourcePlane}
-              height={map.sourceSize[0]}
-              width={map.sourceSize[1]}
-              magnitude={magnitude}
-              displaySize={160}
-              box={{ y, x, height: 1, width: 1 }}
-              label={`${map.sourceLayer.name} map ${index + 1}, the input`}
-            />
-            <figcaption>
-              {map.sourceLayer.name} map {index + 1} (input)
-            </figcaption>
-          </figure>
-          <span className="conv-op" aria-hidden="true">
-            →
-          </span>
-          <figure className="detail-map">
-            <PixelPicker
-              plane={map.output}
-              height={map.outputSize[0]}
-              width={map.outputSize[1]}
-              magnitude={magnitude}
-              displaySize={160}
-              pixel={position.shown}
-              label={`${layer.name} neuron ${index + 1} output map`}
-              testId="detail-output-map"
-              describe={(p) => {
-                const values = reluPixelValues(map, index, p);
-                return `row ${p.y + 1}, column ${p.x + 1}: max(0, ${formatExact(values.input)}) = ${formatExact(values.output)}`;
-              }}
-              onHover={position.hover}
-              onPick={onPick}
-            />
-            <figcaption>
-              {layer.name} neuron {index + 1} (output)
-            </figcaption>
-          </figure>
+        <div className="detail-maps-block">
+          <div className="detail-maps detail-maps-row">
+            <figure className="detail-map">
+              <WindowedMap
+                plane={sourcePlane}
+                height={map.sourceSize[0]}
+                width={map.sourceSize[1]}
+                magnitude={magnitude}
+                displaySize={160}
+                box={{ y, x, height: 1, width: 1 }}
+                label={`${map.sourceLayer.name} map ${index + 1}, the input`}
+              />
+              <figcaption>
+                {map.sourceLayer.name} map {index + 1} (input)
+              </figcaption>
+            </figure>
+            <span className="conv-op" aria-hidden="true">
+              →
+            </span>
+            <figure className="detail-map">
+              <PixelPicker
+                plane={map.output}
+                height={map.outputSize[0]}
+                width={map.outputSize[1]}
+                magnitude={magnitude}
+                displaySize={160}
+                pixel={position.shown}
+                label={`${layer.name} neuron ${index + 1} output map`}
+                testId="detail-output-map"
+                describe={(p) => {
+                  const values = reluPixelValues(map, index, p);
+                  return `row ${p.y + 1}, column ${p.x + 1}: max(0, ${formatExact(values.input)}) = ${formatExact(values.output)}`;
+                }}
+                onHover={position.hover}
+                onPick={onPick}
+              />
+              <figcaption>
+                {layer.name} neuron {index + 1} (output)
+              </figcaption>
+            </figure>
+          </div>
+          <DivergingLegend magnitude={magnitude} label="Colours of both maps" width={240} />
         </div>
         <div className="relu-explain">
           <ReluGraph

@@ -61,7 +61,7 @@ export function SoftmaxDetail({
   return (
     <DetailFrame
       title={`${data.className}: softmax in detail`}
-      label={`Softmax detail of ${data.className}`}
+      width={620}
       testId="softmax-detail"
       origin={origin}
       backLabel="Back to the intermediate view"

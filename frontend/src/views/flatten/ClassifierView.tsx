@@ -8,6 +8,7 @@ import { flattenSource, rounded } from "../../math/classifier";
 import type { Scope } from "../../math/scopes";
 import type { Layer, ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
+import { DivergingLegend } from "../../components/Legend";
 import { shrinkInto, useGrowFrom } from "../motion";
 import { classifierData } from "./classifierData";
 import { FlattenLines } from "./FlattenLines";
@@ -103,6 +104,14 @@ export function ClassifierView({
       <div className="classifier-body">
         <div className="classifier-lines">
           <FlattenLines data={data} width={LINES_WIDTH} hovered={hovered} onHover={setHovered} />
+          <div className="conv-legends" data-testid="flatten-legends">
+            <DivergingLegend
+              magnitude={data.sourceMagnitude}
+              label="Values (maps and lines)"
+              width={160}
+            />
+            <DivergingLegend magnitude={data.weightMagnitude} label="Weights (edges)" width={160} />
+          </div>
           <p className="flatten-readout" data-testid="flatten-readout" aria-live="polite">
             {source === null ? (
               "Point at a line to see its value × weight."
