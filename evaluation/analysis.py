@@ -19,6 +19,7 @@ from evaluation.flow_counts import FlowCounts, flow_counts
 from evaluation.items.snapshot import study_form_sizes
 from evaluation.models import CONDITIONS, Answer, Item, Participant, PhaseAttempt
 from evaluation.plain_summary import plain_summary
+from evaluation.preregistration import PreregistrationCitation, citation
 
 
 class ConditionSummary(BaseModel):
@@ -103,6 +104,9 @@ class Results(BaseModel):
     questionnaire: list[QuestionnaireSummary] = []
     # The flow diagram's numbers (evaluation/flow_counts.py); None in older frozen results.
     flow: FlowCounts | None = None
+    # The pre-registration these results follow (evaluation/preregistration.py); None for
+    # studies opened before migration 0010, or in results frozen before it existed.
+    preregistration: PreregistrationCitation | None = None
 
 
 def _sd(values: list[float]) -> float | None:
@@ -304,6 +308,7 @@ def analyse(session: Session, study_id: int) -> Results:
         reliability=reliability,
         questionnaire=questionnaire_summaries(session, study_id),
         flow=flow_counts(session, study_id, {row.condition: row.n for row in conditions}),
+        preregistration=citation(session, study_id),
     )
     return results.model_copy(update={"plain_summary": plain_summary(results)})
 

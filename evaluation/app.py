@@ -19,7 +19,15 @@ from evaluation.items.bank import seed_default_items
 from evaluation.login_guard import LoginGuard
 from evaluation.migrations import upgrade_database
 from evaluation.models import Instructor
-from evaluation.routes import accounts, audit, instructor, planning, results, student
+from evaluation.routes import (
+    accounts,
+    audit,
+    instructor,
+    planning,
+    preregistration,
+    results,
+    student,
+)
 from evaluation.settings import EvaluationSettings, load_settings
 from services.common.body_limit import BodyLimit, BodySizeLimit
 from services.common.cross_site import CrossSiteGuard
@@ -84,6 +92,7 @@ def create_app(settings: EvaluationSettings | None = None, clock: Clock = utcnow
     app.include_router(accounts.router)
     app.include_router(audit.router)
     app.include_router(planning.router)
+    app.include_router(preregistration.router)
 
     app.include_router(health.router)
 

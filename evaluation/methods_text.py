@@ -3,7 +3,8 @@
 Written from the study's own settings (time limits, seed, design version) and its frozen
 results (forms, who was analysed), so a researcher can paste it into a paper and a reviewer
 can check it against the exports. It states what the analysis does not do as well
-(no intention-to-treat analysis, no correction for several tests).
+(no intention-to-treat analysis, no correction for several tests), and cites the
+pre-registration the analysis follows (evaluation/preregistration.py).
 """
 
 from __future__ import annotations
@@ -53,6 +54,21 @@ def _allocation(study: Study) -> str:
     )
 
 
+def _preregistration(results: Results) -> str:
+    cited = results.preregistration
+    if cited is None:
+        return (
+            "Pre-registration: none; the study opened before the platform wrote "
+            "pre-registrations, so the analysis plan was not fixed in advance."
+        )
+    return (
+        f"Pre-registration: {cited.statement} The document (design, allocation, seed, time "
+        "limits, the exact item versions, this analysis plan and the power plan for the "
+        "expected class size) was written by the platform when the study opened, before "
+        "any student answered, and was not changed afterwards."
+    )
+
+
 def methods_paragraphs(study: Study, results: Results, counts: dict[str, int]) -> list[str]:
     """Plain paragraphs (no markup) for the report's Methods section."""
     analysed = sum(row.n for row in results.conditions)
@@ -87,6 +103,7 @@ def methods_paragraphs(study: Study, results: Results, counts: dict[str, int]) -
         "discrimination (corrected item-total correlation), over the students who took the "
         "form in that phase. The questionnaire (UMUX-Lite, 0-100; mental effort, 1-9) is "
         "summarised descriptively.",
+        _preregistration(results),
         f"Software: CNN 101's evaluation service with NumPy {version('numpy')} and SciPy "
         f"{version('scipy')}; every statistic is checked against statsmodels and pingouin "
         "in the project's tests. The results were frozen, with a SHA-256 of the document, "

@@ -76,8 +76,12 @@ class Study(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How many students the instructor expects to take both tests: the power plan of the
+    # pre-registration (null: not given, the plan assumes 40; evaluation/preregistration.py).
+    expected_students: Mapped[int | None] = mapped_column(Integer)
 
     owner: Mapped[Instructor] = relationship()
+    preregistration: Mapped[StudyPreregistration | None] = relationship(viewonly=True)
     shares: Mapped[list[StudyShare]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="StudyShare.instructor_id"
     )
@@ -309,6 +313,22 @@ class StudyFreeze(Base):
     )
     frozen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     content: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class StudyPreregistration(Base):
+    """What a study planned, written when it opened and never changed: the design, the exact
+    item versions, the analysis and power plans, as one canonical JSON document and its
+    SHA-256, which the results and the report cite (evaluation/preregistration.py)."""
+
+    __tablename__ = "study_preregistration"
+
+    study_id: Mapped[int] = mapped_column(
+        ForeignKey("study.id", ondelete="CASCADE"), primary_key=True
+    )
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Deferred: the study listing reads the hash of every study, not its document.
+    content: Mapped[str] = mapped_column(Text, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
 
 

@@ -88,6 +88,7 @@ border-bottom:1px solid #d8dde6}table{border-collapse:collapse;margin:.5rem 0}
 th,td{padding:.2rem .6rem;border-bottom:1px solid #e3e7ee;text-align:right}
 th:first-child,td:first-child{text-align:left}.meta{color:#5a6475}
 figure{margin:1rem 0}figcaption{color:#5a6475;font-size:.9rem}
+.prereg{border-left:3px solid #3b6ea5;padding-left:.6rem}
 .key span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 1rem}
 @media print{body{margin:0}h2{break-after:avoid}figure{break-inside:avoid}}
 """
@@ -116,9 +117,16 @@ def _tests(results: Results) -> str:
         parts.append(f"<p>ANCOVA: not computed: {reason}.</p>")
     else:
         a = results.ancova
+        # With the form-order ANCOVA present, that one is the (pre-registered) primary.
+        label = (
+            "<p><strong>Secondary: ANCOVA</strong> with the pre-test as the only covariate "
+            f"(n = {a.n})"
+            if results.ancova_detail is not None
+            else "<p><strong>Primary analysis (ANCOVA</strong>, post-test on condition with "
+            f"the pre-test as covariate, n = {a.n})"
+        )
         parts.append(
-            "<p><strong>Primary analysis (ANCOVA</strong>, post-test on condition with the "
-            f"pre-test as covariate, n = {a.n}): at equal pre-test scores, cnn101 minus "
+            f"{label}: at equal pre-test scores, cnn101 minus "
             f"conventional = {_fmt(a.adjusted_difference, 3)} (SE "
             f"{_fmt(a.standard_error, 3)}); F(1, {a.df}) = {_fmt(a.f)}, p {_p(a.p)}, "
             f"partial η² = {_fmt(a.partial_eta_squared, 3)}; pre-test slope "
@@ -195,12 +203,38 @@ def _ancova_detail(d: AncovaDetail) -> str:
     )
     note = f" <em>{html.escape(d.slopes_note)}</em>" if d.slopes_note else ""
     return (
-        f"<p>With {covariates} (n = {d.n}): adjusted difference "
+        f"<p><strong>Primary analysis (ANCOVA)</strong>, post-test on condition with "
+        f"{covariates} (n = {d.n}): adjusted difference "
         f"{_fmt(d.adjusted_difference, 3)}, 95 % CI [{_fmt(d.ci_low, 3)}, "
         f"{_fmt(d.ci_high, 3)}], t({d.df}), p {_p(d.p)}{standardised}. Robust (HC3) "
         f"standard error {_fmt(d.hc3_standard_error, 3)}, p {_p(d.hc3_p)}. Homogeneity "
         f"of slopes: {slopes}.{note}</p>"
     )
+
+
+def _preregistration(results: Results) -> str:
+    """The citation of the pre-registration the analysis follows, or why there is none."""
+    cited = results.preregistration
+    if cited is None:
+        return (
+            '<p class="prereg"><strong>Not pre-registered:</strong> this study opened before '
+            "the platform wrote pre-registrations, so its analysis plan was not fixed in "
+            "advance.</p>"
+        )
+    return f'<p class="prereg">{html.escape(cited.statement)}</p>'
+
+
+ITEM_PLOT_NOTE = (
+    "the plot is not in the pre-registered plan (the table's difficulty and discrimination "
+    "are planned descriptives)"
+)
+
+
+def _exploratory(results: Results, what: str) -> str:
+    """Marks what the pre-registration does not plan (nothing for older studies)."""
+    if results.preregistration is None:
+        return ""
+    return f'<p class="meta">Exploratory: {html.escape(what)}.</p>'
 
 
 def _key() -> str:
@@ -251,6 +285,7 @@ def render_report(
 <p>Scores are the proportion of a form's items answered correctly (0&ndash;1;
 {_form_sizes(results)}); unanswered items count as wrong. Gain is post-test minus
 pre-test.</p>
+{_preregistration(results)}
 {_plain_summary(results)}
 {_flow(results)}
 <h2>Methods</h2>
@@ -265,8 +300,10 @@ both tests; the thick line joins the condition's means.</figcaption></figure>
 <figure>{gain_chart(plots.gain_histogram)}{_key()}<figcaption>Number of students per gain
 bin of 0.2, by condition.</figcaption></figure>
 <h2>Concepts</h2>
+{_exploratory(results, "correctness per concept is not in the pre-registered plan")}
 {_table(["concept", "condition", "phase", "answers", "proportion correct"], concept_rows)}
 <h2>Items</h2>
+{_exploratory(results, ITEM_PLOT_NOTE)}
 <figure>{item_chart(plots.items)}<figcaption>Difficulty (proportion correct) against
 discrimination (corrected item&ndash;total correlation) of each item in each phase; items below
 0.2 discriminate poorly.</figcaption></figure>

@@ -171,6 +171,8 @@ class StudyCreate(StrictModel):
     pre_test_seconds: int = Field(default=10 * 60, ge=1, le=2 * 3600)
     post_test_seconds: int = Field(default=10 * 60, ge=1, le=2 * 3600)
     assignment_seed: int | None = Field(default=None, ge=0, le=2**62)
+    # Students expected to take both tests: the pre-registration's power plan (absent: 40).
+    expected_students: int | None = Field(default=None, ge=6, le=10_000)
 
 
 class StudyShares(StrictModel):
@@ -183,6 +185,7 @@ class StudyUpdate(StrictModel):
     learning_seconds: int | None = Field(default=None, ge=1, le=4 * 3600)
     pre_test_seconds: int | None = Field(default=None, ge=1, le=2 * 3600)
     post_test_seconds: int | None = Field(default=None, ge=1, le=2 * 3600)
+    expected_students: int | None = Field(default=None, ge=6, le=10_000)
 
 
 class StudyPublic(BaseModel):
@@ -202,9 +205,14 @@ class StudyPublic(BaseModel):
     owner_email: str
     shared_with: list[int]
     assignment_seed: int
+    # Null: not given, the power plan assumes 40.
+    expected_students: int | None
     created_at: datetime
     opened_at: datetime | None
     closed_at: datetime | None
+    # The SHA-256 of the pre-registration written when it opened (null: a draft, or a
+    # study opened before pre-registrations existed): GET …/preregistration.json.
+    preregistration_sha256: str | None
 
 
 # --- student ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ def create_study(session: Session, owner: Instructor, request: StudyCreate) -> S
         status="draft",
         join_code=new_join_code(session),
         assignment_seed=secrets.randbits(62) if seed is None else seed,
+        expected_students=request.expected_students,
     )
     session.add(study)
     session.commit()
@@ -64,6 +65,7 @@ def join_link(settings: EvaluationSettings, study: Study) -> str:
 
 
 def study_public(settings: EvaluationSettings, study: Study) -> StudyPublic:
+    prereg = study.preregistration
     return StudyPublic(
         id=study.id,
         title=study.title,
@@ -78,7 +80,9 @@ def study_public(settings: EvaluationSettings, study: Study) -> StudyPublic:
         shared_with=[share.instructor_id for share in study.shares],
         join_link=join_link(settings, study),
         assignment_seed=study.assignment_seed,
+        expected_students=study.expected_students,
         created_at=study.created_at,
         opened_at=study.opened_at,
         closed_at=study.closed_at,
+        preregistration_sha256=None if prereg is None else prereg.sha256,
     )

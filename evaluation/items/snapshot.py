@@ -11,13 +11,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evaluation.models import FORMS, Item, Study, StudyItem
-from services.common.errors import ApiError
+
+
+class EmptyFormError(ValueError):
+    """A form of the bank has no current item, so a study cannot open (the route: 409).
+
+    Not an ApiError: this module is read by the report worker, whose image has no FastAPI.
+    """
+
+    def __init__(self, form: str) -> None:
+        super().__init__(f"form {form} has no items")
+        self.form = form
 
 
 def take_snapshot(session: Session, study: Study) -> int:
     """Record the bank's current versions as ``study``'s forms; returns how many.
 
-    Refused (409, nothing changed) while a form has no items. The caller commits.
+    Raises :class:`EmptyFormError` (nothing changed) while a form has no items. The caller
+    commits.
     """
     current = list(
         session.scalars(
@@ -26,7 +37,7 @@ def take_snapshot(session: Session, study: Study) -> int:
     )
     for form in FORMS:
         if not any(item.form == form for item in current):
-            raise ApiError(409, "empty_form", f"form {form} has no items")
+            raise EmptyFormError(form)
     for item in current:
         session.add(
             StudyItem(study_id=study.id, item_id=item.id, form=item.form, position=item.position)

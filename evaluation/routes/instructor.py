@@ -33,10 +33,11 @@ from evaluation.items.io import (
     parse_csv,
     parse_json,
 )
-from evaluation.items.snapshot import take_snapshot
+from evaluation.items.snapshot import EmptyFormError, take_snapshot
 from evaluation.items.versions import change_item, edit_refusal, retire_item, used_item_ids
 from evaluation.login_guard import LoginGuard
 from evaluation.models import Instructor, Item, Study, StudyShare
+from evaluation.preregistration import register
 from evaluation.schemas import (
     ImportResult,
     InstructorPublic,
@@ -216,13 +217,18 @@ def change_status(
     settings: SettingsDep,
     now: NowDep,
 ) -> StudyPublic:
-    """draft → open → closed; closing is final: the results are frozen (evaluation/freeze.py)."""
+    """draft → open → closed; opening writes the pre-registration (evaluation/preregistration.py),
+    closing is final: the results are frozen (evaluation/freeze.py)."""
     study = owned_study(session, instructor, study_id)
     if action == "open":
         if study.status != "draft":
             raise ApiError(409, "invalid_transition", f"a {study.status} study cannot be opened")
-        take_snapshot(session, study)  # its items from now on, whatever the bank does
+        try:
+            take_snapshot(session, study)  # its items from now on, whatever the bank does
+        except EmptyFormError as empty:
+            raise ApiError(409, "empty_form", str(empty)) from None
         study.status, study.opened_at = "open", now
+        register(session, study, now)  # its plan, fixed before any student answers
     else:
         if study.status != "open":
             raise ApiError(409, "invalid_transition", f"a {study.status} study cannot be closed")

@@ -66,6 +66,8 @@ export function createInstructorApi(options: HttpOptions = {}) {
       format: "csv" | "json",
     ) => `${study(id)}/export/${table}.${format}`,
     codebookUrl: (id: number) => `${study(id)}/export/codebook`,
+    /** The pre-registration written when the study opened (404 for a draft). */
+    preregistrationUrl: (id: number) => `${study(id)}/preregistration.json`,
     items: () => http.json<Item[]>(`${base}/items`),
     editItem: (id: number, data: ItemData) =>
       http.json<Item>(`${base}/items/${pathOf(id)}`, { method: "PUT", json: data }),

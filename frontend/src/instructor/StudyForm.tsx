@@ -1,8 +1,9 @@
-/** Create a study, or edit a draft: title, consent text, times, optional seed. */
+/** Create a study, or edit a draft: title, consent text, times, optional seed, the class
+ * size its pre-registration's power plan assumes. */
 import { useState } from "react";
 import { messageOf } from "../api/errors";
 import type { Study, StudyFields } from "../api/instructor";
-import { PowerHint } from "./PowerHint";
+import { expectedStudents, PowerHint } from "./PowerHint";
 
 const DEFAULT_CONSENT = `This lesson is part of a study on how students learn about convolutional neural networks.
 You take a short test, learn with the material you are assigned for a fixed time, take a second test and answer three questions.
@@ -22,6 +23,9 @@ export function StudyForm({ study, onSave, onCancel }: Props) {
   const [pre, setPre] = useState(String((study?.pre_test_seconds ?? 600) / 60));
   const [post, setPost] = useState(String((study?.post_test_seconds ?? 600) / 60));
   const [seed, setSeed] = useState("");
+  const [expected, setExpected] = useState(
+    study?.expected_students == null ? "" : String(study.expected_students),
+  );
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -35,6 +39,10 @@ export function StudyForm({ study, onSave, onCancel }: Props) {
       post_test_seconds: seconds(post),
     };
     if (!study && seed.trim() !== "") fields.assignment_seed = Number(seed);
+    // Empty or out of range: not sent, the pre-registration assumes 40 (a draft keeps
+    // what it had); PowerHint says so next to the field.
+    const students = expectedStudents(expected);
+    if (students !== null) fields.expected_students = students;
     setBusy(true);
     try {
       await onSave(fields);
@@ -120,7 +128,7 @@ export function StudyForm({ study, onSave, onCancel }: Props) {
             />
           </>
         )}
-        {!study && <PowerHint />}
+        <PowerHint value={expected} onChange={setExpected} />
         <span>Quiz forms</span>
         <p className="hint">
           Forms A and B of the item bank, counterbalanced between pre- and post-test (edit them

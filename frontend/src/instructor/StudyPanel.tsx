@@ -87,7 +87,30 @@ export function StudyPanel({ api, study, onChanged }: Props) {
           <dt>Assignment seed</dt>
           <dd>{study.assignment_seed}</dd>
         </div>
+        <div>
+          <dt>Students expected</dt>
+          <dd>{study.expected_students ?? "40 (not given)"}</dd>
+        </div>
+        {study.preregistration_sha256 && (
+          <div>
+            <dt>Pre-registration</dt>
+            <dd data-testid="preregistration">
+              <a href={api.preregistrationUrl(study.id)} download>
+                Pre-registration
+              </a>{" "}
+              <span title={`SHA-256 ${study.preregistration_sha256}`}>
+                SHA-256 <code>{study.preregistration_sha256.slice(0, 12)}</code>
+              </span>
+            </dd>
+          </div>
+        )}
       </dl>
+      {study.status === "draft" && (
+        <p className="hint">
+          Opening the study writes its pre-registration (design, items, analysis and power plans,
+          with its SHA-256); download it and deposit it, e.g. on OSF, before students answer.
+        </p>
+      )}
       {mayShare && <StudyShareControl api={api} study={study} onChanged={onChanged} />}
       <div className="button-row">
         {study.status === "draft" && (

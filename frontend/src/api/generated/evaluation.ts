@@ -401,6 +401,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/instructor/studies/{study_id}/preregistration.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preregistration
+         * @description The stored document (not re-serialised: its bytes are what the SHA-256 in ``ETag``,
+         *     the results and the report name), as a download to deposit, e.g. on OSF; 404 for a
+         *     draft, which has none yet.
+         */
+        get: operations["preregistration_api_instructor_studies__study_id__preregistration_json_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/instructor/studies/{study_id}/progress": {
         parameters: {
             query?: never;
@@ -555,7 +577,8 @@ export interface paths {
         put?: never;
         /**
          * Change Status
-         * @description draft → open → closed; closing is final: the results are frozen (evaluation/freeze.py).
+         * @description draft → open → closed; opening writes the pre-registration (evaluation/preregistration.py),
+         *     closing is final: the results are frozen (evaluation/freeze.py).
          */
         post: operations["change_status_api_instructor_studies__study_id___action__post"];
         delete?: never;
@@ -1375,6 +1398,25 @@ export interface components {
             summary: string;
         };
         /**
+         * PreregistrationCitation
+         * @description What the results and the report say about the pre-registration.
+         */
+        PreregistrationCitation: {
+            /** Exploratory */
+            exploratory: string[];
+            /** Follows Plan */
+            follows_plan: boolean;
+            /**
+             * Registered At
+             * Format: date-time
+             */
+            registered_at: string;
+            /** Sha256 */
+            sha256: string;
+            /** Statement */
+            statement: string;
+        };
+        /**
          * Progress
          * @description No scores here: outcomes stay hidden until the study is closed.
          */
@@ -1477,6 +1519,7 @@ export interface components {
              * @default []
              */
             plain_summary: string[];
+            preregistration?: components["schemas"]["PreregistrationCitation"] | null;
             /**
              * Questionnaire
              * @default []
@@ -1551,6 +1594,8 @@ export interface components {
             assignment_seed?: number | null;
             /** Consent Text */
             consent_text: string;
+            /** Expected Students */
+            expected_students?: number | null;
             /**
              * Learning Seconds
              * @default 1200
@@ -1584,6 +1629,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Expected Students */
+            expected_students: number | null;
             /** Id */
             id: number;
             /** Join Code */
@@ -1600,6 +1647,8 @@ export interface components {
             post_test_seconds: number;
             /** Pre Test Seconds */
             pre_test_seconds: number;
+            /** Preregistration Sha256 */
+            preregistration_sha256: string | null;
             /** Shared With */
             shared_with: number[];
             /** Status */
@@ -1616,6 +1665,8 @@ export interface components {
         StudyUpdate: {
             /** Consent Text */
             consent_text?: string | null;
+            /** Expected Students */
+            expected_students?: number | null;
             /** Learning Seconds */
             learning_seconds?: number | null;
             /** Post Test Seconds */
@@ -3021,6 +3072,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlotData"];
+                };
+            };
+            /** @description Malformed request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    preregistration_api_instructor_studies__study_id__preregistration_json_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                study_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
             /** @description Malformed request */
