@@ -30,9 +30,14 @@ def edit_refusal(instructor: Instructor, item: Item) -> str | None:
 
 
 def require_editable(instructor: Instructor, item: Item) -> None:
+    """Refuse the change: 409 for a built-in item (read-only whoever asks, a property of the
+    item, like a closed study), 403 for another instructor's (a question of who asks)."""
     refusal = edit_refusal(instructor, item)
-    if refusal is not None:
-        raise ApiError(403, "item_not_yours", f"item {item.key}: {refusal}")
+    if refusal is None:
+        return
+    if item.owner_id is None:
+        raise ApiError(409, "item_built_in", f"item {item.key}: {refusal}")
+    raise ApiError(403, "item_not_yours", f"item {item.key}: {refusal}")
 
 
 def used_item_ids(session: Session) -> set[int]:

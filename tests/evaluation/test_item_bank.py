@@ -197,7 +197,7 @@ def test_import_endpoint(make_client: MakeClient, postgres: PostgresDatabases) -
     # A built-in item is read-only for everyone; one's own imported item can change.
     edited = {**exported.json()["items"][0], "stem": "Edited stem"}
     response = admin.post("/api/instructor/items/import", json={"items": [edited]})
-    assert (response.status_code, response.json()["error"]["code"]) == (403, "item_not_yours")
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "item_built_in")
     mine = {**_csv_item(GOOD_ROW), "stem": "Edited stem"}
     response = admin.post("/api/instructor/items/import", json={"items": [mine]})
     assert response.json() == {"created": 0, "updated": 1}
@@ -227,7 +227,7 @@ def test_import_endpoint(make_client: MakeClient, postgres: PostgresDatabases) -
     response = admin.put(
         f"/api/instructor/items/{answered['id']}", json={**body, "stem": "changed"}
     )
-    assert (response.status_code, response.json()["error"]["code"]) == (403, "item_not_yours")
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "item_built_in")
     own_body = {key: value for key, value in own.items() if key != "id"}
     response = admin.put(f"/api/instructor/items/{own['id']}", json={**own_body, "stem": "v2"})
     assert response.status_code == 200 and response.json()["version"] == 2

@@ -111,7 +111,8 @@ def _others_are_refused(
     # Built-in items are read-only for everyone, the admin too.
     a01 = _bank(admin)["A01"]
     built_in = admin.put(f"/api/instructor/items/{a01['id']}", json=_editable(a01, stem="No"))
-    assert built_in.status_code == 403 and "built-in" in built_in.json()["error"]["message"]
+    assert built_in.status_code == 409 and "built-in" in built_in.json()["error"]["message"]
+    assert built_in.json()["error"]["code"] == "item_built_in"
 
 
 def _late_student_takes_the_snapshot(
@@ -282,7 +283,7 @@ def test_edits_in_place_versions_retiring_and_the_admin(
     a01_changed = next(item for item in exported if item["key"] == "A01") | {"stem": "Changed"}
     new_one = _own_item("MINE16", "A", 16, "What is ReLU(-6)?")
     refused = owner.post("/api/instructor/items/import", json={"items": [new_one, a01_changed]})
-    assert refused.status_code == 403, refused.text
+    assert refused.status_code == 409, refused.text
     assert "MINE16" not in _bank(owner)
     # A retired item imported again comes back as its next version.
     back = next(item for item in own if item["key"] == "MINE15")
@@ -290,6 +291,6 @@ def test_edits_in_place_versions_retiring_and_the_admin(
     assert returned.json() == {"created": 0, "updated": 1}
     assert _bank(owner)["MINE15"]["version"] == 2
     assert client.delete(f"/api/instructor/items/{a01['id']}").status_code == 401
-    assert owner.delete(f"/api/instructor/items/{a01['id']}").status_code == 403
+    assert owner.delete(f"/api/instructor/items/{a01['id']}").status_code == 409
     assert owner.delete("/api/instructor/items/999999").status_code == 404
     assert len(DEFAULT_ITEMS) == 26

@@ -295,7 +295,7 @@ def test_a_failed_change_leaves_no_entry(make_client: MakeClient, sqlite_url: st
     stored = teacher.get("/api/instructor/items").json()[0]
     item_id = stored.pop("id")
     refused = teacher.put(f"/api/instructor/items/{item_id}", json={**stored, "stem": "Edited"})
-    assert refused.status_code == 403  # a built-in item: read-only for everyone
+    assert refused.status_code == 409  # a built-in item: read-only for everyone
     again = teacher.post(f"/api/instructor/studies/{study['id']}/open")
     assert again.status_code == 409
     actions = [e.action for e in entries(sqlite_url)]
