@@ -109,7 +109,10 @@ export function App() {
           href="#network"
           onClick={(event) => {
             event.preventDefault();
-            document.querySelector<HTMLElement>('[data-testid="overview"] button.neuron')?.focus();
+            // The overview's one Tab stop (roving tabindex): the first neuron, or the last focused.
+            document
+              .querySelector<HTMLElement>('[data-testid="overview"] button[tabindex="0"]')
+              ?.focus();
           }}
         >
           Skip to the network
@@ -207,7 +210,6 @@ export function App() {
                     activations={activations}
                     scope={url.scope}
                     width={Math.max(width, 720)}
-                    height={OVERVIEW_HEIGHT}
                     onSelectNeuron={(layer, index) =>
                       setUrl({ neuron: { layer, index }, detail: null })
                     }

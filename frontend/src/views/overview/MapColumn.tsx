@@ -20,6 +20,10 @@ interface MapColumnProps {
   /** Another neuron's view is open and this column is context only: it steps back. */
   faded?: boolean;
   onHover: (neuron: NeuronRef | null) => void;
+  /** A neuron took the keyboard focus: it becomes the overview's one Tab stop. */
+  onFocusNeuron: (neuron: NeuronRef) => void;
+  /** The index of the neuron Tab reaches (roving tabindex), if it is in this column. */
+  tabStop: number | null;
   /** Opens the neuron's intermediate view (conv) or detail view (relu, max-pool). */
   onSelect?: (index: number) => void;
 }
@@ -35,6 +39,8 @@ export function MapColumn({
   highlighted,
   faded,
   onHover,
+  onFocusNeuron,
+  tabStop,
   onSelect,
 }: MapColumnProps) {
   const isInput = column.kind === "input";
@@ -62,7 +68,8 @@ export function MapColumn({
             data-index={neuron.index}
             onPointerEnter={() => onHover(ref)}
             onPointerLeave={() => onHover(null)}
-            onFocus={() => onHover(ref)}
+            tabIndex={tabStop === neuron.index ? 0 : -1}
+            onFocus={() => onFocusNeuron(ref)}
             onBlur={() => onHover(null)}
             onClick={() => (onSelect ? onSelect(neuron.index) : onHover(ref))}
           >

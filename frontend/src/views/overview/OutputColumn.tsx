@@ -10,6 +10,10 @@ interface OutputColumnProps {
   probabilities: number[];
   hovered: NeuronRef | null;
   onHover: (neuron: NeuronRef | null) => void;
+  /** A neuron took the keyboard focus: it becomes the overview's one Tab stop. */
+  onFocusNeuron: (neuron: NeuronRef) => void;
+  /** The index of the neuron Tab reaches (roving tabindex), if it is in this column. */
+  tabStop: number | null;
   /** Opens the flatten and softmax views of a class (absent when a lesson hides them). */
   onSelect?: (index: number) => void;
 }
@@ -23,6 +27,8 @@ export function OutputColumn({
   probabilities,
   hovered,
   onHover,
+  onFocusNeuron,
+  tabStop,
   onSelect,
 }: OutputColumnProps) {
   const top = probabilities.indexOf(Math.max(...probabilities));
@@ -39,27 +45,29 @@ export function OutputColumn({
             key={neuron.index}
             className={`class-row${neuron.index === top ? " class-top" : ""}${active ? " neuron-active" : ""}`}
             style={{ left: neuron.x, top: neuron.y, width: column.width }}
-            aria-label={`${label}: probability ${(probability * 100).toFixed(1)} percent`}
             data-class={label}
             data-probability={probability}
             data-column-index={columnIndex}
             data-index={neuron.index}
             onPointerEnter={() => onHover(ref)}
             onPointerLeave={() => onHover(null)}
-            onFocus={() => onHover(ref)}
+            tabIndex={tabStop === neuron.index ? 0 : -1}
+            onFocus={() => onFocusNeuron(ref)}
             onBlur={() => onHover(null)}
             onClick={() => {
               onHover(ref);
               onSelect?.(neuron.index);
             }}
           >
-            <span className="class-bar" style={{ width: BAR_WIDTH }}>
+            <span className="class-bar" style={{ width: BAR_WIDTH }} aria-hidden="true">
               <span
                 className="class-bar-fill"
                 style={{ width: Math.max(1, probability * BAR_WIDTH) }}
               />
             </span>
+            {/* The name is the text on screen (axe: label-content-name-mismatch), "probability" added. */}
             <span className="class-label">{label}</span>
+            <span className="visually-hidden">: probability </span>
             <span className="class-value">{(probability * 100).toFixed(1)}%</span>
           </button>
         );

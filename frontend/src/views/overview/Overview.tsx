@@ -4,17 +4,12 @@
  * edges it receives, the neurons they come from and its range of values.
  */
 import { useEffect, useMemo, useState, type KeyboardEvent } from "react";
-import {
-  isArrowKey,
-  layoutOverview,
-  neighbour,
-  sourcesOf,
-  type OverviewLayout,
-} from "../../math/layout";
+import { isArrowKey, neighbour, sourcesOf, type OverviewLayout } from "../../math/layout";
 import { scopeRanges, type Scope } from "../../math/scopes";
 import type { ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
 import { Edges } from "./Edges";
+import { fitOverview, NAME_BREAKS, SHAPE_BREAKS, TITLE_LINE } from "./geometry";
 import { MapColumn } from "./MapColumn";
 import { NeuronInfo } from "./NeuronInfo";
 import { OutputColumn } from "./OutputColumn";
@@ -51,12 +46,26 @@ function focusLayers(
   return focus;
 }
 
+/** A title's text with a line break opportunity (<wbr>) wherever `breaks` allows one. */
+function Breakable({ text, breaks }: { text: string; breaks: RegExp }) {
+  return (
+    <>
+      {text.split(breaks).map((piece, i) => (
+        <span key={i}>
+          {i > 0 && <wbr />}
+          {piece}
+        </span>
+      ))}
+    </>
+  );
+}
+
 interface OverviewProps {
   graph: ModelGraph;
   activations: Activations;
   scope: Scope;
+  /** The width to fill: the maps grow with it, and the height follows. */
   width: number;
-  height: number;
   onSelectNeuron: (layer: string, index: number) => void;
   selected: NeuronSelection | null;
   /** Whether a layer's neurons open their view (a lesson may hide it); all by default. */
@@ -68,13 +77,27 @@ export function Overview({
   activations,
   scope,
   width,
-  height,
   onSelectNeuron,
   selected,
   canOpen = () => true,
 }: OverviewProps) {
   const [hovered, setHovered] = useState<NeuronRef | null>(null);
-  const layout = useMemo(() => layoutOverview(graph, { width, height }), [graph, width, height]);
+  const { layout, pitchX } = useMemo(() => fitOverview(graph, width), [graph, width]);
+  const height = layout.height;
+  // Roving tabindex: the overview is one Tab stop, the neuron last focused (the open one,
+  // else the first input channel); the arrow keys move between neurons.
+  const [current, setCurrent] = useState<NeuronRef>({ column: 0, index: 0 });
+  const selectedColumn = selected
+    ? layout.columns.findIndex((column) => column.layer.name === selected.layer)
+    : -1;
+  useEffect(() => {
+    if (selected && selectedColumn >= 0)
+      setCurrent({ column: selectedColumn, index: selected.index });
+  }, [selected, selectedColumn]);
+  const stop =
+    (layout.columns[current.column]?.neurons.length ?? 0) > current.index
+      ? current
+      : { column: 0, index: 0 };
   const ranges = useMemo(
     () => scopeRanges(graph.layers, activations.outputs, scope),
     [graph, activations, scope],
@@ -94,13 +117,20 @@ export function Overview({
   }, [activations, scope, layout]);
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const key = event.key;
-    if (!hovered || !isArrowKey(key)) return;
+    if (!(event.target instanceof HTMLElement) || !isArrowKey(key)) return;
+    const { columnIndex, index } = event.target.dataset;
+    if (columnIndex === undefined || index === undefined) return;
     event.preventDefault();
-    const next = neighbour(layout, hovered.column, hovered.index, key);
+    const next = neighbour(layout, Number(columnIndex), Number(index), key);
     const target = event.currentTarget.querySelector<HTMLElement>(
       `[data-column-index="${next.column}"][data-index="${next.index}"]`,
     );
+    setCurrent(next);
     target?.focus();
+  };
+  const onFocusNeuron = (neuron: NeuronRef) => {
+    setCurrent(neuron);
+    setHovered(neuron);
   };
   const sources = hovered
     ? new Set(sourcesOf(layout, hovered.column, hovered.index))
@@ -108,7 +138,7 @@ export function Overview({
   const focused = useMemo(() => focusLayers(graph, layout, selected), [graph, layout, selected]);
 
   return (
-    <figure className="overview-figure">
+    <figure className="overview-figure" id="network">
       <NeuronInfo
         hovered={hovered}
         layout={layout}
@@ -122,30 +152,43 @@ export function Overview({
         className={`overview${focused ? " overview-focused" : ""}`}
         style={{ width, height }}
         data-testid="overview"
+        role="group"
+        aria-label="The network, one column per layer: the arrow keys move between neurons, Enter opens one"
         onKeyDown={onKeyDown}
       >
         <svg className="overview-svg" width={width} height={height} aria-hidden="true">
           <Edges layout={layout} hovered={hovered} />
-          {layout.columns.map((column) => (
-            <text
+        </svg>
+        {layout.columns.map((column) => {
+          const isOutput = column.kind === "output";
+          const name = isOutput ? "output" : column.layer.name;
+          const room = isOutput ? column.width : pitchX - 4;
+          return (
+            <div
               key={column.layer.name}
               className="column-title"
               data-column={column.layer.name}
-              x={column.x + column.width / 2}
-              y={14}
-              textAnchor="middle"
+              style={{
+                left: column.x + column.width / 2 - room / 2,
+                width: room,
+                top: 0,
+                lineHeight: `${TITLE_LINE}px`,
+              }}
             >
-              <tspan x={column.x + column.width / 2}>
-                {column.kind === "output" ? "output" : column.layer.name}
-              </tspan>
-              <tspan x={column.x + column.width / 2} dy={14} className="column-shape">
-                {column.kind === "output"
-                  ? `${graph.classes.length} classes`
-                  : column.layer.output_shape.join("×")}
-              </tspan>
-            </text>
-          ))}
-        </svg>
+              <span className="column-name">
+                {/* A title too long for its column breaks before an underscore. */}
+                <Breakable text={name} breaks={NAME_BREAKS} />
+              </span>
+              <span className="column-shape">
+                {isOutput ? (
+                  `${graph.classes.length} classes`
+                ) : (
+                  <Breakable text={column.layer.output_shape.join("×")} breaks={SHAPE_BREAKS} />
+                )}
+              </span>
+            </div>
+          );
+        })}
         {layout.columns.map((column, columnIndex) =>
           column.kind === "output" ? (
             <OutputColumn
@@ -156,6 +199,8 @@ export function Overview({
               probabilities={activations.bundle.probabilities}
               hovered={hovered}
               onHover={setHovered}
+              onFocusNeuron={onFocusNeuron}
+              tabStop={stop.column === columnIndex ? stop.index : null}
               onSelect={
                 canOpen(column.layer.name)
                   ? (index) => onSelectNeuron(column.layer.name, index)
@@ -174,6 +219,8 @@ export function Overview({
               selected={selected?.layer === column.layer.name ? selected.index : null}
               highlighted={hovered?.column === columnIndex + 1 ? sources : new Set()}
               onHover={setHovered}
+              onFocusNeuron={onFocusNeuron}
+              tabStop={stop.column === columnIndex ? stop.index : null}
               faded={focused !== null && !focused.has(column.layer.name)}
               onSelect={
                 SELECTABLE.has(column.layer.type) && canOpen(column.layer.name)
