@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { fixtureGraph } from "../test/fixtures";
-import { layoutOverview, neighbour, sourcesOf, type OverviewLayout } from "./layout";
+import { fitOverview } from "../views/overview/geometry";
+import { neighbour, sourcesOf, type OverviewLayout } from "./layout";
+
+/** The overview's layout for a screen `box.width` wide (its height follows from the maps). */
+const layoutOverview = (
+  graph: Parameters<typeof fitOverview>[0],
+  box: { width: number; height?: number },
+) => fitOverview(graph, box.width).layout;
 
 const size = { width: 1200, height: 600 };
 

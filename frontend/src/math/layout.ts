@@ -32,17 +32,8 @@ export interface OverviewLayout {
   columns: Column[];
 }
 
-export interface LayoutSize {
-  width: number;
-  height: number;
-}
-
-const HEADER = 44;
-const FOOTER = 36;
-const OUTPUT_WIDTH = 200;
-const MIN_GAP = 4;
-
-function connectionOf(layer: Layer): Column["connection"] {
+/** How a column's neurons read the previous column's. */
+export function connectionOf(layer: Layer): Column["connection"] {
   if (layer.type === "input") return "none";
   // ReLU and pooling act on each channel alone; conv and dense mix every channel.
   return layer.type === "relu" || layer.type === "max_pool" ? "same-channel" : "all";
@@ -63,40 +54,6 @@ export function overviewColumns(
     ...maps,
     { kind: "output", layer: last, count: graph.classes.length },
   ];
-}
-
-export function layoutOverview(graph: ModelGraph, size: LayoutSize): OverviewLayout {
-  const specs = overviewColumns(graph);
-  const mapColumns = specs.length - 1;
-  const tallest = Math.max(...specs.map((spec) => spec.count));
-  const usableHeight = size.height - HEADER - FOOTER;
-  const pitchX = (size.width - OUTPUT_WIDTH) / mapColumns;
-  // The biggest square that fits the tallest column with a gap and leaves room for edges.
-  const byHeight = (usableHeight - (tallest - 1) * MIN_GAP) / tallest;
-  const nodeSize = Math.max(8, Math.floor(Math.min(byHeight, pitchX * 0.55)));
-  const columns = specs.map((spec, position): Column => {
-    const isOutput = spec.kind === "output";
-    const width = isOutput ? OUTPUT_WIDTH : nodeSize;
-    const x = isOutput ? size.width - OUTPUT_WIDTH : position * pitchX + (pitchX - nodeSize) / 2;
-    const rowHeight = isOutput
-      ? Math.min(usableHeight / spec.count, nodeSize + MIN_GAP)
-      : nodeSize + MIN_GAP;
-    const top = HEADER + (usableHeight - (spec.count * rowHeight - MIN_GAP)) / 2;
-    const neurons = Array.from({ length: spec.count }, (_, index) => ({
-      index,
-      x,
-      y: top + index * rowHeight,
-    }));
-    return {
-      kind: spec.kind,
-      layer: spec.layer,
-      x,
-      width,
-      neurons,
-      connection: isOutput ? "all" : connectionOf(spec.layer),
-    };
-  });
-  return { width: size.width, height: size.height, nodeSize, headerHeight: HEADER, columns };
 }
 
 /** The neurons of the previous column that neuron `index` of column `columnIndex` reads. */

@@ -4,8 +4,8 @@
  * the columns start right under them. Built from the layer graph alone (overviewColumns),
  * so any depth, filter count or input size lays out the same way.
  */
-import { overviewColumns, type Column, type OverviewLayout } from "../../math/layout";
-import type { Layer, ModelGraph } from "../../model/graph";
+import { connectionOf, overviewColumns, type Column, type OverviewLayout } from "../../math/layout";
+import type { ModelGraph } from "../../model/graph";
 
 /** One line of a column title (12.5 px name, 12 px shape). */
 export const TITLE_LINE = 16;
@@ -42,12 +42,6 @@ function textWidth(text: string, font: string): number {
     return measure.measureText(text).width;
   }
   return text.length * 8.5;
-}
-
-function connectionOf(layer: Layer): Column["connection"] {
-  if (layer.type === "input") return "none";
-  // ReLU and pooling act on each channel alone; conv and dense mix every channel.
-  return layer.type === "relu" || layer.type === "max_pool" ? "same-channel" : "all";
 }
 
 /**
