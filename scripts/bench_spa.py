@@ -12,8 +12,9 @@ then prints:
   cache is warm once the worker has warmed the examples), clicked at once or after the
   pointer rested 150 ms on the thumbnail (as a mouse does: the app starts loading the
   bundle on hover), and to examples seen before in the page (no request);
-- bytes of the first load without the example images: what went over the wire (encoded
-  bodies, as the gateway sent them: gzip-compressed where it compresses) and decoded.
+- bytes of the first load without the example images (each example's PNG and the class
+  sprites, the picker's thumbnails in one PNG): what went over the wire (encoded bodies,
+  as the gateway sent them: gzip-compressed where it compresses) and decoded.
 
 Targets (issue 4): first overview <= 1 s on localhost, switch <= 100 ms, first load
 <= 500 KB gzipped. Figures, not assertions: run it on a quiet machine.
@@ -62,7 +63,7 @@ SWITCH_JS = f"""async (id) => {{
 }}"""
 TRANSFERS_JS = """() => [...performance.getEntriesByType('navigation'),
                       ...performance.getEntriesByType('resource')]
-  .filter((e) => !/\\/api\\/examples\\/[^/]+\\/image/.test(e.name))
+  .filter((e) => !/\\/api\\/examples\\/[^/]+\\/image|\\/sprites\\//.test(e.name))
   .map((e) => ({ name: e.name, wire: e.transferSize, encoded: e.encodedBodySize,
                  decoded: e.decodedBodySize }))"""
 

@@ -27,7 +27,12 @@ export function ExamplePicker({ examples, current, onPick }: ExamplePickerProps)
   )?.label;
   const [chosen, setChosen] = useState<number | null>(null);
   const label = chosen ?? currentLabel ?? classes[0]?.[0] ?? 0;
-  const shown = examples.filter((example) => example.label === label);
+  // No picture yet (the first one, usually the featured example, is being chosen): no
+  // thumbnails, so the first load does not fetch a sprite of a class nobody looks at.
+  const shown =
+    current === null && chosen === null
+      ? []
+      : examples.filter((example) => example.label === label);
   return (
     <section className="examples" aria-label="Example images">
       <label className="examples-class">
