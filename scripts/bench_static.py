@@ -35,21 +35,9 @@ import httpx
 from services.runner import start_services, wait_ready
 from services.supervisor import Supervisor
 
-WRK_SCRIPT = """
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %.3f %.3f %.3f %.3f\\n", summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read
-      + summary.errors.write + summary.errors.timeout,
-    summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
-    latency:percentile(99) / 1e3))
-end
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# wrk's result line and the free-port helper are bench_serving.py's: one copy of each.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_serving import WRK_SCRIPT, _free_port
 
 
 def _load() -> str:
