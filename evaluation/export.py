@@ -31,6 +31,8 @@ ANSWER_CODEBOOK: dict[str, str] = {
     "phase": "pre (pre-test) or post (post-test)",
     "form": "A or B: the parallel form answered in this phase",
     "item_key": "stable item identifier, e.g. A03",
+    "item_version": "version of the item the study's snapshot holds (1, 2, ...): an edited "
+    "item keeps its key and gets a new version, so key and version name the exact wording",
     "position": "position of the item on its form (1-based)",
     "concept": "the concept the item tests; parallel items share it",
     "choice_index": "the option chosen (0-based)",
@@ -132,6 +134,7 @@ def answer_rows(session: Session, study_id: int) -> list[dict[str, Any]]:
                 "phase": answer.phase,
                 "form": item.form,
                 "item_key": item.key,
+                "item_version": item.version,
                 "position": item.position,
                 "concept": item.concept,
                 "choice_index": answer.choice_index,

@@ -89,9 +89,17 @@ def _study_readings(
     with db_session(url) as session:
         readings["results"] = analyse(session, study_id).model_dump_json()
         readings["answers"] = answer_rows(session, study_id)
+        # The study's snapshot holds OWN01's version 1 throughout, edits or not.
+        _answers_name_version(readings["answers"], "OWN01", 1)
         readings["participants"] = participant_rows(session, study_id)
         readings["form A"] = [item.id for item in study_items(session, study_id, "A")]
     return readings
+
+
+def _answers_name_version(answers: list[dict[str, Any]], key: str, version: int) -> None:
+    """The answers export names each answer's item version beside its key."""
+    rows = [row for row in answers if row["item_key"] == key]
+    assert rows and {row["item_version"] for row in rows} == {version}
 
 
 def _others_are_refused(
