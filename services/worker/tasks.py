@@ -25,6 +25,7 @@ from services.pipeline.examples import ExampleCatalog
 from services.worker.app import app
 from services.worker.rendering import FingerprintChangedError, Renderer
 from services.worker.settings import WorkerSettings
+from services.worker.static_prune import prune_superseded
 from services.worker.warming import activation_stub, served_versions, warm_examples
 
 logger = logging.getLogger(__name__)
@@ -88,8 +89,10 @@ def warm_examples_task(self: Task, model_name: str, version: int) -> dict[str, A
 
 @app.task(name=TaskName.WATCH_MODEL_VERSIONS, ignore_result=True)
 def watch_model_versions() -> list[str]:
-    """Start a warm-up for each served version not warmed yet; return what was started."""
+    """Remove superseded static folders past their grace (services/worker/static_prune.py),
+    then start a warm-up for each served version not warmed yet; return what was started."""
     settings = _settings()
+    prune_superseded(settings.static_root, settings.static_keep_superseded_seconds)
     channel, stub = activation_stub(settings.activations_target)
     with channel:
         served = served_versions(stub)
