@@ -332,3 +332,16 @@ def test_the_data_download_job_runs_an_image_that_holds_the_command(
     # tests/infra checks that image holds services.cli's code and packages.
     assert "services.cli" in IMAGES[image].modules
     assert _mounts(job, container)["/data"] == ("cnn101-data", False)
+
+
+def test_every_gateway_replica_serves_the_files_the_worker_renders(
+    manifests: list[Manifest],
+) -> None:
+    """One shared volume at CNN101_STATIC_ROOT: the worker writes it, the gateways read it
+    (without it the worker's read-only root file system refuses the render)."""
+    root = _find(manifests, "ConfigMap", "cnn101-config")["data"]["CNN101_STATIC_ROOT"]
+    claim = _find(manifests, "PersistentVolumeClaim", "cnn101-static")["spec"]
+    assert claim["accessModes"] == ["ReadWriteMany"]
+    for name, read_only in (("worker", False), ("gateway", True)):
+        pod = _find(manifests, "Deployment", name)["spec"]["template"]["spec"]
+        assert _mounts(pod, pod["containers"][0])[root] == ("cnn101-static", read_only), name
