@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import httpx
 
+from services.common import nginx_site
 from services.runner import start_services, wait_ready
 from services.supervisor import Supervisor
 
@@ -70,45 +70,13 @@ def _wrk(url: str, paths: list[str], clients: int, seconds: int, kind: str) -> s
     )
 
 
-NGINX_MAIN = """
-pid {dir}/nginx.pid;
-error_log {dir}/nginx-error.log;
-worker_processes 1;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {dir}/client; proxy_temp_path {dir}/proxy;
-  fastcgi_temp_path {dir}/fastcgi; uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;
-  {site}
-}}
-"""
-
-
 def _nginx(
     log_dir: Path, gateway_port: int, static_root: Path
 ) -> tuple[subprocess.Popen[bytes], int]:
     """nginx in the foreground with the shipped site file, on a free port."""
     port = _free_port()
-    site = (Path(__file__).resolve().parents[1] / "infra" / "nginx" / "cnn101.conf").read_text()
-    site = (
-        site.replace("listen 80;", f"listen 127.0.0.1:{port};")
-        .replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{gateway_port};")
-        .replace("root /var/lib/cnn101;", f"root {static_root.parent};")
-    )
-    folder = log_dir / "nginx"
-    folder.mkdir()
-    config = folder / "nginx.conf"
-    config.write_text(NGINX_MAIN.format(dir=folder, site=site))
-    process = subprocess.Popen(["nginx", "-p", str(folder), "-c", str(config), "-g", "daemon off;"])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, port
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"nginx did not start: see {folder / 'nginx-error.log'}")
+    config = nginx_site.write_config(log_dir / "nginx", port, gateway_port, static_root)
+    return nginx_site.start(config, port), port
 
 
 def _rendered(url: str, timeout: float) -> dict[str, object]:

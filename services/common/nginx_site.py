@@ -1,0 +1,73 @@
+"""The shipped nginx site file (infra/nginx/cnn101.conf) run as a plain local process.
+
+The static benchmark (scripts/bench_static.py) and the recipe's test
+(tests/infra/test_nginx_site.py) both run the file exactly as shipped, with only its port,
+upstream and static root replaced, so the recipe in docs/serving.md is what they check.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from services.common.paths import PROJECT_ROOT
+
+SITE_FILE = PROJECT_ROOT / "infra" / "nginx" / "cnn101.conf"
+# nginx's main file around the site: everything under one folder, nothing in /var or /etc.
+MAIN = """
+pid {dir}/nginx.pid;
+error_log {dir}/nginx-error.log;
+worker_processes 1;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {dir}/client; proxy_temp_path {dir}/proxy;
+  fastcgi_temp_path {dir}/fastcgi; uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;
+  {site}
+}}
+"""
+
+
+def write_config(folder: Path, port: int, gateway_port: int, static_root: Path) -> Path:
+    """nginx.conf in ``folder``: the site on ``port``, proxying to ``gateway_port``,
+    serving ``static_root`` (a folder called ``static``, as the site file assumes)."""
+    site = (
+        SITE_FILE.read_text()
+        .replace("listen 80;", f"listen 127.0.0.1:{port};")
+        .replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{gateway_port};")
+        .replace("root /var/lib/cnn101;", f"root {static_root.parent};")
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "nginx.conf"
+    config.write_text(MAIN.format(dir=folder, site=site))
+    return config
+
+
+def check_config(config: Path) -> subprocess.CompletedProcess[str]:
+    """``nginx -t`` on the file: its verdict and messages."""
+    return subprocess.run(
+        ["nginx", "-t", "-p", str(config.parent), "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def start(config: Path, port: int, timeout: float = 10.0) -> subprocess.Popen[bytes]:
+    """nginx in the foreground with ``config``, once it accepts connections on ``port``."""
+    process = subprocess.Popen(
+        ["nginx", "-p", str(config.parent), "-c", str(config), "-g", "daemon off;"]
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    process.wait(timeout=10)
+    raise RuntimeError(f"nginx did not start: see {config.parent / 'nginx-error.log'}")
