@@ -113,16 +113,25 @@ def test_keyboard_reaches_every_control_and_neuron(spa: GatewayThread, page: Pag
     for control in (
         "tab-explorer",
         "channel-red",
-        "channel-blue",
         "class-select",
         "example",
         "file-input",
         "palette-toggle",
         "open-camera",
-        "open-drawing",
         "input:0",
     ):
         assert control in seen, (control, list(seen))
+    # Rows of controls are one Tab stop each (toolbars): the arrow keys reach the rest.
+    assert "channel-blue" not in seen and "open-drawing" not in seen, list(seen)
+    for first, key, rest in (
+        ("channel-red", "End", "channel-blue"),
+        ("open-camera", "ArrowRight", "open-drawing"),
+    ):
+        page.get_by_test_id(first).focus()
+        page.keyboard.press(key)
+        focused = page.evaluate(FOCUSED_JS)
+        assert focused["id"] == rest, focused
+        seen[rest] = focused
     # The overview is one Tab stop (roving tabindex): its neurons are reached with the
     # arrow keys from there, every one of them, each with a visible focus.
     page.locator('[data-layer="input"][data-neuron="0"]').focus()

@@ -1,9 +1,11 @@
 /**
  * Switch the red, green or blue channel of the current picture off (and on again). Each
  * change uploads the picture with those channels zeroed, so its activations come from the
- * model like any other picture's; all on again returns to the original picture.
+ * model like any other picture's; all on again returns to the original picture. The three
+ * switches are one Tab stop (arrow keys move between them, Space switches).
  */
 import { useState } from "react";
+import { moveFocusWithin } from "../components/roving";
 import type { Bundle } from "../api/bundle";
 import { sameImage, type ImageRef } from "../url/state";
 import { CHANNELS, channelFileName, rgbaWithChannels } from "./pixels";
@@ -65,19 +67,22 @@ export function ChannelToggles({ bundle, image, onImage, onShow }: ChannelToggle
   return (
     <fieldset className="channel-toggles" aria-busy={busy}>
       <legend>Colour channels</legend>
-      {CHANNELS.map((name, channel) => (
-        <label key={name} className={`channel-toggle channel-${name}`}>
-          <input
-            type="checkbox"
-            checked={on[channel] ?? true}
-            disabled={busy || image === null}
-            onChange={() => void toggle(channel)}
-            data-testid={`channel-${name}`}
-          />
-          {name[0]?.toUpperCase()}
-          {name.slice(1)}
-        </label>
-      ))}
+      <div role="toolbar" aria-label="Colour channels" onKeyDown={moveFocusWithin}>
+        {CHANNELS.map((name, channel) => (
+          <label key={name} className={`channel-toggle channel-${name}`}>
+            <input
+              type="checkbox"
+              tabIndex={channel === 0 ? 0 : -1}
+              checked={on[channel] ?? true}
+              disabled={busy || image === null}
+              onChange={() => void toggle(channel)}
+              data-testid={`channel-${name}`}
+            />
+            {name[0]?.toUpperCase()}
+            {name.slice(1)}
+          </label>
+        ))}
+      </div>
     </fieldset>
   );
 }

@@ -3,10 +3,15 @@
  * A class's thumbnails are tiles of one sprite image (`sprite_url`, tile `sprite_index`):
  * one request per class instead of one per thumbnail, which is what a class of several
  * hundred opening the explorer at once sends the gateway.
+ *
+ * The thumbnails are one Tab stop (a toolbar with a roving tabindex): the arrow keys, Home
+ * and End move between them and Enter or Space picks one, so a keyboard user reaches the
+ * network after a few Tabs instead of one per thumbnail.
  */
 import { useState, type CSSProperties } from "react";
 import type { Example } from "../api/explorer";
 import { RetryingImage } from "../components/RetryingImage";
+import { moveFocusWithin } from "../components/roving";
 import type { ImageRef } from "../url/state";
 
 interface ExamplePickerProps {
@@ -33,6 +38,9 @@ export function ExamplePicker({ examples, current, onPick }: ExamplePickerProps)
     current === null && chosen === null
       ? []
       : examples.filter((example) => example.label === label);
+  const selectedIndex = shown.findIndex(
+    (example) => current?.kind === "example" && current.id === example.id,
+  );
   return (
     <section className="examples" aria-label="Example images">
       <label className="examples-class">
@@ -49,13 +57,20 @@ export function ExamplePicker({ examples, current, onPick }: ExamplePickerProps)
           ))}
         </select>
       </label>
-      <div className="thumbnails">
-        {shown.map((example) => {
+      <div
+        className="thumbnails"
+        role="toolbar"
+        aria-label="Examples of the class (arrow keys move, Enter picks)"
+        onKeyDown={moveFocusWithin}
+      >
+        {shown.map((example, index) => {
           const selected = current?.kind === "example" && current.id === example.id;
+          const stop = selectedIndex >= 0 ? index === selectedIndex : index === 0;
           return (
             <button
               type="button"
               key={example.id}
+              tabIndex={stop ? 0 : -1}
               className={`thumbnail${selected ? " thumbnail-selected" : ""}`}
               aria-pressed={selected}
               aria-label={`${example.class_name} example ${example.id}`}

@@ -1,5 +1,9 @@
-/** The other ways to make a picture: a camera frame or a drawing, one panel open at a time. */
+/**
+ * The other ways to make a picture: a camera frame or a drawing, one panel open at a time.
+ * The buttons are one Tab stop (arrow keys move between them).
+ */
 import { useState } from "react";
+import { moveFocusWithin } from "../components/roving";
 import { CameraCapture } from "./CameraCapture";
 import { DrawingPad } from "./DrawingPad";
 
@@ -19,11 +23,17 @@ export function MoreInputs({ onImage, disabled, panels = ["camera", "drawing"] }
   if (panels.length === 0) return null;
   return (
     <>
-      <div className="more-inputs" role="group" aria-label="Make a picture">
-        {panels.map((panel) => (
+      <div
+        className="more-inputs"
+        role="toolbar"
+        aria-label="Make a picture"
+        onKeyDown={moveFocusWithin}
+      >
+        {panels.map((panel, index) => (
           <button
             type="button"
             key={panel}
+            tabIndex={index === 0 ? 0 : -1}
             aria-expanded={open === panel}
             aria-controls="input-panel"
             disabled={disabled}
