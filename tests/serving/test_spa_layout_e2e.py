@@ -114,6 +114,9 @@ def test_titles_do_not_overlap_and_the_overview_starts_on_the_first_screen(
         "els => els.map((el) => parseFloat(getComputedStyle(el).fontSize))"
     )
     assert legend_ticks and min(legend_ticks) >= 12, legend_ticks
+    # Every class name is shown whole (the top class's in bold), not cut to "bell pep…".
+    cut = page.locator(".class-label").evaluate_all(CUT_TEXT_JS)
+    assert cut == [], cut
     page.context.close()
 
 
@@ -128,6 +131,16 @@ FOCUS_JS = """() => {
   };
 }"""
 
+
+# Texts wider, in their own font, than the box that shows them (an ellipsis hides the rest;
+# Chromium's scrollWidth does not count it).
+CUT_TEXT_JS = """els => {
+  const context = document.createElement('canvas').getContext('2d');
+  return els.filter((el) => {
+    context.font = getComputedStyle(el).font;
+    return context.measureText(el.textContent).width > el.getBoundingClientRect().width + 0.5;
+  }).map((el) => el.textContent);
+}"""
 
 IN_OVERVIEW = "() => document.activeElement.matches('[data-testid=overview] *')"
 

@@ -18,7 +18,7 @@ interface OutputColumnProps {
   onSelect?: (index: number) => void;
 }
 
-const BAR_WIDTH = 56;
+const BAR_WIDTH = 48;
 
 export function OutputColumn({
   column,

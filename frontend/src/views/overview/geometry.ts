@@ -11,7 +11,7 @@ import type { ModelGraph } from "../../model/graph";
 export const TITLE_LINE = 16;
 /** Room under the columns for the colour legends (a bar and its ticks). */
 export const FOOTER = 44;
-const OUTPUT_WIDTH = 170;
+const OUTPUT_WIDTH = 184;
 /** Room left of the input column for its channel letters (R, G, B). */
 const LEFT = 16;
 const GAP = 4;
