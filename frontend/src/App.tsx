@@ -31,6 +31,9 @@ import { ScopeSelector } from "./views/ScopeSelector";
 import { ModelChoice } from "./model/ModelChoice";
 
 const OVERVIEW_HEIGHT = 560;
+// The narrowest overview drawn: a 1280 x 720 projector at 200 % zoom (a 640 px page) fits
+// whole; below this (a phone held upright) the main column scrolls sideways instead.
+const MIN_OVERVIEW_WIDTH = 480;
 
 // Loaded when first opened, so the first overview does not wait for their code.
 const SelectedNeuron = lazy(() =>
@@ -209,7 +212,7 @@ export function App() {
                     graph={model.description}
                     activations={activations}
                     scope={url.scope}
-                    width={Math.max(width, 720)}
+                    width={Math.max(width, MIN_OVERVIEW_WIDTH)}
                     onSelectNeuron={(layer, index) =>
                       setUrl({ neuron: { layer, index }, detail: null })
                     }

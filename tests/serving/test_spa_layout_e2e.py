@@ -142,6 +142,18 @@ CUT_TEXT_JS = """els => {
   }).map((el) => el.textContent);
 }"""
 
+# Column names with a piece (split before each underscore) wider than the title's box: the
+# browser would have to break inside it ("inpu" / "t").
+WORDS_CUT_JS = """() => {
+  const context = document.createElement('canvas').getContext('2d');
+  return [...document.querySelectorAll('.column-title')].filter((title) => {
+    const name = title.querySelector('.column-name');
+    context.font = getComputedStyle(name).font;
+    const room = title.getBoundingClientRect().width;
+    return name.textContent.split(/(?=_)/).some((p) => context.measureText(p).width > room);
+  }).map((title) => title.textContent);
+}"""
+
 IN_OVERVIEW = "() => document.activeElement.matches('[data-testid=overview] *')"
 
 
@@ -246,3 +258,36 @@ def test_axe_finds_no_serious_violation_in_the_overview(
     expect(page.locator(".neuron-context").first).to_be_visible()
     assert _axe(page, ".overview-figure") == []
     page.context.close()
+
+
+def test_at_200_percent_zoom_on_a_projector_nothing_is_cut(
+    spa: GatewayThread, browser: Browser
+) -> None:
+    """A 1280 x 720 projector at 200 % zoom is a 640 x 360 page at two device pixels per
+    pixel: the whole overview, the output's class names included, fits the main column."""
+    context = browser.new_context(viewport={"width": 640, "height": 360}, device_scale_factor=2)
+    page = context.new_page()
+    open_explorer(page, spa.url + "/")
+    shot(page, "layout-zoom200")
+    overview = page.get_by_test_id("overview").bounding_box()
+    main = page.locator("main").bounding_box()
+    assert overview is not None and main is not None
+    assert overview["x"] + overview["width"] <= main["x"] + main["width"] + 0.5, (overview, main)
+    rows = page.locator(".class-row").evaluate_all(
+        "els => els.map((el) => el.getBoundingClientRect().right)"
+    )
+    assert rows and max(rows) <= main["x"] + main["width"] + 0.5, (rows, main)
+    assert page.locator(".class-label").evaluate_all(CUT_TEXT_JS) == []
+    titles: list[dict[str, Any]] = page.evaluate(TITLES_JS)
+    overlaps = [
+        (a["column"], b["column"])
+        for i, a in enumerate(titles)
+        for b in titles[i + 1 :]
+        if _intersect(a, b)
+    ]
+    assert not overlaps, overlaps
+    # Names break only before an underscore ("max" / "_pool" / "_1"), never inside a word.
+    assert page.evaluate(WORDS_CUT_JS) == []
+    node = page.locator('[data-layer="conv_1_1"][data-neuron="0"]').bounding_box()
+    assert node is not None and node["width"] >= 20, node  # 40 device pixels
+    context.close()

@@ -18,7 +18,9 @@ interface OutputColumnProps {
   onSelect?: (index: number) => void;
 }
 
-const BAR_WIDTH = 48;
+/** What a row needs besides its bar: the name, the percentage and the gaps. */
+const ROW_TEXT = 136;
+const MIN_BAR = 16;
 
 export function OutputColumn({
   column,
@@ -32,6 +34,7 @@ export function OutputColumn({
   onSelect,
 }: OutputColumnProps) {
   const top = probabilities.indexOf(Math.max(...probabilities));
+  const barWidth = Math.max(MIN_BAR, column.width - ROW_TEXT);
   return (
     <>
       {column.neurons.map((neuron) => {
@@ -59,10 +62,10 @@ export function OutputColumn({
               onSelect?.(neuron.index);
             }}
           >
-            <span className="class-bar" style={{ width: BAR_WIDTH }} aria-hidden="true">
+            <span className="class-bar" style={{ width: barWidth }} aria-hidden="true">
               <span
                 className="class-bar-fill"
-                style={{ width: Math.max(1, probability * BAR_WIDTH) }}
+                style={{ width: Math.max(1, probability * barWidth) }}
               />
             </span>
             {/* The name is the text on screen (axe: label-content-name-mismatch), "probability" added. */}

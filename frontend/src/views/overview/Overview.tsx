@@ -13,6 +13,7 @@ import { fitOverview, NAME_BREAKS, SHAPE_BREAKS, TITLE_LINE } from "./geometry";
 import { MapColumn } from "./MapColumn";
 import { NeuronInfo } from "./NeuronInfo";
 import { OutputColumn } from "./OutputColumn";
+import { ParameterCaption } from "./ParameterCaption";
 import { neuronMaps } from "./planes";
 import { ScopeLegends } from "./ScopeLegends";
 import type { NeuronSelection } from "../../url/state";
@@ -82,7 +83,7 @@ export function Overview({
   canOpen = () => true,
 }: OverviewProps) {
   const [hovered, setHovered] = useState<NeuronRef | null>(null);
-  const { layout, pitchX } = useMemo(() => fitOverview(graph, width), [graph, width]);
+  const { layout, titleRoom } = useMemo(() => fitOverview(graph, width), [graph, width]);
   const height = layout.height;
   // Roving tabindex: the overview is one Tab stop, the neuron last focused (the open one,
   // else the first input channel); the arrow keys move between neurons.
@@ -147,6 +148,7 @@ export function Overview({
         scope={scope}
         probabilities={activations.bundle.probabilities}
         classes={graph.classes}
+        graph={graph}
       />
       <div
         className={`overview${focused ? " overview-focused" : ""}`}
@@ -162,7 +164,7 @@ export function Overview({
         {layout.columns.map((column) => {
           const isOutput = column.kind === "output";
           const name = isOutput ? "output" : column.layer.name;
-          const room = isOutput ? column.width : pitchX - 4;
+          const room = isOutput ? column.width : titleRoom;
           return (
             <div
               key={column.layer.name}
@@ -232,6 +234,7 @@ export function Overview({
         )}
         <ScopeLegends layout={layout} ranges={ranges} />
       </div>
+      <ParameterCaption graph={graph} />
     </figure>
   );
 }

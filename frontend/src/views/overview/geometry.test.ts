@@ -42,11 +42,13 @@ describe("titleLines", () => {
 });
 
 describe("fitOverview", () => {
-  for (const width of [720, 984, 940, 1060, 1600]) {
+  for (const width of [600, 720, 984, 940, 1060, 1600]) {
     it(`lays out Tiny VGG at ${width} px: columns apart, maps growing with the width`, () => {
-      const { layout, pitchX } = fitOverview(TINY_VGG, width);
+      const { layout, titleRoom } = fitOverview(TINY_VGG, width);
       expect(layout.columns).toHaveLength(12);
       const maps = layout.columns.filter((column) => column.kind !== "output");
+      const pitchX = (maps[1]?.x ?? 0) - (maps[0]?.x ?? 0);
+      expect(titleRoom).toBeCloseTo(pitchX - 2);
       maps.slice(1).forEach((column, i) => {
         const previous = maps[i];
         expect(previous).toBeDefined();

@@ -11,10 +11,16 @@ import type { ModelGraph } from "../../model/graph";
 export const TITLE_LINE = 16;
 /** Room under the columns for the colour legends (a bar and its ticks). */
 export const FOOTER = 44;
+/** The output column: bar, the longest class name in bold, the percentage. */
 const OUTPUT_WIDTH = 184;
+/** On a narrow page (a projector at 200 % zoom) its bar shrinks so the titles keep whole
+ * words ("input", "conv" / "_1_1"). */
+const NARROW_OUTPUT_WIDTH = 152;
+const NARROW_PAGE = 800;
 /** Room left of the input column for its channel letters (R, G, B). */
 const LEFT = 16;
 const GAP = 4;
+const TITLE_GAP = 2;
 const MIN_NODE = 16;
 const MAX_NODE = 72;
 /** Share of a column's pitch a map takes; the rest is for the edges between columns. */
@@ -72,13 +78,15 @@ export function titleLines(
 export function fitOverview(
   graph: ModelGraph,
   width: number,
-): { layout: OverviewLayout; pitchX: number } {
+): { layout: OverviewLayout; titleRoom: number } {
   const specs = overviewColumns(graph);
   const mapColumns = specs.length - 1;
   const tallest = Math.max(...specs.map((spec) => spec.count));
-  const pitchX = (width - LEFT - OUTPUT_WIDTH) / mapColumns;
+  const outputWidth = width < NARROW_PAGE ? NARROW_OUTPUT_WIDTH : OUTPUT_WIDTH;
+  const pitchX = (width - LEFT - outputWidth) / mapColumns;
   const nodeSize = Math.round(Math.min(MAX_NODE, Math.max(MIN_NODE, pitchX * NODE_SHARE)));
-  const room = pitchX - GAP;
+  // A title may use its column's whole pitch but for a hair between neighbours.
+  const room = pitchX - TITLE_GAP;
   const nameLines = Math.max(
     1,
     ...specs.map((spec) => (spec.kind === "output" ? 1 : titleLines(spec.layer.name, room))),
@@ -97,8 +105,8 @@ export function fitOverview(
   const height = header + body + FOOTER;
   const columns = specs.map((spec, position): Column => {
     const isOutput = spec.kind === "output";
-    const columnWidth = isOutput ? OUTPUT_WIDTH : nodeSize;
-    const x = isOutput ? width - OUTPUT_WIDTH : LEFT + position * pitchX + (pitchX - nodeSize) / 2;
+    const columnWidth = isOutput ? outputWidth : nodeSize;
+    const x = isOutput ? width - outputWidth : LEFT + position * pitchX + (pitchX - nodeSize) / 2;
     const rows = isOutput ? Math.min(rowHeight, body / Math.max(1, spec.count)) : rowHeight;
     const top = header + (body - (spec.count * rows - (isOutput ? 0 : GAP))) / 2;
     return {
@@ -115,5 +123,5 @@ export function fitOverview(
     };
   });
   const layout: OverviewLayout = { width, height, nodeSize, headerHeight: header, columns };
-  return { layout, pitchX };
+  return { layout, titleRoom: room };
 }
