@@ -12,6 +12,9 @@ then prints:
   cache is warm once the worker has warmed the examples), clicked at once or after the
   pointer rested 150 ms on the thumbnail (as a mouse does: the app starts loading the
   bundle on hover), and to examples seen before in the page (no request);
+- view open: from clicking a conv neuron to its intermediate view drawn (the
+  ``cnn101:conv-view-drawn`` mark), clicked once the page is idle (the views' code and the
+  weights prefetched) and clicked the moment the overview is drawn (before the prefetch);
 - bytes of the first load without the example images (each example's PNG and the class
   sprites, the picker's thumbnails in one PNG): what went over the wire (encoded bodies,
   as the gateway sent them: gzip-compressed where it compresses) and decoded.
@@ -61,11 +64,20 @@ SWITCH_JS = f"""async (id) => {{
   while ({DRAWN}.length === before) await new Promise((resolve) => setTimeout(resolve, 1));
   return {DRAWN}.at(-1).startTime - start;
 }}"""
+# Resolves with the time from a click on conv_1_1's first neuron to its view drawn.
+VIEW_OPEN_JS = """async () => {
+  const mark = () => performance.getEntriesByName('cnn101:conv-view-drawn');
+  const before = mark().length;
+  const start = performance.now();
+  document.querySelector('[data-layer="conv_1_1"][data-neuron="0"]').click();
+  while (mark().length === before) await new Promise((resolve) => setTimeout(resolve, 1));
+  return mark().at(-1).startTime - start;
+}"""
 TRANSFERS_JS = """() => [...performance.getEntriesByType('navigation'),
                       ...performance.getEntriesByType('resource')]
   .filter((e) => !/\\/api\\/examples\\/[^/]+\\/image|\\/sprites\\//.test(e.name))
   .map((e) => ({ name: e.name, wire: e.transferSize, encoded: e.encodedBodySize,
-                 decoded: e.decodedBodySize }))"""
+                 decoded: e.decodedBodySize, start: e.startTime }))"""
 
 
 def _free_port() -> int:
@@ -135,6 +147,28 @@ def _switches(
         context.close()
 
 
+def _view_opens(
+    browser: Browser, url: str, runs: int, accept_encoding: str
+) -> dict[str, list[float]]:
+    """ms from the click to the conv view drawn, in fresh contexts: after the page went
+    idle (prefetched), and at once when the overview is drawn."""
+    times: dict[str, list[float]] = {"after idle": [], "at once": []}
+    for _ in range(runs):
+        for when, times_of in times.items():
+            context = _context(browser, accept_encoding)
+            try:
+                page = context.new_page()
+                page.goto(url + "/")
+                page.wait_for_function(f"() => {DRAWN}.length > 0", timeout=120_000)
+                if when == "after idle":
+                    page.wait_for_load_state("networkidle")
+                    page.wait_for_timeout(500)
+                times_of.append(float(page.evaluate(VIEW_OPEN_JS)))
+            finally:
+                context.close()
+    return times
+
+
 def _kb(n: float) -> str:
     return f"{n / 1024:,.1f} KB"
 
@@ -146,6 +180,7 @@ def measure(url: str, runs: int, switches: int, accept_encoding: str) -> None:
             loads = [_first_load(browser, url, accept_encoding) for _ in range(runs)]
             clicked, again = _switches(browser, url, switches, accept_encoding, hover_ms=0)
             hovered, _ = _switches(browser, url, switches, accept_encoding, hover_ms=150)
+            opens = _view_opens(browser, url, runs, accept_encoding)
         finally:
             browser.close()
     firsts = [ms for ms, _ in loads]
@@ -168,13 +203,25 @@ def measure(url: str, runs: int, switches: int, accept_encoding: str) -> None:
         f"example switch, seen before in the page: median {statistics.median(again):.0f} ms, "
         f"max {max(again):.0f} ms over {len(again)}"
     )
-    wire = sum(t["wire"] for t in transfers)
-    encoded = sum(t["encoded"] for t in transfers)
-    decoded = sum(t["decoded"] for t in transfers)
+    for when, times in opens.items():
+        print(
+            f"conv view open, clicked {when}: median {statistics.median(times):.0f} ms, "
+            f"max {max(times):.0f} ms over {len(times)} cold-browser runs"
+        )
+    drawn = loads[-1][0]
+    before = [t for t in transfers if float(t["start"]) <= drawn]
+    wire = sum(t["wire"] for t in before)
+    encoded = sum(t["encoded"] for t in before)
+    decoded = sum(t["decoded"] for t in before)
     print(
-        f"first load without example images: {_kb(encoded)} of bodies on the wire "
-        f"({_kb(wire)} with headers; {_kb(decoded)} decoded) in {len(transfers)} responses "
-        f"(Accept-Encoding: {accept_encoding}; target <= 500 KB gzipped)"
+        f"first load without example images, up to the first overview: {_kb(encoded)} of "
+        f"bodies on the wire ({_kb(wire)} with headers; {_kb(decoded)} decoded) in "
+        f"{len(before)} responses (Accept-Encoding: {accept_encoding}; target <= 500 KB gzipped)"
+    )
+    after = [t for t in transfers if float(t["start"]) > drawn]
+    print(
+        f"then, prefetched while idle (the views' code, the weights): "
+        f"{_kb(sum(t['encoded'] for t in after))} in {len(after)} responses"
     )
     for transfer in sorted(transfers, key=lambda t: -int(t["encoded"])):
         name = str(transfer["name"]).replace(url, "")

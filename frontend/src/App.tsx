@@ -1,5 +1,5 @@
 /** CNN 101: the input panel, the overview and its explanation, all driven by the URL state. */
-import { lazy, Suspense, useMemo, useRef } from "react";
+import { lazy, Suspense, useCallback, useMemo, useRef } from "react";
 import { AppTabs, TABS } from "./components/AppTabs";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { usePalette } from "./components/palette";
@@ -24,6 +24,7 @@ import { LessonBanner } from "./lesson/LessonBanner";
 import { PresenterBanner } from "./presenter/PresenterBanner";
 import { usePresentation } from "./presenter/usePresentation";
 import { useExplorer } from "./state/useExplorer";
+import { useIdlePrefetch } from "./state/useIdlePrefetch";
 import { sameNeuron } from "./url/state";
 import { Explanation } from "./views/Explanation";
 import { Overview } from "./views/overview/Overview";
@@ -35,9 +36,11 @@ const OVERVIEW_HEIGHT = 560;
 // whole; below this (a phone held upright) the main column scrolls sideways instead.
 const MIN_OVERVIEW_WIDTH = 480;
 
-// Loaded when first opened, so the first overview does not wait for their code.
+// Loaded after the first overview when the browser is idle (useIdlePrefetch), or when first
+// opened, so the first overview does not wait for their code.
+const loadNeuronViews = () => import("./views/conv/SelectedNeuron");
 const SelectedNeuron = lazy(() =>
-  import("./views/conv/SelectedNeuron").then((module) => ({ default: module.SelectedNeuron })),
+  loadNeuronViews().then((module) => ({ default: module.SelectedNeuron })),
 );
 const Playground = lazy(() =>
   import("./playground/Playground").then((module) => ({ default: module.Playground })),
@@ -53,9 +56,15 @@ export function App() {
     notice,
     upload,
     prefetchExample,
+    prefetchWeights,
     queries,
     weights,
   } = useExplorer();
+  const prefetchNeuronViews = useCallback(() => {
+    void loadNeuronViews();
+    prefetchWeights();
+  }, [prefetchWeights]);
+  useIdlePrefetch(activations !== null, prefetchNeuronViews);
   // Presenter mode (presenter/): the teacher's states are applied with applyUrl; this page's
   // own changes go through setUrl, which leaves follow mode.
   const presentation = usePresentation(url, applyUrl);

@@ -170,6 +170,11 @@ export function useExplorer() {
     [model, queryClient, queries],
   );
 
+  /** The weights of the shown model into the cache (useIdlePrefetch), without opening a view. */
+  const prefetchWeights = useCallback(() => {
+    if (model) void queryClient.query(queries.weights(model)).catch(noop);
+  }, [model, queryClient, queries]);
+
   // One notice: that the server is away matters most, then what failed, then what is loading.
   const uploadFailed = sent.isError && sent.variables.shown === shownKey ? sent.error : null;
   // The model list's own failures only when this page needs it (the header's choice asks too, and stays quiet).
@@ -209,6 +214,7 @@ export function useExplorer() {
     notice,
     upload,
     prefetchExample,
+    prefetchWeights,
     weights: modelWeights,
   };
 }

@@ -73,6 +73,8 @@ export function ConvView({
     });
     // Keyboard and screen-reader users land in the view they opened (Escape returns).
     section.current?.focus({ preventScroll: true });
+    // Its maps are painted (children's effects run first): scripts/bench_spa.py times to here.
+    performance.mark("cnn101:conv-view-drawn");
   }, [reducedMotion]);
   useGrowFrom(section, origin);
   const focusY = focus?.y;
