@@ -4,7 +4,13 @@
  * functions of math/colour read the same choice.
  */
 import { useSyncExternalStore } from "react";
-import { currentPalette, isPaletteName, setPalette, type PaletteName } from "../math/colour";
+import {
+  currentPalette,
+  isPaletteName,
+  PALETTES,
+  setPalette,
+  type PaletteName,
+} from "../math/colour";
 
 const STORAGE_KEY = "cnn101.palette";
 const listeners = new Set<() => void>();
@@ -18,12 +24,22 @@ function stored(): PaletteName | null {
   }
 }
 
+/** The palette's highlight ring and halo as CSS variables (styles/base.css uses them). */
+function applyHighlight(name: PaletteName): void {
+  if (typeof document === "undefined") return;
+  const { highlight, halo } = PALETTES[name];
+  document.documentElement.style.setProperty("--highlight", highlight);
+  document.documentElement.style.setProperty("--highlight-halo", halo);
+}
+
 const remembered = typeof window === "undefined" ? null : stored();
 if (remembered) setPalette(remembered);
+applyHighlight(currentPalette());
 
 export function choosePalette(name: PaletteName): void {
   if (name === currentPalette()) return;
   setPalette(name);
+  applyHighlight(name);
   try {
     window.localStorage.setItem(STORAGE_KEY, name);
   } catch {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
+  contrast,
   currentPalette,
   divergingScale,
   isPaletteName,
+  luminance,
   NEGATIVE,
   paintPlane,
   PALETTE_NAMES,
@@ -94,5 +96,35 @@ describe("colour-blind-safe palette", () => {
     expect(isPaletteName("orange-purple")).toBe(true);
     expect(isPaletteName("rainbow")).toBe(false);
     expect(isPaletteName(null)).toBe(false);
+  });
+});
+
+describe("highlights on the heatmaps", () => {
+  const ramp = (name: (typeof PALETTE_NAMES)[number]): string[] => {
+    const table = rampTable(RAMP_STEPS, name);
+    return Array.from({ length: RAMP_STEPS }, (_, i) => {
+      const [r, g, b] = table.subarray(i * 3, i * 3 + 3);
+      return `rgb(${r}, ${g}, ${b})`;
+    });
+  };
+
+  it("measures contrast as WCAG does", () => {
+    expect(contrast("rgb(0, 0, 0)", "rgb(255, 255, 255)")).toBeCloseTo(21);
+    expect(contrast("rgb(119, 119, 119)", "rgb(255, 255, 255)")).toBeCloseTo(4.48, 2);
+    expect(luminance("rgb(255, 255, 255)")).toBeCloseTo(1);
+  });
+
+  it("keeps at least 3:1 on every colour of the colour-blind ramp, ring or halo", () => {
+    const { highlight, halo } = PALETTES["orange-purple"];
+    const weakest = Math.min(
+      ...[...ramp("orange-purple"), "rgb(250, 250, 250)"].map((colour) =>
+        Math.max(contrast(highlight, colour), contrast(halo, colour)),
+      ),
+    );
+    expect(weakest).toBeGreaterThanOrEqual(3);
+    // The paper's amber alone would not: it vanishes on the orange end.
+    expect(
+      contrast(PALETTES["red-blue"].highlight, PALETTES["orange-purple"].negative),
+    ).toBeLessThan(2);
   });
 });

@@ -17,12 +17,24 @@ export const POSITIVE = "rgb(5, 113, 176)";
  * blue's darker shades can look alike.
  */
 export const PALETTES = {
-  "red-blue": { name: "Red – blue", negative: NEGATIVE, zero: ZERO, positive: POSITIVE },
+  "red-blue": {
+    name: "Red – blue",
+    negative: NEGATIVE,
+    zero: ZERO,
+    positive: POSITIVE,
+    // The window, the selected map and the keyboard's neuron: the paper's amber.
+    highlight: "rgb(245, 158, 11)",
+    halo: "transparent",
+  },
   "orange-purple": {
     name: "Orange – purple (colour-blind safe)",
     negative: "rgb(230, 97, 1)",
     zero: ZERO,
     positive: "rgb(94, 60, 153)",
+    // Amber vanishes on the orange ramp: a dark ring with a white halo stands out (>= 3:1,
+    // one or the other) on every colour of the ramp (colour.test.ts).
+    highlight: "rgb(31, 35, 40)",
+    halo: "rgb(255, 255, 255)",
   },
 } as const;
 
@@ -47,6 +59,21 @@ export function setPalette(name: PaletteName): void {
 
 export function currentPalette(): PaletteName {
   return current;
+}
+
+/** WCAG 2 relative luminance of an "rgb(r, g, b)" colour. */
+export function luminance(colour: string): number {
+  const [r = 0, g = 0, b = 0] = (colour.match(/\d+/g) ?? []).map((value) => {
+    const c = Number(value) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG 2 contrast ratio of two "rgb(r, g, b)" colours, 1 to 21. */
+export function contrast(a: string, b: string): number {
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return ((light ?? 0) + 0.05) / ((dark ?? 0) + 0.05);
 }
 
 /** The current palette's negative, zero and positive colours (for legends and swatches). */
