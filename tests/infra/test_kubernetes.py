@@ -345,3 +345,23 @@ def test_every_gateway_replica_serves_the_files_the_worker_renders(
     for name, read_only in (("worker", False), ("gateway", True)):
         pod = _find(manifests, "Deployment", name)["spec"]["template"]["spec"]
         assert _mounts(pod, pod["containers"][0])[root] == ("cnn101-static", read_only), name
+
+
+def test_the_study_keeps_uploaded_material_on_a_volume_and_takes_large_uploads(
+    manifests: list[Manifest],
+) -> None:
+    """The conventional arm's PDFs and videos outlive the pod; only their upload route
+    accepts 501 MB bodies."""
+    folder = _find(manifests, "ConfigMap", "cnn101-config")["data"][
+        "CNN101_EVALUATION_MATERIAL_DIR"
+    ]
+    pod = _find(manifests, "Deployment", "evaluation")["spec"]["template"]["spec"]
+    assert _mounts(pod, pod["containers"][0])[folder] == ("cnn101-study-material", False)
+    upload = _find(manifests, "Ingress", "cnn101-material-upload")
+    annotations = upload["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "501m"
+    assert annotations["nginx.ingress.kubernetes.io/proxy-request-buffering"] == "off"
+    paths = upload["spec"]["rules"][0]["http"]["paths"]
+    assert [(p["path"], p["pathType"]) for p in paths] == [("/api/instructor/materials", "Exact")]
+    main = _find(manifests, "Ingress", "cnn101")["metadata"]["annotations"]
+    assert main["nginx.ingress.kubernetes.io/proxy-body-size"] == "11m"
