@@ -28,8 +28,8 @@ const TOPIC_NAMES: Record<Topic, string> = {
 const TOPICS: Record<Topic, string> = {
   input:
     "The picture, as the network receives it: a square of pixels split into its red, green and blue parts. Each pixel is a number from 0 (dark) to 1 (bright).",
-  conv: "A small grid of learned numbers (a filter, or kernel) slides over the maps of the layer before. At every position it multiplies the numbers under it and adds them up. Where the picture matches the filter’s pattern (an edge, a colour, later a texture) the result is large.",
-  relu: "Keeps every positive number and turns every negative one into 0. This simple rule is what lets the network learn more than straight-line relationships.",
+  conv: "A small grid of learned numbers (a filter, or kernel) slides over the maps of the layer before. At every position it multiplies the numbers under it and adds them up. Where the picture matches the filter’s pattern (an edge, a colour, later a texture) the result is large: bright under the positive weights and dark under the negative ones; the opposite pattern gives a negative number, and an even patch gives about 0 when the weights add up to 0. Each value sees a square patch of the picture, its receptive field: a 3×3 window over values that each see 3×3 pixels, one pixel apart, sees 5×5; a 2×2 pooling adds one step and doubles the step (hover a neuron to read its layer’s). A layer’s parameters are its filters × (k×k × input channels) weights plus one bias per filter, listed under the network.",
+  relu: "Keeps every positive number and turns every negative one into 0. This simple rule is what lets the network learn more than straight-line relationships. Reading a map after ReLU: strong colour marks where the filter’s pattern is under that spot; white (0) where it is absent or reversed. The map shows where a pattern is, not how bright the picture is; the same filter is used everywhere, and the class is decided only at the end.",
   max_pool:
     "Shrinks each map by keeping only the biggest number of every small square. The network keeps the strongest signals and cares less about their exact position.",
   flatten:
@@ -56,7 +56,7 @@ function viewText(
   if (type === "conv") {
     return {
       title: "Convolutional intermediate view",
-      text: "Each map of the previous layer is convolved with its own slice of this neuron’s filter into an intermediate map; the intermediate maps added up, plus a bias, give the neuron. The orange squares show the window moving in step over all of them.",
+      text: "Each map of the previous layer is convolved with its own slice of this neuron’s filter into an intermediate map; the intermediate maps added up, plus a bias, give the neuron. The highlighted squares (amber; dark with a white edge in the colour-blind palette) show the window moving in step over all of them.",
     };
   }
   if (type === "relu")
@@ -139,8 +139,8 @@ export function Explanation({ graph, selection, detail }: ExplanationProps) {
           them.
         </li>
         <li>
-          The orange square is the window being computed; move it by pointing, clicking or with the
-          arrow keys.
+          The highlighted square (amber, or dark with a white edge) is the window being computed;
+          move it by pointing, clicking or with the arrow keys.
         </li>
         <li>
           When a neuron is opened, the columns it does not read fade so that it stands out; Back or

@@ -2,6 +2,13 @@
 
 export type Grid = number[][];
 
+/** The vertical-edge kernel of tutorial pages 1 and 10 (bright left, dark right responds). */
+export const EDGE: Grid = [
+  [1, 0, -1],
+  [1, 0, -1],
+  [1, 0, -1],
+];
+
 /** Valid 2-D cross-correlation (what CNNs call convolution) of one channel. */
 export function convolve(input: Grid, kernel: Grid, stride = 1): Grid {
   const k = kernel.length;
@@ -63,23 +70,33 @@ export interface LayerShape {
   kind: "input" | "conv" | "relu" | "max_pool" | "flatten" | "dense";
   shape: number[];
   params: number;
+  /** The side of the input patch one value sees (its receptive field); 0 for dense layers. */
+  field: number;
 }
 
-/** Tiny VGG's layers, shapes and parameter counts from its definition (3x3 valid convs, 2x2 pools). */
+/**
+ * Tiny VGG's layers, shapes, parameter counts and receptive fields from its definition
+ * (3x3 valid convs, 2x2 pools): a 3x3 window widens the patch by 2 input steps, a 2x2 pool
+ * by 1 and doubles the step between neighbouring values.
+ */
 export function tinyVggShapes(size = 64, channels = 3, filters = 10, classes = 10): LayerShape[] {
   const layers: LayerShape[] = [
-    { name: "input", kind: "input", shape: [size, size, channels], params: 0 },
+    { name: "input", kind: "input", shape: [size, size, channels], params: 0, field: 1 },
   ];
   let side = size;
   let depth = channels;
+  let field = 1;
+  let step = 1;
   for (const block of [1, 2]) {
     for (const conv of [1, 2]) {
       side -= 2;
+      field += 2 * step;
       layers.push({
         name: `conv_${block}_${conv}`,
         kind: "conv",
         shape: [side, side, filters],
         params: 3 * 3 * depth * filters + filters,
+        field,
       });
       depth = filters;
       layers.push({
@@ -87,23 +104,43 @@ export function tinyVggShapes(size = 64, channels = 3, filters = 10, classes = 1
         kind: "relu",
         shape: [side, side, filters],
         params: 0,
+        field,
       });
     }
     side = Math.floor(side / 2);
+    field += step;
+    step *= 2;
     layers.push({
       name: `max_pool_${block}`,
       kind: "max_pool",
       shape: [side, side, filters],
       params: 0,
+      field,
     });
   }
   const flat = side * side * depth;
-  layers.push({ name: "flatten", kind: "flatten", shape: [flat], params: 0 });
+  layers.push({ name: "flatten", kind: "flatten", shape: [flat], params: 0, field: 0 });
   layers.push({
     name: "output",
     kind: "dense",
     shape: [classes],
     params: flat * classes + classes,
+    field: 0,
   });
   return layers;
+}
+
+/**
+ * How a layer's parameter count is made, in the explorer's words (views/overview/layerFacts.ts
+ * derives the same text from the model; figureMath.test.ts checks they agree).
+ */
+export function paramFormula(layers: LayerShape[], index: number): string {
+  const layer = layers[index];
+  const before = layers[index - 1];
+  if (!layer || !before || layer.params === 0) return "";
+  const outputs = layer.shape[layer.shape.length - 1] ?? 0;
+  const inputs = before.shape[before.shape.length - 1] ?? 0;
+  return layer.kind === "conv"
+    ? `${outputs} filters × 3×3×${inputs} weights + ${outputs} biases`
+    : `${inputs.toLocaleString("en")} inputs × ${outputs} outputs + ${outputs} biases`;
 }

@@ -5,7 +5,17 @@
 import type { ReactNode } from "react";
 import { softmax } from "../../math/ops";
 import { Arrow, Bars, Figure, NetworkDiagram, NumberGrid } from "./figures";
-import { convolve, maxPool, pad, relu, tinyVggShapes, windowSum } from "./figureMath";
+import { FeaturesPage } from "./FeaturesPage";
+import {
+  EDGE,
+  convolve,
+  maxPool,
+  pad,
+  paramFormula,
+  relu,
+  tinyVggShapes,
+  windowSum,
+} from "./figureMath";
 
 export interface TutorialPage {
   id: string;
@@ -19,11 +29,6 @@ const INPUT = [
   [2, 7, 2, 5, 1],
   [0, 1, 3, 1, 7],
   [4, 2, 1, 6, 2],
-];
-const EDGE = [
-  [1, 0, -1],
-  [1, 0, -1],
-  [1, 0, -1],
 ];
 const RED = "#d1495b";
 const BLUE = "#0b5cad";
@@ -448,16 +453,14 @@ function ParametersPage() {
           </tr>
         </thead>
         <tbody>
-          {layers.map((layer) => (
+          {layers.map((layer, index) => (
             <tr key={layer.name}>
               <th scope="row">{layer.name}</th>
               <td>{layer.shape.join(" × ")}</td>
-              <td>
-                {layer.kind === "conv"
-                  ? `3·3·${layer.name === "conv_1_1" ? 3 : 10}·10 + 10 = ${layer.params}`
-                  : layer.kind === "dense"
-                    ? `1690·10 + 10 = ${layer.params}`
-                    : "0"}
+              <td data-layer={layer.name}>
+                {layer.params > 0
+                  ? `${layer.params.toLocaleString("en")} = ${paramFormula(layers, index)}`
+                  : "0"}
               </td>
             </tr>
           ))}
@@ -487,4 +490,5 @@ export const PAGES: TutorialPage[] = [
   { id: "softmax", title: "7. Dense layer and softmax", body: SoftmaxPage },
   { id: "tiny_vgg", title: "8. Tiny VGG's shapes", body: TinyVggPage },
   { id: "parameters", title: "9. Counting parameters", body: ParametersPage },
+  { id: "features", title: "10. What filters detect and what maps show", body: FeaturesPage },
 ];
