@@ -22,12 +22,16 @@ DEFAULT_LIMIT = 12
 class AdmissionLimit:
     """ASGI middleware: at most ``limit`` HTTP requests inside the app at any moment."""
 
-    def __init__(self, app: ASGIApp, limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int = DEFAULT_LIMIT, exempt: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.slots = asyncio.Semaphore(limit)
+        # Paths that hold no database connection (a long file download): never queued.
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
         async with self.slots:

@@ -12,13 +12,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evaluation.analysis_ancova import AncovaDetail, ancova_detail, rank_test_p
+from evaluation.analysis_clustered import SectionSensitivity, study_section_sensitivity
 from evaluation.analysis_items import FormReliability, ItemStatistic, item_analysis
+from evaluation.analysis_itt import IntentionToTreat, intention_to_treat
 from evaluation.analysis_questionnaire import QuestionnaireSummary, questionnaire_summaries
 from evaluation.analysis_scores import Scores, ancova_undefined
 from evaluation.flow_counts import FlowCounts, flow_counts
 from evaluation.items.snapshot import study_form_sizes
+from evaluation.material_citation import MaterialCitation, material_citation
 from evaluation.models import CONDITIONS, Answer, Item, Participant, PhaseAttempt
 from evaluation.plain_summary import plain_summary
+from evaluation.populations import POPULATIONS
 from evaluation.preregistration import PreregistrationCitation, citation
 
 
@@ -107,6 +111,16 @@ class Results(BaseModel):
     # The pre-registration these results follow (evaluation/preregistration.py); None for
     # studies opened before migration 0010, or in results frozen before it existed.
     preregistration: PreregistrationCitation | None = None
+    # The conventional arm's material (evaluation/material_citation.py); None in results
+    # frozen before it was recorded.
+    conventional_material: MaterialCitation | None = None
+    # Each table's population (POPULATIONS); None in results frozen before it existed.
+    populations: dict[str, str] | None = None
+    # The intention-to-treat analysis (evaluation/analysis_itt.py); None in older results.
+    itt: IntentionToTreat | None = None
+    # Section fixed effects and errors clustered by section, when the analysed students come
+    # from 2+ sections (evaluation/analysis_clustered.py); None otherwise.
+    section_sensitivity: SectionSensitivity | None = None
 
 
 def _sd(values: list[float]) -> float | None:
@@ -309,6 +323,10 @@ def analyse(session: Session, study_id: int) -> Results:
         questionnaire=questionnaire_summaries(session, study_id),
         flow=flow_counts(session, study_id, {row.condition: row.n for row in conditions}),
         preregistration=citation(session, study_id),
+        conventional_material=material_citation(session, study_id),
+        populations=POPULATIONS,
+        itt=intention_to_treat(session, study_id),
+        section_sensitivity=study_section_sensitivity(session, study_id, rows, ancova_detail(rows)),
     )
     return results.model_copy(update={"plain_summary": plain_summary(results)})
 

@@ -16,17 +16,21 @@ from evaluation.admission import AdmissionLimit
 from evaluation.auth import create_instructor
 from evaluation.deps import Clock
 from evaluation.items.bank import seed_default_items
+from evaluation.items.refresh import refresh_builtin_items
 from evaluation.login_guard import LoginGuard
+from evaluation.material_store import material_upload_limit
 from evaluation.migrations import upgrade_database
 from evaluation.models import Instructor
 from evaluation.routes import (
     accounts,
     audit,
     instructor,
+    materials,
     planning,
     preregistration,
     results,
     student,
+    student_material,
 )
 from evaluation.settings import EvaluationSettings, load_settings
 from services.common.body_limit import BodyLimit, BodySizeLimit
@@ -47,6 +51,7 @@ def _bootstrap(settings: EvaluationSettings, app: FastAPI) -> None:
     with app.state.session_factory() as session:
         if seed_default_items(session):
             logger.info("item bank seeded with the built-in forms A and B")
+        refresh_builtin_items(session)  # a bank seeded by an older release gets today's forms
         email = settings.evaluation_bootstrap_instructor
         first_run = not session.scalar(select(func.count()).select_from(Instructor))
         if settings.env == "development" and email and first_run:
@@ -80,10 +85,15 @@ def create_app(settings: EvaluationSettings | None = None, clock: Clock = utcnow
     app.state.settings = settings
     app.state.clock = clock
     app.state.login_guard = LoginGuard()
-    app.add_middleware(BodySizeLimit, default=BodyLimit(settings.evaluation_max_body_bytes))
+    app.add_middleware(
+        BodySizeLimit,
+        default=BodyLimit(settings.evaluation_max_body_bytes),
+        paths={materials.UPLOAD_PATH: material_upload_limit(settings)},
+    )
     app.add_middleware(CrossSiteGuard)
     app.add_middleware(NoStoreByDefault)
-    app.add_middleware(AdmissionLimit)  # see evaluation/admission.py: no pool deadlock
+    # see evaluation/admission.py: no pool deadlock; the material file holds no connection
+    app.add_middleware(AdmissionLimit, exempt=(student_material.FILE_PATH,))
     install_error_handlers(app, unexpected_message="unexpected error; nothing was stored")
     install_database_error_handlers(app)
     app.include_router(instructor.router)
@@ -93,6 +103,8 @@ def create_app(settings: EvaluationSettings | None = None, clock: Clock = utcnow
     app.include_router(audit.router)
     app.include_router(planning.router)
     app.include_router(preregistration.router)
+    app.include_router(materials.router)
+    app.include_router(student_material.router)
 
     app.include_router(health.router)
 

@@ -15,6 +15,11 @@ per stratum and form order. Each condition then gets AB and BA equally often, up
 blocks' slack (at most 2 apart per sequence; a stratum's two conditions at most 4 apart).
 Design 1 (older studies) keeps its sequences: one form-order sequence, one condition
 sequence per stratum.
+
+Sections (evaluation/sections.py): in a study with course sections, every sequence is per
+section too: the section's ``|s<index>`` ends the prior-ML group (``ml_no|s1``) and the
+stratum (``mid|ml_no|s1``, so ``mid|ml_no|s1|AB``), and each section is balanced on its own.
+A study without sections has exactly the sequences it had before.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evaluation.models import AllocationCounter, AllocationLog, Participant, Study
+from evaluation.sections import suffix
 
 BLOCK_SIZES = (2, 4)
 
@@ -49,11 +55,16 @@ def lock_study(session: Session, study_id: int) -> Study:
     return session.execute(select(Study).where(Study.id == study_id).with_for_update()).scalar_one()
 
 
-def form_order_sequence(study: Study, prior_ml: bool) -> str:
-    """Which form-order sequence a participant takes a slot of."""
+def form_order_sequence(study: Study, prior_ml: bool, section: int | None = None) -> str:
+    """Which form-order sequence a participant takes a slot of (one per section too)."""
     if study.design_version < 2:
-        return "all"
-    return "ml_yes" if prior_ml else "ml_no"
+        return "all" + suffix(section)
+    return ("ml_yes" if prior_ml else "ml_no") + suffix(section)
+
+
+def section_stratum(stratum: str, section: int | None) -> str:
+    """The stratum with the student's section, e.g. ``mid|ml_no|s1``; unchanged without."""
+    return stratum + suffix(section)
 
 
 def condition_sequence(study: Study, stratum: str, form_order: str) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from evaluation.auth import create_instructor
 from evaluation.items.bank import seed_default_items
+from evaluation.items.refresh import refresh_builtin_items
 from evaluation.migrations import upgrade_database
 from evaluation.settings import load_settings
 from services.database.engine import make_engine, make_session_factory
@@ -47,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         factory = make_session_factory(engine)
         with factory() as session:
             seed_default_items(session)
+            refresh_builtin_items(session)
             if args.command == "create-instructor":
                 try:
                     instructor = create_instructor(

@@ -18,7 +18,9 @@ from evaluation.models import (
     Participant,
     PhaseAttempt,
     QuestionnaireResponse,
+    Study,
 )
+from evaluation.sections import section_name
 
 ANSWER_CODEBOOK: dict[str, str] = {
     "study_id": "the study's identifier",
@@ -49,6 +51,8 @@ PARTICIPANT_CODEBOOK: dict[str, str] = {
     "prior_ml": "answer to 'have you studied machine learning before?' (true/false)",
     "form_order": "AB or BA (pre-test form, post-test form)",
     "stratum": "assignment stratum: pre-test score band | prior ML",
+    "section": "the course section the student chose (its name); empty if the study has "
+    "none. Strata and sequences end in |s<index>, its 0-based place in the study's list",
     "condition": "cnn101 or conventional; empty if never assigned",
     "condition_slot": "index of the participant's slot in the stratum's block sequence",
     "pre_correct": "number of pre-test items answered correctly (unanswered count as wrong)",
@@ -154,6 +158,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def participant_rows(session: Session, study_id: int) -> list[dict[str, Any]]:
     items_per_form = study_form_sizes(session, study_id)  # its snapshot, not the bank
+    study = session.get_one(Study, study_id)
     rows = []
     for participant in session.scalars(
         select(Participant).where(Participant.study_id == study_id).order_by(Participant.code)
@@ -178,6 +183,7 @@ def participant_rows(session: Session, study_id: int) -> list[dict[str, Any]]:
             "prior_ml": participant.prior_ml,
             "form_order": order,
             "stratum": participant.stratum,
+            "section": section_name(study, participant.section),
             "condition": participant.condition,
             "condition_slot": participant.condition_slot,
             "pre_correct": correct["pre"] if "pre" in attempts else None,
@@ -195,6 +201,21 @@ def participant_rows(session: Session, study_id: int) -> list[dict[str, Any]]:
         }
         rows.append(row)
     return rows
+
+
+# Columns added after studies were frozen: left out of a table whose frozen rows lack them,
+# so an older closed study's exports stay byte for byte what they were.
+LATER_COLUMNS = {"participants": ("section",)}
+
+
+def codebook_for(table: str, rows: list[dict[str, Any]]) -> dict[str, str]:
+    """The table's codebook without the later columns its (frozen) rows do not have."""
+    later = LATER_COLUMNS.get(table, ())
+    return {
+        column: meaning
+        for column, meaning in CODEBOOK[table].items()
+        if column not in later or any(column in row for row in rows)
+    }
 
 
 def rows_to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:

@@ -18,6 +18,7 @@ from evaluation.assignment import (
     condition_sequence,
     form_order_sequence,
     lock_study,
+    section_stratum,
 )
 from evaluation.items.snapshot import study_item, study_items
 from evaluation.models import (
@@ -155,7 +156,8 @@ def give_consent(
     session.refresh(participant)
     if participant.consent is not None:
         if participant.consent == request.choice and (
-            request.choice != "participate" or participant.prior_ml == request.prior_ml
+            request.choice != "participate"
+            or (participant.prior_ml, participant.section) == (request.prior_ml, request.section)
         ):
             return
         raise ApiError(409, "consent_already_given", "the consent choice was already recorded")
@@ -163,7 +165,8 @@ def give_consent(
     participant.consented_at = now
     if request.choice == "participate":
         participant.prior_ml = request.prior_ml
-        sequence = form_order_sequence(study, bool(request.prior_ml))
+        participant.section = request.section
+        sequence = form_order_sequence(study, bool(request.prior_ml), request.section)
         order, slot = allocate(
             session,
             study,
@@ -328,7 +331,7 @@ def assign_condition(
     assert pre.form is not None and participant.prior_ml is not None
     correct = phase_score(session, participant.id, "pre")
     band = score_band(correct, form_size(session, study.id, pre.form))
-    stratum = stratum_key(band, participant.prior_ml)
+    stratum = section_stratum(stratum_key(band, participant.prior_ml), participant.section)
     assert participant.form_order is not None
     sequence = condition_sequence(study, stratum, participant.form_order)
     condition, slot = allocate(

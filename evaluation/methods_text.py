@@ -3,7 +3,7 @@
 Written from the study's own settings (time limits, seed, design version) and its frozen
 results (forms, who was analysed), so a researcher can paste it into a paper and a reviewer
 can check it against the exports. It states what the analysis does not do as well
-(no intention-to-treat analysis, no correction for several tests), and cites the
+(no correction for several tests; older results: no intention-to-treat analysis), and cites the
 pre-registration the analysis follows (evaluation/preregistration.py).
 """
 
@@ -14,6 +14,7 @@ from importlib.metadata import version
 from evaluation.analysis import Results
 from evaluation.analysis_ancova import EXACT_RANK_MAX_N
 from evaluation.assignment import BLOCK_SIZES
+from evaluation.methods_sections import itt_methods, sections_methods
 from evaluation.models import Study
 
 
@@ -54,6 +55,12 @@ def _allocation(study: Study) -> str:
     )
 
 
+def _material(results: Results) -> list[str]:
+    """The conventional arm's material by name, size and SHA-256 (none in older results)."""
+    cited = results.conventional_material
+    return [] if cited is None else [f"Conventional material: {cited.statement}"]
+
+
 def _preregistration(results: Results) -> str:
     cited = results.preregistration
     if cited is None:
@@ -78,6 +85,7 @@ def methods_paragraphs(study: Study, results: Results, counts: dict[str, int]) -
         f"for {_minutes(study.learning_seconds)}, and took a post-test. Time limits: "
         f"pre-test {_minutes(study.pre_test_seconds)}, post-test "
         f"{_minutes(study.post_test_seconds)}; a test ends when handed in or at its limit.",
+        *_material(results),
         _allocation(study),
         f"Measures: two parallel multiple-choice forms, {_forms(results)}; each student took "
         "one as pre-test and the other as post-test. A score is the proportion of the form's "
@@ -85,8 +93,14 @@ def methods_paragraphs(study: Study, results: Results, counts: dict[str, int]) -
         "minus pre-test; Hake's normalised gain is computed on the condition means.",
         f"Analysed population: the {analysed} assigned students who finished both tests "
         f"(complete cases) of {counts.get('assigned', 0)} assigned and "
-        f"{counts.get('joined', 0)} who joined. Students assigned but without a post-test "
-        "are not analysed; no intention-to-treat analysis with imputed scores is made.",
+        f"{counts.get('joined', 0)} who joined. "
+        + (
+            "Students assigned but without a post-test are not analysed; no "
+            "intention-to-treat analysis with imputed scores is made."
+            if results.itt is None
+            else itt_methods(results.itt)
+        ),
+        *sections_methods(study, results.section_sensitivity),
         "Primary analysis: ordinary least squares of the post-test score on condition with "
         "the pre-test score as covariate (and the form order, when both orders occur); the "
         "adjusted difference (CNN 101 minus conventional) with its 95 % confidence interval "

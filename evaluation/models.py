@@ -79,6 +79,9 @@ class Study(Base):
     # How many students the instructor expects to take both tests: the power plan of the
     # pre-registration (null: not given, the plan assumes 40; evaluation/preregistration.py).
     expected_students: Mapped[int | None] = mapped_column(Integer)
+    # The course sections the students come from (e.g. ["Mon 9:00", "Tue 14:00"]), each
+    # its own stratum (evaluation/sections.py); null or empty: none, as before migration 0011.
+    sections: Mapped[list[str] | None] = mapped_column(JSON)
 
     owner: Mapped[Instructor] = relationship()
     preregistration: Mapped[StudyPreregistration | None] = relationship(viewonly=True)
@@ -221,6 +224,8 @@ class Participant(Base):
     stratum: Mapped[str | None] = mapped_column(String(40))
     condition: Mapped[str | None] = mapped_column(String(20))
     condition_slot: Mapped[int | None] = mapped_column(Integer)
+    # Index (0-based) of the student's section in study.sections; null: the study has none.
+    section: Mapped[int | None] = mapped_column(Integer)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -363,3 +368,45 @@ class AuditEntry(AuditColumns, Base):
     """The study's append-only audit log (logins, studies, exports, withdrawals)."""
 
     __tablename__ = "audit_entry"
+
+
+MATERIAL_KINDS = ("pdf", "video")
+
+
+class Material(Base):
+    """A document or lecture video an instructor uploaded for the conventional arm; its
+    bytes are on disk named by their SHA-256 (evaluation/material_store.py)."""
+
+    __tablename__ = "material"
+    __table_args__ = (
+        CheckConstraint("kind IN ('pdf', 'video')", name="kind"),
+        CheckConstraint("size_bytes > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("instructor.id", ondelete="RESTRICT"))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_filename: Mapped[str] = mapped_column(String(255))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    owner: Mapped[Instructor] = relationship()
+
+
+class StudyMaterial(Base):
+    """The conventional arm's material of one study (no row: the built-in tutorial);
+    chosen while a draft, fixed once it opens. A material in use cannot be deleted."""
+
+    __tablename__ = "study_material"
+
+    study_id: Mapped[int] = mapped_column(
+        ForeignKey("study.id", ondelete="CASCADE"), primary_key=True
+    )
+    material_id: Mapped[int] = mapped_column(
+        ForeignKey("material.id", ondelete="RESTRICT"), index=True
+    )
+
+    material: Mapped[Material] = relationship()

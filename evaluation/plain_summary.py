@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from evaluation.analysis_itt import disagreement
+
 if TYPE_CHECKING:
     from evaluation.analysis import Results
 
@@ -118,4 +120,10 @@ def plain_summary(results: Results) -> list[str]:
     counts = ", ".join(
         f"{row.n} with {LABEL.get(row.condition, row.condition)}" for row in results.conditions
     )
-    return [f"Students who took both tests: {counts}.", *_comparison(results), *_warnings(results)]
+    itt = disagreement(results.ancova_detail, results.itt)
+    return [
+        f"Students who took both tests: {counts}.",
+        *_comparison(results),
+        *([itt] if itt else []),
+        *_warnings(results),
+    ]

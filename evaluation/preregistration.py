@@ -29,9 +29,11 @@ from sqlalchemy.orm import Session
 from evaluation.analysis_ancova import EXACT_RANK_MAX_N
 from evaluation.assignment import BLOCK_SIZES
 from evaluation.items.snapshot import study_items_by_form
+from evaluation.material_citation import preregistered
 from evaluation.models import CONDITIONS, FORM_ORDERS, Study, StudyPreregistration
 from evaluation.power import plan
 from evaluation.scoring import SCORE_BANDS
+from evaluation.sections_plan import sections_design, sections_plan
 
 FORMAT = "cnn101-preregistration/1"
 # The class size the power plan assumes when the instructor did not give one.
@@ -125,7 +127,16 @@ def analysis_plan() -> dict[str, Any]:
         "outcome": "post-test score: the proportion of the post-test form's items answered "
         "correctly (0-1), unanswered items counting as wrong",
         "population": "complete cases: assigned participants who started the post-test, "
-        "scored when it ended; no intention-to-treat analysis, no imputation",
+        "scored when it ended",
+        "intention_to_treat": {
+            "population": "every randomised (assigned) participant who did not withdraw, "
+            "in the assigned condition",
+            "imputation": "a missing post-test is replaced by the pre-test score (baseline "
+            "carried forward: zero gain)",
+            "model": "the primary model; adjusted difference with its 95 % CI, reported "
+            "beside the complete-case one",
+            "results_field": "itt",
+        },
         "primary": {
             "name": "ANCOVA",
             "model": "post ~ condition + pre + form_order (OLS); form order (BA vs AB) is "
@@ -193,9 +204,15 @@ def document(session: Session, study: Study, now: datetime) -> dict[str, Any]:
             "created_at": study.created_at.isoformat(),
             "opened_at": now.isoformat(),
         },
-        "design": _design(study),
+        "design": {
+            **_design(study),
+            **sections_design(study),
+            # What the conventional arm studies (documents written before it was recorded
+            # lack this key; the built-in tutorial was the only material then).
+            "conventional_material": preregistered(session, study.id),
+        },
         "items": _items(session, study),
-        "analysis_plan": analysis_plan(),
+        "analysis_plan": {**analysis_plan(), **sections_plan(study)},
         "power_plan": {
             "expected_students": expected_students(study),
             "expected_students_source": "instructor"

@@ -26,6 +26,7 @@ from evaluation.methods_text import methods_paragraphs
 from evaluation.models import Study, StudyReport
 from evaluation.plain_summary import apa_p
 from evaluation.report_flow_svg import flow_diagram
+from evaluation.report_sensitivity import itt_html, population, sections_html
 from evaluation.report_svg import CONDITION_COLOURS, gain_chart, item_chart, slope_chart
 from services.common.jobs import TaskName, TaskSender
 from services.database.engine import SessionFactory
@@ -173,7 +174,9 @@ def _questionnaire(results: Results) -> str:
     header = ["condition", "n", "UMUX-Lite, 0-100: M (SD)", "mental effort, 1-9: M (SD)"]
     return (
         "<h2>Questionnaire</h2><p>Answered after the post-test by the assigned students who "
-        "reached it; descriptives only (a secondary measure).</p>" + _table(header, rows)
+        "reached it; descriptives only (a secondary measure).</p>"
+        + population(results, "questionnaire")
+        + _table(header, rows)
     )
 
 
@@ -222,6 +225,12 @@ def _preregistration(results: Results) -> str:
             "advance.</p>"
         )
     return f'<p class="prereg">{html.escape(cited.statement)}</p>'
+
+
+def _material(results: Results) -> str:
+    """The conventional arm's material (nothing in results frozen before it was recorded)."""
+    cited = results.conventional_material
+    return "" if cited is None else f'<p class="material">{html.escape(cited.statement)}</p>'
 
 
 ITEM_PLOT_NOTE = (
@@ -286,13 +295,17 @@ def render_report(
 {_form_sizes(results)}); unanswered items count as wrong. Gain is post-test minus
 pre-test.</p>
 {_preregistration(results)}
+{_material(results)}
 {_plain_summary(results)}
 {_flow(results)}
 <h2>Methods</h2>
 {"".join(f"<p>{html.escape(text)}</p>" for text in methods_paragraphs(study, results, counts))}
 <h2>Outcomes by condition</h2>
+{population(results, "conditions")}
 {_conditions_table(results)}
 {_tests(results)}
+{itt_html(results)}
+{sections_html(results)}
 <h2>Each student's pre-test → post-test</h2>
 <figure>{slope_chart(plots.students)}{_key()}<figcaption>One line per student who completed
 both tests; the thick line joins the condition's means.</figcaption></figure>
@@ -301,14 +314,17 @@ both tests; the thick line joins the condition's means.</figcaption></figure>
 bin of 0.2, by condition.</figcaption></figure>
 <h2>Concepts</h2>
 {_exploratory(results, "correctness per concept is not in the pre-registered plan")}
+{population(results, "concepts")}
 {_table(["concept", "condition", "phase", "answers", "proportion correct"], concept_rows)}
 <h2>Items</h2>
 {_exploratory(results, ITEM_PLOT_NOTE)}
 <figure>{item_chart(plots.items)}<figcaption>Difficulty (proportion correct) against
 discrimination (corrected item&ndash;total correlation) of each item in each phase; items below
 0.2 discriminate poorly.</figcaption></figure>
+{population(results, "items")}
 {_table(["item", "phase", "concept", "n", "difficulty", "discrimination"], item_rows)}
 <h2>Reliability</h2>
+{population(results, "reliability")}
 {_table(["form", "phase", "n", "KR-20"], reliability_rows)}
 {_reliability_note(results)}
 {_questionnaire(results)}

@@ -16,6 +16,8 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from evaluation.sections import check_names
+
 Form = Literal["A", "B"]
 QuizPhase = Literal["pre", "post"]
 ConsentChoice = Literal["participate", "no_data", "decline"]
@@ -173,6 +175,13 @@ class StudyCreate(StrictModel):
     assignment_seed: int | None = Field(default=None, ge=0, le=2**62)
     # Students expected to take both tests: the pre-registration's power plan (absent: 40).
     expected_students: int | None = Field(default=None, ge=6, le=10_000)
+    # Course sections (0-20 unique names of 1-40 characters); each is its own stratum.
+    sections: list[str] = Field(default=[], max_length=20)
+
+    @field_validator("sections")
+    @classmethod
+    def _sections_valid(cls, names: list[str]) -> list[str]:
+        return check_names(names)
 
 
 class StudyShares(StrictModel):
@@ -186,6 +195,13 @@ class StudyUpdate(StrictModel):
     pre_test_seconds: int | None = Field(default=None, ge=1, le=2 * 3600)
     post_test_seconds: int | None = Field(default=None, ge=1, le=2 * 3600)
     expected_students: int | None = Field(default=None, ge=6, le=10_000)
+    # [] removes the sections.
+    sections: list[str] | None = Field(default=None, max_length=20)
+
+    @field_validator("sections")
+    @classmethod
+    def _sections_valid(cls, names: list[str] | None) -> list[str] | None:
+        return None if names is None else check_names(names)
 
 
 class StudyPublic(BaseModel):
@@ -207,6 +223,8 @@ class StudyPublic(BaseModel):
     assignment_seed: int
     # Null: not given, the power plan assumes 40.
     expected_students: int | None
+    # The course sections students choose from when they consent; empty: none.
+    sections: list[str] = []
     created_at: datetime
     opened_at: datetime | None
     closed_at: datetime | None
@@ -227,11 +245,16 @@ class JoinResponse(BaseModel):
     participant_code: str
     study_title: str
     consent_text: str
+    # The course sections to choose from at consent (their index is sent); empty: none.
+    sections: list[str] = []
 
 
 class ConsentRequest(StrictModel):
     choice: ConsentChoice
     prior_ml: bool | None = None
+    # The index of the student's course section in the study's list; required to
+    # participate when the study has sections (evaluation/sections.py).
+    section: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
     @model_validator(mode="after")
     def _prior_ml_when_participating(self) -> ConsentRequest:
@@ -265,6 +288,9 @@ class StudentState(BaseModel):
     consent: str | None
     condition: str | None
     phase: PhaseView | None
+    # The study's course sections and the one the student chose (index; null: none).
+    sections: list[str] = []
+    section: int | None = None
 
 
 class AnswerRequest(StrictModel):

@@ -38,6 +38,11 @@ class EvaluationSettings(SharedSettings):
     # written to ``evaluation_bootstrap_login_file`` (mode 0600), which `cnn101 run` shows.
     evaluation_bootstrap_instructor: str | None = "instructor@localhost"
     evaluation_bootstrap_login_file: Path = LOCAL_STATE_DIR / "development-instructor-login"
+    # The conventional arm's uploaded material (PDF, video), one file per SHA-256
+    # (evaluation/material_store.py); compose keeps it on a volume.
+    evaluation_material_dir: Path = LOCAL_STATE_DIR / "study-material"
+    evaluation_max_pdf_bytes: int = 50 * 1024 * 1024
+    evaluation_max_video_bytes: int = 500 * 1024 * 1024
 
     @model_validator(mode="after")
     def _refuse_a_weak_secret(self) -> EvaluationSettings:

@@ -37,6 +37,7 @@ def create_study(session: Session, owner: Instructor, request: StudyCreate) -> S
         join_code=new_join_code(session),
         assignment_seed=secrets.randbits(62) if seed is None else seed,
         expected_students=request.expected_students,
+        sections=request.sections or None,
     )
     session.add(study)
     session.commit()
@@ -81,6 +82,7 @@ def study_public(settings: EvaluationSettings, study: Study) -> StudyPublic:
         join_link=join_link(settings, study),
         assignment_seed=study.assignment_seed,
         expected_students=study.expected_students,
+        sections=list(study.sections or []),
         created_at=study.created_at,
         opened_at=study.opened_at,
         closed_at=study.closed_at,

@@ -1,6 +1,10 @@
 # ruff: noqa: RUF001  (student-facing text uses the true multiplication and minus signs)
 """Two parallel forms written for CNN 101: same concept, same difficulty, item by item.
 
+Each A/B pair has the same structure (the same operations on the same kind of input) and
+differs only in its numbers or surface; every item gives every number it needs, so no
+answer depends on another item's. Positions 14-16 ask "why" (evaluation/items/why_items.py).
+
 Wrong options are the answers that common misconceptions produce (forgetting the bias,
 ignoring input channels, treating pooling as an average, normalising logits linearly...).
 Every numeric answer is recomputed by ``tests/evaluation/test_item_bank.py``.
@@ -11,36 +15,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from evaluation.items.builtin_item import builtin_item as _item
+from evaluation.items.why_items import WHY_ITEMS
 from evaluation.models import Item
 from evaluation.schemas import ItemData
-
-TINY_VGG = (
-    "Tiny VGG: input 64×64×3; conv_1_1 and conv_1_2 (3×3, 10 filters, stride 1, no padding), "
-    "each followed by ReLU; max_pool_1 (2×2, stride 2); the same block again (conv_2_1, "
-    "conv_2_2, max_pool_2); flatten; a dense output layer of 10 classes with softmax."
-)
-
-
-def _item(
-    key: str,
-    *,
-    concept: str,
-    stem: str,
-    options: list[str],
-    correct_index: int,
-    explanation: str,
-) -> ItemData:
-    return ItemData(
-        key=key,
-        form="A" if key[0] == "A" else "B",
-        position=int(key[1:]),
-        concept=concept,
-        stem=stem,
-        options=options,
-        correct_index=correct_index,
-        explanation=explanation,
-    )
-
 
 DEFAULT_ITEMS: list[ItemData] = [
     # 1. Output size of a valid convolution.
@@ -176,22 +154,22 @@ DEFAULT_ITEMS: list[ItemData] = [
         explanation=(
             "Each filter spans all input channels and produces one output channel, so 10 "
             "filters give 10 channels. 30 treats every filter-channel pair as an output; 3 keeps "
-            "the input channels."
+            "the input channels; 13 adds filters and channels."
         ),
     ),
     _item(
         "B05",
         concept="conv_channels",
         stem=(
-            "A convolutional layer with 6 filters of size 3×3 is applied to a 10-channel input. "
-            "How many channels does its output have?"
+            "A convolutional layer with 6 filters of size 3×3 is applied to an RGB image "
+            "(3 channels). How many channels does its output have?"
         ),
-        options=["6", "60", "10", "16"],
+        options=["6", "18", "3", "9"],
         correct_index=0,
         explanation=(
             "Each filter spans all input channels and produces one output channel, so 6 "
-            "filters give 6 channels. 60 treats every filter-channel pair as an output; 10 keeps "
-            "the input channels."
+            "filters give 6 channels. 18 treats every filter-channel pair as an output; 3 keeps "
+            "the input channels; 9 adds filters and channels."
         ),
     ),
     # 6. ReLU.
@@ -250,12 +228,12 @@ DEFAULT_ITEMS: list[ItemData] = [
     _item(
         "A08",
         concept="flatten",
-        stem=("A 13×13×10 tensor is flattened. How many values does the resulting vector have?"),
-        options=["169", "36", "1690", "130"],
+        stem=("A 7×7×6 tensor is flattened. How many values does the resulting vector have?"),
+        options=["49", "20", "294", "42"],
         correct_index=2,
         explanation=(
-            "Flatten lays every value out in one vector without changing any: 13 · 13 · 10 = "
-            "1690. 169 forgets the channels; 36 adds the dimensions; 130 drops one dimension."
+            "Flatten lays every value out in one vector without changing any: 7 · 7 · 6 = 294. "
+            "49 forgets the channels; 20 adds the dimensions; 42 drops one dimension."
         ),
     ),
     _item(
@@ -298,54 +276,68 @@ DEFAULT_ITEMS: list[ItemData] = [
             "their sum (not softmax); 1.00 confuses the probability with the predicted class."
         ),
     ),
-    # 10. Tiny VGG shapes.
+    # 10. Shapes through a block (convolution, convolution, pooling).
     _item(
         "A10",
-        concept="tiny_vgg_shapes",
-        stem=(f"{TINY_VGG} What is the shape of the output of conv_1_2?"),
-        options=["62×62×10", "60×60×10", "30×30×10", "60×60×30"],
-        correct_index=1,
+        concept="block_shapes",
+        stem=(
+            "The input is a 32×32×3 image: a 3×3 convolution with 8 filters, then another 3×3 "
+            "convolution with 8 filters (both stride 1, no padding, each followed by ReLU), "
+            "then 2×2 max pooling with stride 2. What is the shape of the pooling output?"
+        ),
+        options=["14×14×8", "28×28×8", "15×15×8", "14×14×24"],
+        correct_index=0,
         explanation=(
-            "64 → 62 after conv_1_1 and 62 → 60 after conv_1_2 (each valid 3×3 removes 2); each "
-            "layer has 10 filters, so 10 channels. 62 counts one convolution; 30 applies the "
-            "pooling too early; 30 channels multiplies filters by input channels."
+            "32 → 30 → 28 (each valid 3×3 removes 2), pooled to 14; the last convolution has 8 "
+            "filters, so 8 channels: 14×14×8. 28 forgets the pooling; 15 counts one "
+            "convolution; 24 channels multiplies the filters by the image's 3 channels."
         ),
     ),
     _item(
         "B10",
-        concept="tiny_vgg_shapes",
-        stem=(f"{TINY_VGG} What is the shape of the output of conv_2_2?"),
-        options=["28×28×10", "13×13×10", "26×26×10", "26×26×20"],
-        correct_index=2,
+        concept="block_shapes",
+        stem=(
+            "The input is a 48×48×3 image: a 3×3 convolution with 6 filters, then another 3×3 "
+            "convolution with 6 filters (both stride 1, no padding, each followed by ReLU), "
+            "then 2×2 max pooling with stride 2. What is the shape of the pooling output?"
+        ),
+        options=["22×22×18", "23×23×6", "44×44×6", "22×22×6"],
+        correct_index=3,
         explanation=(
-            "64 → 62 → 60, pooled to 30, then 30 → 28 → 26 with 10 filters: 26×26×10. 28 "
-            "counts one convolution; 13 applies the pooling too early; 20 channels adds the "
-            "filters of both layers."
+            "48 → 46 → 44 (each valid 3×3 removes 2), pooled to 22; the last convolution has 6 "
+            "filters, so 6 channels: 22×22×6. 44 forgets the pooling; 23 counts one "
+            "convolution; 18 channels multiplies the filters by the image's 3 channels."
         ),
     ),
     # 11. Parameters of one convolutional layer.
     _item(
         "A11",
         concept="conv_parameters",
-        stem=(f"{TINY_VGG} How many trainable parameters (weights and biases) does conv_1_1 have?"),
-        options=["270", "100", "280", "28"],
+        stem=(
+            "A convolutional layer has 8 filters of size 3×3 and is applied to an RGB image "
+            "(3 channels). How many trainable parameters (weights and biases) does it have?"
+        ),
+        options=["216", "80", "224", "28"],
         correct_index=2,
         explanation=(
-            "Each of the 10 filters has 3×3×3 = 27 weights (one 3×3 slice per input channel) "
-            "and one bias: 10 · 28 = 280. 270 forgets the biases; 100 ignores the input channels; "
+            "Each of the 8 filters has 3·3·3 = 27 weights (one 3×3 slice per input channel) "
+            "and one bias: 8 · 28 = 224. 216 forgets the biases; 80 ignores the input channels; "
             "28 counts a single filter."
         ),
     ),
     _item(
         "B11",
         concept="conv_parameters",
-        stem=(f"{TINY_VGG} How many trainable parameters (weights and biases) does conv_1_2 have?"),
-        options=["900", "910", "100", "280"],
-        correct_index=1,
+        stem=(
+            "A convolutional layer has 4 filters of size 5×5 and is applied to an RGB image "
+            "(3 channels). How many trainable parameters (weights and biases) does it have?"
+        ),
+        options=["300", "76", "304", "104"],
+        correct_index=2,
         explanation=(
-            "Each of the 10 filters has 3×3×10 = 90 weights (its input has 10 channels) and one "
-            "bias: 10 · 91 = 910. 900 forgets the biases; 100 ignores the input channels; 280 "
-            "assumes an RGB input."
+            "Each of the 4 filters has 5·5·3 = 75 weights (one 5×5 slice per input channel) "
+            "and one bias: 4 · 76 = 304. 300 forgets the biases; 104 ignores the input channels; "
+            "76 counts a single filter."
         ),
     ),
     # 12. Parameters of a dense layer.
@@ -353,52 +345,56 @@ DEFAULT_ITEMS: list[ItemData] = [
         "A12",
         concept="dense_parameters",
         stem=(
-            "A dense layer maps a flattened 13×13×10 tensor to 10 classes. How many trainable "
+            "A dense layer maps a flattened 5×5×12 tensor to 10 classes. How many trainable "
             "parameters (weights and biases) does it have?"
         ),
-        options=["16,900", "1,700", "16,910", "1,690"],
-        correct_index=2,
+        options=["3,010", "3,000", "310", "300"],
+        correct_index=0,
         explanation=(
-            "Every one of the 1690 inputs connects to each of the 10 outputs, plus one bias per "
-            "output: 1690 · 10 + 10 = 16,910. 16,900 forgets the biases; 1,700 adds instead of "
-            "multiplying; 1,690 counts the inputs."
+            "Every one of the 5 · 5 · 12 = 300 inputs connects to each of the 10 outputs, plus "
+            "one bias per output: 300 · 10 + 10 = 3,010. 3,000 forgets the biases; 310 adds "
+            "instead of multiplying; 300 counts the inputs."
         ),
     ),
     _item(
         "B12",
         concept="dense_parameters",
         stem=(
-            "A dense layer maps a flattened 6×6×8 tensor to 10 classes. How many trainable "
+            "A dense layer maps a flattened 4×4×20 tensor to 10 classes. How many trainable "
             "parameters (weights and biases) does it have?"
         ),
-        options=["298", "2,880", "288", "2,890"],
+        options=["330", "320", "3,200", "3,210"],
         correct_index=3,
         explanation=(
-            "Every one of the 288 inputs connects to each of the 10 outputs, plus one bias per "
-            "output: 288 · 10 + 10 = 2,890. 2,880 forgets the biases; 298 adds instead of "
-            "multiplying; 288 counts the inputs."
+            "Every one of the 4 · 4 · 20 = 320 inputs connects to each of the 10 outputs, plus "
+            "one bias per output: 320 · 10 + 10 = 3,210. 3,200 forgets the biases; 330 adds "
+            "instead of multiplying; 320 counts the inputs."
         ),
     ),
-    # 13. Total parameters of a network.
+    # 13. Total parameters of a small network.
     _item(
         "A13",
         concept="total_parameters",
-        stem=(f"{TINY_VGG} How many trainable parameters does the whole network have?"),
-        options=["19,920", "19,870", "3,010", "17,310"],
-        correct_index=0,
+        stem=(
+            "The input image is 12×12×1: one 3×3 convolution with 3 filters (stride 1, no "
+            "padding), ReLU, 2×2 max pooling (stride 2), flatten, and a dense layer of 10 "
+            "classes. How many trainable parameters does the network have?"
+        ),
+        options=["777", "30", "3,040", "790"],
+        correct_index=3,
         explanation=(
-            "conv_1_1 280 + conv_1_2 910 + conv_2_1 910 + conv_2_2 910 + output 16,910 = 19,920; "
-            "ReLU, pooling and flatten have none. 19,870 forgets the biases; 3,010 forgets the "
-            "dense layer; 17,310 ignores the input channels of the convolutions."
+            "conv: 3 · (3·3·1 + 1) = 30; output 10×10×3 pooled to 5×5×3 = 75 values; dense: "
+            "75 · 10 + 10 = 760; total 790. 777 forgets the biases; 30 forgets the dense layer; "
+            "3,040 forgets that pooling shrinks the map."
         ),
     ),
     _item(
         "B13",
         concept="total_parameters",
         stem=(
-            "A network takes a 8×8×1 image: one 3×3 convolution with 4 filters (stride 1, no "
-            "padding), ReLU, 2×2 max pooling (stride 2), flatten, and a dense layer of 10 classes. "
-            "How many trainable parameters does it have?"
+            "The input image is 8×8×1: one 3×3 convolution with 4 filters (stride 1, no "
+            "padding), ReLU, 2×2 max pooling (stride 2), flatten, and a dense layer of 10 "
+            "classes. How many trainable parameters does the network have?"
         ),
         options=["396", "410", "40", "1,490"],
         correct_index=1,
@@ -408,11 +404,16 @@ DEFAULT_ITEMS: list[ItemData] = [
             "1,490 forgets that pooling shrinks the map."
         ),
     ),
+    *WHY_ITEMS,
 ]
 
 
 def seed_default_items(session: Session) -> int:
-    """Insert the built-in forms into an empty bank; returns how many were inserted."""
+    """Insert the built-in forms into an empty bank; returns how many were inserted.
+
+    A bank that already has items is brought up to date by
+    :func:`evaluation.items.refresh.refresh_builtin_items` instead.
+    """
     if session.scalar(select(func.count()).select_from(Item)):
         return 0
     for data in DEFAULT_ITEMS:

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evaluation.items.versions import change_item, require_editable, unchanged
+from evaluation.items.usage import unchanged
+from evaluation.items.versions import change_item, require_editable
 from evaluation.models import Instructor, Item
 from evaluation.schemas import ImportResult, ItemData
 from services.common.errors import ApiError

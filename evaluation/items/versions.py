@@ -11,7 +11,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evaluation.models import Answer, Instructor, Item, StudyItem
+from evaluation.items.usage import item_is_used, unchanged
+from evaluation.models import Instructor, Item
 from evaluation.schemas import ItemData
 from services.common.errors import ApiError
 from services.database.schema import utcnow
@@ -38,23 +39,6 @@ def require_editable(instructor: Instructor, item: Item) -> None:
     if item.owner_id is None:
         raise ApiError(409, "item_built_in", f"item {item.key}: {refusal}")
     raise ApiError(403, "item_not_yours", f"item {item.key}: {refusal}")
-
-
-def used_item_ids(session: Session) -> set[int]:
-    """Item versions some study used: answered, or held by a study's snapshot."""
-    answered = set(session.scalars(select(Answer.item_id).distinct()))
-    return answered | set(session.scalars(select(StudyItem.item_id).distinct()))
-
-
-def item_is_used(session: Session, item_id: int) -> bool:
-    answered = select(Answer.id).where(Answer.item_id == item_id).limit(1)
-    snapshotted = select(StudyItem.study_id).where(StudyItem.item_id == item_id).limit(1)
-    return session.scalar(answered) is not None or session.scalar(snapshotted) is not None
-
-
-def unchanged(item: Item, data: ItemData) -> bool:
-    wanted = data.model_dump()  # the read-only fields (locked, version, ...) are excluded
-    return wanted == {field: getattr(item, field) for field in wanted}
 
 
 def change_item(session: Session, instructor: Instructor, item: Item, data: ItemData) -> Item:

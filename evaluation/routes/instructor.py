@@ -34,7 +34,8 @@ from evaluation.items.io import (
     parse_json,
 )
 from evaluation.items.snapshot import EmptyFormError, take_snapshot
-from evaluation.items.versions import change_item, edit_refusal, retire_item, used_item_ids
+from evaluation.items.usage import used_item_ids
+from evaluation.items.versions import change_item, edit_refusal, retire_item
 from evaluation.login_guard import LoginGuard
 from evaluation.models import Instructor, Item, Study, StudyShare
 from evaluation.preregistration import register
@@ -192,7 +193,7 @@ def edit_study(
     for field, value in changed.items():
         if value is None:
             raise ApiError(422, "invalid_request", f"{field}: may not be null")
-        setattr(study, field, value)
+        setattr(study, field, value or None if field == "sections" else value)
     record(
         session,
         http_request,

@@ -19,6 +19,7 @@ from evaluation.auth import InstructorDep
 from evaluation.deps import NowDep, RowId, SessionDep
 from evaluation.export import (
     CODEBOOK,
+    codebook_for,
     rows_to_csv,
 )
 from evaluation.export_events import EVENT_CODEBOOK, stream, write_events
@@ -290,7 +291,8 @@ def export_table(
     """Tidy raw data: one row per answer, per participant, or per allocated slot, as
     frozen when the study closed."""
     study = _exported(session, request, instructor, study_id, now, table=table, fmt=fmt)
-    rows, book = frozen(session, study, now).export(table), CODEBOOK[table]
+    rows = frozen(session, study, now).export(table)
+    book = codebook_for(table, rows)
     if fmt == "json":
         return {"codebook": book, "rows": rows}
     return Response(

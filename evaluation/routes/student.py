@@ -30,6 +30,8 @@ from evaluation.schemas import (
     StudentState,
 )
 from evaluation.scoring import build_outcome
+from evaluation.section_choice import chosen_section
+from evaluation.sections import names_of
 from evaluation.settings import EvaluationSettings
 from services.common.errors import ApiError
 
@@ -69,6 +71,7 @@ def join(request: JoinRequest, session: SessionDep, now: NowDep) -> JoinResponse
             participant_code=code,
             study_title=study.title,
             consent_text=study.consent_text,
+            sections=names_of(study),
         )
     raise ApiError(503, "try_again", "could not allocate a participant code; try again")
 
@@ -93,6 +96,8 @@ def state(
         phase=None
         if attempt is None
         else flow.phase_view(session, attempt, now, include_items=attempt.form is not None),
+        sections=names_of(study),
+        section=participant.section,
     )
 
 
@@ -100,6 +105,11 @@ def state(
 def consent(
     request: ConsentRequest, participant: ParticipantDep, session: SessionDep, now: NowDep
 ) -> Response:
+    """Record the consent choice; a study with sections needs the student's section to
+    participate (an unknown one is refused before anything is stored)."""
+    study = session.get_one(Study, participant.study_id)
+    section = chosen_section(study, request.section, request.choice == "participate")
+    request = request.model_copy(update={"section": section})
     flow.give_consent(session, participant, request, now)
     return Response(status_code=204)
 

@@ -20,6 +20,8 @@ FROM ${PYTHON_IMAGE} AS runtime
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH=/app PYTHONUNBUFFERED=1 \
     CNN101_EVALUATION_HOST=0.0.0.0
 RUN useradd --create-home --uid 10001 cnn101
+# The uploaded study material's volume takes this folder's owner when first mounted.
+RUN mkdir -p /var/lib/cnn101/study-material && chown 10001 /var/lib/cnn101/study-material
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY services/__init__.py ./services/

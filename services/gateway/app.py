@@ -42,6 +42,7 @@ from services.gateway.routes import (
     activations,
     examples,
     health,
+    material,
     models,
     presentations,
     study,
@@ -134,6 +135,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         examples.router,
         activations.router,
         tasks.router,
+        material.router,  # before study.router: its paths stream, the catch-all buffers
         study.router,
         presentations.router,
         health.router,
@@ -164,6 +166,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             *DEFAULT_EXCLUDED_CONTENT_TYPES,
             "application/x-protobuf",
             "application/octet-stream",
+            "application/pdf",  # study material: already compressed, and Range-served
         ),
     )
     app.add_middleware(RequestMetrics, registry=registry)
@@ -172,7 +175,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         default=BodyLimit(
             settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES, "Choose a smaller picture."
         ),
-        paths=studio_upload_limits(settings.studio_max_zip_bytes, settings.studio_max_import_bytes),
+        paths={
+            **studio_upload_limits(settings.studio_max_zip_bytes, settings.studio_max_import_bytes),
+            material.UPLOAD_PATH: BodyLimit(
+                settings.max_material_bytes, "A PDF may be 50 MB and a video 500 MB."
+            ),
+        },
     )
     app.add_middleware(
         RateLimits,

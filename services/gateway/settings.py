@@ -57,6 +57,11 @@ class GatewaySettings(SharedSettings):
     supervisor_status_file: Path | None = None
     evaluation_url: str = "http://127.0.0.1:8001"
     evaluation_timeout_seconds: float = 15.0
+    # The conventional arm's uploaded material (services/gateway/routes/material.py): the
+    # largest upload (the study service checks each kind's own limit) and how long one
+    # upload may take in all (500 MB at 1 MB/s takes about 8 minutes).
+    max_material_bytes: int = 500 * 1024 * 1024
+    material_upload_timeout_seconds: float = 900.0
     studio_url: str = "http://127.0.0.1:8002"
     studio_timeout_seconds: float = 30.0
     # How long the studio's list of published models is kept before it is asked again.

@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 from evaluation.items.bank import DEFAULT_ITEMS
 
 CORRECT = {(item.form, item.position): item.correct_index for item in DEFAULT_ITEMS}
+# Built-in items on each form (16 since issue 18 part 5): tests count with this, not a literal.
+ITEMS_PER_FORM = len(DEFAULT_ITEMS) // 2
 
 
 def create_open_study(admin: TestClient, **fields: Any) -> dict[str, Any]:

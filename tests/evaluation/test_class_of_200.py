@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from evaluation.models import Answer, Participant, PhaseAttempt
 from tests.evaluation.conftest import PASSWORD, PostgresDatabases, db_session, new_instructor
-from tests.evaluation.helpers import CORRECT, check_design_2_allocation
+from tests.evaluation.helpers import CORRECT, ITEMS_PER_FORM, check_design_2_allocation
 from tests.evaluation.test_concurrent_assignment import free_port
 
 CLASS_SIZE = 200
@@ -144,9 +144,12 @@ def test_a_class_of_200_runs_the_whole_study_at_once(server: tuple[str, str]) ->
         ).all()
     assert len(participants) == CLASS_SIZE
     assert all(p.completed_at is not None for p in participants)
-    # Every answer stored once: 26 per student, retries not counted, none lost.
-    assert len(answers) == CLASS_SIZE * 26
-    assert len({(a.participant_id, a.item_id, a.phase) for a in answers}) == CLASS_SIZE * 26
+    # Every answer stored once: both forms per student, retries not counted, none lost.
+    assert len(answers) == CLASS_SIZE * 2 * ITEMS_PER_FORM
+    assert (
+        len({(a.participant_id, a.item_id, a.phase) for a in answers})
+        == CLASS_SIZE * 2 * ITEMS_PER_FORM
+    )
     # One attempt per phase: nobody has two pre-tests.
     phases = Counter((a.participant_id, a.phase) for a in attempts)
     assert len(phases) == CLASS_SIZE * 3 and set(phases.values()) == {1}

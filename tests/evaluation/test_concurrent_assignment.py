@@ -23,7 +23,7 @@ from tests.evaluation.conftest import (
     make_settings,
     new_instructor,
 )
-from tests.evaluation.helpers import CORRECT, check_design_2_allocation
+from tests.evaluation.helpers import CORRECT, ITEMS_PER_FORM, check_design_2_allocation
 
 STUDENTS = 40
 SEED = 20200425
@@ -191,7 +191,7 @@ def test_a_class_runs_the_whole_study_at_once(server: tuple[str, str]) -> None:
         attempts = session.scalars(
             select(PhaseAttempt).where(PhaseAttempt.participant_id.in_(ids))
         ).all()
-    assert len(answers) == CLASS_SIZE * 26  # every answer once, retries not counted
+    assert len(answers) == CLASS_SIZE * 2 * ITEMS_PER_FORM  # every answer once, retries not counted
     assert len(attempts) == CLASS_SIZE * 3  # one attempt per phase
     assert all(p.completed_at is not None for p in participants)
     strata = Counter(p.stratum for p in participants)

@@ -26,6 +26,7 @@ from tests.evaluation.helpers import consent, create_open_study, join
 PATH_VALUES = {
     "study_id": "1",
     "item_id": "1",
+    "material_id": "1",
     "action": "open",
     "fmt": "json",
     "table": "answers",

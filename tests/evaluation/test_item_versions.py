@@ -33,6 +33,9 @@ from tests.evaluation.helpers import (
 
 PLAN = [(2, 9), (5, 11), (3, 4), (7, 12)]  # (pre, post) correct answers of each student
 
+# Built-in items a form has; own items in these tests go after them (positions 24-26).
+PER_FORM = len(DEFAULT_ITEMS) // 2
+
 
 def _own_item(key: str, form: str, position: int, stem: str) -> dict[str, Any]:
     return {
@@ -169,7 +172,7 @@ def test_an_open_study_keeps_its_items_while_the_bank_changes(
 
     imported = owner.post(
         "/api/instructor/items/import",
-        json={"items": [_own_item("OWN01", "A", 14, "What is ReLU(-3)?")]},
+        json={"items": [_own_item("OWN01", "A", 24, "What is ReLU(-3)?")]},
     )
     assert imported.status_code == 200 and imported.json() == {"created": 1, "updated": 0}
     bank = _bank(owner)
@@ -181,7 +184,7 @@ def test_an_open_study_keeps_its_items_while_the_bank_changes(
     study = create_open_study(owner, learning_seconds=60, assignment_seed=11)
     students = _run_students(client, study, clock)
     before = _study_readings(client, url, study["id"], students)
-    assert v1["id"] in before["form A"] and len(before["form A"]) == 14
+    assert v1["id"] in before["form A"] and len(before["form A"]) == PER_FORM + 1
     assert _bank(owner)["OWN01"]["in_use"] is True
 
     # Another instructor adds items on both forms while the study is open.
@@ -189,8 +192,8 @@ def test_an_open_study_keeps_its_items_while_the_bank_changes(
         "/api/instructor/items/import",
         json={
             "items": [
-                _own_item("OTHER15", "A", 15, "What is ReLU(3)?"),
-                _own_item("OTHER14", "B", 14, "What is ReLU(-9)?"),
+                _own_item("OTHER15", "A", 25, "What is ReLU(3)?"),
+                _own_item("OTHER14", "B", 24, "What is ReLU(-9)?"),
             ]
         },
     )
@@ -226,7 +229,11 @@ def test_an_open_study_keeps_its_items_while_the_bank_changes(
         second_a = [item.id for item in study_items(session, second["id"], "A")]
         second_b = study_items(session, second["id"], "B")
     assert v2["id"] in second_a and v1["id"] not in second_a
-    assert bank["OTHER15"]["id"] in second_a and len(second_a) == 15 and len(second_b) == 14
+    assert (
+        bank["OTHER15"]["id"] in second_a
+        and len(second_a) == PER_FORM + 2
+        and len(second_b) == PER_FORM + 1
+    )
     assert first_a == before["form A"]
 
     # Closing freezes the study's own items: none of the bank's later additions.
@@ -235,7 +242,7 @@ def test_an_open_study_keeps_its_items_while_the_bank_changes(
     results = owner.get(f"/api/instructor/studies/{study['id']}/results")
     assert results.status_code == 200
     keys = {row["item_key"] for row in results.json()["items"] if row["form"] == "A"}
-    assert "OWN01" in keys and "OTHER15" not in keys and len(keys) == 14
+    assert "OWN01" in keys and "OTHER15" not in keys and len(keys) == PER_FORM + 1
 
 
 def test_edits_in_place_versions_retiring_and_the_admin(
@@ -245,8 +252,8 @@ def test_edits_in_place_versions_retiring_and_the_admin(
     client = make_client(url)
     admin = instructor_client(client, url)
     owner = instructor_client(client, url)
-    own = [_own_item("MINE14", "A", 14, "What is ReLU(-1)?")]
-    own.append(_own_item("MINE15", "A", 15, "What is ReLU(-2)?"))
+    own = [_own_item("MINE14", "A", 24, "What is ReLU(-1)?")]
+    own.append(_own_item("MINE15", "A", 25, "What is ReLU(-2)?"))
     assert owner.post("/api/instructor/items/import", json={"items": own}).status_code == 200
     bank = _bank(owner)
 
@@ -264,7 +271,7 @@ def test_edits_in_place_versions_retiring_and_the_admin(
     # A position another current item holds: 409, nothing changed.
     taken = owner.put(f"/api/instructor/items/{mine['id']}", json=_editable(mine, position=1))
     assert taken.status_code == 409 and taken.json()["error"]["code"] == "position_taken"
-    assert _bank(owner)["MINE14"]["position"] == 14
+    assert _bank(owner)["MINE14"]["position"] == 24
 
     study = create_open_study(owner)
     # Retiring: the bank no longer offers it, the open study keeps it.
@@ -289,7 +296,7 @@ def test_edits_in_place_versions_retiring_and_the_admin(
     assert (after["version"], after["stem"], after["id"]) == (2, "Third?", by_admin.json()["id"])
     # A built-in item in an import is refused whole: nothing of the import is kept.
     a01_changed = next(item for item in exported if item["key"] == "A01") | {"stem": "Changed"}
-    new_one = _own_item("MINE16", "A", 16, "What is ReLU(-6)?")
+    new_one = _own_item("MINE16", "A", 26, "What is ReLU(-6)?")
     refused = owner.post("/api/instructor/items/import", json={"items": [new_one, a01_changed]})
     assert refused.status_code == 409, refused.text
     assert "MINE16" not in _bank(owner)
@@ -301,4 +308,4 @@ def test_edits_in_place_versions_retiring_and_the_admin(
     assert client.delete(f"/api/instructor/items/{a01['id']}").status_code == 401
     assert owner.delete(f"/api/instructor/items/{a01['id']}").status_code == 409
     assert owner.delete("/api/instructor/items/999999").status_code == 404
-    assert len(DEFAULT_ITEMS) == 26
+    assert len(DEFAULT_ITEMS) == 2 * PER_FORM

@@ -15,13 +15,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, select, text
 
 from evaluation.analysis import analyse
-from evaluation.items.bank import DEFAULT_ITEMS
 from evaluation.items.snapshot import study_form_sizes
 from evaluation.migrations import alembic_config, upgrade_database
 from evaluation.models import Item, StudyReport
 from evaluation.schemas import ItemData
 from services.database.engine import make_engine, make_session_factory
 from tests.evaluation.conftest import PostgresDatabases
+from tests.evaluation.old_items import OLD_ITEMS as DEFAULT_ITEMS  # what old releases seeded
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 STUDENTS = [("P-AAAAAA", "AB", "cnn101", 3, 9), ("P-BBBBBB", "BA", "conventional", 4, 6)]

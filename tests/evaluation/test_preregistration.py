@@ -27,7 +27,7 @@ from services.database.engine import make_engine
 from tests.databases import FakeClock, PostgresDatabases, db_session
 from tests.evaluation.closed_study import PLAN, SEED
 from tests.evaluation.conftest import MakeClient, instructor_client
-from tests.evaluation.helpers import answer_items, consent, finish, join, start
+from tests.evaluation.helpers import ITEMS_PER_FORM, answer_items, consent, finish, join, start
 
 STUDY = {
     "title": "Pre-registered study",
@@ -93,7 +93,7 @@ def _check_document(content: bytes, expected_items: list[tuple[Any, ...]]) -> No
         (i["key"], i["version"], i["item_id"], i["form"], i["position"], i["stem"], i["options"])
         for i in document["items"]
     ]
-    assert listed == expected_items and len(listed) == 27
+    assert listed == expected_items and len(listed) == 2 * ITEMS_PER_FORM + 1
     assert ("OWN01", 1) in {(i["key"], i["version"]) for i in document["items"]}
     assert all("correct_index" in item for item in document["items"])
     design = document["design"]
@@ -134,7 +134,7 @@ def _change_the_bank(owner: TestClient, other: TestClient) -> None:
     """Another instructor adds an item; the owner edits a used one (its version 2)."""
     added = other.post(
         "/api/instructor/items/import",
-        json={"items": [_own_item("OTHER15", "A", 15, "What is ReLU(3)?")]},
+        json={"items": [_own_item("OTHER15", "A", 25, "What is ReLU(3)?")]},
     )
     assert added.status_code == 200, added.text
     v1 = {i["key"]: i for i in owner.get("/api/instructor/items").json()}["OWN01"]
@@ -171,7 +171,7 @@ def test_opening_writes_one_preregistration_that_nothing_changes(
     other = instructor_client(client, url)
     imported = owner.post(
         "/api/instructor/items/import",
-        json={"items": [_own_item("OWN01", "A", 14, "What is ReLU(-3)?")]},
+        json={"items": [_own_item("OWN01", "A", 24, "What is ReLU(-3)?")]},
     )
     assert imported.status_code == 200, imported.text
     created = owner.post(

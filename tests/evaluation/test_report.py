@@ -19,7 +19,7 @@ from evaluation.report import build_report, run_report_build
 from services.database.engine import make_engine, make_session_factory
 from tests.evaluation.closed_study import PLAN, run_closed_study
 from tests.evaluation.conftest import FakeClock, db_session, instructor_client
-from tests.evaluation.helpers import join
+from tests.evaluation.helpers import ITEMS_PER_FORM, join
 
 HOSTILE_TITLE = "Spring <script>alert(1)</script> & co"
 
@@ -75,9 +75,11 @@ def test_build_report_is_one_self_contained_document(
     methods = document.split("<h2>Methods</h2>")[1].split("<h2>")[0]
     assert "studied for 1 minute," in methods
     assert f"generated from the study&#x27;s seed ({study['assignment_seed']})" in methods
-    assert "form A (13 items) and form B (13 items)" in methods
+    assert f"form A ({ITEMS_PER_FORM} items) and form B ({ITEMS_PER_FORM} items)" in methods
     assert "the 6 assigned students who finished both tests (complete cases) of 6" in methods
-    assert "no intention-to-treat analysis" in methods
+    # Everyone randomised took the post-test: the intention-to-treat population is the same.
+    assert "an intention-to-treat analysis takes every randomised student" in methods
+    assert "both populations are the same" in methods
     for sentence in results.plain_summary:
         assert html.escape(sentence) in document
     for row in results.reliability:
@@ -221,7 +223,9 @@ def test_plot_data_after_closing(client: TestClient, database_url: str, clock: F
     study = run_closed_study(client, admin, clock, plan=PLAN[:6])
     plots = admin.get(f"/api/instructor/studies/{study['id']}/plots").json()
     students = plots["students"]
-    scores = sorted((round(s["pre"] * 13), round(s["post"] * 13)) for s in students)
+    scores = sorted(
+        (round(s["pre"] * ITEMS_PER_FORM), round(s["post"] * ITEMS_PER_FORM)) for s in students
+    )
     assert scores == sorted(PLAN[:6])
     for student in students:
         assert student["gain"] == pytest.approx(student["post"] - student["pre"])
@@ -231,7 +235,7 @@ def test_plot_data_after_closing(client: TestClient, database_url: str, clock: F
     for condition, counts in histogram["counts"].items():
         assert sum(counts) == sum(1 for s in students if s["condition"] == condition)
     assert [row["n"] for row in plots["conditions"]] == [3, 3]  # the seed's draw
-    assert len(plots["items"]) == 13 * len(plots["reliability"])
+    assert len(plots["items"]) == ITEMS_PER_FORM * len(plots["reliability"])
 
 
 def test_report_text_helpers_escape_and_count() -> None:

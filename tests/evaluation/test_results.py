@@ -24,7 +24,15 @@ from evaluation.analysis_scores import Scores
 from evaluation.export import ALLOCATION_CODEBOOK, ANSWER_CODEBOOK, PARTICIPANT_CODEBOOK
 from evaluation.export_events import EVENT_CODEBOOK
 from tests.evaluation.conftest import FakeClock, instructor_client
-from tests.evaluation.helpers import answer_items, consent, create_open_study, finish, join, start
+from tests.evaluation.helpers import (
+    ITEMS_PER_FORM,
+    answer_items,
+    consent,
+    create_open_study,
+    finish,
+    join,
+    start,
+)
 
 CNN101 = [(0.2, 0.8), (0.4, 0.9), (0.3, 0.6), (0.5, 0.9), (0.1, 0.7)]
 CONVENTIONAL = [(0.3, 0.5), (0.2, 0.4), (0.4, 0.7), (0.5, 0.6)]
@@ -151,11 +159,11 @@ def test_results_and_export_after_closing(
     assert {row["concept"] for row in results["concepts"]} >= {"relu", "softmax", "flatten"}
     exported = admin.get(f"/api/instructor/studies/{sid}/export/answers.csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
-    assert len(rows) == 4 * 26
+    assert len(rows) == 4 * 2 * ITEMS_PER_FORM
     assert list(rows[0]) == list(ANSWER_CODEBOOK)
     assert sum(int(row["is_correct"]) for row in rows) == sum(range(4)) + sum(range(5, 9))
     as_json = admin.get(f"/api/instructor/studies/{sid}/export/answers.json").json()
-    assert as_json["codebook"] == ANSWER_CODEBOOK and len(as_json["rows"]) == 4 * 26
+    assert as_json["codebook"] == ANSWER_CODEBOOK and len(as_json["rows"]) == 4 * 2 * ITEMS_PER_FORM
     people = admin.get(f"/api/instructor/studies/{sid}/export/participants.csv")
     people_rows = list(csv.DictReader(io.StringIO(people.text)))
     assert list(people_rows[0]) == list(PARTICIPANT_CODEBOOK)
@@ -163,7 +171,7 @@ def test_results_and_export_after_closing(
     assert sorted(int(row["post_correct"]) for row in people_rows) == [5, 6, 7, 8]
     assert {row["post_finish_reason"] for row in people_rows} == {"submitted"}
     assert sum(row["n"] for row in results["reliability"] if row["phase"] == "pre") == 4
-    assert len(results["items"]) == 13 * len(results["reliability"])
+    assert len(results["items"]) == ITEMS_PER_FORM * len(results["reliability"])
     codebook = admin.get(f"/api/instructor/studies/{sid}/export/codebook").json()
     assert codebook == {
         "answers": ANSWER_CODEBOOK,

@@ -253,7 +253,7 @@ def test_edits_imports_reports_and_logouts_are_recorded(
     bank = teacher.get("/api/instructor/items/export.json").json()["items"]
     imported = teacher.post("/api/instructor/items/import", json={"items": bank[1:3]})
     assert imported.status_code == 200, imported.text
-    own = bank[0] | {"key": "MINE1", "position": 14}  # built-in items are read-only
+    own = bank[0] | {"key": "MINE1", "position": 24}  # built-in items are read-only
     assert teacher.post("/api/instructor/items/import", json={"items": [own]}).status_code == 200
     stored = next(i for i in teacher.get("/api/instructor/items").json() if i["key"] == "MINE1")
     item_id = stored.pop("id")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from evaluation.models import Answer, InteractionEvent, Participant, PhaseAttempt
 from tests.evaluation.conftest import FakeClock, db_session, instructor_client
 from tests.evaluation.helpers import (
+    ITEMS_PER_FORM,
     answer_items,
     consent,
     create_open_study,
@@ -40,9 +41,9 @@ def questionnaire_and_outcome(client: TestClient, headers: dict[str, str]) -> No
 
     outcome = client.get("/api/student/outcome", headers=headers).json()
     assert (outcome["pre_score"], outcome["post_score"]) == (11, 13)
-    assert outcome["pre_total"] == outcome["post_total"] == 13
+    assert outcome["pre_total"] == outcome["post_total"] == ITEMS_PER_FORM
     assert all(item["explanation"] for item in outcome["items"])
-    assert len(outcome["items"]) == 26
+    assert len(outcome["items"]) == 2 * ITEMS_PER_FORM
 
 
 def test_full_flow_resumes_and_ends_with_scores(
@@ -75,7 +76,7 @@ def test_full_flow_resumes_and_ends_with_scores(
     assert assigned.status_code == 200, assigned.text
     condition = assigned.json()["condition"]
     assert condition in ("cnn101", "conventional")
-    assert assigned.json()["stratum"] == "high|ml_yes"  # 11 of 13 correct
+    assert assigned.json()["stratum"] == "high|ml_yes"  # 11 of 16 correct
     again = client.post("/api/student/assignment", headers=headers)
     assert again.json() == assigned.json()
 

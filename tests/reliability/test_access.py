@@ -201,6 +201,7 @@ def concrete(path: str, personas: Personas) -> str:
     values = {
         "study_id": str(personas.own_study["id"]),
         "item_id": "1",
+        "material_id": "1",
         "action": "open",
         "fmt": "json",
         "table": "answers",

@@ -21,10 +21,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evaluation.assignment import block_sequence
+from evaluation.items.bank import DEFAULT_ITEMS
 from evaluation.models import CONDITIONS, InteractionEvent, Participant
 from services.database.engine import make_engine
 from tests.serving.browser import Contexts, shot
 from tests.serving.conftest import STUDY_EMAIL, STUDY_PASSWORD, StudySite
+
+N = len(DEFAULT_ITEMS) // 2  # items on each built-in form
 
 # Both students hand in a pre-test with at most three answers (below a third of 13 items),
 # and say they have not studied ML: one stratum for both.
@@ -105,7 +108,7 @@ def _pre_test(page: Page, reload: bool) -> None:
     assert 170 <= seconds <= 180
     for number in range(1, 4):
         question = page.get_by_test_id("question")
-        expect(question.get_by_role("heading")).to_have_text(f"Question {number} of 13")
+        expect(question.get_by_role("heading")).to_have_text(f"Question {number} of {N}")
         if number == 1 and not reload:
             # Keyboard only: the question's heading has the focus; Tab, arrow, Tab, Enter.
             expect(question.get_by_role("heading")).to_be_focused()
@@ -118,12 +121,12 @@ def _pre_test(page: Page, reload: bool) -> None:
         else:
             question.get_by_role("radio").nth(1).check()
             question.get_by_role("button", name="Save answer").click()
-        expect(page.get_by_test_id("quiz-progress")).to_have_text(f"{number} of 13 answered")
+        expect(page.get_by_test_id("quiz-progress")).to_have_text(f"{number} of {N} answered")
     if reload:
         page.reload()
-        expect(page.get_by_test_id("quiz-progress")).to_have_text("3 of 13 answered")
+        expect(page.get_by_test_id("quiz-progress")).to_have_text(f"3 of {N} answered")
         expect(page.get_by_test_id("question").get_by_role("heading")).to_have_text(
-            "Question 4 of 13"
+            f"Question 4 of {N}"
         )
         page.get_by_role("button", name="Question 2, answered").click()
         expect(page.get_by_test_id("question").get_by_role("radio").nth(1)).to_be_checked()
@@ -143,13 +146,13 @@ def _post_test_all_on_a_page(page: Page) -> None:
     page.get_by_role("button", name="Start the post-test").click()
     page.get_by_role("radio", name="All questions").check()
     questions = page.get_by_test_id("question")
-    expect(questions).to_have_count(13)
-    for index in range(13):
+    expect(questions).to_have_count(N)
+    for index in range(N):
         question = questions.nth(index)
         question.get_by_role("radio").nth(index % 2).check()
         question.get_by_role("button", name="Save answer").click()
         expect(question.get_by_role("status")).to_have_text("Saved ✓")
-    expect(page.get_by_test_id("quiz-progress")).to_have_text("13 of 13 answered")
+    expect(page.get_by_test_id("quiz-progress")).to_have_text(f"{N} of {N} answered")
     page.get_by_role("button", name="Hand in the test").click()
 
 
@@ -165,9 +168,9 @@ def _questionnaire_and_done(page: Page, name: str) -> None:
     expect(page.get_by_role("heading", name="Done — thank you!")).to_be_visible()
     pre = page.get_by_test_id("pre-score").inner_text()
     post = page.get_by_test_id("post-score").inner_text()
-    assert re.fullmatch(r"[0-3] / 13", pre), pre
-    assert re.fullmatch(r"\d{1,2} / 13", post), post
-    expect(page.get_by_test_id("review-item")).to_have_count(26)
+    assert re.fullmatch(rf"[0-3] / {N}", pre), pre
+    assert re.fullmatch(rf"\d{{1,2}} / {N}", post), post
+    expect(page.get_by_test_id("review-item")).to_have_count(2 * N)
     expect(page.get_by_text("(correct answer").first).to_be_visible()
     shot(page, f"study-done-{name}")
 

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
+from evaluation.items.bank import DEFAULT_ITEMS
 from tests.serving.browser import Contexts, shot
 from tests.serving.conftest import StudySite, log_in
 
@@ -29,14 +30,14 @@ def test_item_bank_edit_import_export(
     log_in(page, study_site)
     page.get_by_role("button", name="Item bank").click()
     rows = page.locator(".items-table tbody tr")
-    expect(rows).to_have_count(26)
+    expect(rows).to_have_count(len(DEFAULT_ITEMS))
     _built_in_is_read_only(page)
 
     own = tmp_path / "mine.json"
     own.write_text(json.dumps({"items": [MINE]}), encoding="utf-8")
     page.get_by_label("Import JSON or CSV…").set_input_files(str(own))
     expect(page.get_by_role("status")).to_contain_text("Imported mine.json: 1 new")
-    expect(rows).to_have_count(27)
+    expect(rows).to_have_count(len(DEFAULT_ITEMS) + 1)
     page.get_by_role("button", name="Edit MINE14").click()
     editor = page.get_by_role("form", name="Edit item MINE14")
     editor.get_by_label("Explanation").fill("Edited in the dashboard: max(0, -3) = 0.")
@@ -60,7 +61,7 @@ def test_item_bank_edit_import_export(
     good.write_text(json.dumps(exported), encoding="utf-8")
     page.get_by_label("Import JSON or CSV…").set_input_files(str(good))
     expect(page.get_by_role("status")).to_contain_text("Imported bank.json: 0 new")
-    expect(rows).to_have_count(27)
+    expect(rows).to_have_count(len(DEFAULT_ITEMS) + 1)
     shot(page, "study-instructor-items")
 
     # A study opens with the item's version 1; editing it then makes version 2 (the bank
@@ -78,7 +79,7 @@ def test_item_bank_edit_import_export(
     editor.get_by_role("button", name="Save item").click()
     expect(page.get_by_role("status")).to_contain_text("Saved MINE14 as version 2")
     expect(page.get_by_test_id("version-MINE14")).to_have_text("2")
-    expect(rows).to_have_count(27)
+    expect(rows).to_have_count(len(DEFAULT_ITEMS) + 1)
     expect(page.get_by_role("button", name="Edit A01")).to_have_count(0)
     _student_gets_version_1(study_site.url, study["join_code"], version_1["id"])
     shot(page, "study-instructor-items-versions")
@@ -127,7 +128,7 @@ def _student_gets_version_1(url: str, join_code: str, version_1: int) -> None:
 MINE = {
     "key": "MINE14",
     "form": "A",
-    "position": 14,
+    "position": 24,
     "concept": "relu",
     "stem": "What is ReLU(-3)?",
     "options": ["0", "-3", "3"],

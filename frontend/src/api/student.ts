@@ -58,11 +58,12 @@ export function createStudentApi(token: () => string | null, options: HttpOption
     join: (code: string) =>
       post<JoinResponse>("join", { code } satisfies StudySchemas["JoinRequest"]),
     state: () => http.json<StudentState>(`${base}/state`),
-    consent: (choice: ConsentChoice, priorMl: boolean | null) =>
+    /** `section`: the index of the student's course section (null: the study has none). */
+    consent: (choice: ConsentChoice, priorMl: boolean | null, section: number | null = null) =>
       post<undefined>(
         "consent",
         (choice === "participate"
-          ? { choice, prior_ml: priorMl }
+          ? { choice, prior_ml: priorMl, ...(section === null ? {} : { section }) }
           : { choice }) satisfies StudySchemas["ConsentRequest"],
       ),
     startPhase: (phase: PhaseView["phase"]) => post<PhaseView>(`phases/${phase}/start`),
@@ -95,6 +96,8 @@ export function createStudentApi(token: () => string | null, options: HttpOption
     },
     questionnaire: (answers: Questionnaire) => post<undefined>("questionnaire", answers),
     outcome: () => http.json<Outcome>(`${base}/outcome`),
+    /** The uploaded material of the conventional arm while learning (404: the tutorial). */
+    material: () => http.json<StudySchemas["StudentMaterial"]>(`${base}/material`),
     withdraw: () => http.json<undefined>(`${base}/me`, { method: "DELETE" }),
   };
 }

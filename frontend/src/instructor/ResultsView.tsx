@@ -7,6 +7,7 @@ import { formatNumber as f, formatP } from "./plotData";
 import { ReportPanel } from "./ReportPanel";
 import { ancovaDetailRows, rankTestText } from "./ancovaText";
 import { FlowTable } from "./FlowTable";
+import { Population, SensitivityTables } from "./SensitivityTables";
 
 export function ResultsView({ api, study }: { api: InstructorApi; study: Study }) {
   // A closed study's results do not change: asked for once per study.
@@ -43,7 +44,10 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
       )}
       {results.flow && <FlowTable flow={results.flow} />}
       <table className="data-table" data-testid="summary-table">
-        <caption>Per condition</caption>
+        <caption>
+          Per condition
+          <Population results={results} table="conditions" />
+        </caption>
         <thead>
           <tr>
             <th scope="col">condition</th>
@@ -74,7 +78,10 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
         </tbody>
       </table>
       <table className="data-table" data-testid="tests-table">
-        <caption>Tests (cnn101 − conventional)</caption>
+        <caption>
+          Tests (cnn101 − conventional)
+          <Population results={results} table="ancova_detail" />
+        </caption>
         <tbody>
           <tr>
             <th scope="row">ANCOVA: post-test on condition, pre-test as covariate</th>
@@ -111,6 +118,7 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
           </tr>
         </tbody>
       </table>
+      <SensitivityTables results={results} />
       <div className="plots">
         <PrePostPlot points={plots.students} conditions={study.conditions} />
         <GainPlot histogram={plots.gain_histogram} conditions={study.conditions} />
@@ -118,7 +126,10 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
       <h4>Items</h4>
       <ItemPlot items={plots.items} />
       <table className="data-table" data-testid="reliability-table">
-        <caption>Reliability (KR-20)</caption>
+        <caption>
+          Reliability (KR-20)
+          <Population results={results} table="reliability" />
+        </caption>
         <thead>
           <tr>
             <th scope="col">form</th>
@@ -140,7 +151,10 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
       </table>
       {results.questionnaire.length > 0 && (
         <table className="data-table" data-testid="questionnaire-table">
-          <caption>Questionnaire after the post-test (descriptives only)</caption>
+          <caption>
+            Questionnaire after the post-test (descriptives only)
+            <Population results={results} table="questionnaire" />
+          </caption>
           <thead>
             <tr>
               <th scope="col">condition</th>
@@ -168,6 +182,10 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
       <details>
         <summary>Item statistics ({results.items.length})</summary>
         <table className="data-table">
+          <caption>
+            Items
+            <Population results={results} table="items" />
+          </caption>
           <thead>
             <tr>
               <th scope="col">item</th>
@@ -195,6 +213,10 @@ export function ResultsView({ api, study }: { api: InstructorApi; study: Study }
       <details>
         <summary>Correct answers per concept</summary>
         <table className="data-table">
+          <caption>
+            Concepts
+            <Population results={results} table="concepts" />
+          </caption>
           <thead>
             <tr>
               <th scope="col">concept</th>

@@ -26,6 +26,8 @@ export function StudyForm({ study, onSave, onCancel }: Props) {
   const [expected, setExpected] = useState(
     study?.expected_students == null ? "" : String(study.expected_students),
   );
+  // One course section per line (e.g. "Mon 9:00"); empty: the study has none.
+  const [sections, setSections] = useState((study?.sections ?? []).join("\n"));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -37,6 +39,10 @@ export function StudyForm({ study, onSave, onCancel }: Props) {
       learning_seconds: seconds(learning),
       pre_test_seconds: seconds(pre),
       post_test_seconds: seconds(post),
+      sections: sections
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line !== ""),
     };
     if (!study && seed.trim() !== "") fields.assignment_seed = Number(seed);
     // Empty or out of range: not sent, the pre-registration assumes 40 (a draft keeps
@@ -129,6 +135,21 @@ export function StudyForm({ study, onSave, onCancel }: Props) {
           </>
         )}
         <PowerHint value={expected} onChange={setExpected} />
+        <label htmlFor="study-sections">Course sections (optional, one per line)</label>
+        <div>
+          <textarea
+            id="study-sections"
+            rows={3}
+            value={sections}
+            placeholder={"Mon 9:00\nTue 14:00"}
+            aria-describedby="study-sections-hint"
+            onChange={(event) => setSections(event.target.value)}
+          />
+          <p id="study-sections-hint" className="hint">
+            Up to 20 names of 1&ndash;40 characters. Each student picks theirs when they consent;
+            each section is randomised on its own, and the results add section checks.
+          </p>
+        </div>
         <span>Quiz forms</span>
         <p className="hint">
           Forms A and B of the item bank, counterbalanced between pre- and post-test (edit them

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { messageOf } from "../api/errors";
 import { instructorKeys, type Instructor, type InstructorApi, type Study } from "../api/instructor";
 import { ProgressView } from "./ProgressView";
+import { MaterialPanel } from "./MaterialPanel";
 import { ResultsView } from "./ResultsView";
 import { StudyForm } from "./StudyForm";
 import { StudyShareControl } from "./StudyShareControl";
@@ -111,6 +112,7 @@ export function StudyPanel({ api, study, onChanged }: Props) {
           with its SHA-256); download it and deposit it, e.g. on OSF, before students answer.
         </p>
       )}
+      <MaterialPanel key={`${study.id}-${study.status}`} study={study} />
       {mayShare && <StudyShareControl api={api} study={study} onChanged={onChanged} />}
       <div className="button-row">
         {study.status === "draft" && (

@@ -1,26 +1,37 @@
-/** The consent text and the three choices the study offers. */
+/** The consent text, the prior-ML question, the course section (when the study has
+ * sections) and the three choices the study offers. */
 import { useState } from "react";
 import type { ConsentChoice } from "../api/student";
 import { Page } from "./Page";
 
 export function Consent({
   consentText,
+  sections = [],
   onChoose,
 }: {
   consentText: string;
-  onChoose: (choice: ConsentChoice, priorMl: boolean | null) => Promise<void>;
+  /** The study's course sections; empty: none, nothing to choose. */
+  sections?: string[];
+  onChoose: (
+    choice: ConsentChoice,
+    priorMl: boolean | null,
+    section: number | null,
+  ) => Promise<void>;
 }) {
   const [priorMl, setPriorMl] = useState<boolean | null>(null);
+  const [section, setSection] = useState<number | null>(null);
   const [missing, setMissing] = useState(false);
   const [busy, setBusy] = useState(false);
+  const sectionMissing = sections.length > 0 && section === null;
 
   const choose = async (choice: ConsentChoice) => {
-    if (choice === "participate" && priorMl === null) {
+    if (choice === "participate" && (priorMl === null || sectionMissing)) {
       setMissing(true);
       return;
     }
     setBusy(true);
-    await onChoose(choice, choice === "participate" ? priorMl : null);
+    const participating = choice === "participate";
+    await onChoose(choice, participating ? priorMl : null, participating ? section : null);
     setBusy(false);
   };
 
@@ -60,9 +71,35 @@ export function Consent({
           No
         </label>
       </fieldset>
+      {sections.length > 0 && (
+        <p className="section-choice">
+          <label htmlFor="section">Your course section</label>{" "}
+          <select
+            id="section"
+            name="section"
+            required
+            aria-required="true"
+            aria-describedby={missing && section === null ? "prior-missing" : undefined}
+            value={section === null ? "" : String(section)}
+            onChange={(event) => {
+              setSection(event.target.value === "" ? null : Number(event.target.value));
+              setMissing(false);
+            }}
+          >
+            <option value="">Choose your section…</option>
+            {sections.map((name, index) => (
+              <option key={name} value={String(index)}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </p>
+      )}
       {missing && (
         <p id="prior-missing" className="status status-error" role="alert">
-          Please answer the question above to take part.
+          {sectionMissing
+            ? "Please answer the question above and choose your section to take part."
+            : "Please answer the question above to take part."}
         </p>
       )}
       <div className="consent-choices">

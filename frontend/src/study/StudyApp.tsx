@@ -132,7 +132,10 @@ export function StudyApp() {
         {step === "consent" && joined && (
           <Consent
             consentText={state?.consent_text ?? joined.consentText}
-            onChoose={(choice, priorMl) => act(() => api.consent(choice, priorMl))}
+            sections={state?.sections ?? []}
+            onChoose={(choice, priorMl, section) =>
+              act(() => api.consent(choice, priorMl, section))
+            }
           />
         )}
         {step === "declined" && (

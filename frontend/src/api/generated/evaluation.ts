@@ -203,6 +203,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/instructor/materials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Materials
+         * @description The instructor's uploads (the admin: everyone's).
+         */
+        get: operations["list_materials_api_instructor_materials_get"];
+        put?: never;
+        /**
+         * Upload Material
+         * @description Upload a PDF (at most 50 MB) or an MP4/WebM video (500 MB; both configurable), typed
+         *     by its content; over the limit 413, another type 415, and nothing is stored.
+         */
+        post: operations["upload_material_api_instructor_materials_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/instructor/materials/{material_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Material
+         * @description Delete an upload no study uses (409 while one does: its students need it and its
+         *     results name it).
+         */
+        delete: operations["delete_material_api_instructor_materials__material_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/instructor/materials/{material_id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * View Material
+         * @description The uploaded bytes, to check them (Range requests answered: a video seeks).
+         */
+        get: operations["view_material_api_instructor_materials__material_id__file_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/instructor/me": {
         parameters: {
             query?: never;
@@ -374,6 +440,30 @@ export interface paths {
          */
         get: operations["export_table_api_instructor_studies__study_id__export__table___fmt__get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/instructor/studies/{study_id}/material": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Study Material
+         * @description What the study's conventional arm studies (the built-in tutorial unless chosen).
+         */
+        get: operations["get_study_material_api_instructor_studies__study_id__material_get"];
+        /**
+         * Choose Study Material
+         * @description Choose the conventional arm's material while the study is a draft (409 after).
+         */
+        put: operations["choose_study_material_api_instructor_studies__study_id__material_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -630,7 +720,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Consent */
+        /**
+         * Consent
+         * @description Record the consent choice; a study with sections needs the student's section to
+         *     participate (an unknown one is refused before anything is stored).
+         */
         post: operations["consent_api_student_consent_post"];
         delete?: never;
         options?: never;
@@ -672,6 +766,46 @@ export interface paths {
          * @description Join an open study by its code; the token returned identifies the student.
          */
         post: operations["join_api_student_join_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/student/material": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Student Material
+         * @description The uploaded material of the student's conventional arm, while they are learning.
+         */
+        get: operations["student_material_api_student_material_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/student/material/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Student Material File
+         * @description The file of a signed link from ``GET /material``, until the learning phase ends.
+         */
+        get: operations["student_material_file_api_student_material_file_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1012,6 +1146,8 @@ export interface components {
             choice: "participate" | "no_data" | "decline";
             /** Prior Ml */
             prior_ml?: boolean | null;
+            /** Section */
+            section?: number | null;
         };
         /** EventIn */
         EventIn: {
@@ -1127,6 +1263,37 @@ export interface components {
              * @enum {string}
              */
             role: "admin" | "instructor";
+        };
+        /**
+         * IntentionToTreat
+         * @description The primary model on the ITT population, and whether it differs from complete cases.
+         */
+        IntentionToTreat: {
+            ancova: components["schemas"]["AncovaDetail"] | null;
+            /** Ancova Undefined */
+            ancova_undefined: string | null;
+            /** Arms */
+            arms: components["schemas"]["IttArm"][];
+            /** Identical To Complete Cases */
+            identical_to_complete_cases: boolean;
+            /** Imputed */
+            imputed: number;
+            /** N */
+            n: number;
+            /** Planned */
+            planned?: boolean | null;
+            /**
+             * Population
+             * @default intention to treat: every randomised (assigned) student who did not withdraw, in the condition they were assigned
+             */
+            population: string;
+            /**
+             * Rule
+             * @default a missing post-test (the student never started it) is imputed by baseline carried forward: post-test score = pre-test score, a gain of zero
+             */
+            rule: string;
+            /** Statement */
+            statement: string;
         };
         /**
          * ItemData
@@ -1261,6 +1428,15 @@ export interface components {
              */
             version: number;
         };
+        /** IttArm */
+        IttArm: {
+            /** Condition */
+            condition: string;
+            /** Imputed */
+            imputed: number;
+            /** N */
+            n: number;
+        };
         /** JoinRequest */
         JoinRequest: {
             /** Code */
@@ -1272,6 +1448,11 @@ export interface components {
             consent_text: string;
             /** Participant Code */
             participant_code: string;
+            /**
+             * Sections
+             * @default []
+             */
+            sections: string[];
             /** Study Title */
             study_title: string;
             /** Token */
@@ -1283,6 +1464,59 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /**
+         * MaterialCitation
+         * @description The conventional arm's material; ``sha256`` identifies an upload's exact bytes.
+         */
+        MaterialCitation: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "tutorial" | "pdf" | "video";
+            /** Media Type */
+            media_type?: string | null;
+            /** Sha256 */
+            sha256?: string | null;
+            /** Size Bytes */
+            size_bytes?: number | null;
+            /** Statement */
+            statement: string;
+            /** Title */
+            title: string;
+        };
+        /**
+         * MaterialPublic
+         * @description An uploaded PDF or video as its owner (or the admin) sees it.
+         */
+        MaterialPublic: {
+            /** Id */
+            id: number;
+            /** In Use */
+            in_use: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "pdf" | "video";
+            /** Media Type */
+            media_type: string;
+            /** Original Filename */
+            original_filename: string;
+            /** Owner Email */
+            owner_email: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Title */
+            title: string;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
         };
         /** NewInstructor */
         NewInstructor: {
@@ -1509,16 +1743,22 @@ export interface components {
             concepts: components["schemas"]["ConceptRow"][];
             /** Conditions */
             conditions: components["schemas"]["ConditionSummary"][];
+            conventional_material?: components["schemas"]["MaterialCitation"] | null;
             flow?: components["schemas"]["FlowCounts"] | null;
             gain_rank_test: components["schemas"]["RankTest"] | null;
             gain_test: components["schemas"]["GainTest"] | null;
             /** Items */
             items: components["schemas"]["ItemStatistic"][];
+            itt?: components["schemas"]["IntentionToTreat"] | null;
             /**
              * Plain Summary
              * @default []
              */
             plain_summary: string[];
+            /** Populations */
+            populations?: {
+                [key: string]: string;
+            } | null;
             preregistration?: components["schemas"]["PreregistrationCitation"] | null;
             /**
              * Questionnaire
@@ -1532,6 +1772,63 @@ export interface components {
              * @default proportion of the form's items answered correctly (0-1)
              */
             scores_are: string;
+            section_sensitivity?: components["schemas"]["SectionSensitivity"] | null;
+        };
+        /** SectionCount */
+        SectionCount: {
+            /** N */
+            n: number;
+            /** Section */
+            section: string;
+        };
+        /**
+         * SectionEffect
+         * @description The condition's adjusted difference (cnn101 minus conventional) under one model.
+         */
+        SectionEffect: {
+            /** Adjusted Difference */
+            adjusted_difference: number;
+            /** Ci High */
+            ci_high: number;
+            /** Ci Low */
+            ci_low: number;
+            /** Df */
+            df: number;
+            /** Model */
+            model: string;
+            /** P */
+            p: number;
+            /** Standard Error */
+            standard_error: number;
+            /** T */
+            t: number;
+        };
+        /**
+         * SectionSensitivity
+         * @description Both checks, or why each is undefined; ``caveat`` when clusters are few.
+         */
+        SectionSensitivity: {
+            /** Caveat */
+            caveat: string | null;
+            clustered: components["schemas"]["SectionEffect"] | null;
+            /** Clustered Undefined */
+            clustered_undefined: string | null;
+            /** Clusters */
+            clusters: number;
+            fixed_effects: components["schemas"]["SectionEffect"] | null;
+            /** Fixed Effects Undefined */
+            fixed_effects_undefined: string | null;
+            /** N */
+            n: number;
+            /** Planned */
+            planned?: boolean | null;
+            /**
+             * Population
+             * @default complete cases (assigned students who started the post-test), as the primary analysis
+             */
+            population: string;
+            /** Sections */
+            sections: components["schemas"]["SectionCount"][];
         };
         /**
          * SessionState
@@ -1550,6 +1847,27 @@ export interface components {
             participant: string;
             /** Step */
             step: string;
+        };
+        /**
+         * StudentMaterial
+         * @description The uploaded material a conventional-arm student studies in the learning phase;
+         *     ``url`` is signed for this student until the phase ends (no header needed, so a
+         *     ``<video>`` or ``<iframe>`` can load it).
+         */
+        StudentMaterial: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "pdf" | "video";
+            /** Media Type */
+            media_type: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Title */
+            title: string;
+            /** Url */
+            url: string;
         };
         /**
          * StudentScore
@@ -1581,6 +1899,13 @@ export interface components {
             /** Participant Code */
             participant_code: string;
             phase: components["schemas"]["PhaseView"] | null;
+            /** Section */
+            section?: number | null;
+            /**
+             * Sections
+             * @default []
+             */
+            sections: string[];
             /** Step */
             step: string;
             /** Study Status */
@@ -1611,8 +1936,34 @@ export interface components {
              * @default 600
              */
             pre_test_seconds: number;
+            /**
+             * Sections
+             * @default []
+             */
+            sections: string[];
             /** Title */
             title: string;
+        };
+        /**
+         * StudyMaterialChoice
+         * @description The conventional arm's material: one of the instructor's uploads, or null for the
+         *     built-in tutorial.
+         */
+        StudyMaterialChoice: {
+            /** Material Id */
+            material_id?: number | null;
+        };
+        /**
+         * StudyMaterialState
+         * @description What a study's conventional arm studies; ``editable`` only while it is a draft.
+         */
+        StudyMaterialState: {
+            citation: components["schemas"]["MaterialCitation"];
+            /** Editable */
+            editable: boolean;
+            material: components["schemas"]["MaterialPublic"] | null;
+            /** Study Id */
+            study_id: number;
         };
         /** StudyPublic */
         StudyPublic: {
@@ -1649,6 +2000,11 @@ export interface components {
             pre_test_seconds: number;
             /** Preregistration Sha256 */
             preregistration_sha256: string | null;
+            /**
+             * Sections
+             * @default []
+             */
+            sections: string[];
             /** Shared With */
             shared_with: number[];
             /** Status */
@@ -1673,6 +2029,8 @@ export interface components {
             post_test_seconds?: number | null;
             /** Pre Test Seconds */
             pre_test_seconds?: number | null;
+            /** Sections */
+            sections?: string[] | null;
             /** Title */
             title?: string | null;
         };
@@ -2379,6 +2737,253 @@ export interface operations {
             };
         };
     };
+    list_materials_api_instructor_materials_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialPublic"][];
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    upload_material_api_instructor_materials_post: {
+        parameters: {
+            query: {
+                title: string;
+                filename?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/pdf": string;
+                "video/mp4": string;
+                "video/webm": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialPublic"];
+                };
+            };
+            /** @description Malformed request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    delete_material_api_instructor_materials__material_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                material_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    view_material_api_instructor_materials__material_id__file_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                material_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "video/mp4": unknown;
+                    "video/webm": unknown;
+                };
+            };
+            /** @description Malformed request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     me_api_instructor_me_get: {
         parameters: {
             query?: never;
@@ -3008,6 +3613,138 @@ export interface operations {
                 content: {
                     "application/json": unknown;
                     "text/csv": unknown;
+                };
+            };
+            /** @description Malformed request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    get_study_material_api_instructor_studies__study_id__material_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                study_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyMaterialState"];
+                };
+            };
+            /** @description Malformed request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    choose_study_material_api_instructor_studies__study_id__material_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                study_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StudyMaterialChoice"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyMaterialState"];
                 };
             };
             /** @description Malformed request */
@@ -3963,6 +4700,120 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JoinResponse"];
+                };
+            };
+            /** @description Malformed request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    student_material_api_student_material_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudentMaterial"];
+                };
+            };
+            /** @description Unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused; the message says why */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    student_material_file_api_student_material_file_get: {
+        parameters: {
+            query: {
+                ticket: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "video/mp4": unknown;
+                    "video/webm": unknown;
                 };
             };
             /** @description Malformed request */
