@@ -49,15 +49,6 @@ describe("diverging colour scale", () => {
   });
 });
 
-/** Relative luminance (WCAG) of an "rgb(r, g, b)" colour. */
-function luminance(colour: string): number {
-  const [r = 0, g = 0, b = 0] = (colour.match(/\d+/g) ?? []).map((part) => {
-    const c = Number(part) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  });
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
-
 describe("colour-blind-safe palette", () => {
   it("keeps zero white and uses orange and purple at the ends", () => {
     const scale = divergingScale(3, "orange-purple");
