@@ -44,7 +44,8 @@ def test_explorer_shows_parameter_counts_and_receptive_fields(
     facts = page.get_by_test_id("parameter-counts")
     expect(facts).to_be_visible()
     for layer, count in counts.items():
-        expect(facts.locator(f'[data-layer="{layer}"]')).to_contain_text(f"{layer} {count:,} = ")
+        line = facts.locator(f'[data-parameters-of="{layer}"]')
+        expect(line).to_contain_text(f"{layer} {count:,} = ")
     expect(facts).to_contain_text("conv_1_1 280 = 10 filters × 3×3×3 weights + 10 biases")
     expect(facts).to_contain_text("output 16,910 = 1,690 inputs × 10 outputs + 10 biases")
     expect(facts).to_contain_text(f"total {sum(counts.values()):,}")

@@ -21,7 +21,7 @@ export function ParameterCaption({ graph }: { graph: ModelGraph }) {
       <span data-testid="parameter-counts">
         <strong>Parameters</strong> (learned weights and biases):{" "}
         {counts.map((count, index) => (
-          <span key={count.layer} data-layer={count.layer}>
+          <span key={count.layer} data-parameters-of={count.layer}>
             {index > 0 && "; "}
             {count.layer} {formatCount(count.total)} = {count.formula}
           </span>
