@@ -30,6 +30,12 @@ from tests.evaluation.conftest import PASSWORD
 from tests.reliability.platform import ProcessPlatform
 from tests.reliability.study import add_instructor
 
+# The study's material upload takes the file itself as the body (a PDF or a video): sent
+# as raw bytes, like application/octet-stream.
+schemathesis.serializer.alias(
+    ["application/pdf", "video/mp4", "video/webm"], "application/octet-stream"
+)
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
