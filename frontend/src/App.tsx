@@ -2,7 +2,10 @@
 import { lazy, Suspense, useCallback, useMemo, useRef } from "react";
 import { AppTabs, TABS } from "./components/AppTabs";
 import { ErrorBoundary } from "./components/ErrorBoundary";
+import { useInputStyle } from "./components/inputStyle";
+import { InputStyleToggle } from "./components/InputStyleToggle";
 import { usePalette } from "./components/palette";
+import { moveFocusWithin } from "./components/roving";
 import { PaletteToggle } from "./components/PaletteToggle";
 import { StatusBanner } from "./components/StatusBanner";
 import { useElementWidth } from "./components/useElementWidth";
@@ -89,6 +92,7 @@ export function App() {
     return kind === null || show(viewOfNeuron(kind));
   };
   const palette = usePalette();
+  const inputStyle = useInputStyle();
   const image = url.image;
   const shown =
     image?.kind === "example" ? examples.find((example) => example.id === image.id) : undefined;
@@ -197,7 +201,13 @@ export function App() {
             {show("scope") && (
               <ScopeSelector scope={url.scope} onChange={(scope) => setUrl({ scope })} />
             )}
-            {show("palette") && <PaletteToggle />}
+            {show("palette") && (
+              // One Tab stop for both switches; the arrow keys move between them.
+              <div role="toolbar" aria-label="Display options" onKeyDown={moveFocusWithin}>
+                <PaletteToggle tabIndex={0} />
+                <InputStyleToggle tabIndex={-1} />
+              </div>
+            )}
           </div>
         )}
         <MoreInputs
@@ -206,8 +216,8 @@ export function App() {
           panels={(["camera", "drawing"] as const).filter(show)}
         />
       </div>
-      {/* A new palette remounts the views, so every canvas repaints with it. */}
-      <div className="app-body" key={palette} hidden={tab !== "explorer"}>
+      {/* A new palette or input style remounts the views, so every canvas repaints with it. */}
+      <div className="app-body" key={`${palette}/${inputStyle}`} hidden={tab !== "explorer"}>
         <main ref={main} className="app-main">
           {/* Until the chosen model's first bundle arrives, the last one belongs to another graph. */}
           {model &&

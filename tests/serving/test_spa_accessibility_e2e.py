@@ -246,3 +246,35 @@ def test_tablet_tap_works_where_hover_does(spa: GatewayThread, browser: Browser)
     expect(page.get_by_test_id("playground-sum")).to_contain_text("row 3, column 1")
     shot(page, "inputs-16-tablet-playground")
     context.close()
+
+
+INPUT_COLOURS_JS = """() => {
+  const seen = new Set();
+  for (const canvas of document.querySelectorAll('[data-layer="input"] canvas')) {
+    const { width, height } = canvas;
+    const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+    for (let i = 0; i < data.length; i += 4) seen.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+  }
+  return [...seen].map((text) => text.split(',').map(Number));
+}"""
+
+
+def test_input_channels_in_grey(spa: GatewayThread, page: Page) -> None:
+    """The paper's grey option: each input channel black to white instead of to a primary."""
+    open_explorer(page, spa.url + "/")
+    coloured = page.evaluate(INPUT_COLOURS_JS)
+    assert len(coloured) > 20 and any(len({r, g, b}) > 1 for r, g, b in coloured)
+    page.get_by_test_id("input-grey-toggle").check()
+    page.wait_for_function(f"() => {DRAWN}.length >= 2")
+    grey = page.evaluate(INPUT_COLOURS_JS)
+    assert len(grey) > 20 and all(r == g == b for r, g, b in grey), grey[:5]
+    expect(page.get_by_test_id("input-legend").locator(".legend-bar").first).to_have_attribute(
+        "style", re.compile(r"rgb\(255, 255, 255\)")
+    )
+    shot(page, "inputs-11-grey-input")
+    # Remembered like the palette.
+    page.reload()
+    expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("input-grey-toggle")).to_be_checked()
+    page.wait_for_function(f"() => {DRAWN}.length >= 1")
+    assert all(r == g == b for r, g, b in page.evaluate(INPUT_COLOURS_JS))

@@ -108,5 +108,12 @@ export function ChannelLegend({
   channels,
   ...rest
 }: Omit<LegendProps, "min" | "max" | "gradients" | "magnitude"> & { channels: readonly number[] }) {
-  return <Legend {...rest} min={0} max={1} gradients={channels.map(channelGradient)} />;
+  return (
+    <Legend
+      {...rest}
+      min={0}
+      max={1}
+      gradients={channels.map((channel) => channelGradient(channel))}
+    />
+  );
 }

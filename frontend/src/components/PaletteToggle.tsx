@@ -2,7 +2,8 @@
 import { paletteStops } from "../math/colour";
 import { choosePalette, usePalette } from "./palette";
 
-export function PaletteToggle() {
+/** `tabIndex`: its place in a toolbar's roving Tab stop (components/roving.ts). */
+export function PaletteToggle({ tabIndex }: { tabIndex?: number }) {
   const palette = usePalette();
   const safe = palette === "orange-purple";
   const { negative, zero, positive } = paletteStops(palette);
@@ -13,6 +14,7 @@ export function PaletteToggle() {
     >
       <input
         type="checkbox"
+        tabIndex={tabIndex}
         checked={safe}
         onChange={(event) => choosePalette(event.target.checked ? "orange-purple" : "red-blue")}
         data-testid="palette-toggle"

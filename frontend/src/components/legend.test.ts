@@ -29,6 +29,7 @@ describe("legendTicks", () => {
 describe("gradients", () => {
   it("draws an input channel from black to its colour", () => {
     expect(channelGradient(1)).toEqual(["rgb(0, 0, 0)", "rgb(0, 255, 0)"]);
+    expect(channelGradient(1, "grey")).toEqual(["rgb(0, 0, 0)", "rgb(255, 255, 255)"]);
     expect(linearGradient(channelGradient(0))).toBe(
       "linear-gradient(to right, rgb(0, 0, 0), rgb(255, 0, 0))",
     );

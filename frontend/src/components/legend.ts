@@ -1,5 +1,5 @@
 /** The arithmetic of a colour legend: its ticks and its gradient, without React (legend.test.ts). */
-import { paletteStops } from "../math/colour";
+import { currentInputStyle, paletteStops } from "../math/colour";
 
 export interface Tick {
   value: number;
@@ -26,8 +26,11 @@ export function divergingGradient(): string[] {
 }
 
 /** An input channel's gradient: black to the channel's own colour (as the heatmaps draw it). */
-export function channelGradient(channel: number): string[] {
-  const colour = ["rgb(255, 0, 0)", "rgb(0, 255, 0)", "rgb(0, 0, 255)"][channel] ?? "white";
+export function channelGradient(channel: number, style = currentInputStyle()): string[] {
+  const colour =
+    style === "grey"
+      ? "rgb(255, 255, 255)"
+      : (["rgb(255, 0, 0)", "rgb(0, 255, 0)", "rgb(0, 0, 255)"][channel] ?? "white");
   return ["rgb(0, 0, 0)", colour];
 }
 

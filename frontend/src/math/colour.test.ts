@@ -6,6 +6,7 @@ import {
   isPaletteName,
   luminance,
   NEGATIVE,
+  paintInputChannel,
   paintPlane,
   PALETTE_NAMES,
   PALETTES,
@@ -117,5 +118,23 @@ describe("highlights on the heatmaps", () => {
     expect(
       contrast(PALETTES["red-blue"].highlight, PALETTES["orange-purple"].negative),
     ).toBeLessThan(2);
+  });
+});
+
+describe("input channels", () => {
+  const plane = new Float32Array([0, 0.5, 1]);
+  const painted = (channel: number, style: "colour" | "grey") => {
+    const out = new Uint8ClampedArray(plane.length * 4);
+    paintInputChannel(plane, channel, out, style);
+    return [...out];
+  };
+
+  it("draws a channel black to its own colour", () => {
+    expect(painted(2, "colour")).toEqual([0, 0, 0, 255, 0, 0, 128, 255, 0, 0, 255, 255]);
+  });
+
+  it("draws every channel black to white in grey", () => {
+    expect(painted(0, "grey")).toEqual([0, 0, 0, 255, 128, 128, 128, 255, 255, 255, 255, 255]);
+    expect(painted(1, "grey")).toEqual(painted(0, "grey"));
   });
 });

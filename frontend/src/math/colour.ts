@@ -61,6 +61,26 @@ export function currentPalette(): PaletteName {
   return current;
 }
 
+/**
+ * How the input's channels are drawn: black to full red, green and blue ("colour"), or
+ * black to white ("grey", the paper's option, easier to read than saturated primaries).
+ * A module-level choice like the palette (set by components/inputStyle.ts).
+ */
+export type InputStyle = "colour" | "grey";
+let inputStyle: InputStyle = "colour";
+
+export function isInputStyle(value: unknown): value is InputStyle {
+  return value === "colour" || value === "grey";
+}
+
+export function setInputStyle(style: InputStyle): void {
+  inputStyle = style;
+}
+
+export function currentInputStyle(): InputStyle {
+  return inputStyle;
+}
+
 /** WCAG 2 relative luminance of an "rgb(r, g, b)" colour. */
 export function luminance(colour: string): number {
   const [r = 0, g = 0, b = 0] = (colour.match(/\d+/g) ?? []).map((value) => {
@@ -158,12 +178,14 @@ export function paintInputChannel(
   plane: Float32Array,
   channel: number,
   out: Uint8ClampedArray,
+  style: InputStyle = inputStyle,
 ): void {
+  const grey = style === "grey";
   for (let i = 0; i < plane.length; i += 1) {
     const level = Math.round(Math.max(0, Math.min(1, plane[i] ?? 0)) * 255);
-    out[i * 4] = channel === 0 ? level : 0;
-    out[i * 4 + 1] = channel === 1 ? level : 0;
-    out[i * 4 + 2] = channel === 2 ? level : 0;
+    out[i * 4] = grey || channel === 0 ? level : 0;
+    out[i * 4 + 1] = grey || channel === 1 ? level : 0;
+    out[i * 4 + 2] = grey || channel === 2 ? level : 0;
     out[i * 4 + 3] = 255;
   }
 }
