@@ -8,7 +8,7 @@ from statistics import mean, stdev
 import numpy as np
 from pydantic import BaseModel
 from scipy import stats
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evaluation.analysis_ancova import AncovaDetail, ancova_detail, rank_test_p
@@ -24,6 +24,7 @@ from evaluation.models import CONDITIONS, Answer, Item, Participant, PhaseAttemp
 from evaluation.plain_summary import plain_summary
 from evaluation.populations import POPULATIONS
 from evaluation.preregistration import PreregistrationCitation, citation
+from evaluation.scoring import correct_counts
 
 
 class ConditionSummary(BaseModel):
@@ -237,15 +238,7 @@ def completed_scores(session: Session, study_id: int) -> list[Scores]:
     Three queries whatever the class size (a class of 200 must not cost 400 round trips).
     """
     form_sizes = study_form_sizes(session, study_id)  # its snapshot, not the bank
-    correct: dict[tuple[int, str], int] = {
-        (participant_id, phase): count
-        for participant_id, phase, count in session.execute(
-            select(Answer.participant_id, Answer.phase, func.count())
-            .join(Participant, Participant.id == Answer.participant_id)
-            .where(Participant.study_id == study_id, Answer.is_correct.is_(True))
-            .group_by(Answer.participant_id, Answer.phase)
-        )
-    }
+    correct = correct_counts(session, study_id)
     finished_post = (
         select(Participant)
         .join(

@@ -13,14 +13,15 @@ the primary one (evaluation/analysis_ancova.py) on that population.
 from __future__ import annotations
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evaluation.analysis_ancova import AncovaDetail, ancova_detail
 from evaluation.analysis_scores import Scores, ancova_undefined
 from evaluation.items.snapshot import study_form_sizes
-from evaluation.models import CONDITIONS, Answer, Participant, PhaseAttempt
+from evaluation.models import CONDITIONS, Participant, PhaseAttempt
 from evaluation.planned import planned
+from evaluation.scoring import correct_counts
 
 POPULATION = (
     "intention to treat: every randomised (assigned) student who did not withdraw, in the "
@@ -58,15 +59,7 @@ class IntentionToTreat(BaseModel):
 def itt_scores(session: Session, study_id: int) -> tuple[list[Scores], set[str]]:
     """Every assigned student's scores (post imputed when missing) and who was imputed."""
     form_sizes = study_form_sizes(session, study_id)
-    correct = {
-        (participant_id, phase): count
-        for participant_id, phase, count in session.execute(
-            select(Answer.participant_id, Answer.phase, func.count())
-            .join(Participant, Participant.id == Answer.participant_id)
-            .where(Participant.study_id == study_id, Answer.is_correct.is_(True))
-            .group_by(Answer.participant_id, Answer.phase)
-        )
-    }
+    correct = correct_counts(session, study_id)
     started_post = set(
         session.scalars(
             select(PhaseAttempt.participant_id)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evaluation.items.snapshot import study_form_sizes, study_items
-from evaluation.models import Answer
+from evaluation.models import Answer, Participant
 from evaluation.schemas import ItemReview, Outcome
 
 SCORE_BANDS = ("low", "mid", "high")
@@ -30,6 +30,20 @@ def stratum_key(band: str, prior_ml: bool) -> str:
 def form_size(session: Session, study_id: int, form: str) -> int:
     """Items on the study's ``form`` (its snapshot, not the bank as it is now)."""
     return study_form_sizes(session, study_id)[form]
+
+
+def correct_counts(session: Session, study_id: int) -> dict[tuple[int, str], int]:
+    """(participant id, phase) -> items answered correctly, for a whole study in one query
+    (the analyses of complete cases and of intention to treat both start from it)."""
+    return {
+        (participant_id, phase): count
+        for participant_id, phase, count in session.execute(
+            select(Answer.participant_id, Answer.phase, func.count())
+            .join(Participant, Participant.id == Answer.participant_id)
+            .where(Participant.study_id == study_id, Answer.is_correct.is_(True))
+            .group_by(Answer.participant_id, Answer.phase)
+        )
+    }
 
 
 def phase_score(session: Session, participant_id: int, phase: str) -> int:
