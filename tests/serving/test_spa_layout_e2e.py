@@ -64,6 +64,16 @@ def _open(
     return page
 
 
+def _overlapping(titles: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The pairs of column titles whose boxes intersect."""
+    return [
+        (a["column"], b["column"])
+        for i, a in enumerate(titles)
+        for b in titles[i + 1 :]
+        if _intersect(a, b)
+    ]
+
+
 def _intersect(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return bool(
         a["left"] < b["right"]
@@ -84,12 +94,7 @@ def test_titles_do_not_overlap_and_the_overview_starts_on_the_first_screen(
     shot(page, f"layout-{width}x{height}")
     titles: list[dict[str, Any]] = page.evaluate(TITLES_JS)
     assert len(titles) == 12  # input, ten map layers, output
-    overlaps = [
-        (a["column"], b["column"])
-        for i, a in enumerate(titles)
-        for b in titles[i + 1 :]
-        if _intersect(a, b)
-    ]
+    overlaps = _overlapping(titles)
     assert not overlaps, overlaps
     for title in titles:
         # The text stays inside its own box (it wraps rather than spills) and is readable.
@@ -279,12 +284,7 @@ def test_at_200_percent_zoom_on_a_projector_nothing_is_cut(
     assert rows and max(rows) <= main["x"] + main["width"] + 0.5, (rows, main)
     assert page.locator(".class-label").evaluate_all(CUT_TEXT_JS) == []
     titles: list[dict[str, Any]] = page.evaluate(TITLES_JS)
-    overlaps = [
-        (a["column"], b["column"])
-        for i, a in enumerate(titles)
-        for b in titles[i + 1 :]
-        if _intersect(a, b)
-    ]
+    overlaps = _overlapping(titles)
     assert not overlaps, overlaps
     # Names break only before an underscore ("max" / "_pool" / "_1"), never inside a word.
     assert page.evaluate(WORDS_CUT_JS) == []

@@ -69,6 +69,16 @@ RECORD_WEBM = """async () => {
 VIDEO_LIMIT = 2 * 1024 * 1024
 
 
+# The draft study both tests create (its material is chosen afterwards).
+STUDY = {
+    "title": "Lecture video study",
+    "consent_text": "You may take part.",
+    "learning_seconds": 120,
+    "pre_test_seconds": 120,
+    "post_test_seconds": 120,
+}
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[StudySite]:
     spa_built()
@@ -205,14 +215,7 @@ def test_a_conventional_student_watches_the_uploaded_video(
     http = httpx.Client(base_url=site.url, timeout=30)
     login = {"email": STUDY_EMAIL, "password": STUDY_PASSWORD}
     assert http.post("/api/instructor/login", json=login).status_code == 200
-    study = {
-        "title": "Lecture video study",
-        "consent_text": "You may take part.",
-        "learning_seconds": 120,
-        "pre_test_seconds": 120,
-        "post_test_seconds": 120,
-    }
-    created = http.post("/api/instructor/studies", json=study)
+    created = http.post("/api/instructor/studies", json=STUDY)
     assert created.status_code == 201, created.text
     _refusals_through_the_gateway(http, tmp_path / "material")
     code, webm = _upload_choose_and_open(page, site, tmp_path)
@@ -276,14 +279,7 @@ def test_a_conventional_student_reads_the_uploaded_pdf(page: Page, site: StudySi
         "/api/instructor/materials", params={"title": "Convolution notes"}, content=pdf
     )
     assert stored.status_code == 201, stored.text
-    study = {
-        "title": "Lecture video study",
-        "consent_text": "You may take part.",
-        "learning_seconds": 120,
-        "pre_test_seconds": 120,
-        "post_test_seconds": 120,
-    }
-    sid = http.post("/api/instructor/studies", json=study).json()["id"]
+    sid = http.post("/api/instructor/studies", json=STUDY).json()["id"]
     chosen = {"material_id": stored.json()["id"]}
     assert http.put(f"/api/instructor/studies/{sid}/material", json=chosen).status_code == 200
     code = http.post(f"/api/instructor/studies/{sid}/open").json()["join_code"]
