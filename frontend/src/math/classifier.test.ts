@@ -9,6 +9,7 @@ import {
   logitTerms,
   rounded,
   softmaxTerms,
+  stepTrace,
 } from "./classifier";
 import { deriveLayers } from "./derive";
 
@@ -22,6 +23,42 @@ describe("flattenSource", () => {
       const { y, x, channel } = flattenSource(i, shape);
       expect(flattenIndex(y, x, channel, shape)).toBe(i);
     }
+  });
+});
+
+describe("stepTrace", () => {
+  const shape = [2, 3, 4]; // 6 pixels of 4 channels
+  it("moves pixel by pixel within one channel and wraps around the map", () => {
+    const start = flattenIndex(0, 2, 1, shape);
+    expect(flattenSource(stepTrace(start, "next", shape), shape)).toEqual({
+      y: 1,
+      x: 0,
+      channel: 1,
+    });
+    expect(stepTrace(flattenIndex(1, 2, 3, shape), "next", shape)).toBe(
+      flattenIndex(0, 0, 3, shape),
+    );
+    expect(stepTrace(flattenIndex(0, 0, 2, shape), "previous", shape)).toBe(
+      flattenIndex(1, 2, 2, shape),
+    );
+  });
+  it("moves between channels at the same pixel and wraps around the channels", () => {
+    expect(stepTrace(flattenIndex(1, 1, 3, shape), "next channel", shape)).toBe(
+      flattenIndex(1, 1, 0, shape),
+    );
+    expect(stepTrace(flattenIndex(1, 1, 0, shape), "previous channel", shape)).toBe(
+      flattenIndex(1, 1, 3, shape),
+    );
+  });
+  it("visits every element once in 24 steps", () => {
+    const seen = new Set<number>();
+    let index = 0;
+    for (let i = 0; i < 24; i += 1) {
+      seen.add(index);
+      index = stepTrace(index, "next", shape);
+      if (i % 6 === 5) index = stepTrace(index, "next channel", shape);
+    }
+    expect(seen.size).toBe(24);
   });
 });
 

@@ -85,3 +85,24 @@ export function rounded(value: number, digits: number): { text: string; hidden: 
         : value.toPrecision(digits);
   return { text: text.replace("-", "−"), hidden: Number(text) !== value };
 }
+
+/** The keys that move the traced flattened element, and how. */
+export type TraceStep = "previous" | "next" | "previous channel" | "next channel";
+
+/**
+ * The flattened element one step from `index`, walking the way the flatten view groups
+ * them: previous/next pixel of the same channel (row by row, wrapping around the map), or
+ * the same pixel of the previous/next channel (wrapping around the channels).
+ */
+export function stepTrace(index: number, step: TraceStep, shape: readonly number[]): number {
+  const [height = 1, width = 1, channels = 1] = shape;
+  const pixels = height * width;
+  const { y, x, channel } = flattenSource(index, shape);
+  const pixel = y * width + x;
+  if (step === "previous channel" || step === "next channel") {
+    const moved = (channel + (step === "next channel" ? 1 : -1) + channels) % channels;
+    return pixel * channels + moved;
+  }
+  const moved = (pixel + (step === "next" ? 1 : -1) + pixels) % pixels;
+  return moved * channels + channel;
+}

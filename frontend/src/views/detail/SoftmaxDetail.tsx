@@ -1,13 +1,14 @@
 /**
- * The softmax detail view of one class: every class's score (logit), exp of it, and the
- * class's share of their sum, drawn as one bar split into the classes' shares.
+ * The softmax detail view of one class: the classes' shares of the sum of exp(z) drawn as
+ * one bar, and the formula written out term by term. The table of every logit is in the
+ * flatten view behind it (one table per screen); pointing at a share traces its term.
  */
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import { softmaxTerms } from "../../math/classifier";
 import type { Layer, ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
 import { denseOf } from "../flatten/classifierData";
-import { SoftmaxPanel, type SoftmaxData } from "../flatten/SoftmaxPanel";
+import { SoftmaxFormula, type SoftmaxData } from "../flatten/SoftmaxFormula";
 import { DetailFrame } from "./DetailFrame";
 
 interface SoftmaxDetailProps {
@@ -20,6 +21,8 @@ interface SoftmaxDetailProps {
 }
 
 const BAR_WIDTH = 420;
+/** Width of one label character at 12 px, to name only the shares wide enough for it. */
+const LABEL_CHAR_WIDTH = 7;
 
 export function softmaxData(
   graph: ModelGraph,
@@ -57,6 +60,7 @@ export function SoftmaxDetail({
     () => softmaxData(graph, layer, index, activations),
     [graph, layer, index, activations],
   );
+  const [traced, setTraced] = useState<number | null>(null);
   let left = 0;
   return (
     <DetailFrame
@@ -72,38 +76,52 @@ export function SoftmaxDetail({
           negative too. Softmax turns them into probabilities: it takes e to the power of each score
           (exp, always positive, and a bigger score gets a much bigger exp), then divides each by
           the sum of all of them, so the shares add up to exactly 1 (100%). The bar shows each
-          class’s share.
+          class’s share (named where it is wide enough); point at a share to find its term in the
+          sum.
         </>
       }
     >
       <svg
         className="softmax-shares"
         width={BAR_WIDTH}
-        height={30}
+        height={50}
         role="img"
         aria-label={`Shares of the classes; ${data.className} has ${(data.softmax.probability * 100).toFixed(2)} percent`}
+        onPointerLeave={() => setTraced(null)}
       >
         {data.softmax.exps.map((value, i) => {
           const width = (value / data.softmax.total) * BAR_WIDTH;
           const x = left;
           left += width;
+          const label = data.classNames[i] ?? "";
           return (
-            <rect
-              key={i}
-              x={x}
-              y={4}
-              width={Math.max(0, width)}
-              height={22}
-              className={i === index ? "share share-selected" : "share"}
-              data-testid="softmax-share"
-              data-share={value / data.softmax.total}
-            >
-              <title>{`${data.classNames[i] ?? ""}: ${((value / data.softmax.total) * 100).toFixed(2)}%`}</title>
-            </rect>
+            <g key={i}>
+              <rect
+                x={x}
+                y={4}
+                width={Math.max(0, width)}
+                height={22}
+                className={[
+                  "share",
+                  i === index ? "share-selected" : "",
+                  i === traced ? "share-traced" : "",
+                ].join(" ")}
+                onPointerEnter={() => setTraced(i)}
+                data-testid="softmax-share"
+                data-share={value / data.softmax.total}
+              >
+                <title>{`${label}: ${((value / data.softmax.total) * 100).toFixed(2)}%`}</title>
+              </rect>
+              {label.length * LABEL_CHAR_WIDTH <= width && (
+                <text x={x + width / 2} y={44} textAnchor="middle" className="share-label">
+                  {label}
+                </text>
+              )}
+            </g>
           );
         })}
       </svg>
-      <SoftmaxPanel data={data} />
+      <SoftmaxFormula data={data} traced={traced} prompt="Point at a share to follow its term." />
     </DetailFrame>
   );
 }

@@ -3,15 +3,16 @@
  * unrolled into one long list, each value times its weight into the class's score (logit),
  * then softmax turning the ten scores into probabilities.
  */
-import { useEffect, useMemo, useRef, useState } from "react";
-import { flattenSource, rounded } from "../../math/classifier";
+import { useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Scope } from "../../math/scopes";
 import type { Layer, ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
 import { DivergingLegend } from "../../components/Legend";
-import { shrinkInto, useGrowFrom } from "../motion";
+import { prefersReducedMotion, shrinkInto, useGrowFrom } from "../motion";
 import { classifierData } from "./classifierData";
+import { FlattenLens } from "./FlattenLens";
 import { FlattenLines } from "./FlattenLines";
+import { flattenLayout, lensWindow } from "./flattenLayout";
 import { SoftmaxPanel } from "./SoftmaxPanel";
 
 interface ClassifierViewProps {
@@ -30,8 +31,13 @@ interface ClassifierViewProps {
   onClose: () => void;
 }
 
-const LINES_WIDTH = 360;
-const reducedMotionQuery = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+/** Height the groups of the flatten fan share: the fan and its lens fit a 768 px window. */
+const FAN_HEIGHT = 520;
+const FAN_EDGES_WIDTH = 110;
+/** Elements the lens shows on each side of the traced one. */
+const LENS_RADIUS = 6;
+/** Room left above the view when it scrolls into sight. */
+const SCROLL_MARGIN = 8;
 
 export function ClassifierView({
   graph,
@@ -49,20 +55,29 @@ export function ClassifierView({
     () => classifierData(graph, layer, index, activations.outputs, weights, scope),
     [graph, layer, index, activations, weights, scope],
   );
-  const [hovered, setHovered] = useState<number | null>(null);
+  const layout = useMemo(() => flattenLayout(data.sourceShape, FAN_HEIGHT), [data.sourceShape]);
+  // The traced element, and the one the lens is centred on: pointing into the lens traces
+  // an element without moving the lens under the pointer.
+  const [trace, setTrace] = useState<{ traced: number; anchor: number } | null>(null);
   const section = useRef<HTMLElement>(null);
-  useEffect(() => {
-    section.current?.scrollIntoView({
-      behavior: reducedMotionQuery() ? "auto" : "smooth",
-      block: "start",
+  // Scrolled to where the view lies before it starts growing out of its origin (a
+  // transformed box would send the scroll to the origin instead).
+  useLayoutEffect(() => {
+    const top = section.current?.getBoundingClientRect().top;
+    if (top === undefined) return;
+    window.scrollTo({
+      top: window.scrollY + top - SCROLL_MARGIN,
+      behavior: prefersReducedMotion() ? "auto" : "smooth",
     });
   }, []);
   useGrowFrom(section, origin);
   const [height, width, channels] = data.sourceShape;
   const count = data.flat.length;
-  const source = hovered === null ? null : flattenSource(hovered, data.sourceShape);
-  const value = hovered === null ? 0 : (data.flat[hovered] ?? 0);
-  const weight = hovered === null ? 0 : (data.weights[hovered] ?? 0);
+  const traced = trace?.traced ?? null;
+  const lens =
+    trace === null
+      ? null
+      : lensWindow(Math.floor(trace.anchor / channels), height * width, LENS_RADIUS);
 
   return (
     <section
@@ -94,45 +109,45 @@ export function ClassifierView({
       </header>
       <p className="conv-help">
         The {channels} maps of <strong>{data.sourceLayer.name}</strong> ({height}×{width} each) are
-        unrolled into one list of {count} numbers (<strong>{data.flattenLayer.name}</strong>); each
-        short line is one number, coloured like its pixel. Every number is multiplied by its own
-        weight (the edge colour: blue positive, red negative) and the products are added up with a
-        bias into this class’s score, its <em>logit</em>. Softmax then turns the scores of all
-        classes into probabilities that add up to 1. Point at a pixel or a line, or tab here and use
-        the arrow keys.
+        unrolled into one list of {count} numbers (<strong>{data.flattenLayer.name}</strong>):
+        beside each map, its {height * width} numbers in reading order, one short line each,
+        coloured like its pixel. Every number is multiplied by its own weight (the edge colour) and
+        the products are added up with a bias into this class’s score, its <em>logit</em>; softmax
+        turns the scores of all classes into probabilities. Point at a map or its lines to read them
+        in the lens, or tab to the lines and use the arrow keys.
       </p>
       <div className="classifier-body">
-        <div className="classifier-lines">
-          <FlattenLines data={data} width={LINES_WIDTH} hovered={hovered} onHover={setHovered} />
-          <div className="conv-legends" data-testid="flatten-legends">
-            <DivergingLegend
-              magnitude={data.sourceMagnitude}
-              label="Values (maps and lines)"
-              width={160}
+        <div className="classifier-flatten">
+          <div className="classifier-fan">
+            <FlattenLines
+              data={data}
+              layout={layout}
+              fanWidth={FAN_EDGES_WIDTH}
+              traced={traced}
+              lens={lens}
+              onTrace={(index) => setTrace({ traced: index, anchor: index })}
             />
-            <DivergingLegend magnitude={data.weightMagnitude} label="Weights (edges)" width={160} />
+            <div className="conv-legends" data-testid="flatten-legends">
+              <DivergingLegend
+                magnitude={data.sourceMagnitude}
+                label="Values (maps, lines)"
+                width={140}
+              />
+              <DivergingLegend
+                magnitude={data.weightMagnitude}
+                label="Weights (edges)"
+                width={140}
+              />
+            </div>
           </div>
-          <p className="flatten-readout" data-testid="flatten-readout" aria-live="polite">
-            {source === null ? (
-              "Point at a line to see its value × weight."
-            ) : (
-              <>
-                {data.sourceLayer.name} map {source.channel + 1}, row {source.y + 1}, column{" "}
-                {source.x + 1}: {rounded(value, 4).text} × weight {rounded(weight, 4).text} ={" "}
-                {rounded(value * weight, 4).text}
-              </>
-            )}
-          </p>
-          <p
-            className="logit-formula"
-            data-testid="logit-formula"
-            data-logit={data.logit.logit}
-            data-model={data.logits[index]}
-          >
-            logit = Σ value × weight + bias = {rounded(data.logit.sum, 4).text} +{" "}
-            {rounded(data.logit.bias, 4).text} ={" "}
-            <strong>{rounded(data.logit.logit, 4).text}</strong> (rounded to 4 significant digits)
-          </p>
+          <FlattenLens
+            data={data}
+            traced={traced}
+            lens={lens}
+            onTrace={(index) =>
+              setTrace((now) => ({ traced: index, anchor: now?.anchor ?? index }))
+            }
+          />
         </div>
         <SoftmaxPanel data={data} />
       </div>

@@ -1,83 +1,97 @@
 /**
- * Every element of the flattened layer as a short line coloured like its source pixel,
- * grouped by source channel beside that channel's map, with an edge to the class coloured
- * by its weight. Pointing at a pixel or a line (or arrow keys) highlights one element.
+ * The flatten fan: each channel's map with, beside it, its group of flattened elements (one
+ * short line each, coloured like its pixel, in reading order), and an edge from every line
+ * to the class coloured by its weight. The traced element is followed from its pixel
+ * through its line and its edge to the class; a bracket marks what the lens magnifies.
  */
 import { useMemo, type KeyboardEvent, type PointerEvent } from "react";
-import { flattenIndex, flattenSource } from "../../math/classifier";
+import {
+  flattenIndex,
+  flattenSource,
+  rounded,
+  stepTrace,
+  type TraceStep,
+} from "../../math/classifier";
 import { divergingScale } from "../../math/colour";
 import { Heatmap } from "../overview/Heatmap";
 import type { ClassifierData } from "./classifierData";
-import { flattenLayout } from "./flattenLayout";
+import type { FlattenLayout } from "./flattenLayout";
 
 interface FlattenLinesProps {
   data: ClassifierData;
-  width: number;
-  hovered: number | null;
-  onHover: (index: number | null) => void;
+  layout: FlattenLayout;
+  /** Width of the edges between the lines and the class. */
+  fanWidth: number;
+  traced: number | null;
+  /** Positions (in the traced element's group) the lens shows. */
+  lens: { start: number; end: number } | null;
+  onTrace: (index: number) => void;
 }
 
-const LINE_LENGTH = 28;
-const MAP_GAP = 36;
+const MAP_GAP = 16;
+const LINE_LENGTH = 24;
+const LABEL_WIDTH = 104;
+/** Up to this many edges each is drawn thick enough to follow by eye. */
+const FEW_EDGES = 200;
+const STEPS: Record<string, TraceStep> = {
+  ArrowUp: "previous",
+  ArrowDown: "next",
+  ArrowLeft: "previous channel",
+  ArrowRight: "next channel",
+};
 
-export function FlattenLines({ data, width, hovered, onHover }: FlattenLinesProps) {
-  const layout = useMemo(() => flattenLayout(data.sourceShape), [data.sourceShape]);
+/** Width the fan needs for edges `fanWidth` wide and maps of `mapSize`. */
+export function fanTotalWidth(mapSize: number, fanWidth: number): number {
+  return mapSize + MAP_GAP + LINE_LENGTH + fanWidth + LABEL_WIDTH;
+}
+
+export function FlattenLines({ data, layout, fanWidth, traced, lens, onTrace }: FlattenLinesProps) {
   const count = data.flat.length;
+  const [mapHeight, mapWidth, channels] = data.sourceShape;
   const pixelColour = useMemo(() => divergingScale(data.sourceMagnitude), [data.sourceMagnitude]);
   const weightColour = useMemo(() => divergingScale(data.weightMagnitude), [data.weightMagnitude]);
+  const width = fanTotalWidth(layout.mapSize, fanWidth);
   const linesX = layout.mapSize + MAP_GAP;
-  const classX = width - 12;
+  const classX = linesX + LINE_LENGTH + fanWidth;
   const classY = layout.height / 2;
-  const [mapHeight, mapWidth] = data.sourceShape;
+  const cell = layout.mapSize / Math.max(mapHeight, mapWidth);
   const centre = (index: number) => layout.lineTop(index) + layout.lineHeight / 2;
+  const marked = traced === null ? null : flattenSource(traced, data.sourceShape);
 
   const onMapPointer = (channel: number) => (event: PointerEvent<HTMLDivElement>) => {
     const box = event.currentTarget.getBoundingClientRect();
-    const y = Math.min(
-      mapHeight - 1,
-      Math.floor(((event.clientY - box.top) / box.height) * mapHeight),
-    );
-    const x = Math.min(
-      mapWidth - 1,
-      Math.floor(((event.clientX - box.left) / box.width) * mapWidth),
-    );
-    onHover(flattenIndex(Math.max(0, y), Math.max(0, x), channel, data.sourceShape));
+    const row = Math.floor(((event.clientY - box.top) / box.height) * mapHeight);
+    const column = Math.floor(((event.clientX - box.left) / box.width) * mapWidth);
+    const y = Math.min(mapHeight - 1, Math.max(0, row));
+    const x = Math.min(mapWidth - 1, Math.max(0, column));
+    onTrace(flattenIndex(y, x, channel, data.sourceShape));
   };
-  const onLinePointer = (event: PointerEvent<SVGGElement>) => {
-    const index = Number((event.target as Element).getAttribute("data-index"));
-    if (Number.isInteger(index) && index >= 0 && index < count) onHover(index);
+  const onGroupPointer = (event: PointerEvent<SVGRectElement>) => {
+    const box = event.currentTarget.ownerSVGElement?.getBoundingClientRect();
+    const found = box ? layout.elementAt(event.clientY - box.top) : null;
+    if (found) onTrace(found.position * channels + found.channel);
   };
   const onKeyDown = (event: KeyboardEvent<SVGSVGElement>) => {
-    const step =
-      event.key === "ArrowDown" || event.key === "ArrowRight"
-        ? 1
-        : event.key === "ArrowUp" || event.key === "ArrowLeft"
-          ? -1
-          : 0;
-    if (step === 0) return;
+    const step = STEPS[event.key];
+    if (!step) return;
     event.preventDefault();
-    onHover(((hovered ?? -step) + step + count) % count);
+    onTrace(stepTrace(traced ?? 0, step, data.sourceShape));
   };
-  const marked = hovered === null ? null : flattenSource(hovered, data.sourceShape);
-  const cell = layout.mapSize / Math.max(mapHeight, mapWidth);
 
   return (
-    <div
-      className="flatten-lines"
-      style={{ width, height: layout.height }}
-      onPointerLeave={() => onHover(null)}
-    >
+    <div className="flatten-lines" style={{ width, height: layout.height }}>
       <svg
         width={width}
         height={layout.height}
         tabIndex={0}
         role="group"
+        className={traced === null ? undefined : "flatten-tracing"}
         onKeyDown={onKeyDown}
-        onFocus={() => hovered === null && onHover(0)}
-        aria-label={`${count} flattened values of ${data.sourceLayer.name}; arrow keys move between them`}
+        onFocus={() => traced === null && onTrace(0)}
+        aria-label={`${count} flattened values of ${data.sourceLayer.name} in ${channels} groups, one per map; up and down arrows move within a map, left and right to the next map`}
         data-testid="flatten-svg"
       >
-        <g className="flatten-edges">
+        <g className={count <= FEW_EDGES ? "flatten-edges flatten-edges-few" : "flatten-edges"}>
           {Array.from({ length: count }, (_, i) => (
             <line
               key={i}
@@ -89,7 +103,21 @@ export function FlattenLines({ data, width, hovered, onHover }: FlattenLinesProp
             />
           ))}
         </g>
-        <g onPointerMove={onLinePointer}>
+        {layout.groupTops.map((top, channel) => (
+          <rect
+            key={channel}
+            className="flatten-group"
+            x={linesX - 3}
+            y={top}
+            width={LINE_LENGTH + 6}
+            height={layout.groupHeight}
+            data-testid="flatten-group"
+            data-channel={channel}
+            onPointerMove={onGroupPointer}
+            onPointerDown={onGroupPointer}
+          />
+        ))}
+        <g pointerEvents="none">
           {Array.from({ length: count }, (_, i) => (
             <rect
               key={i}
@@ -103,35 +131,63 @@ export function FlattenLines({ data, width, hovered, onHover }: FlattenLinesProp
             />
           ))}
         </g>
-        {hovered !== null && (
+        {traced !== null && marked !== null && (
           <g
             className="flatten-highlight"
             data-testid="flatten-highlight"
-            data-index={hovered}
+            data-index={traced}
             pointerEvents="none"
           >
+            {lens && (
+              <rect
+                className="flatten-lens-bracket"
+                data-testid="flatten-lens-bracket"
+                x={linesX - 5}
+                y={layout.lineTop(lens.start * channels + marked.channel) - 2}
+                width={LINE_LENGTH + 10}
+                height={(lens.end - lens.start) * layout.pitch + 4}
+              />
+            )}
+            <line
+              className="flatten-trace"
+              x1={(marked.x + 0.5) * cell}
+              y1={(layout.groupTops[marked.channel] ?? 0) + (marked.y + 0.5) * cell}
+              x2={linesX}
+              y2={centre(traced)}
+            />
             <line
               x1={linesX + LINE_LENGTH}
-              y1={centre(hovered)}
+              y1={centre(traced)}
               x2={classX}
               y2={classY}
-              stroke={weightColour(data.weights[hovered] ?? 0)}
+              stroke="#111"
+              strokeWidth={5}
+            />
+            <line
+              x1={linesX + LINE_LENGTH}
+              y1={centre(traced)}
+              x2={classX}
+              y2={classY}
+              stroke={weightColour(data.weights[traced] ?? 0)}
               strokeWidth={3}
             />
             <rect
               x={linesX - 3}
-              y={centre(hovered) - 3}
+              y={centre(traced) - 3}
               width={LINE_LENGTH + 6}
               height={6}
-              fill={pixelColour(data.flat[hovered] ?? 0)}
+              fill={pixelColour(data.flat[traced] ?? 0)}
               stroke="#111"
               strokeWidth={1.5}
             />
           </g>
         )}
         <circle cx={classX} cy={classY} r={8} className="flatten-class" />
-        <text x={classX} y={classY + 24} textAnchor="end" className="flatten-class-label">
-          {data.className} ({data.denseLayer.name})
+        <text x={classX + 12} y={classY - 6} className="flatten-class-label">
+          {data.className}
+        </text>
+        <text x={classX + 12} y={classY + 12} className="flatten-class-logit">
+          logit {rounded(data.logit.logit, 4).text}
         </text>
       </svg>
       {data.planes.map((plane, channel) => (
@@ -139,12 +195,14 @@ export function FlattenLines({ data, width, hovered, onHover }: FlattenLinesProp
           key={channel}
           className="flatten-map"
           style={{
-            top: layout.slotTops[channel] ?? 0,
+            top: layout.groupTops[channel] ?? 0,
             width: layout.mapSize,
             height: layout.mapSize,
           }}
           onPointerMove={onMapPointer(channel)}
+          onPointerDown={onMapPointer(channel)}
           data-testid="flatten-map"
+          data-channel={channel}
         >
           <Heatmap
             plane={plane}
@@ -156,6 +214,7 @@ export function FlattenLines({ data, width, hovered, onHover }: FlattenLinesProp
           {marked?.channel === channel && (
             <span
               className="flatten-pixel"
+              data-testid="flatten-pixel"
               style={{ top: marked.y * cell, left: marked.x * cell, width: cell, height: cell }}
             />
           )}

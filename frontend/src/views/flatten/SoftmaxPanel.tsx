@@ -1,28 +1,40 @@
-/** Softmax with live numbers: every logit, exp of each, the class's share of their sum. */
+/**
+ * Softmax with live numbers, the one table of every class's score (logit), exp of it and
+ * its share: pointing at (or focusing) a class traces its logit, its exp, its share bar and
+ * its term in the formula; the selected class stays marked.
+ */
+import { useState, type KeyboardEvent } from "react";
 import { rounded } from "../../math/classifier";
-import type { ClassifierData } from "./classifierData";
+import { SOFTMAX_DIGITS, SoftmaxFormula, type SoftmaxData } from "./SoftmaxFormula";
 
-const DIGITS = 4;
+const BAR_WIDTH = 44;
 
-/** What the panel reads: the logits and softmax terms, no weights (the softmax detail view has none). */
-export type SoftmaxData = Pick<
-  ClassifierData,
-  "softmax" | "classIndex" | "className" | "classNames" | "logits" | "modelProbability"
->;
+/** Up and down arrows move the focus (and so the trace) between the class rows. */
+function moveBetweenRows(event: KeyboardEvent<HTMLTableSectionElement>) {
+  const row = (event.target as Element).closest("tr");
+  const next =
+    event.key === "ArrowDown"
+      ? row?.nextElementSibling
+      : event.key === "ArrowUp"
+        ? row?.previousElementSibling
+        : null;
+  if (!(next instanceof HTMLElement)) return;
+  event.preventDefault();
+  next.focus();
+}
 
 export function SoftmaxPanel({ data }: { data: SoftmaxData }) {
+  const [traced, setTraced] = useState<number | null>(null);
   const { softmax, classIndex } = data;
-  const logit = rounded(data.logits[classIndex] ?? 0, DIGITS);
-  const top = rounded(softmax.exps[classIndex] ?? 0, DIGITS);
-  const total = rounded(softmax.total, DIGITS);
-  const probability = softmax.probability.toFixed(DIGITS);
-  const terms = softmax.exps.map((value) => rounded(value, DIGITS));
-  const hidden =
-    [logit, top, total, ...terms].some((term) => term.hidden) ||
-    Number(probability) !== softmax.probability;
+  const shares = softmax.exps.map((value) => value / softmax.total);
 
   return (
-    <section className="softmax-panel" aria-label="Softmax" data-testid="softmax-view">
+    <section
+      className="softmax-panel"
+      aria-label="Softmax"
+      data-testid="softmax-view"
+      onPointerLeave={() => setTraced(null)}
+    >
       <h3>Softmax: from scores to probabilities</h3>
       <table className="softmax-table">
         <thead>
@@ -30,45 +42,48 @@ export function SoftmaxPanel({ data }: { data: SoftmaxData }) {
             <th scope="col">class</th>
             <th scope="col">logit z</th>
             <th scope="col">exp(z)</th>
+            <th scope="col">share</th>
           </tr>
         </thead>
-        <tbody>
+        <tbody onBlur={() => setTraced(null)} onKeyDown={moveBetweenRows}>
           {data.classNames.map((name, i) => (
             <tr
               key={name}
-              className={i === classIndex ? "softmax-selected" : undefined}
+              className={[
+                i === classIndex ? "softmax-selected" : "",
+                i === traced ? "softmax-traced" : "",
+              ].join(" ")}
               aria-current={i === classIndex ? "true" : undefined}
+              tabIndex={0}
+              onPointerEnter={() => setTraced(i)}
+              onFocus={() => setTraced(i)}
+              data-testid="softmax-row"
+              data-class={i}
             >
               <th scope="row">{name}</th>
-              <td data-testid="logit">{rounded(data.logits[i] ?? 0, DIGITS).text}</td>
-              <td>{terms[i]?.text}</td>
+              <td data-testid="logit">{rounded(data.logits[i] ?? 0, SOFTMAX_DIGITS).text}</td>
+              <td data-testid="exp">{rounded(softmax.exps[i] ?? 0, SOFTMAX_DIGITS).text}</td>
+              <td className="softmax-share-cell">
+                <svg width={BAR_WIDTH} height={10} aria-hidden="true">
+                  <rect className="softmax-bar-track" width={BAR_WIDTH} height={10} />
+                  <rect
+                    className="softmax-bar"
+                    data-testid="softmax-bar"
+                    width={(shares[i] ?? 0) * BAR_WIDTH}
+                    height={10}
+                  />
+                </svg>
+                {((shares[i] ?? 0) * 100).toFixed(1)}%
+              </td>
             </tr>
           ))}
-          <tr className="softmax-sum">
-            <th scope="row">sum</th>
-            <td />
-            <td>{total.text}</td>
-          </tr>
         </tbody>
       </table>
-      <p className="softmax-formula" data-testid="softmax-formula">
-        p({data.className}) = exp({logit.text}) / Σ exp(z) = {top.text} / {total.text} ={" "}
-        <strong
-          data-testid="softmax-probability"
-          data-value={softmax.probability}
-          data-model={data.modelProbability}
-        >
-          {probability}
-        </strong>{" "}
-        ({(softmax.probability * 100).toFixed(2)}%)
+      <SoftmaxFormula data={data} traced={traced} prompt="Point at a class to follow its term." />
+      <p className="softmax-note">
+        Numbers are rounded to {SOFTMAX_DIGITS} significant digits for reading; the sums and the
+        division use the unrounded values.
       </p>
-      {hidden && (
-        <p className="softmax-note">
-          Numbers are rounded to {DIGITS} significant digits for reading; the sums and the division
-          use the unrounded values, so the rounded numbers can differ from each other in the last
-          digit.
-        </p>
-      )}
     </section>
   );
 }

@@ -4,7 +4,6 @@ import { weightsByManifest } from "../../api/explorer";
 import { deriveLayers } from "../../math/derive";
 import { fixtureBytes, fixtureGraph } from "../../test/fixtures";
 import { classifierData } from "./classifierData";
-import { flattenLayout } from "./flattenLayout";
 
 describe("classifierData", () => {
   const graph = fixtureGraph("small3");
@@ -37,21 +36,5 @@ describe("classifierData", () => {
     expect(data.flat).toHaveLength(32);
     expect(Math.abs(data.logit.logit - (data.logits[4] ?? NaN))).toBeLessThan(1e-5);
     expect(Math.abs(data.softmax.probability - data.modelProbability)).toBeLessThan(1e-5);
-  });
-});
-
-describe("flattenLayout", () => {
-  it("gives every line its own place, grouped by channel, for both fixture shapes", () => {
-    for (const shape of [
-      [13, 13, 10],
-      [2, 2, 8],
-    ] as const) {
-      const layout = flattenLayout(shape);
-      const count = shape[0] * shape[1] * shape[2];
-      const tops = new Set(Array.from({ length: count }, (_, i) => layout.lineTop(i).toFixed(4)));
-      expect(tops.size).toBe(count);
-      expect(layout.lineTop(count - 1) + layout.lineHeight).toBeLessThanOrEqual(layout.height);
-      expect(layout.lineTop(1)).toBeGreaterThanOrEqual(layout.slotHeight); // channel 1 in the second slot
-    }
   });
 });
