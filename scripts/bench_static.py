@@ -45,14 +45,19 @@ def _load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def _wrk(url: str, paths: list[str], clients: int, seconds: int, kind: str) -> str:
-    """Saturated load: each of wrk's connections walks ``paths`` in turn; one table row."""
+def _wrk(
+    url: str, paths: list[str], clients: int, seconds: int, kind: str, *, rate: float = 0.0
+) -> str:
+    """Each of wrk's connections walks ``paths`` in turn, saturated (``rate`` 0) or paced
+    so that all together send ``rate`` requests/s (wrk's delay()); one table row."""
     listed = ", ".join(f'"{path}"' for path in paths)
+    pacing = f"delay = function() return {clients * 1000 / rate:.3f} end\n" if rate else ""
     lua = (
         f"paths = {{{listed}}}\ncounter = math.random(#paths)\n"
         "request = function()\n  counter = counter % #paths + 1\n"
-        '  return wrk.format("GET", paths[counter])\nend\n'
+        '  return wrk.format("GET", paths[counter])\nend\n' + pacing
     )
+    kind += f"@{rate:g}/s" if rate else ""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua + WRK_SCRIPT)
     out = subprocess.run(
@@ -65,7 +70,7 @@ def _wrk(url: str, paths: list[str], clients: int, seconds: int, kind: str) -> s
     n, errors, duration = int(fields[1]), int(fields[2]), float(fields[3])
     p50, p95, p99 = float(fields[4]), float(fields[5]), float(fields[6])
     return (
-        f"{kind:<14} {clients:>7} {n:>8} {errors:>6} {n / duration:>9.0f} "
+        f"{kind:<22} {clients:>7} {n:>8} {errors:>6} {n / duration:>9.0f} "
         f"{p50:>8.2f} {p95:>8.2f} {p99:>8.2f}"
     )
 
@@ -120,6 +125,12 @@ def main() -> int:
     )
     parser.add_argument("--seconds", type=int, default=10, help="duration of each run")
     parser.add_argument("--clients", type=int, nargs="+", default=[64])
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=600.0,
+        help="also run each path paced at this many requests/s over all clients (0: skip)",
+    )
     args = parser.parse_args()
     redis_binary = shutil.which("redis-server")
     if shutil.which("wrk") is None or redis_binary is None:
@@ -172,11 +183,14 @@ def main() -> int:
             runs.append(("nginx", nginx_url, static))
         print(f"logs in {log_dir}")
         print(f"load average before: {_load()}")
-        print(f"{'path':<14} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>9} "
+        print(f"{'path':<22} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>9} "
               f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")  # fmt: skip
         for clients in args.clients:
             for kind, target, paths in runs:
                 print(_wrk(target, paths, clients, args.seconds, kind), flush=True)
+            for kind, target, paths in runs if args.paced_rate > 0 else []:
+                row = _wrk(target, paths, clients, args.seconds, kind, rate=args.paced_rate)
+                print(row, flush=True)
         print(f"load average after: {_load()}")
     finally:
         if nginx is not None:

@@ -23,6 +23,12 @@ activations above ``--p95-limit-ms``, or any error), then bisect between the las
 the first failure down to ``--resolution``: the largest passing N is the class this
 machine holds.
 
+With ``--proxy`` the students reach the platform through nginx running the shipped site
+file (infra/nginx/cnn101.conf, ``services/common/nginx_site.py``): the rendered example
+files come from disk, the rest goes to the gateway; ``--gateway-replicas N`` runs N gateway
+processes on ports of their own behind it, as the Kubernetes manifests scale the gateway
+(``--gateway-workers`` is then each replica's worker count).
+
 The client shares the machine with the server. It is one asyncio process (httpx); each
 stage prints the CPU it used (client) next to the platform's processes (server) and the
 rest of the machine (other), and the event loop's own lag, which is the part of a
@@ -51,8 +57,13 @@ from pathlib import Path
 from loadtest_stage import INSTRUCTOR, discover_site, report, run_stage
 from loadtest_student import Site
 
-from services.runner import start_services, wait_ready
+from services.common import nginx_site
+from services.common.paths import DEFAULT_STATIC_ROOT
+from services.runner import service_commands, start_services, wait_ready
 from services.supervisor import Supervisor
+
+# nginx when --proxy: not one of the supervisor's services, stopped at the end.
+PROXIES: list[subprocess.Popen[bytes]] = []
 
 
 def _free_port() -> int:
@@ -122,10 +133,37 @@ def _start_platform(args: argparse.Namespace, log_dir: Path, supervisor: Supervi
     start_services(supervisor, log_dir)
     url = f"http://127.0.0.1:{gateway_port}"
     wait_ready(supervisor, f"{url}/health/ready")
-    return url
+    if not args.proxy and args.gateway_replicas == 1:
+        return url
+    return _start_proxy(args, log_dir, supervisor, gateway_port)
 
 
-def stage(base: str, site: Site, n: int, args: argparse.Namespace, server_pids: set[int]) -> bool:
+def _start_proxy(
+    args: argparse.Namespace, log_dir: Path, supervisor: Supervisor, gateway_port: int
+) -> str:
+    """The other gateway replicas on ports of their own, and nginx in front of them all."""
+    ports = [gateway_port]
+    command = service_commands(sys.executable, str(log_dir))["gateway"]
+    for replica in range(2, args.gateway_replicas + 1):
+        port = _free_port()
+        supervisor.start(
+            f"gateway-{replica}", command, supervisor.env | {"CNN101_GATEWAY_PORT": str(port)}
+        )
+        wait_ready(supervisor, f"http://127.0.0.1:{port}/health/ready")
+        ports.append(port)
+    proxy_port = _free_port()
+    static_root = Path(supervisor.env.get("CNN101_STATIC_ROOT") or DEFAULT_STATIC_ROOT)
+    config = nginx_site.write_config(log_dir / "nginx", proxy_port, ports, static_root)
+    checked = nginx_site.check_config(config)
+    if checked.returncode != 0:
+        raise SystemExit(f"nginx -t failed: {checked.stderr}")
+    PROXIES.append(nginx_site.start(config, proxy_port))
+    return f"http://127.0.0.1:{proxy_port}"
+
+
+def stage(
+    base: str, site: Site, n: int, args: argparse.Namespace, server_pids: dict[str, int]
+) -> bool:
     stats, usage = run_stage(base, site, n, args, server_pids)
     passed = report(n, stats, usage, args.p95_limit_ms)
     time.sleep(3)  # let the platform settle between classes
@@ -169,6 +207,15 @@ def main() -> int:
     parser.add_argument(
         "--gateway-workers", type=int, help="gateway processes (default: one per core)"
     )
+    parser.add_argument(
+        "--proxy", action="store_true", help="students reach the platform through nginx"
+    )
+    parser.add_argument(
+        "--gateway-replicas",
+        type=int,
+        default=1,
+        help="gateway processes on ports of their own behind nginx (implies --proxy)",
+    )
     parser.add_argument("--students", type=int, nargs="*", help="run these N only, no search")
     parser.add_argument("--start", type=int, default=100)
     parser.add_argument("--step", type=int, default=100)
@@ -191,14 +238,19 @@ def main() -> int:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     log_dir = Path(tempfile.mkdtemp(prefix="cnn101-loadtest-"))
+    # nginx's workers (another user when started as root) keep request bodies under it.
+    log_dir.chmod(0o755)
     supervisor = Supervisor(log_dir)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         base = args.url or _start_platform(args, log_dir, supervisor)
-        server_pids = {process.pid for process in supervisor.processes.values()}
+        server_pids = {name: child.pid for name, child in supervisor.processes.items()}
+        server_pids |= {f"nginx-{i + 1}": proxy.pid for i, proxy in enumerate(PROXIES)}
         site = discover_site(base)
         print(
-            f"platform at {base} (logs in {log_dir}); gateway workers {args.gateway_workers}; "
+            f"platform at {base} (logs in {log_dir}); "
+            f"{'nginx in front; ' if PROXIES else ''}gateway replicas {args.gateway_replicas}, "
+            f"workers each {args.gateway_workers or 'one per core'}; "
             f"study database {'SQLite' if not args.database_url else 'PostgreSQL'}; "
             f"{len(site.by_class)} classes; load average before: "
             f"{Path('/proc/loadavg').read_text().split()[:3]}"
@@ -207,6 +259,9 @@ def main() -> int:
         print(json.dumps({str(k): v for k, v in sorted(results.items())}))
         return 0
     finally:
+        for proxy in PROXIES:
+            proxy.terminate()
+            proxy.wait(timeout=10)
         supervisor.stop()
 
 

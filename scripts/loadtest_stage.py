@@ -24,25 +24,41 @@ from loadtest_student import CACHED, Site, Stats, Student
 INSTRUCTOR = ("loadtest@localhost", "loadtest-password-1")
 
 
-def discover_site(base: str) -> Site:
-    """What every student will load, and the examples' bundles cached (warm, as in class)."""
+def discover_site(base: str, render_timeout: float = 300.0) -> Site:
+    """What every student will load, once the worker has rendered the examples' static
+    bundles (the files the SPA fetches), each fetched once (warm, as in class)."""
     assets: dict[str, list[str]] = {}
     with httpx.Client(base_url=base, timeout=60) as http:
         for page in ("index.html", "study.html"):
             html = http.get(f"/{page}").text
             assets[page] = sorted(set(re.findall(r'(?:src|href)="(/assets/[^"]+)"', html)))
-        examples = http.get("/api/examples").json()
+        deadline = time.monotonic() + render_timeout
+        while True:
+            examples = http.get("/api/examples").json()
+            rendered = all(e["bundle_url"].startswith("/static/") for e in examples["examples"])
+            if rendered or time.monotonic() > deadline:
+                break
+            time.sleep(2)
+        if not rendered:
+            print("the worker has not rendered the static bundles: students use the dynamic route")
         model = http.get(f"/api/models/{examples['model']}").json()
         by_class: dict[int, list[str]] = defaultdict(list)
         sprites: dict[int, str] = {}
+        bundles: dict[str, str] = {}
         for example in examples["examples"]:
             by_class[int(example["label"])].append(example["id"])
             sprites[int(example["label"])] = example["sprite_url"]
-        query = f"model={examples['model']}&version={examples['version']}"
-        for example in examples["examples"]:  # warm the cache: these are the cached requests
-            http.get(f"/api/examples/{example['id']}/activations?{query}").raise_for_status()
+            bundles[example["id"]] = example["bundle_url"]
+        for url in bundles.values():  # warm the caches: these are the cached requests
+            http.get(url).raise_for_status()
     return Site(
-        assets, examples["model"], int(examples["version"]), model["weights_url"], by_class, sprites
+        assets,
+        examples["model"],
+        int(examples["version"]),
+        model["weights_url"],
+        by_class,
+        sprites,
+        bundles,
     )
 
 
@@ -155,13 +171,14 @@ def _merge(parts: list[Stats]) -> Stats:
 
 
 def run_stage(
-    base: str, site: Site, n: int, args: argparse.Namespace, server_pids: set[int]
+    base: str, site: Site, n: int, args: argparse.Namespace, server_pids: dict[str, int]
 ) -> tuple[Stats, dict[str, float]]:
     """One class of ``n``: the students are shared among ``--client-processes`` processes,
     so that one client event loop's lag is not counted as the server's latency."""
     join_code = _open_study(base, args, n)
     wall0 = time.perf_counter()
-    server0, machine0 = _cpu_seconds(server_pids), _machine_busy_seconds()
+    by_service0 = {name: _cpu_seconds({pid}) for name, pid in server_pids.items()}
+    server0, machine0 = _cpu_seconds(set(server_pids.values())), _machine_busy_seconds()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(args.client_processes, mp_context=context) as pool:
         futures = [
@@ -173,7 +190,13 @@ def run_stage(
     stats = _merge([stats for stats, _, _ in results])
     lag = sorted(value for _, part_lag, _ in results for value in part_lag) or [0.0]
     client = sum(cpu for _, _, cpu in results) / wall
-    server = (_cpu_seconds(server_pids) - server0) / wall if server_pids else float("nan")
+    server = (
+        (_cpu_seconds(set(server_pids.values())) - server0) / wall if server_pids else float("nan")
+    )
+    by_service = {
+        f"cores: {name}": (_cpu_seconds({pid}) - by_service0[name]) / wall
+        for name, pid in server_pids.items()
+    }
     machine = (_machine_busy_seconds() - machine0) / wall
     usage = {
         "seconds": wall,
@@ -183,6 +206,7 @@ def run_stage(
         "loop_lag_p95_ms": lag[int(0.95 * (len(lag) - 1))] * 1000,
         "requests": float(sum(len(v) for v in stats.latencies.values())),
         "megabits_per_second": stats.bytes_received * 8 / wall / 1e6,
+        **by_service,
     }
     return stats, usage
 
@@ -199,6 +223,18 @@ def report(n: int, stats: Stats, usage: dict[str, float], limit_ms: float) -> bo
         f"{usage['other_cores']:.2f}; client loop lag p95 {usage['loop_lag_p95_ms']:.1f} ms; "
         f"{stats.resent} requests resent on a closed keep-alive connection)"
     )
+    services = sorted(
+        (
+            (key.removeprefix("cores: "), value)
+            for key, value in usage.items()
+            if key.startswith("cores: ")
+        ),
+        key=lambda pair: -pair[1],
+    )
+    if services:
+        print("server cores by service: " + ", ".join(f"{k} {v:.2f}" for k, v in services))
+    if usage["server_cores"] > 0:
+        print(f"students per server core: {n / usage['server_cores']:.0f}")
     print(f"{'request':<34} {'count':>7} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for kind in sorted(stats.latencies):
         print(

@@ -69,6 +69,9 @@ class Site:
     weights_url: str
     by_class: dict[int, list[str]]
     sprites: dict[int, str]
+    # Each example's bundle as the examples list names it: the rendered static file (as the
+    # SPA fetches it), or the activations route before the worker has rendered the version.
+    bundles: dict[str, str]
 
 
 class Student:
@@ -186,7 +189,7 @@ class Student:
                 await thumbnails()
             else:
                 example = self.rng.choice(site.by_class[label])
-                await self.cached_get(CACHED, f"/api/examples/{example}/activations?{query}")
+                await self.cached_get(CACHED, site.bundles[example])
             events.append({"kind": "view", "client_time_ms": int(time.time() * 1000)})
             if time.monotonic() - last_events > 10 and events:
                 await self.study("study: events", "POST", "/events", json={"events": events})

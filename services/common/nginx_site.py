@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from services.common.paths import PROJECT_ROOT
@@ -20,7 +21,9 @@ MAIN = """
 pid {dir}/nginx.pid;
 error_log {dir}/nginx-error.log;
 worker_processes 1;
-events {{ worker_connections 1024; }}
+# A class of a thousand: each browser keeps a few connections, and each has its upstream one.
+worker_rlimit_nofile 16384;
+events {{ worker_connections 8192; }}
 http {{
   access_log off;
   client_body_temp_path {dir}/client; proxy_temp_path {dir}/proxy;
@@ -30,13 +33,18 @@ http {{
 """
 
 
-def write_config(folder: Path, port: int, gateway_port: int, static_root: Path) -> Path:
-    """nginx.conf in ``folder``: the site on ``port``, proxying to ``gateway_port``,
-    serving ``static_root`` (a folder called ``static``, as the site file assumes)."""
+def write_config(
+    folder: Path, port: int, gateway_port: int | Sequence[int], static_root: Path
+) -> Path:
+    """nginx.conf in ``folder``: the site on ``port``, proxying to ``gateway_port`` (several
+    gateway replicas share the requests), serving ``static_root`` (a folder called
+    ``static``, as the site file assumes)."""
+    gateways = [gateway_port] if isinstance(gateway_port, int) else list(gateway_port)
+    servers = " ".join(f"server 127.0.0.1:{each};" for each in gateways)
     site = (
         SITE_FILE.read_text()
         .replace("listen 80;", f"listen 127.0.0.1:{port};")
-        .replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{gateway_port};")
+        .replace("server 127.0.0.1:8000;", servers)
         .replace("root /var/lib/cnn101;", f"root {static_root.parent};")
     )
     folder.mkdir(parents=True, exist_ok=True)
