@@ -264,7 +264,10 @@ def test_input_channels_in_grey(spa: GatewayThread, page: Page) -> None:
     open_explorer(page, spa.url + "/")
     coloured = page.evaluate(INPUT_COLOURS_JS)
     assert len(coloured) > 20 and any(len({r, g, b}) > 1 for r, g, b in coloured)
+    # The help beside the views says what the squares show, in the style they are drawn in.
+    expect(page.get_by_test_id("input-legend-text")).to_contain_text("black to red")
     page.get_by_test_id("input-grey-toggle").check()
+    expect(page.get_by_test_id("input-legend-text")).to_contain_text("black to white")
     page.wait_for_function(f"() => {DRAWN}.length >= 2")
     grey = page.evaluate(INPUT_COLOURS_JS)
     assert len(grey) > 20 and all(r == g == b for r, g, b in grey), grey[:5]

@@ -2,6 +2,7 @@
  * Plain-language help beside the views, for a student who has never seen a CNN: what the
  * open view shows, what each kind of layer does (the open one first) and a legend.
  */
+import { useInputStyle } from "../components/inputStyle";
 import { NEGATIVE, POSITIVE, ZERO } from "../math/colour";
 import type { LayerType, ModelGraph } from "../model/graph";
 import type { DetailRef, NeuronSelection } from "../url/state";
@@ -93,6 +94,7 @@ export function Explanation({ graph, selection, detail }: ExplanationProps) {
       : (graph?.layers.find((layer) => layer.name === selection.layer)?.type ?? null);
   const current = type === null ? null : topicOf(type);
   const view = viewText(type, detail);
+  const greyInput = useInputStyle() === "grey";
   const ordered =
     current === null ? TOPIC_ORDER : [current, ...TOPIC_ORDER.filter((topic) => topic !== current)];
   return (
@@ -130,9 +132,10 @@ export function Explanation({ graph, selection, detail }: ExplanationProps) {
           <span className="swatch" style={{ background: NEGATIVE }} /> negative. Darker means
           further from zero.
         </li>
-        <li>
-          The input’s squares go from black to red, green or blue: how much of that colour each
-          pixel has.
+        <li data-testid="input-legend-text">
+          {greyInput
+            ? "The input’s squares go from black to white, one square for each of red, green and blue: the brighter, the more of that colour each pixel has."
+            : "The input’s squares go from black to red, green or blue: how much of that colour each pixel has."}
         </li>
         <li>
           Lines (edges) show which neurons each neuron reads. Hover over or tab to a neuron to see
