@@ -40,9 +40,10 @@ SETTLED = """() => new Promise((done) => {
 
 EDGE_ENDS = """() => {
   const svg = document.querySelector('[data-testid="flow-edges"]').getBoundingClientRect();
-  const target = document.querySelector('[data-testid="conv-output-map"]').getBoundingClientRect();
+  const target = document.querySelector('[data-testid="bias-glyph"] .sum-circle')
+    .getBoundingClientRect();
   const sources = [...document.querySelectorAll('[data-testid="intermediate-map"]')];
-  return [...document.querySelectorAll('.flow-edge')].map((path, i) => {
+  return [...document.querySelectorAll('.flow-edge[data-joins="sum"]')].map((path, i) => {
     const first = path.getPointAtLength(0);
     const last = path.getPointAtLength(path.getTotalLength());
     const source = sources[i].getBoundingClientRect();
@@ -239,7 +240,7 @@ def test_intermediate_maps_open_the_detail_of_their_channel(
     page.get_by_test_id("step").click()
     expect(page.get_by_test_id("window-position")).not_to_have_text(before)
     _settle(page)
-    # Each edge leaves its intermediate map's right side and ends on the output map's left.
+    # Each edge leaves its intermediate map's right side and ends on the sum's (⊕) left.
     ends = page.evaluate(EDGE_ENDS)
     assert len(ends) == 3
     for end in ends:

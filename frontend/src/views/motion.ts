@@ -82,3 +82,30 @@ export function neuronSelector(layer: string, index: number): string {
 export function classSelector(index: number): string {
   return `.overview [data-class][data-index="${index}"]`;
 }
+
+/** Fades a view in where it stands (one that opens in place, inside the overview). */
+export function fadeIn(element: HTMLElement): void {
+  if (prefersReducedMotion() || typeof element.animate !== "function") return;
+  element.animate([{ opacity: 0 }, { opacity: 1 }], { duration: DURATION_MS, easing: EASING });
+}
+
+/** Fades it out, then calls `done` (at once with reduced motion). */
+export function fadeOut(element: HTMLElement | null, done: () => void): void {
+  if (!element || prefersReducedMotion() || typeof element.animate !== "function") {
+    done();
+    return;
+  }
+  const animation = element.animate([{ opacity: 1 }, { opacity: 0 }], {
+    duration: DURATION_MS,
+    easing: EASING,
+    fill: "forwards",
+  });
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    done();
+  };
+  animation.onfinish = finish;
+  animation.oncancel = finish;
+}

@@ -1,19 +1,22 @@
 /**
  * The convolutional intermediate view: each channel of the previous layer convolved with
  * its own kernel slice into an intermediate map; the intermediates plus the bias give the
- * neuron. One window slides over all of them in sync; its arithmetic is written out.
+ * neuron. It opens in place, inside the overview (a gap opens between the input column and
+ * the neuron's column, see overview/expand.ts); its controls, arithmetic and colour legends
+ * sit in a strip right under the overview. One window slides over all the maps in sync.
  */
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { createPortal } from "react-dom";
 import type { Pixel } from "../detail/detailData";
-import { shrinkInto, useGrowFrom } from "../motion";
+import { fadeIn, fadeOut, prefersReducedMotion } from "../motion";
 import type { Layer, ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
 import { ChannelLegend, DivergingLegend } from "../../components/Legend";
-import { Heatmap } from "../overview/Heatmap";
-import { convNeuronData } from "./convData";
-import { FlowEdges } from "./FlowEdges";
+import { gapWidth } from "../overview/expand";
+import { requestRoom, useRoom, type InPlaceRoom } from "../overview/inplace";
+import { convNeuronData, type ConvNeuronData } from "./convData";
+import { ConvGap, type GapPlacement } from "./ConvGap";
 import { useSlidingWindow } from "./useSlidingWindow";
-import { WindowedMap } from "./WindowedMap";
 import { WindowSum } from "./WindowSum";
 
 interface ConvViewProps {
@@ -22,7 +25,7 @@ interface ConvViewProps {
   index: number;
   activations: Activations;
   weights: ReadonlyMap<string, Float32Array>;
-  /** The overview neuron this view grows out of. */
+  /** The overview neuron this view opens from: focus goes back to it on closing. */
   origin: string | null;
   /** The pixel of an open detail view: the window waits there. */
   focus: Pixel | null;
@@ -34,9 +37,73 @@ interface ConvViewProps {
   onClose: () => void;
 }
 
-const MAP_SIZE = 64;
-const KERNEL_SIZE = 36;
-const LEGEND_WIDTH = 170;
+const LEGEND_WIDTH = 130;
+/** Without an overview (a lesson may hide it), the view lays its maps out on its own. */
+const STANDALONE_MAP = 64;
+const STANDALONE_KERNEL = 36;
+const STANDALONE_ROW = 70;
+
+/** Where the maps go inside the overview's gap, from the room the overview opened. */
+function inPlacement(
+  room: Extract<InPlaceRoom, { host: HTMLElement }>,
+  index: number,
+): GapPlacement | null {
+  const { layout, gap } = room;
+  const source = layout.columns[gap.sourceColumn];
+  const target = layout.columns[gap.targetColumn];
+  const neuron = target?.neurons[index];
+  if (!source || !target || !neuron) return null;
+  return {
+    gap,
+    width: layout.width,
+    height: layout.height,
+    sources: source.neurons.map(({ x, y }) => ({ x, y })),
+    sourceSize: source.width,
+    target: { x: neuron.x, y: neuron.y },
+    targetSize: target.width,
+    drawSources: false,
+  };
+}
+
+/** The same picture on its own: input maps in a column, the gap, the neuron on the middle row. */
+function standalonePlacement(data: ConvNeuronData): GapPlacement {
+  const rows = data.channels.length;
+  const left = STANDALONE_MAP;
+  const right = left + gapWidth(STANDALONE_MAP, STANDALONE_KERNEL);
+  const height = rows * STANDALONE_ROW;
+  return {
+    gap: {
+      sourceColumn: 0,
+      targetColumn: 1,
+      left,
+      right,
+      mapSize: STANDALONE_MAP,
+      kernelSize: STANDALONE_KERNEL,
+    },
+    width: right + STANDALONE_MAP,
+    height,
+    sources: data.channels.map((_, row) => ({ x: 0, y: row * STANDALONE_ROW })),
+    sourceSize: STANDALONE_MAP,
+    target: { x: right, y: Math.floor((rows - 1) / 2) * STANDALONE_ROW },
+    targetSize: STANDALONE_MAP,
+    drawSources: true,
+  };
+}
+
+/**
+ * Shows both the overview's top and the strip's bottom: when the strip comes close to the
+ * screen's bottom (its sum may wrap to one more line as the window moves), the overview
+ * goes to the top of the screen.
+ */
+function showWhole(strip: HTMLElement): void {
+  const overview = document.querySelector('[data-testid="overview"]');
+  const top = (overview ?? strip).getBoundingClientRect().top;
+  const bottom = strip.getBoundingClientRect().bottom;
+  const margin = 8;
+  const wrapRoom = 40;
+  const by = bottom + wrapRoom > window.innerHeight ? top - margin : Math.min(0, top - margin);
+  if (by !== 0) window.scrollBy({ top: by, behavior: "instant" });
+}
 
 export function ConvView({
   graph,
@@ -65,18 +132,31 @@ export function ConvView({
   const pixelBox = { y: slider.y, x: slider.x, height: 1, width: 1 };
   const isInput = data.sourceLayer.type === "input";
   const section = useRef<HTMLElement>(null);
-  const reducedMotion = slider.reducedMotion;
+  const [closing, setClosing] = useState(false);
+  // Ask the overview for room around the neuron; without an overview (or room), stand alone.
+  const [noOverview] = useState(() => document.querySelector('[data-testid="overview"]') === null);
+  useLayoutEffect(() => {
+    requestRoom({ layer: layer.name, index, closing });
+  }, [layer.name, index, closing]);
+  useLayoutEffect(() => () => requestRoom(null), []);
+  const offered = useRoom();
+  const room = offered?.layer === layer.name ? offered : null;
+  const inPlace = room?.host ? inPlacement(room, index) : null;
+  const standalone = noOverview || room?.host === null;
+  const placement = inPlace ?? (standalone ? standalonePlacement(data) : null);
+  const shown = placement !== null;
+  const opensInPlace = inPlace !== null;
+  const drawn = useRef(false);
   useEffect(() => {
-    section.current?.scrollIntoView({
-      behavior: reducedMotion ? "auto" : "smooth",
-      block: "start",
-    });
+    if (!shown || drawn.current || !section.current) return;
+    drawn.current = true;
+    showWhole(section.current);
+    if (opensInPlace) fadeIn(section.current);
     // Keyboard and screen-reader users land in the view they opened (Escape returns).
-    section.current?.focus({ preventScroll: true });
+    section.current.focus({ preventScroll: true });
     // Its maps are painted (children's effects run first): scripts/bench_spa.py times to here.
     performance.mark("cnn101:conv-view-drawn");
-  }, [reducedMotion]);
-  useGrowFrom(section, origin);
+  }, [shown, opensInPlace]);
   const focusY = focus?.y;
   const focusX = focus?.x;
   const moveTo = slider.moveTo;
@@ -84,20 +164,30 @@ export function ConvView({
     if (focusY !== undefined && focusX !== undefined) moveTo(focusY, focusX);
   }, [focusY, focusX, moveTo]);
   const here = { y: slider.y, x: slider.x };
-  const close = () =>
-    shrinkInto(section.current, origin, () => {
+  const where = `row ${slider.y + 1}, column ${slider.x + 1}`;
+  const close = () => {
+    const done = () => {
       onClose();
       if (origin !== null)
         document.querySelector<HTMLElement>(origin)?.focus({ preventScroll: true });
-    });
+    };
+    // The view fades while the columns slide back, then it goes (at once with reduced motion).
+    if (prefersReducedMotion() || !inPlace) done();
+    else {
+      setClosing(true);
+      fadeOut(section.current, done);
+    }
+  };
+  if (placement === null) return null;
 
-  return (
+  const view = (
     <section
       ref={section}
-      className={`conv-view${focus ? " view-context" : ""}`}
+      className={`conv-view${inPlace ? " conv-in-place" : ""}${focus ? " view-context" : ""}`}
       aria-label={`How ${layer.name} neuron ${index + 1} is computed`}
       data-testid="conv-view"
       tabIndex={-1}
+      style={inPlace ? { width: placement.width } : undefined}
       onKeyDown={(event) => {
         // A detail view inside handles its own Escape and stops it there.
         if (event.key !== "Escape") return;
@@ -107,7 +197,7 @@ export function ConvView({
     >
       <header className="conv-view-header">
         <h2>
-          {layer.name}, neuron {index + 1}: a convolution step by step
+          {layer.name}, neuron {index + 1}: step by step
         </h2>
         <div className="conv-controls">
           <button type="button" onClick={() => slider.step(-1)} aria-label="Step back">
@@ -125,7 +215,7 @@ export function ConvView({
             ▶
           </button>
           <span className="conv-position" data-testid="window-position">
-            row {slider.y + 1}, column {slider.x + 1}
+            {where}
           </span>
           {onDetail && (
             <button
@@ -145,117 +235,68 @@ export function ConvView({
         </div>
       </header>
       <p className="conv-help">
-        Each of the {data.channels.length} maps of <strong>{data.sourceLayer.name}</strong> is
-        multiplied, window by window, with its own {kh}×{kw} slice of the filter (the small squares)
-        into an intermediate map. Adding the intermediate maps and the bias gives this neuron’s map.
-        {onDetail &&
-          " Click the output map or an intermediate map to see the arithmetic of one pixel."}{" "}
+        Each map of <strong>{data.sourceLayer.name}</strong> ∗ its own {kh}×{kw} slice of the filter
+        = an intermediate map; their sum plus the bias is this neuron’s map.{" "}
         {slider.reducedMotion
-          ? "Animation is off because your system asks for reduced motion; step through or point at the output."
-          : "Point at the output map to move the window yourself."}
+          ? "Animation is off (reduced motion): step, or point at the neuron’s map."
+          : "Point at the neuron’s map to move the window."}
       </p>
-      <div className="conv-body">
-        <FlowEdges from='[data-testid="intermediate-map"]' to='[data-testid="conv-output-map"]' />
-        <div className="conv-rows">
-          {data.channels.map((step) => (
-            <div className="conv-row" key={step.channel}>
-              <WindowedMap
-                plane={step.source}
-                height={data.sourceSize[0]}
-                width={data.sourceSize[1]}
-                magnitude={data.magnitudes.source}
-                displaySize={MAP_SIZE}
-                box={sourceBox}
-                inputChannel={isInput ? step.channel : undefined}
-                label={`${data.sourceLayer.name} channel ${step.channel + 1}`}
-              />
-              <span className="conv-op">∗</span>
-              <div
-                className="conv-kernel"
-                role="img"
-                aria-label={`kernel slice for channel ${step.channel + 1}`}
-              >
-                <Heatmap
-                  plane={step.kernel}
-                  height={kh}
-                  width={kw}
-                  magnitude={data.magnitudes.kernel}
-                  displaySize={KERNEL_SIZE}
-                />
-              </div>
-              <span className="conv-op">=</span>
-              {onDetail ? (
-                <button
-                  type="button"
-                  className="map-button"
-                  data-testid="intermediate-map"
-                  onClick={() => onDetail(here, step.channel)}
-                  aria-label={`Intermediate map ${step.channel + 1}: show its arithmetic at row ${slider.y + 1}, column ${slider.x + 1}`}
-                >
-                  <WindowedMap
-                    plane={step.intermediate}
-                    height={outHeight}
-                    width={outWidth}
-                    magnitude={data.magnitudes.intermediate}
-                    displaySize={MAP_SIZE}
-                    box={pixelBox}
-                    label={`intermediate map ${step.channel + 1}`}
-                  />
-                </button>
-              ) : (
-                <div className="map-button" data-testid="intermediate-map">
-                  <WindowedMap
-                    plane={step.intermediate}
-                    height={outHeight}
-                    width={outWidth}
-                    magnitude={data.magnitudes.intermediate}
-                    displaySize={MAP_SIZE}
-                    box={pixelBox}
-                    label={`intermediate map ${step.channel + 1}`}
-                  />
-                </div>
-              )}
-            </div>
-          ))}
-        </div>
-        <WindowSum
-          data={data}
-          y={slider.y}
-          x={slider.x}
-          onPoint={slider.moveTo}
-          onPick={onDetail && ((y, x) => onDetail({ y, x }, null))}
-        />
-      </div>
-      <div className="conv-legends" data-testid="conv-legends">
-        {isInput ? (
-          <ChannelLegend
-            channels={data.channels.map((step) => step.channel)}
-            label="Input maps"
-            width={LEGEND_WIDTH}
-          />
-        ) : (
+      <div className="conv-strip-row">
+        <WindowSum data={data} y={slider.y} x={slider.x} />
+        <div className="conv-legends" data-testid="conv-legends">
+          {isInput ? (
+            <ChannelLegend
+              channels={data.channels.map((step) => step.channel)}
+              label="Input maps"
+              width={LEGEND_WIDTH}
+            />
+          ) : (
+            <DivergingLegend
+              magnitude={data.magnitudes.source}
+              label="Input maps"
+              width={LEGEND_WIDTH}
+            />
+          )}
           <DivergingLegend
-            magnitude={data.magnitudes.source}
-            label="Input maps"
+            magnitude={data.magnitudes.kernel}
+            label="Kernel slices"
             width={LEGEND_WIDTH}
           />
-        )}
-        <DivergingLegend
-          magnitude={data.magnitudes.kernel}
-          label="Kernel slices"
-          width={LEGEND_WIDTH}
-        />
-        <DivergingLegend
-          magnitude={data.magnitudes.intermediate}
-          label="Intermediate maps"
-          width={LEGEND_WIDTH}
-        />
-        <DivergingLegend
-          magnitude={data.magnitudes.output}
-          label="Output map and bias"
-          width={LEGEND_WIDTH}
+          <DivergingLegend
+            magnitude={data.magnitudes.intermediate}
+            label="Intermediate maps"
+            width={LEGEND_WIDTH}
+          />
+          <DivergingLegend
+            magnitude={data.magnitudes.output}
+            label="Output map and bias"
+            width={LEGEND_WIDTH}
+          />
+        </div>
+      </div>
+      {/* After the controls, for screen readers: it is drawn over the overview (its gap). */}
+      <div
+        className={inPlace ? "conv-gap-layer" : "conv-gap-standalone"}
+        style={{ width: placement.width, height: placement.height }}
+      >
+        <ConvGap
+          data={data}
+          placement={placement}
+          sourceBox={sourceBox}
+          pixelBox={pixelBox}
+          isInput={isInput}
+          onPoint={slider.moveTo}
+          onPick={
+            onDetail &&
+            ((channel) => {
+              slider.pause();
+              onDetail(here, channel);
+            })
+          }
+          where={where}
         />
       </div>
     </section>
   );
+  return inPlace && room?.host ? createPortal(view, room.host) : view;
 }

@@ -5,19 +5,21 @@ import type { NeuronRef } from "./types";
 interface EdgesProps {
   layout: OverviewLayout;
   hovered: NeuronRef | null;
+  /** A column whose incoming edges are not drawn (a view opened in place before it). */
+  hidden?: number | null;
 }
 
 function anchorY(layout: OverviewLayout, columnIndex: number, y: number): number {
   const column = layout.columns[columnIndex];
-  return column?.kind === "output" ? y + 9 : y + layout.nodeSize / 2;
+  return column?.kind === "output" ? y + 9 : y + (column?.width ?? layout.nodeSize) / 2;
 }
 
-export function Edges({ layout, hovered }: EdgesProps) {
+export function Edges({ layout, hovered, hidden = null }: EdgesProps) {
   const faint: string[] = [];
   const bold: string[] = [];
   layout.columns.forEach((column, columnIndex) => {
     const previous = layout.columns[columnIndex - 1];
-    if (!previous) return;
+    if (!previous || columnIndex === hidden) return;
     for (const target of column.neurons) {
       const isHovered = hovered?.column === columnIndex && hovered.index === target.index;
       for (const source of sourcesOf(layout, columnIndex, target.index)) {

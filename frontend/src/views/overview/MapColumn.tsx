@@ -12,7 +12,6 @@ interface MapColumnProps {
   columnIndex: number;
   maps: NeuronMap[];
   range: ScopeRange | undefined;
-  nodeSize: number;
   hovered: NeuronRef | null;
   /** The neuron whose intermediate view is open, if it is in this column. */
   selected: number | null;
@@ -33,7 +32,6 @@ export function MapColumn({
   columnIndex,
   maps,
   range,
-  nodeSize,
   hovered,
   selected,
   highlighted,
@@ -59,7 +57,7 @@ export function MapColumn({
             type="button"
             key={neuron.index}
             className={`neuron${active ? " neuron-active" : ""}${highlighted.has(neuron.index) ? " neuron-source" : ""}${selected === neuron.index ? " neuron-selected" : ""}${faded ? " neuron-context" : ""}`}
-            style={{ left: neuron.x, top: neuron.y, width: nodeSize, height: nodeSize }}
+            style={{ left: neuron.x, top: neuron.y, width: column.width, height: column.width }}
             aria-label={`${name}: values from ${formatValue(map.extent.min)} to ${formatValue(map.extent.max)}`}
             data-layer={column.layer.name}
             data-neuron={neuron.index}
@@ -79,7 +77,7 @@ export function MapColumn({
               width={map.width}
               magnitude={range?.magnitude ?? 0}
               inputChannel={isInput ? neuron.index : undefined}
-              displaySize={nodeSize}
+              displaySize={column.width}
             />
             {isInput && <span className="channel-letter">{"RGB"[neuron.index] ?? ""}</span>}
           </button>

@@ -3,17 +3,19 @@
  * map, laid out from the layer graph. Hover (or focus, or tap) a neuron to light up the
  * edges it receives, the neurons they come from and its range of values.
  */
-import { useEffect, useMemo, useState, type KeyboardEvent } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { isArrowKey, neighbour, sourcesOf, type OverviewLayout } from "../../math/layout";
 import { scopeRanges, type Scope } from "../../math/scopes";
 import type { ModelGraph } from "../../model/graph";
 import type { Activations } from "../../state/activations";
 import { Edges } from "./Edges";
-import { fitOverview, NAME_BREAKS, SHAPE_BREAKS, TITLE_LINE } from "./geometry";
+import { expandAround } from "./expand";
+import { fitOverview, FOOTER, NAME_BREAKS, SHAPE_BREAKS, TITLE_LINE } from "./geometry";
 import { MapColumn } from "./MapColumn";
 import { NeuronInfo } from "./NeuronInfo";
 import { OutputColumn } from "./OutputColumn";
 import { ParameterCaption } from "./ParameterCaption";
+import { offerRoom, useRoomRequest } from "./inplace";
 import { neuronMaps } from "./planes";
 import { ScopeLegends } from "./ScopeLegends";
 import type { NeuronSelection } from "../../url/state";
@@ -83,7 +85,30 @@ export function Overview({
   canOpen = () => true,
 }: OverviewProps) {
   const [hovered, setHovered] = useState<NeuronRef | null>(null);
-  const { layout, titleRoom } = useMemo(() => fitOverview(graph, width), [graph, width]);
+  const { layout: flat, titleRoom } = useMemo(() => fitOverview(graph, width), [graph, width]);
+  // A view that opens in place (the conv view) asks for a gap before its neuron's column.
+  const request = useRoomRequest();
+  const requestedColumn = request
+    ? flat.columns.findIndex((column) => column.layer.name === request.layer)
+    : -1;
+  const expanded = useMemo(
+    () => (requestedColumn > 0 ? expandAround(flat, requestedColumn, FOOTER - 6) : null),
+    [flat, requestedColumn],
+  );
+  // While the view closes, the columns slide back under it.
+  const open = expanded !== null && !request?.closing;
+  const layout = open ? expanded.layout : flat;
+  const strip = useRef<HTMLDivElement>(null);
+  const requestedLayer = request?.layer ?? null;
+  useLayoutEffect(() => {
+    if (requestedLayer === null) return;
+    offerRoom(
+      expanded && strip.current
+        ? { layer: requestedLayer, host: strip.current, layout: expanded.layout, gap: expanded.gap }
+        : { layer: requestedLayer, host: null },
+    );
+    return () => offerRoom(null);
+  }, [expanded, requestedLayer]);
   const height = layout.height;
   // Roving tabindex: the overview is one Tab stop, the neuron last focused (the open one,
   // else the first input channel); the arrow keys move between neurons.
@@ -151,7 +176,7 @@ export function Overview({
         graph={graph}
       />
       <div
-        className={`overview${focused ? " overview-focused" : ""}`}
+        className={`overview${focused ? " overview-focused" : ""}${open ? " overview-expanded" : ""}`}
         style={{ width, height }}
         data-testid="overview"
         role="group"
@@ -159,7 +184,11 @@ export function Overview({
         onKeyDown={onKeyDown}
       >
         <svg className="overview-svg" width={width} height={height} aria-hidden="true">
-          <Edges layout={layout} hovered={hovered} />
+          <Edges
+            layout={layout}
+            hovered={hovered}
+            hidden={open ? expanded.gap.targetColumn : null}
+          />
         </svg>
         {layout.columns.map((column) => {
           const isOutput = column.kind === "output";
@@ -168,7 +197,7 @@ export function Overview({
           return (
             <div
               key={column.layer.name}
-              className="column-title"
+              className={`column-title${open && focused && !focused.has(column.layer.name) ? " column-title-context" : ""}`}
               data-column={column.layer.name}
               style={{
                 left: column.x + column.width / 2 - room / 2,
@@ -216,7 +245,6 @@ export function Overview({
               columnIndex={columnIndex}
               maps={maps.get(column.layer.name) ?? []}
               range={ranges.get(column.layer.name)}
-              nodeSize={layout.nodeSize}
               hovered={hovered}
               selected={selected?.layer === column.layer.name ? selected.index : null}
               highlighted={hovered?.column === columnIndex + 1 ? sources : new Set()}
@@ -234,6 +262,8 @@ export function Overview({
         )}
         <ScopeLegends layout={layout} ranges={ranges} />
       </div>
+      {/* A view opened in place renders its controls and legends here (see ./inplace.ts). */}
+      <div ref={strip} className="overview-strip" style={{ width }} />
       <ParameterCaption graph={graph} />
     </figure>
   );

@@ -1,0 +1,64 @@
+/**
+ * The handshake between the overview and a view that opens inside it. The two live apart
+ * (the views are a lazily loaded chunk rendered after the overview), so they meet here: the
+ * view asks for room around its neuron, the overview opens a gap and hands back where it is
+ * and an element under the overview (its strip) to render into; the view says when it is
+ * closing, so the overview closes the gap while the view fades.
+ */
+import { useSyncExternalStore } from "react";
+import type { OverviewLayout } from "../../math/layout";
+import type { Gap } from "./expand";
+
+export interface InPlaceRequest {
+  layer: string;
+  index: number;
+  closing: boolean;
+}
+
+/** The room opened for the view of a neuron of `layer`; or none (host null) where the
+ * overview cannot open a gap for it (its input has no column right before it). */
+export type InPlaceRoom =
+  | {
+      layer: string;
+      /** The element directly under the overview, as wide as it, that the view renders into. */
+      host: HTMLElement;
+      layout: OverviewLayout;
+      gap: Gap;
+    }
+  | { layer: string; host: null };
+
+interface State {
+  request: InPlaceRequest | null;
+  room: InPlaceRoom | null;
+}
+
+let state: State = { request: null, room: null };
+const listeners = new Set<() => void>();
+
+function update(next: Partial<State>): void {
+  state = { ...state, ...next };
+  for (const listener of listeners) listener();
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** A view asks for room around its neuron (null: it is gone). */
+export function requestRoom(request: InPlaceRequest | null): void {
+  update({ request });
+}
+
+/** The overview offers (or, with null, withdraws) the room it opened. */
+export function offerRoom(room: InPlaceRoom | null): void {
+  update({ room });
+}
+
+export function useRoomRequest(): InPlaceRequest | null {
+  return useSyncExternalStore(subscribe, () => state.request);
+}
+
+export function useRoom(): InPlaceRoom | null {
+  return useSyncExternalStore(subscribe, () => state.room);
+}
