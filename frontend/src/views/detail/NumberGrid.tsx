@@ -1,7 +1,7 @@
 /** A small matrix of numbers (a window, a kernel, products) on the colours of their values. */
 import { formatFixed } from "../../math/arithmetic";
 import { DivergingLegend } from "../../components/Legend";
-import { divergingScale } from "../../math/colour";
+import { contrast, divergingScale } from "../../math/colour";
 
 interface NumberGridProps {
   values: ArrayLike<number>;
@@ -25,9 +25,16 @@ interface NumberGridProps {
   testId?: string;
 }
 
-/** Dark text on light cells, white text on strong colours. */
-function textColour(value: number, magnitude: number): string {
-  return magnitude > 0 && Math.abs(value) / magnitude > 0.55 ? "white" : "#1f2328";
+const DARK_TEXT = "rgb(0, 0, 0)";
+const LIGHT_TEXT = "rgb(255, 255, 255)";
+
+/** Whichever of black and white text reads better on the cell's colour (WCAG contrast, at
+ * least 4.58:1 on any colour): a fixed threshold on the value, or a softer dark grey, left
+ * mid blues below 4.5:1. */
+function textColour(background: string): string {
+  return contrast(background, DARK_TEXT) >= contrast(background, LIGHT_TEXT)
+    ? DARK_TEXT
+    : LIGHT_TEXT;
 }
 
 const PADDING_STYLE = {
@@ -74,6 +81,7 @@ export function NumberGrid({
               const cell = row * columns + column;
               const value = values[cell] ?? 0;
               const isPadding = Boolean(padded?.[cell]);
+              const background = colour(value);
               const classes = [
                 "number-cell",
                 marked?.has(cell) ? "number-cell-marked" : "",
@@ -87,8 +95,8 @@ export function NumberGrid({
                   key={column}
                   className={classes}
                   style={{
-                    background: colour(value),
-                    color: textColour(value, magnitude),
+                    background,
+                    color: textColour(background),
                     ...(isPadding ? PADDING_STYLE : {}),
                   }}
                   data-value={value}
