@@ -261,6 +261,12 @@ def test_axe_finds_no_serious_violation_in_the_overview(
     page.locator('[data-layer="conv_1_2"][data-neuron="4"]').click()
     expect(page.get_by_test_id("conv-view")).to_be_visible(timeout=30_000)
     expect(page.locator(".neuron-context").first).to_be_visible()
+    # The view now opens inside the figure: axe reads its text once it has faded in (a
+    # half-transparent word mid-fade is not what a student reads).
+    page.wait_for_function(
+        """() => document.getAnimations().every(
+          (a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity)"""
+    )
     assert _axe(page, ".overview-figure") == []
     page.context.close()
 

@@ -1,7 +1,8 @@
 /**
  * The flatten fan: each channel's map with, beside it, its group of flattened elements (one
  * short line each, coloured like its pixel, in reading order), and an edge from every line
- * to the class coloured by its weight. The traced element is followed from its pixel
+ * to the class coloured by its weight (in place, the maps are the overview's own neurons and
+ * the edges end at the class row). The traced element is followed from its pixel
  * through its line and its edge to the class; a bracket marks what the lens magnifies.
  */
 import { useMemo, type KeyboardEvent, type PointerEvent } from "react";
@@ -17,11 +18,26 @@ import { Heatmap } from "../overview/Heatmap";
 import type { ClassifierData } from "./classifierData";
 import type { FlattenLayout } from "./flattenLayout";
 
+/** Where the fan's parts go, in the fan's own coordinates. */
+export interface FanPlacement {
+  width: number;
+  height: number;
+  mapX: number;
+  linesX: number;
+  /** Where the edges meet: the class's dot, or in place the class row's left end. */
+  classX: number;
+  classY: number;
+  /**
+   * Standalone, the fan draws the maps and the class; in place the overview's own neurons
+   * and class row serve, and the fan only catches the pointer over the maps.
+   */
+  inPlace: boolean;
+}
+
 interface FlattenLinesProps {
   data: ClassifierData;
   layout: FlattenLayout;
-  /** Width of the edges between the lines and the class. */
-  fanWidth: number;
+  placement: FanPlacement;
   traced: number | null;
   /** Positions (in the traced element's group) the lens shows. */
   lens: { start: number; end: number } | null;
@@ -40,20 +56,58 @@ const STEPS: Record<string, TraceStep> = {
   ArrowRight: "next channel",
 };
 
-/** Width the fan needs for edges `fanWidth` wide and maps of `mapSize`. */
-export function fanTotalWidth(mapSize: number, fanWidth: number): number {
-  return mapSize + MAP_GAP + LINE_LENGTH + fanWidth + LABEL_WIDTH;
+/** The fan on its own: maps on the left, edges `fanWidth` wide, the class on the middle row. */
+export function standaloneFan(layout: FlattenLayout, fanWidth: number): FanPlacement {
+  const linesX = layout.mapSize + MAP_GAP;
+  const classX = linesX + LINE_LENGTH + fanWidth;
+  return {
+    width: classX + LABEL_WIDTH,
+    height: layout.height,
+    mapX: 0,
+    linesX,
+    classX,
+    classY: layout.height / 2,
+    inPlace: false,
+  };
 }
 
-export function FlattenLines({ data, layout, fanWidth, traced, lens, onTrace }: FlattenLinesProps) {
+/** The least gap the fan needs in place: room for the lines and edges to fan out. */
+export const IN_PLACE_GAP = MAP_GAP + LINE_LENGTH + 120;
+
+/**
+ * The fan in the overview's gap (a `width` x `height` layer over the overview): the lines
+ * just right of the maps at `mapX` (the gap opens at `gapLeft`), the edges ending at the
+ * class row's left end.
+ */
+export function gapFan(
+  size: { width: number; height: number },
+  mapX: number,
+  gapLeft: number,
+  classAt: { x: number; y: number },
+): FanPlacement {
+  return {
+    ...size,
+    mapX,
+    linesX: gapLeft + MAP_GAP,
+    classX: classAt.x,
+    classY: classAt.y,
+    inPlace: true,
+  };
+}
+
+export function FlattenLines({
+  data,
+  layout,
+  placement,
+  traced,
+  lens,
+  onTrace,
+}: FlattenLinesProps) {
   const count = data.flat.length;
   const [mapHeight, mapWidth, channels] = data.sourceShape;
   const pixelColour = useMemo(() => divergingScale(data.sourceMagnitude), [data.sourceMagnitude]);
   const weightColour = useMemo(() => divergingScale(data.weightMagnitude), [data.weightMagnitude]);
-  const width = fanTotalWidth(layout.mapSize, fanWidth);
-  const linesX = layout.mapSize + MAP_GAP;
-  const classX = linesX + LINE_LENGTH + fanWidth;
-  const classY = layout.height / 2;
+  const { width, height, mapX, linesX, classX, classY, inPlace } = placement;
   const cell = layout.mapSize / Math.max(mapHeight, mapWidth);
   const centre = (index: number) => layout.lineTop(index) + layout.lineHeight / 2;
   const marked = traced === null ? null : flattenSource(traced, data.sourceShape);
@@ -79,10 +133,10 @@ export function FlattenLines({ data, layout, fanWidth, traced, lens, onTrace }: 
   };
 
   return (
-    <div className="flatten-lines" style={{ width, height: layout.height }}>
+    <div className="flatten-lines" style={{ width, height }}>
       <svg
         width={width}
-        height={layout.height}
+        height={height}
         tabIndex={0}
         role="group"
         className={traced === null ? undefined : "flatten-tracing"}
@@ -150,7 +204,7 @@ export function FlattenLines({ data, layout, fanWidth, traced, lens, onTrace }: 
             )}
             <line
               className="flatten-trace"
-              x1={(marked.x + 0.5) * cell}
+              x1={mapX + (marked.x + 0.5) * cell}
               y1={(layout.groupTops[marked.channel] ?? 0) + (marked.y + 0.5) * cell}
               x2={linesX}
               y2={centre(traced)}
@@ -182,19 +236,24 @@ export function FlattenLines({ data, layout, fanWidth, traced, lens, onTrace }: 
             />
           </g>
         )}
-        <circle cx={classX} cy={classY} r={8} className="flatten-class" />
-        <text x={classX + 12} y={classY - 6} className="flatten-class-label">
-          {data.className}
-        </text>
-        <text x={classX + 12} y={classY + 12} className="flatten-class-logit">
-          logit {rounded(data.logit.logit, 4).text}
-        </text>
+        {!inPlace && (
+          <>
+            <circle cx={classX} cy={classY} r={8} className="flatten-class" />
+            <text x={classX + 12} y={classY - 6} className="flatten-class-label">
+              {data.className}
+            </text>
+            <text x={classX + 12} y={classY + 12} className="flatten-class-logit">
+              logit {rounded(data.logit.logit, 4).text}
+            </text>
+          </>
+        )}
       </svg>
       {data.planes.map((plane, channel) => (
         <div
           key={channel}
-          className="flatten-map"
+          className={inPlace ? "flatten-map flatten-map-over" : "flatten-map"}
           style={{
+            left: mapX,
             top: layout.groupTops[channel] ?? 0,
             width: layout.mapSize,
             height: layout.mapSize,
@@ -204,13 +263,15 @@ export function FlattenLines({ data, layout, fanWidth, traced, lens, onTrace }: 
           data-testid="flatten-map"
           data-channel={channel}
         >
-          <Heatmap
-            plane={plane}
-            height={mapHeight}
-            width={mapWidth}
-            magnitude={data.sourceMagnitude}
-            displaySize={layout.mapSize}
-          />
+          {!inPlace && (
+            <Heatmap
+              plane={plane}
+              height={mapHeight}
+              width={mapWidth}
+              magnitude={data.sourceMagnitude}
+              displaySize={layout.mapSize}
+            />
+          )}
           {marked?.channel === channel && (
             <span
               className="flatten-pixel"

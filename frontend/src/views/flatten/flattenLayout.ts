@@ -11,7 +11,7 @@ export interface FlattenLayout {
   lineHeight: number;
   /** Top of each channel's group (its map and its lines). */
   groupTops: number[];
-  /** Height of one group; consecutive groups are GROUP_GAP apart. */
+  /** Height of one group (standalone, consecutive groups are GROUP_GAP apart). */
   groupHeight: number;
   /** Offset of the first line below its group's top (short groups are centred). */
   linesOffset: number;
@@ -32,16 +32,30 @@ export function flattenLayout(
   shape: readonly [number, number, number],
   maxHeight: number,
 ): FlattenLayout {
+  const groups = Math.max(1, shape[2]);
+  const share = (maxHeight - GROUP_GAP * (groups - 1)) / groups;
+  const mapSize = Math.round(Math.min(MAX_MAP, Math.max(MIN_MAP, share)));
+  const slot = mapSize + GROUP_GAP;
+  const groupTops = Array.from({ length: groups }, (_, channel) => channel * slot);
+  return alignedFlattenLayout(shape, groupTops, mapSize);
+}
+
+/**
+ * The groups on given rows: each channel's group beside its map of side `mapSize` whose top
+ * is `groupTops[channel]` (in place, the overview's neurons of the last map layer).
+ */
+export function alignedFlattenLayout(
+  shape: readonly [number, number, number],
+  groupTops: number[],
+  mapSize: number,
+): FlattenLayout {
   const [height, width, channels] = shape;
   const perChannel = Math.max(1, height * width);
   const groups = Math.max(1, channels);
-  const share = (maxHeight - GROUP_GAP * (groups - 1)) / groups;
-  const mapSize = Math.round(Math.min(MAX_MAP, Math.max(MIN_MAP, share)));
   const pitch = Math.min(MAX_PITCH, mapSize / perChannel);
   const groupHeight = mapSize;
   const linesOffset = Math.max(0, (groupHeight - pitch * perChannel) / 2);
-  const slot = groupHeight + GROUP_GAP;
-  const groupTops = Array.from({ length: groups }, (_, channel) => channel * slot);
+  const top = (channel: number) => groupTops[channel] ?? 0;
   return {
     mapSize,
     pitch,
@@ -49,12 +63,13 @@ export function flattenLayout(
     groupTops,
     groupHeight,
     linesOffset,
-    height: groups * slot - GROUP_GAP,
-    lineTop: (index) => (index % groups) * slot + linesOffset + Math.floor(index / groups) * pitch,
+    height: Math.max(0, ...groupTops.map((at) => at + groupHeight)),
+    lineTop: (index) => top(index % groups) + linesOffset + Math.floor(index / groups) * pitch,
     elementAt: (y) => {
-      const channel = Math.floor(y / slot);
-      const inLines = y - channel * slot - linesOffset;
-      if (channel < 0 || channel >= groups || inLines < 0) return null;
+      const channel = groupTops.findIndex((at) => y >= at && y < at + groupHeight);
+      if (channel < 0) return null;
+      const inLines = y - top(channel) - linesOffset;
+      if (inLines < 0) return null;
       const position = Math.floor(inLines / pitch);
       return position < perChannel ? { channel, position } : null;
     },

@@ -24,29 +24,35 @@ import type { NeuronRef } from "./types";
 /** Neurons with a view of their own: the conv intermediate view, the ReLU and max-pool details. */
 const SELECTABLE: ReadonlySet<string> = new Set(["conv", "relu", "max_pool"]);
 
-/**
- * The columns that stay in focus while a neuron's view is open: its own and the column it
- * reads from (found by following `input` through layers without a column, e.g. flatten).
- */
+/** The column `target` reads from, following `input` through layers without a column (e.g. flatten). */
+function sourceColumn(
+  graph: ModelGraph,
+  layout: OverviewLayout,
+  target: number,
+): number | undefined {
+  const names = layout.columns.map((column) => column.layer.name);
+  let current = graph.layers.find((layer) => layer.name === names[target]);
+  while (current?.input) {
+    const input = current.input;
+    const index = names.indexOf(input);
+    if (index >= 0) return index;
+    current = graph.layers.find((layer) => layer.name === input);
+  }
+  return undefined;
+}
+
+/** The columns that stay in focus while a neuron's view is open: its own and the column it reads from. */
 function focusLayers(
   graph: ModelGraph,
   layout: OverviewLayout,
   selected: NeuronSelection | null,
 ): Set<string> | null {
   if (selected === null) return null;
-  const columns = new Set(layout.columns.map((column) => column.layer.name));
-  if (!columns.has(selected.layer)) return null;
-  const focus = new Set([selected.layer]);
-  let current = graph.layers.find((layer) => layer.name === selected.layer);
-  while (current?.input) {
-    const input = current.input;
-    if (columns.has(input)) {
-      focus.add(input);
-      break;
-    }
-    current = graph.layers.find((layer) => layer.name === input);
-  }
-  return focus;
+  const target = layout.columns.findIndex((column) => column.layer.name === selected.layer);
+  if (target < 0) return null;
+  const source = sourceColumn(graph, layout, target);
+  const input = source === undefined ? undefined : layout.columns[source]?.layer.name;
+  return new Set(input === undefined ? [selected.layer] : [selected.layer, input]);
 }
 
 /** A title's text with a line break opportunity (<wbr>) wherever `breaks` allows one. */
@@ -91,10 +97,15 @@ export function Overview({
   const requestedColumn = request
     ? flat.columns.findIndex((column) => column.layer.name === request.layer)
     : -1;
-  const expanded = useMemo(
-    () => (requestedColumn > 0 ? expandAround(flat, requestedColumn, FOOTER - 6) : null),
-    [flat, requestedColumn],
-  );
+  const requestedWidth = request?.gapWidth;
+  const expanded = useMemo(() => {
+    if (requestedColumn <= 0) return null;
+    // The class view's gap opens after the column its class reads from (through flatten).
+    const isOutput = flat.columns[requestedColumn]?.kind === "output";
+    const source = isOutput ? sourceColumn(graph, flat, requestedColumn) : undefined;
+    if (isOutput && source === undefined) return null;
+    return expandAround(flat, requestedColumn, FOOTER - 6, { width: requestedWidth, source });
+  }, [graph, flat, requestedColumn, requestedWidth]);
   // While the view closes, the columns slide back under it.
   const open = expanded !== null && !request?.closing;
   const layout = open ? expanded.layout : flat;

@@ -39,6 +39,36 @@ describe("expandAround", () => {
     });
   }
 
+  for (const width of [1340, 984, 700]) {
+    it(`opens a gap before the output column, from max_pool_2, that fits ${width} px`, () => {
+      const { layout } = fitOverview(fixtureGraph("tiny_vgg"), width);
+      const output = layout.columns.length - 1;
+      const source = layout.columns.findIndex((column) => column.layer.name === "max_pool_2");
+      const expanded = expandAround(layout, output, 38, { width: 160, source });
+      if (!expanded) throw new Error("no gap");
+      const { gap } = expanded;
+      const columns = expanded.layout.columns;
+      const last = columns[source];
+      const classes = columns[output];
+      if (!last || !classes) throw new Error("no columns");
+      // The output stays where it was (the right edge); the source keeps its size and rows.
+      expect(classes).toEqual(layout.columns[output]);
+      expect(last.width).toBe(layout.nodeSize);
+      expect(last.neurons.map((n) => n.y)).toEqual(layout.columns[source]?.neurons.map((n) => n.y));
+      expect(gap.left).toBeGreaterThanOrEqual(last.x + last.width);
+      expect(gap.right).toBe(classes.x);
+      expect(gap.right - gap.left).toBeGreaterThanOrEqual(160);
+      // The map columns before it close up (shrinking if need be), left to right.
+      for (let i = 1; i <= source; i++) {
+        const before = columns[i - 1];
+        const column = columns[i];
+        if (!before || !column) continue;
+        expect(column.x).toBeGreaterThanOrEqual(before.x + before.width);
+        expect(column.width).toBeLessThanOrEqual(layout.nodeSize);
+      }
+    });
+  }
+
   it("opens nothing where the column before is not the neuron's input", () => {
     const { layout } = fitOverview(fixtureGraph("tiny_vgg"), 1000);
     const output = layout.columns.length - 1;

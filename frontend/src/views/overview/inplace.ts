@@ -13,6 +13,8 @@ export interface InPlaceRequest {
   layer: string;
   index: number;
   closing: boolean;
+  /** The gap's width the view needs; by default the conv view's own. */
+  gapWidth?: number;
 }
 
 /** The room opened for the view of a neuron of `layer`; or none (host null) where the
