@@ -58,11 +58,17 @@ export function shrinkInto(
     done();
     return;
   }
-  const animation = panel.animate([...fromOrigin(panel, origin)].reverse(), {
-    duration: DURATION_MS * 0.8,
-    easing: EASING,
-    fill: "forwards",
-  });
+  playThen(panel, [...fromOrigin(panel, origin)].reverse(), DURATION_MS * 0.8, done);
+}
+
+/** Plays `frames` and keeps the last one, then calls `done` once (finished or cancelled). */
+function playThen(
+  element: HTMLElement,
+  frames: Keyframe[],
+  duration: number,
+  done: () => void,
+): void {
+  const animation = element.animate(frames, { duration, easing: EASING, fill: "forwards" });
   let finished = false;
   const finish = () => {
     if (finished) return;
@@ -95,17 +101,5 @@ export function fadeOut(element: HTMLElement | null, done: () => void): void {
     done();
     return;
   }
-  const animation = element.animate([{ opacity: 1 }, { opacity: 0 }], {
-    duration: DURATION_MS,
-    easing: EASING,
-    fill: "forwards",
-  });
-  let finished = false;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    done();
-  };
-  animation.onfinish = finish;
-  animation.oncancel = finish;
+  playThen(element, [{ opacity: 1 }, { opacity: 0 }], DURATION_MS, done);
 }
