@@ -180,3 +180,25 @@ def open_explorer(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("status")).to_have_count(0, timeout=30_000)
+
+
+def inside(inner: list[float], outer: list[float], slack: float = 1.0) -> bool:
+    """Whether box ``inner`` ([left, top, right, bottom]) lies within ``outer``."""
+    return (
+        inner[0] >= outer[0] - slack
+        and inner[1] >= outer[1] - slack
+        and inner[2] <= outer[2] + slack
+        and inner[3] <= outer[3] + slack
+    )
+
+
+def centre_y(box: list[float]) -> float:
+    return (box[1] + box[3]) / 2
+
+
+def strictly_in(point: list[float], box: list[float], margin: float = 1.5) -> bool:
+    """Whether ``point`` is inside ``box`` by more than ``margin`` on every side."""
+    return (
+        box[0] + margin < point[0] < box[2] - margin
+        and box[1] + margin < point[1] < box[3] - margin
+    )

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.serving.browser import SHOTS
+from tests.serving.browser import SHOTS, centre_y, inside, strictly_in
 from tests.serving.stack import GatewayThread
 
 SIZES = [(1400, 900), (1024, 768)]
@@ -74,26 +74,6 @@ def _settle(page: Page) -> None:
     raise AssertionError("transitions never ended")
 
 
-def _inside(inner: list[float], outer: list[float], slack: float = 1.0) -> bool:
-    return (
-        inner[0] >= outer[0] - slack
-        and inner[1] >= outer[1] - slack
-        and inner[2] <= outer[2] + slack
-        and inner[3] <= outer[3] + slack
-    )
-
-
-def _centre_y(box: list[float]) -> float:
-    return (box[1] + box[3]) / 2
-
-
-def _strictly_in(point: list[float], box: list[float], margin: float = 1.5) -> bool:
-    return (
-        box[0] + margin < point[0] < box[2] - margin
-        and box[1] + margin < point[1] < box[3] - margin
-    )
-
-
 def _check_in_place(geometry: dict[str, Any], channels: int) -> None:
     overview = geometry["overview"]
     width, height = geometry["viewport"]
@@ -102,28 +82,28 @@ def _check_in_place(geometry: dict[str, Any], channels: int) -> None:
     assert len(groups) == channels and len(sources) == channels
     # Each group inside the overview, on its source neuron's row, right of it.
     for source, group in zip(sources, groups, strict=True):
-        assert _inside(group, overview), (group, overview)
-        assert abs(_centre_y(source) - _centre_y(group)) <= 2, (source, group)
+        assert inside(group, overview), (group, overview)
+        assert abs(centre_y(source) - centre_y(group)) <= 2, (source, group)
         assert source[2] < group[0] < geometry["klass"][0]
     # The class row is still in the overview, at its right edge.
     klass = geometry["klass"]
-    assert _inside(klass, overview)
+    assert inside(klass, overview)
     assert overview[2] - klass[2] <= 40, (klass, overview)
     # The strip (lens, readout, softmax, controls) under the overview, all on screen, with
     # the selected class and the groups (the overview's top may scroll off on a short screen).
     assert geometry["view"][1] >= overview[3] - 1, "the strip is not under the overview"
     screen = [0, 0, width, height]
-    assert _inside([overview[0], 0, overview[2], overview[3]], screen), (overview, screen)
+    assert inside([overview[0], 0, overview[2], overview[3]], screen), (overview, screen)
     assert overview[1] >= -120, "the overview scrolled far off the screen"
     for part in [klass, geometry["lens"], geometry["softmax"], *geometry["buttons"]]:
-        assert _inside(part, screen), (part, screen)
+        assert inside(part, screen), (part, screen)
     # No edge passes through a map or another class row (its ends touch the line and the row).
     assert len(geometry["edges"]) >= 20
     for points in geometry["edges"]:
-        assert abs(points[-1][1] - _centre_y(klass)) <= 3, (points[-1], klass)
+        assert abs(points[-1][1] - centre_y(klass)) <= 3, (points[-1], klass)
         for point in points[1:-1]:
             for box in geometry["maps"]:
-                assert not _strictly_in(point, box), (point, box)
+                assert not strictly_in(point, box), (point, box)
 
 
 def _open(browser: Browser, spa: GatewayThread, size: tuple[int, int], reduced: bool) -> Page:

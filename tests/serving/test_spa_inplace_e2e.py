@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.serving.browser import SHOTS
+from tests.serving.browser import SHOTS, centre_y, inside, strictly_in
 from tests.serving.stack import GatewayThread
 
 SIZES = [(1400, 900), (1024, 768)]
@@ -76,26 +76,6 @@ def _settle(page: Page) -> None:
     raise AssertionError("transitions never ended")
 
 
-def _inside(inner: list[float], outer: list[float], slack: float = 1.0) -> bool:
-    return (
-        inner[0] >= outer[0] - slack
-        and inner[1] >= outer[1] - slack
-        and inner[2] <= outer[2] + slack
-        and inner[3] <= outer[3] + slack
-    )
-
-
-def _centre_y(box: list[float]) -> float:
-    return (box[1] + box[3]) / 2
-
-
-def _strictly_in(point: list[float], box: list[float], margin: float = 1.5) -> bool:
-    return (
-        box[0] + margin < point[0] < box[2] - margin
-        and box[1] + margin < point[1] < box[3] - margin
-    )
-
-
 def _check_in_place(geometry: dict[str, Any], channels: int) -> None:
     overview = geometry["overview"]
     width, height = geometry["viewport"]
@@ -105,12 +85,12 @@ def _check_in_place(geometry: dict[str, Any], channels: int) -> None:
     assert len(geometry["sources"]) == channels
     # The view's maps are inside the overview, each row on its input neuron's row.
     for box in [*intermediates, *kernels, *geometry["sum"]]:
-        assert _inside(box, overview), (box, overview)
+        assert inside(box, overview), (box, overview)
     for source, intermediate, kernel in zip(
         geometry["sources"], intermediates, kernels, strict=True
     ):
-        assert abs(_centre_y(source) - _centre_y(intermediate)) <= 2, (source, intermediate)
-        assert abs(_centre_y(source) - _centre_y(kernel)) <= 2, (source, kernel)
+        assert abs(centre_y(source) - centre_y(intermediate)) <= 2, (source, intermediate)
+        assert abs(centre_y(source) - centre_y(kernel)) <= 2, (source, kernel)
         # The gap lies between the input column and the selected neuron.
         assert source[2] < kernel[0] < kernel[2] < intermediate[0]
         assert intermediate[2] < geometry["target"][0]
@@ -118,11 +98,11 @@ def _check_in_place(geometry: dict[str, Any], channels: int) -> None:
     assert intermediates[0][2] < geometry["sum"][0][0] < geometry["target"][0]
     # The selected neuron is still in the overview; view and strip are on screen, the
     # overview's top too.
-    assert _inside(geometry["target"], overview)
+    assert inside(geometry["target"], overview)
     assert overview[1] >= 0, "the overview's top scrolled off the screen"
     assert geometry["view"][1] >= overview[3] - 1, "the strip is not under the overview"
-    assert _inside(overview, [0, 0, width, height]), (overview, width, height)
-    assert _inside(geometry["view"], [0, 0, width, height]), (geometry["view"], height)
+    assert inside(overview, [0, 0, width, height]), (overview, width, height)
+    assert inside(geometry["view"], [0, 0, width, height]), (geometry["view"], height)
     # No dashed edge passes through a map (its own ends touch the maps they join).
     maps = [
         *geometry["sources"],
@@ -135,7 +115,7 @@ def _check_in_place(geometry: dict[str, Any], channels: int) -> None:
     for points in geometry["edges"]:
         for point in points[1:-1]:
             for box in maps:
-                assert not _strictly_in(point, box), (point, box)
+                assert not strictly_in(point, box), (point, box)
 
 
 def _open(browser: Browser, spa: GatewayThread, size: tuple[int, int], reduced: bool) -> Page:
