@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from evaluation.deps import SessionDep, SettingsDep
-from evaluation.models import Instructor, Participant
+from evaluation.models import Instructor, Participant, Study
 from evaluation.settings import EvaluationSettings
 from services.common.errors import ApiError
 
@@ -159,11 +159,16 @@ def current_participant(request: Request, session: SessionDep) -> Participant:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "not_authenticated", "join the study first (participant token)")
-    participant = session.scalar(
-        select(Participant).where(Participant.token_hash == token_hash(token.strip()))
-    )
-    if participant is None:
+    # The study comes in the same query: every student request reads it (is it open?), and
+    # session.get() then finds it in the session instead of asking the database again.
+    row = session.execute(
+        select(Participant, Study)
+        .join(Study, Study.id == Participant.study_id)
+        .where(Participant.token_hash == token_hash(token.strip()))
+    ).first()
+    if row is None:
         raise ApiError(401, "not_authenticated", "unknown participant token")
+    participant: Participant = row[0]
     return participant
 
 

@@ -238,17 +238,23 @@ def record_answer(
     now: datetime,
     grace: timedelta,
 ) -> AnswerReceipt:
-    """Store one answer, committed before the receipt is returned; retries are recognised."""
-    previous = session.scalar(select(Answer).where(Answer.submission_id == request.submission_id))
-    if previous is not None:
-        return _receipt_for_retry(previous, participant, request)
+    """Store one answer, committed before the receipt is returned; retries are recognised.
+
+    A retry of a stored answer gets its receipt even once the phase or the study is over;
+    it is looked for only where the answer would otherwise be refused (the unique
+    submission id catches the rest), which spares every first try a query.
+    """
     study = session.get_one(Study, participant.study_id)
-    _require_open(study)
-    attempt = attempts_by_phase(session, participant).get(request.phase)
-    if attempt is None:
-        raise ApiError(409, "phase_not_started", f"the {request.phase} phase has not started")
-    if is_over(attempt, now, grace):
-        raise ApiError(409, "phase_over", f"the {request.phase} phase is over; answer not stored")
+    attempt = _attempt_taking_answers(
+        study, attempts_by_phase(session, participant).get(request.phase), request.phase, now, grace
+    )
+    if isinstance(attempt, ApiError):
+        previous = session.scalar(
+            select(Answer).where(Answer.submission_id == request.submission_id)
+        )
+        if previous is not None:
+            return _receipt_for_retry(previous, participant, request)
+        raise attempt
     item = (
         None
         if attempt.form is None
@@ -286,6 +292,19 @@ def record_answer(
             409, "already_answered", f"item {request.item_id} was already answered in this phase"
         ) from exc
     return _receipt(answer)
+
+
+def _attempt_taking_answers(
+    study: Study, attempt: PhaseAttempt | None, phase: str, now: datetime, grace: timedelta
+) -> PhaseAttempt | ApiError:
+    """The attempt an answer in ``phase`` goes to, or why it cannot be stored now."""
+    if study.status != "open":
+        return ApiError(409, "study_not_open", f"the study is {study.status}")
+    if attempt is None:
+        return ApiError(409, "phase_not_started", f"the {phase} phase has not started")
+    if is_over(attempt, now, grace):
+        return ApiError(409, "phase_over", f"the {phase} phase is over; answer not stored")
+    return attempt
 
 
 def _receipt(answer: Answer) -> AnswerReceipt:

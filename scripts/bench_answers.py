@@ -1,0 +1,184 @@
+"""What one stored quiz answer costs the study service: CPU per answer, latency, answers/s.
+
+The 1,000-student load test (docs/sizing.md) peaks when the class answers the pre-test:
+about 285 answers a second. This starts the evaluation service alone, as a plain process on
+its own database (a fresh SQLite file, or ``--database-url`` of an empty PostgreSQL
+database), opens a study, lets ``--students`` students join, consent and start the
+pre-test, then sends every one of their answers from ``--clients`` threads with keep-alive
+connections, straight to the service (no gateway). Prints the service's CPU milliseconds
+per answer (from /proc), the answers' p50/p95 latency and the rate, and checks every answer
+got its receipt.
+
+    .venv/bin/python scripts/bench_answers.py --students 200
+    .venv/bin/python scripts/bench_answers.py --students 200 \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_answers
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loadtest_stage import INSTRUCTOR, _cpu_seconds
+from running_platform import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _start_service(database_url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = os.environ | {
+        "CNN101_EVALUATION_PORT": str(port),
+        "CNN101_EVALUATION_DATABASE_URL": database_url,
+        "CNN101_EVALUATION_SECRET_KEY_FILE": str(folder / "secret-key"),
+        "CNN101_EVALUATION_BOOTSTRAP_LOGIN_FILE": str(folder / "login"),
+        "CNN101_EVALUATION_BOOTSTRAP_INSTRUCTOR": "",
+        "CNN101_RATE_LIMIT_SCALE": "0",
+    }
+    create = ["create-instructor", "--email", INSTRUCTOR[0], "--password-stdin"]
+    subprocess.run(
+        [sys.executable, "-m", "evaluation.cli", *create],
+        input=(INSTRUCTOR[1] + "\n").encode(),
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    log = (folder / "evaluation.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evaluation.app"], env=env, cwd=ROOT, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"the evaluation service did not start; see {folder / 'evaluation.log'}")
+
+
+def _open_study(http: httpx.Client) -> str:
+    http.post(
+        "/api/instructor/login", json={"email": INSTRUCTOR[0], "password": INSTRUCTOR[1]}
+    ).raise_for_status()
+    created = http.post(
+        "/api/instructor/studies",
+        json={
+            "title": "Answer benchmark",
+            "consent_text": "A simulated class.",
+            "learning_seconds": 600,
+            "pre_test_seconds": 3600,
+            "post_test_seconds": 3600,
+        },
+    )
+    created.raise_for_status()
+    study = created.json()
+    http.post(f"/api/instructor/studies/{study['id']}/open").raise_for_status()
+    return str(study["join_code"])
+
+
+def _student_answers(http: httpx.Client, code: str) -> list[tuple[str, dict[str, Any]]]:
+    """Join, consent, start the pre-test: the answers this student will send."""
+    token = http.post("/api/student/join", json={"code": code}).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    http.post(
+        "/api/student/consent", json={"choice": "participate", "prior_ml": False}, headers=auth
+    ).raise_for_status()
+    view = http.post("/api/student/phases/pre/start", headers=auth).json()
+    return [
+        (
+            token,
+            {
+                "submission_id": uuid.uuid4().hex,
+                "phase": "pre",
+                "item_id": item["id"],
+                "choice_index": 0,
+            },
+        )
+        for item in view["items"]
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--students", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="cnn101-bench-answers-"))
+    database_url = args.database_url or f"sqlite:///{folder / 'study.db'}"
+    process, url = _start_service(database_url, folder)
+    try:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            code = _open_study(http)
+            work = [a for _ in range(args.students) for a in _student_answers(http, code)]
+        latencies: list[float] = []
+        failures: list[int] = []
+        lock = threading.Lock()
+        queue = iter(work)
+
+        def send() -> None:
+            with httpx.Client(base_url=url, timeout=60) as http:
+                while True:
+                    with lock:
+                        job = next(queue, None)
+                    if job is None:
+                        return
+                    token, body = job
+                    started = time.perf_counter()
+                    response = http.post(
+                        "/api/student/answers",
+                        json=body,
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                    elapsed = time.perf_counter() - started
+                    with lock:
+                        latencies.append(elapsed)
+                        if response.status_code != 200:
+                            failures.append(response.status_code)
+
+        load = os.getloadavg()[0]
+        cpu_before = _cpu_seconds({process.pid})
+        started = time.perf_counter()
+        threads = [threading.Thread(target=send) for _ in range(args.clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - started
+        cpu = _cpu_seconds({process.pid}) - cpu_before
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    cuts = statistics.quantiles(latencies, n=100)
+    database = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
+    print(f"load average before: {load:.2f}; {os.cpu_count()} cores; {database}")
+    print(
+        f"{len(work)} answers from {args.students} students, {args.clients} clients: "
+        f"{len(work) / seconds:.0f} answers/s, p50 {cuts[49] * 1000:.1f} ms, "
+        f"p95 {cuts[94] * 1000:.1f} ms"
+    )
+    print(f"study service CPU: {cpu * 1000 / len(work):.2f} ms per answer")
+    print(f"answers not stored: {len(failures)} {sorted(set(failures))}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
