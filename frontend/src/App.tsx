@@ -12,7 +12,7 @@ import { useElementWidth } from "./components/useElementWidth";
 import { ChannelToggles } from "./inputs/ChannelToggles";
 import { CurrentImage } from "./inputs/CurrentImage";
 import { ExamplePicker } from "./inputs/ExamplePicker";
-import { MoreInputs } from "./inputs/MoreInputs";
+import { MoreInputs, prefetchInputPanels } from "./inputs/MoreInputs";
 import { UploadArea } from "./inputs/UploadArea";
 import {
   neuronKindOf,
@@ -63,11 +63,12 @@ export function App() {
     queries,
     weights,
   } = useExplorer();
-  const prefetchNeuronViews = useCallback(() => {
+  const prefetchAfterOverview = useCallback(() => {
     void loadNeuronViews();
     prefetchWeights();
+    prefetchInputPanels();
   }, [prefetchWeights]);
-  useIdlePrefetch(activations !== null, prefetchNeuronViews);
+  useIdlePrefetch(activations !== null, prefetchAfterOverview);
   // Presenter mode (presenter/): the teacher's states are applied with applyUrl; this page's
   // own changes go through setUrl, which leaves follow mode.
   const presentation = usePresentation(url, applyUrl);

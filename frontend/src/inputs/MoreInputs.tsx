@@ -2,10 +2,22 @@
  * The other ways to make a picture: a camera frame or a drawing, one panel open at a time.
  * The buttons are one Tab stop (arrow keys move between them).
  */
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { moveFocusWithin } from "../components/roving";
-import { CameraCapture } from "./CameraCapture";
-import { DrawingPad } from "./DrawingPad";
+
+// Not in the first load: fetched when the page is idle (prefetchInputPanels) or when opened.
+const loadCamera = () => import("./CameraCapture");
+const loadDrawing = () => import("./DrawingPad");
+const CameraCapture = lazy(() =>
+  loadCamera().then((module) => ({ default: module.CameraCapture })),
+);
+const DrawingPad = lazy(() => loadDrawing().then((module) => ({ default: module.DrawingPad })));
+
+/** Fetches the panels' code ahead of a click. */
+export function prefetchInputPanels(): void {
+  void loadCamera();
+  void loadDrawing();
+}
 
 export type Panel = "camera" | "drawing";
 
@@ -46,11 +58,13 @@ export function MoreInputs({ onImage, disabled, panels = ["camera", "drawing"] }
       </div>
       {open !== null && panels.includes(open) && (
         <div className="input-panel" id="input-panel">
-          {open === "camera" ? (
-            <CameraCapture onImage={onImage} />
-          ) : (
-            <DrawingPad onImage={onImage} />
-          )}
+          <Suspense fallback={<p className="status">Loading…</p>}>
+            {open === "camera" ? (
+              <CameraCapture onImage={onImage} />
+            ) : (
+              <DrawingPad onImage={onImage} />
+            )}
+          </Suspense>
           <button
             type="button"
             className="input-panel-close"

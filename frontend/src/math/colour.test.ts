@@ -1,3 +1,5 @@
+import { interpolateRgb, piecewise } from "d3-interpolate";
+import { scaleDiverging } from "d3-scale";
 import { describe, expect, it } from "vitest";
 import {
   contrast,
@@ -42,6 +44,24 @@ describe("diverging colour scale", () => {
     expect([...pixels.slice(0, 4)]).toEqual([255, 255, 255, 255]);
     expect([...pixels.slice(4, 7)]).toEqual([202, 0, 32]);
     expect([...pixels.slice(8, 11)]).toEqual([5, 113, 176]);
+  });
+
+  it("gives the colours d3's diverging scale and piecewise interpolateRgb give", () => {
+    for (const name of PALETTE_NAMES) {
+      const { negative, zero, positive } = PALETTES[name];
+      const d3Ramp = piecewise(interpolateRgb, [negative, zero, positive]);
+      const d3Scale = scaleDiverging(d3Ramp).domain([-2.5, 0, 2.5]).clamp(true);
+      const scale = divergingScale(2.5, name);
+      for (let value = -3; value <= 3; value += 0.001) {
+        expect(scale(value)).toBe(d3Scale(value));
+      }
+      const table = rampTable(RAMP_STEPS, name);
+      for (let i = 0; i < RAMP_STEPS; i += 1) {
+        expect(`rgb(${[...table.subarray(i * 3, i * 3 + 3)].join(", ")})`).toBe(
+          d3Ramp(i / (RAMP_STEPS - 1)),
+        );
+      }
+    }
   });
 
   it("gives equal magnitudes of opposite sign equally distant ramp entries", () => {

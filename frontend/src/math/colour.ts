@@ -3,8 +3,6 @@
  * colour-blind-safe orange–white–purple) whose range is symmetric around zero, so zero is
  * exactly white and equal magnitudes look equally strong.
  */
-import { piecewise, interpolateRgb } from "d3-interpolate";
-import { scaleDiverging } from "d3-scale";
 import type { Extent } from "./tensor";
 
 export const NEGATIVE = "rgb(202, 0, 32)";
@@ -101,10 +99,33 @@ export function paletteStops(name: PaletteName = current): Palette {
   return PALETTES[name];
 }
 
-/** t in [0, 1] → colour, white exactly at t = 0.5 (the middle of the three stops). */
+/** The channels of an "rgb(r, g, b)" colour. */
+function channelsOf(colour: string): number[] {
+  return (colour.match(/\d+/g) ?? []).map(Number);
+}
+
+/**
+ * t in [0, 1] → colour, white exactly at t = 0.5 (the middle of the three stops): linear in
+ * RGB between neighbouring stops, rounded, as d3's piecewise interpolateRgb (colour.test.ts
+ * compares the two). Written out because d3-scale, d3-interpolate and d3-color were about
+ * 10 KB gzipped of the explorer's first load.
+ */
 function interpolatorOf(name: PaletteName): (t: number) => string {
   const { negative, zero, positive } = PALETTES[name];
-  return piecewise(interpolateRgb, [negative, zero, positive]) as (t: number) => string;
+  const stops = [negative, zero, positive].map(channelsOf);
+  const segments = stops.length - 1;
+  return (t) => {
+    const position = t * segments;
+    const segment = Math.max(0, Math.min(segments - 1, Math.floor(position)));
+    const from = stops[segment] ?? [];
+    const to = stops[segment + 1] ?? [];
+    const along = position - segment;
+    const channels = from.map((start, c) => {
+      const level = Math.round(start + along * ((to[c] ?? start) - start));
+      return Math.max(0, Math.min(255, level || 0));
+    });
+    return `rgb(${channels.join(", ")})`;
+  };
 }
 
 const interpolators = new Map(PALETTE_NAMES.map((name) => [name, interpolatorOf(name)]));
@@ -117,15 +138,16 @@ export function symmetricDomain(extent: Extent): [number, number, number] {
   return [-magnitude, 0, magnitude];
 }
 
-/** value → CSS colour for a symmetric range of `magnitude`. */
+/** value → CSS colour for a symmetric range of `magnitude`, clamped to it (NaN: white). */
 export function divergingScale(
   magnitude: number,
   palette: PaletteName = current,
 ): (value: number) => string {
   const m = magnitude > 0 ? magnitude : 1;
-  return scaleDiverging<string>((t) => interpolateDiverging(t, palette))
-    .domain([-m, 0, m])
-    .clamp(true);
+  return (value) => {
+    const t = 0.5 + value * (0.5 / m);
+    return interpolateDiverging(Number.isNaN(t) ? 0.5 : Math.max(0, Math.min(1, t)), palette);
+  };
 }
 
 /** An odd-length lookup table of RGB bytes, its middle entry exactly white, for canvases. */
