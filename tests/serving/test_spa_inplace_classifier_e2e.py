@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.serving.browser import SHOTS, centre_y, inside, strictly_in
 from tests.serving.stack import GatewayThread
 
-SIZES = [(1400, 900), (1024, 768)]
+SIZES = [(1400, 900), (1280, 720), (1024, 768)]
 
 SETTLED = """() => new Promise((done) => {
   const y = scrollY;
@@ -63,6 +63,8 @@ GEOMETRY = """([source, klass]) => {
     buttons: all('[data-testid="close-flatten"], [data-testid="open-softmax-detail"]'),
     edges,
     viewport: [window.innerWidth, window.innerHeight],
+    overflow: (() => { const view = document.querySelector('[data-testid="flatten-view"]');
+      return view.scrollWidth - view.clientWidth; })(),
   };
 }"""
 
@@ -89,14 +91,16 @@ def _check_in_place(geometry: dict[str, Any], channels: int) -> None:
     klass = geometry["klass"]
     assert inside(klass, overview)
     assert overview[2] - klass[2] <= 40, (klass, overview)
-    # The strip (lens, readout, softmax, controls) under the overview, all on screen, with
-    # the selected class and the groups (the overview's top may scroll off on a short screen).
+    # The strip (lens, readout, softmax, controls) right under the overview, both whole on
+    # screen (the maps shrink to make room), and nothing in the strip runs past its edge.
     assert geometry["view"][1] >= overview[3] - 1, "the strip is not under the overview"
     screen = [0, 0, width, height]
-    assert inside([overview[0], 0, overview[2], overview[3]], screen), (overview, screen)
-    assert overview[1] >= -120, "the overview scrolled far off the screen"
-    for part in [klass, geometry["lens"], geometry["softmax"], *geometry["buttons"]]:
+    assert inside(overview, screen), (overview, screen)
+    for part in [geometry["view"], klass, geometry["lens"], geometry["softmax"]]:
         assert inside(part, screen), (part, screen)
+    for part in geometry["buttons"]:
+        assert inside(part, screen), (part, screen)
+    assert geometry["overflow"] <= 1, f"the strip's content overflows by {geometry['overflow']} px"
     # No edge passes through a map or another class row (its ends touch the line and the row).
     assert len(geometry["edges"]) >= 20
     for points in geometry["edges"]:

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.serving.browser import SHOTS, centre_y, inside, strictly_in
 from tests.serving.stack import GatewayThread
 
-SIZES = [(1400, 900), (1024, 768)]
+SIZES = [(1400, 900), (1280, 720), (1024, 768)]
 
 # Until transitions are over (the endlessly flowing dashes aside).
 SETTLED = """() => new Promise((done) => setTimeout(() => done(

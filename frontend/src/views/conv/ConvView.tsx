@@ -157,6 +157,11 @@ export function ConvView({
     // Its maps are painted (children's effects run first): scripts/bench_spa.py times to here.
     performance.mark("cnn101:conv-view-drawn");
   }, [shown, opensInPlace]);
+  // The overview fits its maps above the strip once it has measured it: show both again.
+  const roomHeight = room?.host ? room.layout.height : null;
+  useEffect(() => {
+    if (drawn.current && roomHeight !== null && section.current) showWhole(section.current);
+  }, [roomHeight]);
   const focusY = focus?.y;
   const focusX = focus?.x;
   const moveTo = slider.moveTo;

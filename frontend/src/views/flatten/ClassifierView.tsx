@@ -155,6 +155,11 @@ export function ClassifierView({
     // Keyboard and screen-reader users land in the view they opened (Escape returns).
     element.focus({ preventScroll: true });
   }, [shown, opensInPlace, origin]);
+  // The overview fits its maps above the strip once it has measured it: show both again.
+  const roomHeight = room?.host ? room.layout.height : null;
+  useEffect(() => {
+    if (drawn.current && roomHeight !== null && section.current) showWhole(section.current, origin);
+  }, [roomHeight, origin]);
   useGrowFrom(section, origin);
   const [height, width, channels] = data.sourceShape;
   const count = data.flat.length;

@@ -5,7 +5,7 @@
  * the edges end at the class row). The traced element is followed from its pixel
  * through its line and its edge to the class; a bracket marks what the lens magnifies.
  */
-import { useMemo, type KeyboardEvent, type PointerEvent } from "react";
+import { useEffect, useMemo, type KeyboardEvent, type PointerEvent } from "react";
 import {
   flattenIndex,
   flattenSource,
@@ -15,6 +15,7 @@ import {
 } from "../../math/classifier";
 import { divergingScale } from "../../math/colour";
 import { Heatmap } from "../overview/Heatmap";
+import { pointAtNeuron } from "../overview/inplace";
 import type { ClassifierData } from "./classifierData";
 import type { FlattenLayout } from "./flattenLayout";
 
@@ -111,6 +112,9 @@ export function FlattenLines({
   const cell = layout.mapSize / Math.max(mapHeight, mapWidth);
   const centre = (index: number) => layout.lineTop(index) + layout.lineHeight / 2;
   const marked = traced === null ? null : flattenSource(traced, data.sourceShape);
+  // In place the maps lie over the overview's neurons and catch the pointer: they tell the
+  // overview which one it is over (for its info line), until it leaves or the fan goes.
+  useEffect(() => () => pointAtNeuron(null), []);
 
   const onMapPointer = (channel: number) => (event: PointerEvent<HTMLDivElement>) => {
     const box = event.currentTarget.getBoundingClientRect();
@@ -260,6 +264,12 @@ export function FlattenLines({
           }}
           onPointerMove={onMapPointer(channel)}
           onPointerDown={onMapPointer(channel)}
+          onPointerEnter={
+            inPlace
+              ? () => pointAtNeuron({ layer: data.sourceLayer.name, index: channel })
+              : undefined
+          }
+          onPointerLeave={inPlace ? () => pointAtNeuron(null) : undefined}
           data-testid="flatten-map"
           data-channel={channel}
         >

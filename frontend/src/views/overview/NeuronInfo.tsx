@@ -1,4 +1,7 @@
-/** The line above the overview that names the hovered neuron and its values. */
+/**
+ * The line above the overview that names the hovered neuron and its values (the overview
+ * passes the one a view laid over it points at, too: see Overview.tsx).
+ */
 import type { OverviewLayout } from "../../math/layout";
 import type { Scope, ScopeRange } from "../../math/scopes";
 import type { Layer, ModelClass, ModelGraph } from "../../model/graph";

@@ -3,7 +3,15 @@
  * map, laid out from the layer graph. Hover (or focus, or tap) a neuron to light up the
  * edges it receives, the neurons they come from and its range of values.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import {
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type RefObject,
+} from "react";
 import { isArrowKey, neighbour, sourcesOf, type OverviewLayout } from "../../math/layout";
 import { scopeRanges, type Scope } from "../../math/scopes";
 import type { ModelGraph } from "../../model/graph";
@@ -15,11 +23,56 @@ import { MapColumn } from "./MapColumn";
 import { NeuronInfo } from "./NeuronInfo";
 import { OutputColumn } from "./OutputColumn";
 import { ParameterCaption } from "./ParameterCaption";
-import { offerRoom, useRoomRequest } from "./inplace";
+import { offerRoom, usePointedNeuron, useRoomRequest } from "./inplace";
 import { neuronMaps } from "./planes";
 import { ScopeLegends } from "./ScopeLegends";
 import type { NeuronSelection } from "../../url/state";
 import type { NeuronRef } from "./types";
+
+/** Between the screen's edges and the overview's top or the strip's bottom (as the views scroll). */
+const SCREEN_MARGIN = 8;
+/** What stays under the columns of an overview opened in place: its legends move to the strip. */
+const IN_PLACE_FOOTER = 6;
+
+/** The window's inner height, following resizes. */
+function useWindowHeight(): number {
+  const [height, setHeight] = useState(() => window.innerHeight);
+  useEffect(() => {
+    const onResize = () => setHeight(window.innerHeight);
+    window.addEventListener("resize", onResize);
+    return () => window.removeEventListener("resize", onResize);
+  }, []);
+  return height;
+}
+
+/**
+ * The strip's height once a view has drawn into it, measured once per opened layer (and
+ * again when the window resizes): the overview fits its maps above it, and must not
+ * resize them again while the student points around the view (a lens filling in).
+ */
+function useStripHeight(
+  strip: RefObject<HTMLDivElement | null>,
+  layer: string | null,
+  windowHeight: number,
+): number {
+  const [measured, setMeasured] = useState<{ layer: string; height: number } | null>(null);
+  useLayoutEffect(() => {
+    const element = strip.current;
+    if (layer === null || !element) return;
+    let taken = false;
+    const take = () => {
+      const height = element.offsetHeight;
+      if (taken || height === 0) return;
+      taken = true;
+      setMeasured({ layer, height });
+    };
+    const observer = new ResizeObserver(take);
+    observer.observe(element);
+    take();
+    return () => observer.disconnect();
+  }, [strip, layer, windowHeight]);
+  return measured?.layer === layer ? measured.height : 0;
+}
 
 /** Neurons with a view of their own: the conv intermediate view, the ReLU and max-pool details. */
 const SELECTABLE: ReadonlySet<string> = new Set(["conv", "relu", "max_pool"]);
@@ -98,19 +151,36 @@ export function Overview({
     ? flat.columns.findIndex((column) => column.layer.name === request.layer)
     : -1;
   const requestedWidth = request?.gapWidth;
+  const strip = useRef<HTMLDivElement>(null);
+  const requestedLayer = request?.layer ?? null;
+  // Opened in place, the maps shrink (if need be) so the overview and the strip under it fit
+  // the window together: the student sees the whole network and the view's numbers at once.
+  const windowHeight = useWindowHeight();
+  const stripHeight = useStripHeight(strip, requestedLayer, windowHeight);
+  const fitted = useMemo(
+    () =>
+      stripHeight > 0
+        ? fitOverview(graph, width, {
+            height: windowHeight - stripHeight - 2 * SCREEN_MARGIN,
+            footer: IN_PLACE_FOOTER,
+          }).layout
+        : flat,
+    [graph, width, flat, stripHeight, windowHeight],
+  );
   const expanded = useMemo(() => {
     if (requestedColumn <= 0) return null;
     // The class view's gap opens after the column its class reads from (through flatten).
-    const isOutput = flat.columns[requestedColumn]?.kind === "output";
-    const source = isOutput ? sourceColumn(graph, flat, requestedColumn) : undefined;
+    const isOutput = fitted.columns[requestedColumn]?.kind === "output";
+    const source = isOutput ? sourceColumn(graph, fitted, requestedColumn) : undefined;
     if (isOutput && source === undefined) return null;
-    return expandAround(flat, requestedColumn, FOOTER - 6, { width: requestedWidth, source });
-  }, [graph, flat, requestedColumn, requestedWidth]);
+    return expandAround(fitted, requestedColumn, FOOTER - IN_PLACE_FOOTER, {
+      width: requestedWidth,
+      source,
+    });
+  }, [graph, fitted, requestedColumn, requestedWidth]);
   // While the view closes, the columns slide back under it.
   const open = expanded !== null && !request?.closing;
   const layout = open ? expanded.layout : flat;
-  const strip = useRef<HTMLDivElement>(null);
-  const requestedLayer = request?.layer ?? null;
   useLayoutEffect(() => {
     if (requestedLayer === null) return;
     offerRoom(
@@ -169,15 +239,22 @@ export function Overview({
     setCurrent(neuron);
     setHovered(neuron);
   };
-  const sources = hovered
-    ? new Set(sourcesOf(layout, hovered.column, hovered.index))
-    : new Set<number>();
+  // The overview's own pointer or focus first, else the neuron a view laid over the
+  // overview points at (the class view's maps catch the pointer over the last map column).
+  const pointed = usePointedNeuron();
+  const pointedColumn = pointed
+    ? layout.columns.findIndex((column) => column.layer.name === pointed.layer)
+    : -1;
+  const shown: NeuronRef | null =
+    hovered ??
+    (pointed && pointedColumn >= 0 ? { column: pointedColumn, index: pointed.index } : null);
+  const sources = shown ? new Set(sourcesOf(layout, shown.column, shown.index)) : new Set<number>();
   const focused = useMemo(() => focusLayers(graph, layout, selected), [graph, layout, selected]);
 
   return (
     <figure className="overview-figure" id="network">
       <NeuronInfo
-        hovered={hovered}
+        hovered={shown}
         layout={layout}
         maps={maps}
         ranges={ranges}
@@ -195,11 +272,7 @@ export function Overview({
         onKeyDown={onKeyDown}
       >
         <svg className="overview-svg" width={width} height={height} aria-hidden="true">
-          <Edges
-            layout={layout}
-            hovered={hovered}
-            hidden={open ? expanded.gap.targetColumn : null}
-          />
+          <Edges layout={layout} hovered={shown} hidden={open ? expanded.gap.targetColumn : null} />
         </svg>
         {layout.columns.map((column) => {
           const isOutput = column.kind === "output";
@@ -239,7 +312,7 @@ export function Overview({
               columnIndex={columnIndex}
               classes={graph.classes}
               probabilities={activations.bundle.probabilities}
-              hovered={hovered}
+              hovered={shown}
               onHover={setHovered}
               onFocusNeuron={onFocusNeuron}
               tabStop={stop.column === columnIndex ? stop.index : null}
@@ -256,9 +329,9 @@ export function Overview({
               columnIndex={columnIndex}
               maps={maps.get(column.layer.name) ?? []}
               range={ranges.get(column.layer.name)}
-              hovered={hovered}
+              hovered={shown}
               selected={selected?.layer === column.layer.name ? selected.index : null}
-              highlighted={hovered?.column === columnIndex + 1 ? sources : new Set()}
+              highlighted={shown?.column === columnIndex + 1 ? sources : new Set()}
               onHover={setHovered}
               onFocusNeuron={onFocusNeuron}
               tabStop={stop.column === columnIndex ? stop.index : null}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Layer, ModelGraph } from "../../model/graph";
-import { fitOverview, titleLines } from "./geometry";
+import { fitOverview, MIN_FITTED_NODE, titleLines } from "./geometry";
 
 function graph(filters: number, names: string[]): ModelGraph {
   const input = { name: "input", type: "input", output_shape: [64, 64, 3] } as unknown as Layer;
@@ -69,5 +69,21 @@ describe("fitOverview", () => {
     const wide = fitOverview(TINY_VGG, 1400).layout.nodeSize;
     expect(narrow).toBeGreaterThanOrEqual(44);
     expect(wide).toBeGreaterThan(narrow);
+  });
+  it("shrinks the maps to fit a height, the titles and columns kept", () => {
+    const free = fitOverview(TINY_VGG, 984).layout;
+    const fitted = fitOverview(TINY_VGG, 984, { height: 470, footer: 6 }).layout;
+    expect(fitted.nodeSize).toBeLessThan(free.nodeSize);
+    expect(fitted.headerHeight).toBe(free.headerHeight);
+    // Its maps and the footer asked for stay within the height.
+    const rows = 10 * (fitted.nodeSize + 4) - 4;
+    expect(fitted.headerHeight + rows + 6).toBeLessThanOrEqual(470);
+    expect(fitted.columns).toHaveLength(free.columns.length);
+  });
+  it("never shrinks the maps below the floor, nor grows them past the width's size", () => {
+    const tooShort = fitOverview(TINY_VGG, 984, { height: 100, footer: 6 }).layout;
+    expect(tooShort.nodeSize).toBe(MIN_FITTED_NODE);
+    const roomy = fitOverview(TINY_VGG, 984, { height: 5000, footer: 6 }).layout;
+    expect(roomy.nodeSize).toBe(fitOverview(TINY_VGG, 984).layout.nodeSize);
   });
 });

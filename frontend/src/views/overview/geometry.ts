@@ -23,6 +23,9 @@ const GAP = 4;
 const TITLE_GAP = 2;
 const MIN_NODE = 16;
 const MAX_NODE = 72;
+/** Fitting the overview into a height (a view open under it) never shrinks maps below this:
+ * past it the page scrolls instead (a short window, a zoomed page). */
+export const MIN_FITTED_NODE = 26;
 /** Share of a column's pitch a map takes; the rest is for the edges between columns. */
 const NODE_SHARE = 0.66;
 /** The titles' fonts (as in styles/base.css): the layer's name and its output shape. */
@@ -75,16 +78,23 @@ export function titleLines(
   return Math.max(1, lines);
 }
 
+/** A height the overview should keep within, `footer` px of it for what goes under the columns. */
+export interface HeightFit {
+  height: number;
+  footer: number;
+}
+
 export function fitOverview(
   graph: ModelGraph,
   width: number,
+  fit?: HeightFit,
 ): { layout: OverviewLayout; titleRoom: number } {
   const specs = overviewColumns(graph);
   const mapColumns = specs.length - 1;
   const tallest = Math.max(...specs.map((spec) => spec.count));
   const outputWidth = width < NARROW_PAGE ? NARROW_OUTPUT_WIDTH : OUTPUT_WIDTH;
   const pitchX = (width - LEFT - outputWidth) / mapColumns;
-  const nodeSize = Math.round(Math.min(MAX_NODE, Math.max(MIN_NODE, pitchX * NODE_SHARE)));
+  const widthNode = Math.round(Math.min(MAX_NODE, Math.max(MIN_NODE, pitchX * NODE_SHARE)));
   // A title may use its column's whole pitch but for a hair between neighbours.
   const room = pitchX - TITLE_GAP;
   const nameLines = Math.max(
@@ -100,6 +110,11 @@ export function fitOverview(
     ),
   );
   const header = (nameLines + shapeLines) * TITLE_LINE + 8;
+  // The titles depend on the width only, so the rows left for the maps follow from the height.
+  const heightNode = fit
+    ? Math.floor((fit.height - header - fit.footer + GAP) / tallest) - GAP
+    : Infinity;
+  const nodeSize = Math.min(widthNode, Math.max(MIN_FITTED_NODE, heightNode));
   const rowHeight = nodeSize + GAP;
   const body = tallest * rowHeight - GAP;
   const height = header + body + FOOTER;

@@ -3,10 +3,12 @@
  * (the views are a lazily loaded chunk rendered after the overview), so they meet here: the
  * view asks for room around its neuron, the overview opens a gap and hands back where it is
  * and an element under the overview (its strip) to render into; the view says when it is
- * closing, so the overview closes the gap while the view fades.
+ * closing, so the overview closes the gap while the view fades; and, where it lies over the
+ * overview's neurons (catching the pointer for itself), which neuron the pointer is over.
  */
 import { useSyncExternalStore } from "react";
 import type { OverviewLayout } from "../../math/layout";
+import type { NeuronSelection } from "../../url/state";
 import type { Gap } from "./expand";
 
 export interface InPlaceRequest {
@@ -32,9 +34,11 @@ export type InPlaceRoom =
 interface State {
   request: InPlaceRequest | null;
   room: InPlaceRoom | null;
+  /** The overview's neuron the pointer is over through a view laid on it (the class view's maps). */
+  pointed: NeuronSelection | null;
 }
 
-let state: State = { request: null, room: null };
+let state: State = { request: null, room: null, pointed: null };
 const listeners = new Set<() => void>();
 
 function update(next: Partial<State>): void {
@@ -55,6 +59,15 @@ export function requestRoom(request: InPlaceRequest | null): void {
 /** The overview offers (or, with null, withdraws) the room it opened. */
 export function offerRoom(room: InPlaceRoom | null): void {
   update({ room });
+}
+
+/** A view laid over the overview's neurons says which one the pointer is over (null: none). */
+export function pointAtNeuron(neuron: NeuronSelection | null): void {
+  update({ pointed: neuron });
+}
+
+export function usePointedNeuron(): NeuronSelection | null {
+  return useSyncExternalStore(subscribe, () => state.pointed);
 }
 
 export function useRoomRequest(): InPlaceRequest | null {
