@@ -34,6 +34,8 @@ class Action(StrEnum):
     ITEMS_IMPORT = "items.import"
     ITEMS_UPDATE = "items.update"
     ITEMS_RETIRE = "items.retire"
+    MATERIAL_UPLOAD = "material.upload"
+    MATERIAL_DELETE = "material.delete"
     WITHDRAWAL = "participant.withdraw"
 
 

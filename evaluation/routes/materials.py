@@ -81,6 +81,16 @@ async def upload_material(
             uploaded_at=now,
         )
         session.add(material)
+        session.flush()  # its id, for the audit entry committed with it
+        record(
+            session,
+            http_request,
+            now,
+            Action.MATERIAL_UPLOAD,
+            instructor=instructor,
+            target=f"material {material.id}",
+            detail={"kind": material.kind, "size_bytes": material.size_bytes},
+        )
         session.commit()
         return materials.material_public(session, material)
 
@@ -125,7 +135,13 @@ def file_response(
 
 @router.delete("/materials/{material_id}", status_code=204)
 def delete_material(
-    material_id: RowId, instructor: InstructorDep, session: SessionDep, settings: SettingsDep
+    *,
+    material_id: RowId,
+    http_request: Request,
+    instructor: InstructorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> Response:
     """Delete an upload no study uses (409 while one does: its students need it and its
     results name it)."""
@@ -136,6 +152,14 @@ def delete_material(
         )
     sha256 = material.sha256
     session.delete(material)
+    record(
+        session,
+        http_request,
+        now,
+        Action.MATERIAL_DELETE,
+        instructor=instructor,
+        target=f"material {material_id}",
+    )
     session.commit()
     if not materials.sha_still_used(session, sha256):
         material_store.remove(sha256, settings)

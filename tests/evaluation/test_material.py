@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from evaluation.app import create_app
-from evaluation.models import Material
+from evaluation.models import AuditEntry, Material
 from evaluation.report import build_report
 from tests.databases import FakeClock, PostgresDatabases, db_session
 from tests.evaluation.conftest import instructor_client, make_settings
@@ -173,6 +173,23 @@ def test_ownership_and_delete_in_use(service: TestClient, pg_url: str, material_
     assert back.json()["material"] is None
     assert owner.delete(f"/api/instructor/materials/{video['id']}").status_code == 204
     assert _files(material_dir) == [] and _rows(pg_url) == 0
+    # The audit log has the upload and the deletion (not the refused tries), by the owner.
+    with db_session(pg_url) as session:
+        log = session.scalars(
+            select(AuditEntry).where(AuditEntry.action.like("material.%")).order_by(AuditEntry.id)
+        ).all()
+        entries = [(e.action, e.target, e.actor_id, e.detail) for e in log]
+    owner_id = log[0].actor_id
+    assert owner_id is not None
+    assert entries == [
+        (
+            "material.upload",
+            f"material {video['id']}",
+            owner_id,
+            {"kind": "video", "size_bytes": len(MP4)},
+        ),
+        ("material.delete", f"material {video['id']}", owner_id, {}),
+    ]
 
 
 def _student_in(service: TestClient, code: str, want: str) -> dict[str, str]:
