@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadtest_stage import INSTRUCTOR, _cpu_seconds
+from loadtest_stage import INSTRUCTOR, _cpu_seconds, _open_study
 from running_platform import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,26 +72,6 @@ def _start_service(database_url: str, folder: Path) -> tuple[subprocess.Popen[by
     raise SystemExit(f"the evaluation service did not start; see {folder / 'evaluation.log'}")
 
 
-def _open_study(http: httpx.Client) -> str:
-    http.post(
-        "/api/instructor/login", json={"email": INSTRUCTOR[0], "password": INSTRUCTOR[1]}
-    ).raise_for_status()
-    created = http.post(
-        "/api/instructor/studies",
-        json={
-            "title": "Answer benchmark",
-            "consent_text": "A simulated class.",
-            "learning_seconds": 600,
-            "pre_test_seconds": 3600,
-            "post_test_seconds": 3600,
-        },
-    )
-    created.raise_for_status()
-    study = created.json()
-    http.post(f"/api/instructor/studies/{study['id']}/open").raise_for_status()
-    return str(study["join_code"])
-
-
 def _student_answers(http: httpx.Client, code: str) -> list[tuple[str, dict[str, Any]]]:
     """Join, consent, start the pre-test: the answers this student will send."""
     token = http.post("/api/student/join", json={"code": code}).json()["token"]
@@ -126,8 +106,9 @@ def main() -> int:
     database_url = args.database_url or f"sqlite:///{folder / 'study.db'}"
     process, url = _start_service(database_url, folder)
     try:
+        # The load test's study (pre-test 900 s: far longer than the answers take).
+        code = _open_study(url, argparse.Namespace(learning_seconds=600), args.students)
         with httpx.Client(base_url=url, timeout=60) as http:
-            code = _open_study(http)
             work = [a for _ in range(args.students) for a in _student_answers(http, code)]
         latencies: list[float] = []
         failures: list[int] = []

@@ -182,6 +182,30 @@ def open_explorer(page: Page, url: str) -> None:
     expect(page.get_by_test_id("status")).to_have_count(0, timeout=30_000)
 
 
+def overview_page(
+    browser: Browser, url: str, width: int, height: int, *, reduced: bool, scale: float = 1
+) -> Page:
+    """A fresh context ``width`` x ``height`` CSS pixels (``scale`` device pixels each, 2 for a
+    200 % zoom), with or without reduced motion, showing the explorer's overview at ``url``."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        device_scale_factor=scale,
+        reduced_motion="reduce" if reduced else "no-preference",
+    )
+    page = context.new_page()
+    page.goto(url)
+    expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
+    return page
+
+
+def settle(page: Page, settled: str, tries: int = 100) -> None:
+    """Evaluates the script ``settled`` (which waits a moment itself) until it answers true."""
+    for _ in range(tries):
+        if page.evaluate(settled):
+            return
+    raise AssertionError("transitions never ended")
+
+
 def inside(inner: list[float], outer: list[float], slack: float = 1.0) -> bool:
     """Whether box ``inner`` ([left, top, right, bottom]) lies within ``outer``."""
     return (

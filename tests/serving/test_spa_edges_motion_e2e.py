@@ -15,6 +15,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
+from tests.serving.browser import overview_page
 from tests.serving.stack import GatewayThread
 
 # The faint edges from conv_2_1 into relu_2_1: both columns move when conv_2_1's view opens.
@@ -54,13 +55,7 @@ CLICK_AND_FOLLOW = """async ([edge, neuron]) => {
 
 
 def _open(browser: Browser, spa: GatewayThread, reduced: bool) -> Page:
-    context = browser.new_context(
-        viewport={"width": 1400, "height": 900},
-        reduced_motion="reduce" if reduced else "no-preference",
-    )
-    page = context.new_page()
-    page.goto(spa.url + "/")
-    expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
+    page = overview_page(browser, spa.url + "/", 1400, 900, reduced=reduced)
     page.wait_for_function(SETTLED)
     return page
 

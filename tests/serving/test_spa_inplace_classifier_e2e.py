@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.serving.browser import SHOTS, centre_y, inside, strictly_in
+from tests.serving.browser import SHOTS, centre_y, inside, overview_page, settle, strictly_in
 from tests.serving.stack import GatewayThread
 
 SIZES = [(1400, 900), (1280, 720), (1024, 768)]
@@ -69,13 +69,6 @@ GEOMETRY = """([source, klass]) => {
 }"""
 
 
-def _settle(page: Page) -> None:
-    for _ in range(100):
-        if page.evaluate(SETTLED):
-            return
-    raise AssertionError("transitions never ended")
-
-
 def _check_in_place(geometry: dict[str, Any], channels: int) -> None:
     overview = geometry["overview"]
     width, height = geometry["viewport"]
@@ -110,17 +103,6 @@ def _check_in_place(geometry: dict[str, Any], channels: int) -> None:
                 assert not strictly_in(point, box), (point, box)
 
 
-def _open(browser: Browser, spa: GatewayThread, size: tuple[int, int], reduced: bool) -> Page:
-    context = browser.new_context(
-        viewport={"width": size[0], "height": size[1]},
-        reduced_motion="reduce" if reduced else "no-preference",
-    )
-    page = context.new_page()
-    page.goto(spa.url + "/")
-    expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
-    return page
-
-
 def _open_class(page: Page, klass: int, channels: int, source: str, shot: str) -> None:
     """Click a class, trace a pixel, check the view in place (screenshot `shot` first)."""
     row = page.locator("[data-class]").nth(klass)
@@ -131,7 +113,7 @@ def _open_class(page: Page, klass: int, channels: int, source: str, shot: str) -
     expect(view.get_by_test_id("flatten-group")).to_have_count(channels, timeout=30_000)
     # Focus moves into the view.
     assert view.evaluate("(root) => root.contains(document.activeElement)")
-    _settle(page)
+    settle(page, SETTLED)
     # The map columns closed up (shrinking if need be) to make room before the output.
     assert page.evaluate(left) < before
     # Hover tracing: a pixel of the overview's map traces its line and its edge; the lens reads it.
@@ -159,22 +141,22 @@ def _close(page: Page, klass: int) -> None:
 def test_the_class_view_opens_inside_the_overview(
     spa: GatewayThread, browser: Browser, size: tuple[int, int]
 ) -> None:
-    page = _open(browser, spa, size, reduced=False)
-    _settle(page)
+    page = overview_page(browser, spa.url + "/", *size, reduced=False)
+    settle(page, SETTLED)
     page.locator("[data-class]").nth(3).click()
     expect(page.get_by_test_id("flatten-group")).to_have_count(10, timeout=30_000)
     # It opens in motion: the columns slide, the view fades in.
     assert page.evaluate(MOVING) > 0
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("flatten-view")).to_have_count(0)
-    _settle(page)
+    settle(page, SETTLED)
     _open_class(page, 3, 10, "max_pool_2", f"inplace-flatten-{size[0]}.png")
     _close(page, 3)
     page.context.close()
 
 
 def test_reduced_motion_keeps_it_still(spa: GatewayThread, browser: Browser) -> None:
-    page = _open(browser, spa, (1024, 768), reduced=True)
+    page = overview_page(browser, spa.url + "/", 1024, 768, reduced=True)
     page.locator("[data-class]").nth(6).focus()
     page.keyboard.press("Enter")
     view = page.get_by_test_id("flatten-view")
@@ -193,6 +175,6 @@ def test_the_second_model_s_class_view_in_place(second_model: GatewayThread, pag
     flatten = next(layer for layer in layers if layer["type"] == "flatten")
     page.goto(second_model.url + "/")
     expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
-    _settle(page)
+    settle(page, SETTLED)
     _open_class(page, 1, 8, flatten["input"], "inplace-flatten-small3-1024.png")
     _close(page, 1)

@@ -13,9 +13,9 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.serving.browser import SHOTS, centre_y, inside, strictly_in
+from tests.serving.browser import SHOTS, centre_y, inside, overview_page, settle, strictly_in
 from tests.serving.stack import GatewayThread
 
 SIZES = [(1400, 900), (1280, 720), (1024, 768)]
@@ -69,13 +69,6 @@ GEOMETRY = """([source, target, neuron]) => {
 }"""
 
 
-def _settle(page: Page) -> None:
-    for _ in range(60):
-        if page.evaluate(SETTLED):
-            return
-    raise AssertionError("transitions never ended")
-
-
 def _check_in_place(geometry: dict[str, Any], channels: int) -> None:
     overview = geometry["overview"]
     width, height = geometry["viewport"]
@@ -118,25 +111,14 @@ def _check_in_place(geometry: dict[str, Any], channels: int) -> None:
                 assert not strictly_in(point, box), (point, box)
 
 
-def _open(browser: Browser, spa: GatewayThread, size: tuple[int, int], reduced: bool) -> Page:
-    context = browser.new_context(
-        viewport={"width": size[0], "height": size[1]},
-        reduced_motion="reduce" if reduced else "no-preference",
-    )
-    page = context.new_page()
-    page.goto(spa.url + "/")
-    expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
-    return page
-
-
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
 def test_the_conv_view_opens_inside_the_overview(
     spa: GatewayThread, browser: Browser, size: tuple[int, int]
 ) -> None:
-    page = _open(browser, spa, size, reduced=False)
+    page = overview_page(browser, spa.url + "/", *size, reduced=False)
     cases = [("conv_2_1", 3, "max_pool_1", 10), ("conv_1_1", 2, "input", 3)]
     for layer, neuron, source, channels in cases:
-        _settle(page)
+        settle(page, SETTLED, tries=60)
         before = page.evaluate(NEURONS, "relu_2_2")
         selector = f'.overview [data-layer="{layer}"][data-neuron="{neuron}"]'
         page.locator(selector).click()
@@ -150,7 +132,7 @@ def test_the_conv_view_opens_inside_the_overview(
         assert view.evaluate("(root) => root.contains(document.activeElement)")
         # A faded column slid out of its place (the window paused: its moves are transitions).
         page.get_by_test_id("play-pause").click()
-        _settle(page)
+        settle(page, SETTLED, tries=60)
         assert page.evaluate(NEURONS, "relu_2_2") != before
         name = "inplace-conv11" if layer == "conv_1_1" else "inplace-conv"
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -161,7 +143,7 @@ def test_the_conv_view_opens_inside_the_overview(
         expect(view).to_have_count(0)
         expect(page.locator(selector)).to_be_focused()
         expect(page).not_to_have_url(re.compile(r"neuron="))
-        _settle(page)
+        settle(page, SETTLED, tries=60)
         assert page.evaluate(NEURONS, "relu_2_2") == before
     page.context.close()
 
@@ -169,7 +151,7 @@ def test_the_conv_view_opens_inside_the_overview(
 def test_enter_opens_it_and_reduced_motion_keeps_it_still(
     spa: GatewayThread, browser: Browser
 ) -> None:
-    page = _open(browser, spa, (1024, 768), reduced=True)
+    page = overview_page(browser, spa.url + "/", 1024, 768, reduced=True)
     neuron = page.locator('.overview [data-layer="conv_1_2"][data-neuron="0"]')
     neuron.focus()
     page.keyboard.press("Enter")
@@ -188,7 +170,7 @@ def test_a_differently_shaped_model_opens_in_place_too(
     second_model: GatewayThread, browser: Browser
 ) -> None:
     """small3: 8 filters of 5x5 on 48x48 inputs, laid out from its own graph."""
-    page = _open(browser, second_model, (1024, 768), reduced=True)
+    page = overview_page(browser, second_model.url + "/", 1024, 768, reduced=True)
     for layer, source, channels in (("conv_1_1", "input", 3), ("conv_3_1", "max_pool_2", 8)):
         page.locator(f'.overview [data-layer="{layer}"][data-neuron="2"]').click()
         view = page.get_by_test_id("conv-view")

@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from tests.serving.browser import SHOTS
+from tests.serving.browser import SHOTS, overview_page
 from tests.serving.stack import GatewayThread
 
 #: 1280x720 at 200 % zoom: half the CSS pixels, twice the device pixels per CSS pixel.
@@ -36,14 +36,6 @@ SIDEWAYS = """(selector) => {
     width: window.innerWidth,
   };
 }"""
-
-
-def _zoomed(browser: Browser, spa: GatewayThread) -> Page:
-    context = browser.new_context(viewport=ZOOMED, device_scale_factor=2, reduced_motion="reduce")
-    page = context.new_page()
-    page.goto(spa.url + "/")
-    expect(page.get_by_test_id("overview")).to_be_visible(timeout=30_000)
-    return page
 
 
 def _check_sideways(page: Page, selector: str) -> list[list[object]]:
@@ -67,7 +59,7 @@ def _reachable(page: Page, selector: str) -> None:
 
 
 def test_the_class_view_at_200_percent_zoom(spa: GatewayThread, browser: Browser) -> None:
-    page = _zoomed(browser, spa)
+    page = overview_page(browser, spa.url + "/", **ZOOMED, reduced=True, scale=2)
     row = page.locator(".overview [data-class]").nth(3)
     row.click()
     view = page.get_by_test_id("flatten-view")
@@ -95,7 +87,7 @@ def test_the_class_view_at_200_percent_zoom(spa: GatewayThread, browser: Browser
 def test_the_conv_view_at_200_percent_zoom(
     spa: GatewayThread, browser: Browser, layer: str
 ) -> None:
-    page = _zoomed(browser, spa)
+    page = overview_page(browser, spa.url + "/", **ZOOMED, reduced=True, scale=2)
     neuron = page.locator(f'.overview [data-layer="{layer}"][data-neuron="1"]')
     neuron.click()
     view = page.get_by_test_id("conv-view")
