@@ -114,12 +114,14 @@ def create_app(settings: EvaluationSettings | None = None, clock: Clock = utcnow
 def uvicorn_options(settings: EvaluationSettings) -> dict[str, Any]:
     """How uvicorn serves the app: the caller's address from the gateway's X-Forwarded-For,
     believed only from ``evaluation_trusted_proxies`` (the login limits and the audit log use
-    ``request.client``)."""
+    ``request.client``). No access log, as the gateway's: a line per quiz answer costs CPU
+    at the class's peak and would record students' requests beside the audit log."""
     return {
         "host": settings.evaluation_host,
         "port": settings.evaluation_port,
         "proxy_headers": True,
         "forwarded_allow_ips": settings.evaluation_trusted_proxies,
+        "access_log": False,
     }
 
 

@@ -12,7 +12,8 @@ from services.database.dependencies import Clock, NowDep, SessionDep
 __all__ = ["Clock", "NowDep", "RowId", "SessionDep", "SettingsDep"]
 
 
-def get_settings(request: Request) -> EvaluationSettings:
+async def get_settings(request: Request) -> EvaluationSettings:
+    """Async, so FastAPI calls it on the event loop instead of sending it to a thread."""
     return cast(EvaluationSettings, request.app.state.settings)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from evaluation import flow
 from evaluation.audit import Action, record
@@ -77,11 +79,17 @@ def join(request: JoinRequest, session: SessionDep, now: NowDep) -> JoinResponse
 
 
 @router.get("/state")
-def state(
+async def state(
     participant: ParticipantDep, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> StudentState:
+    return await run_in_threadpool(_state, participant, session, now, _grace(settings))
+
+
+def _state(
+    participant: Participant, session: Session, now: datetime, grace: timedelta
+) -> StudentState:
     study = session.get_one(Study, participant.study_id)
-    step = flow.current_step(session, participant, now, _grace(settings))
+    step = flow.current_step(session, participant, now, grace)
     attempts = flow.attempts_by_phase(session, participant)
     phase_for_step = {"pre_test": "pre", "learning": "learning", "post_test": "post"}
     attempt = attempts.get(phase_for_step.get(step, ""))
@@ -114,52 +122,87 @@ def consent(
     return Response(status_code=204)
 
 
+# The class's hot paths (state, phases, answers, assignment, events) are async routes whose
+# database work is one explicit thread-pool job: a sync route costs FastAPI a second job
+# to check its response model, a large share of an answer's CPU at the pre-test peak.
+
+
 @router.post("/phases/{phase}/start")
-def start_phase(
+async def start_phase(
     phase: Literal["pre", "learning", "post"],
     participant: ParticipantDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> PhaseView:
-    attempt = flow.start_phase(session, participant, phase, now, _grace(settings))
+    return await run_in_threadpool(_start_phase, phase, participant, session, now, _grace(settings))
+
+
+def _start_phase(
+    phase: Literal["pre", "learning", "post"],
+    participant: Participant,
+    session: Session,
+    now: datetime,
+    grace: timedelta,
+) -> PhaseView:
+    attempt = flow.start_phase(session, participant, phase, now, grace)
     return flow.phase_view(session, attempt, now, include_items=attempt.form is not None)
 
 
 @router.post("/phases/{phase}/finish")
-def finish_phase(
+async def finish_phase(
     phase: Literal["pre", "post"],
     participant: ParticipantDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> PhaseView:
-    attempt = flow.finish_quiz(session, participant, phase, now, _grace(settings))
+    return await run_in_threadpool(
+        _finish_phase, phase, participant, session, now, _grace(settings)
+    )
+
+
+def _finish_phase(
+    phase: Literal["pre", "post"],
+    participant: Participant,
+    session: Session,
+    now: datetime,
+    grace: timedelta,
+) -> PhaseView:
+    attempt = flow.finish_quiz(session, participant, phase, now, grace)
     return flow.phase_view(session, attempt, now, include_items=False)
 
 
 @router.post("/answers")
-def answer(
+async def answer(
     request: AnswerRequest,
     participant: ParticipantDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> AnswerReceipt:
-    return flow.record_answer(session, participant, request, now, _grace(settings))
+    return await run_in_threadpool(
+        flow.record_answer, session, participant, request, now, _grace(settings)
+    )
 
 
 @router.post("/assignment")
-def assignment(
+async def assignment(
     participant: ParticipantDep, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> AssignmentResult:
-    assigned = flow.assign_condition(session, participant.id, now, _grace(settings))
+    return await run_in_threadpool(_assignment, participant, session, now, _grace(settings))
+
+
+def _assignment(
+    participant: Participant, session: Session, now: datetime, grace: timedelta
+) -> AssignmentResult:
+    assigned = flow.assign_condition(session, participant.id, now, grace)
     assert assigned.condition is not None and assigned.stratum is not None
     return AssignmentResult(condition=assigned.condition, stratum=assigned.stratum)
 
 
 @router.post("/events")
-def events(
+async def events(
     request: EventsRequest,
     participant: ParticipantDep,
     session: SessionDep,
@@ -167,6 +210,16 @@ def events(
     now: NowDep,
 ) -> EventsReceipt:
     """Store a batch of interaction events; only from participants who consented."""
+    return await run_in_threadpool(_events, request, participant, session, settings, now)
+
+
+def _events(
+    request: EventsRequest,
+    participant: Participant,
+    session: Session,
+    settings: EvaluationSettings,
+    now: datetime,
+) -> EventsReceipt:
     limit = settings.evaluation_max_events_per_batch
     if len(request.events) > limit:
         raise ApiError(413, "too_many_events", f"send at most {limit} events per batch")

@@ -378,7 +378,7 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def get_hub(request: Request) -> PresentationHub:
+async def get_hub(request: Request) -> PresentationHub:
     hub: PresentationHub = request.app.state.presentations
     return hub
 

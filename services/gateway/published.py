@@ -77,7 +77,7 @@ async def _is_instructor(request: Request, state: StateDep) -> bool:
     return me.status_code == 200
 
 
-def get_published(request: Request) -> PublishedModels:
+async def get_published(request: Request) -> PublishedModels:
     published: PublishedModels = request.app.state.published
     return published
 

@@ -128,7 +128,8 @@ class GatewayState:
         return png
 
 
-def get_state(request: Request) -> GatewayState:
+async def get_state(request: Request) -> GatewayState:
+    """Async, as every trivial dependency here: a sync one costs a thread-pool hop."""
     state: GatewayState = request.app.state.gateway
     return state
 

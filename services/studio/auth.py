@@ -64,7 +64,7 @@ async def current_instructor(request: Request) -> Instructor:
 InstructorDep = Annotated[Instructor, Depends(current_instructor)]
 
 
-def require_admin(instructor: InstructorDep) -> Instructor:
+async def require_admin(instructor: InstructorDep) -> Instructor:
     """The admin's session; another instructor gets 403 (the access table reads this name)."""
     if not instructor.is_admin:
         raise ApiError(403, "admin_only", "only the admin (the first instructor) may do this")

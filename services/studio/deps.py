@@ -14,11 +14,12 @@ from services.studio.settings import StudioSettings
 __all__ = ["Clock", "ModelQueueDep", "NowDep", "SessionDep", "SettingsDep"]
 
 
-def get_settings(request: Request) -> StudioSettings:
+async def get_settings(request: Request) -> StudioSettings:
+    """Async (as get_model_queue): a sync dependency costs a thread-pool hop per request."""
     return cast(StudioSettings, request.app.state.settings)
 
 
-def get_model_queue(request: Request) -> ModelJobQueue:
+async def get_model_queue(request: Request) -> ModelJobQueue:
     return cast(ModelJobQueue, request.app.state.model_queue)
 
 
