@@ -132,8 +132,14 @@ def _check_model(settings: PipelineSettings) -> str:
     description = json.loads(
         (model_dir / str(versions[-1]) / "assets.extra" / "model.json").read_text()
     )
-    accuracy = description.get("training", {}).get("best_val_accuracy")
-    shown = f"{accuracy:.1%} top-1 on the validation images" if accuracy else "accuracy unknown"
+    training = description.get("training", {})
+    accuracy, selection = training.get("accuracy"), training.get("best_val_accuracy")
+    if accuracy:
+        shown = f"{accuracy:.1%} top-1 on its held-out images"
+    elif selection:
+        shown = f"{selection:.1%} top-1 on the selection images"
+    else:
+        shown = "accuracy unknown"
     return f"Model {settings.model_name} version {versions[-1]}: {shown}."
 
 

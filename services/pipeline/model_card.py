@@ -41,11 +41,7 @@ flatten and a dense layer with softmax; {parameters:,} parameters.
 
 ## Which images chose what
 - **Training**: {_training_images(training)}.
-- **Selection split**: the other {training.get("val_images", "?")} training images (50 per
-  class, those whose SHA-256 of `"0:<file name>"` sorts first;
-  `services.pipeline.data.split_selection`). The recipe and its number of epochs were chosen
-  on them (the experiments are in `docs/development.md`); during this run they only watch
-  ({_kept_text(training)}).
+- **Selection split**: {_selection_text(training)}
 - **Validation split**: the {report.count} images of `val/`, scored **once**, below, after
   export. They chose nothing: not the recipe, not the epoch, not the seed (seed
   {recipe.get("seed", "?")} was fixed in advance; the spread over seeds is in
@@ -82,9 +78,28 @@ score interval of the top-1 accuracy ({report.count} images: about +-5 points).
 
 def _training_images(training: dict[str, Any]) -> str:
     train, selection = training.get("train_images"), training.get("val_images")
+    if isinstance(train, int) and selection == 0:
+        return f"all {train:,} training images, the selection split included"
     if isinstance(train, int) and isinstance(selection, int):
         return f"{train:,} of the {train + selection:,} training images"
     return f"{train} training images"
+
+
+def _selection_text(training: dict[str, Any]) -> str:
+    chosen = (
+        '50 training images per class, those whose SHA-256 of `"0:<file name>"` sorts first '
+        "(`services.pipeline.data.split_selection`). The recipe and its number of epochs were "
+        "chosen on them (the experiments are in `docs/development.md`)"
+    )
+    if training.get("val_images") == 0:
+        return (
+            f"{chosen}. Once chosen, this final fit trained on them too (`--fit-all`), "
+            "keeping the last epoch: nothing watched the run."
+        )
+    return (
+        f"the other {training.get('val_images', '?')} training images: {chosen}; during this "
+        f"run they only watch ({_kept_text(training)})."
+    )
 
 
 OPTIMIZERS = {"adamw": "AdamW", "sgd": "SGD with Nesterov momentum"}
@@ -92,7 +107,7 @@ OPTIMIZERS = {"adamw": "AdamW", "sgd": "SGD with Nesterov momentum"}
 
 def _kept_text(training: dict[str, Any]) -> str:
     selected = str(training.get("selected", "?"))
-    accuracy = float(training.get("best_val_accuracy", 0.0))
+    accuracy = float(training.get("best_val_accuracy") or 0.0)
     if training.get("recipe", {}).get("keep") == "last":
         return f"the last epoch is kept whatever they say; they scored it {accuracy:.1%}"
     return f"and chose the checkpoint: {selected}, {accuracy:.1%} on them"

@@ -87,7 +87,8 @@ class TrainingResult:
 
     model: keras.Model
     best_epoch: int
-    best_val_accuracy: float
+    # On the selection images; None when nothing watched the run (``train(..., None)``).
+    best_val_accuracy: float | None
     seconds: float
     history: dict[str, list[float]] = field(default_factory=dict)
     selected: str = ""
@@ -356,8 +357,8 @@ def _keep(
     keep_best: _KeepBest,
     averager: _AverageLastEpochs,
     train_images: LabelledImages,
-    val_ds: tf.data.Dataset,
-) -> tuple[str, float, float]:
+    val_ds: tf.data.Dataset | None,
+) -> tuple[str, float | None, float]:
     """Set ``model`` to the weights the recipe keeps: (what was kept, its accuracy, SWA's).
 
     "last" keeps the weights as they are. Otherwise the best single epoch and the average
@@ -365,7 +366,9 @@ def _keep(
     the selection images.
     """
     if recipe.keep == "last":
-        return f"last epoch ({recipe.epochs})", float(history["val_accuracy"][-1]), 0.0
+        watched = history.get("val_accuracy")
+        return f"last epoch ({recipe.epochs})", float(watched[-1]) if watched else None, 0.0
+    assert val_ds is not None  # train() refuses any other keep without selection images
     model.set_weights(averager.average())
     recompute_batch_norm(model, train_images.pixels)
     averaged = float(model.evaluate(val_ds, verbose=0, return_dict=True)["accuracy"])
@@ -384,7 +387,7 @@ def _check_recipe(recipe: Recipe) -> None:
 
 def train(
     train_images: LabelledImages,
-    val_images: LabelledImages,
+    val_images: LabelledImages | None,
     arch: Architecture,
     classes: Sequence[ImageClass],
     recipe: Recipe,
@@ -394,18 +397,23 @@ def train(
 ) -> TrainingResult:
     """Train ``arch`` on ``train_images``, select on ``val_images``, return the folded model.
 
+    With ``val_images`` None (the final fit on every training image, once the recipe was
+    chosen on a selection split) nothing watches the run, so the recipe must keep the last
+    epoch and have no teacher (a teacher keeps its best epoch on the selection images).
     ``callbacks`` run after the recipe's own (progress, cancellation: the model studio);
     they observe the training and do not change its result.
     """
     if len(classes) != arch.num_classes:
         raise ValueError(f"{len(classes)} classes given for a {arch.num_classes}-class model.")
     _check_recipe(recipe)
+    if val_images is None and (recipe.keep != "last" or recipe.teacher_width):
+        raise ValueError("Training without selection images keeps the last epoch, no teacher.")
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
     started = time.monotonic()
     soft_targets: np.ndarray | None = None
     teacher_accuracy: float | None = None
-    if recipe.teacher_width:
+    if recipe.teacher_width and val_images is not None:
         soft_targets, teacher_accuracy = _train_teacher(
             train_images, val_images, arch, recipe, verbose=verbose
         )
@@ -415,7 +423,11 @@ def train(
     dataset = _batches(train_images, arch.num_classes, soft_targets)
     light = replace(recipe, shift_pixels=0, brightness=0.0, contrast=0.0, saturation=0.0)
     light_epochs = int(recipe.epochs * recipe.light_final_fraction)
-    val_ds = _validation(val_images, arch.num_classes, with_teacher_columns=distilling)
+    val_ds = (
+        None
+        if val_images is None
+        else _validation(val_images, arch.num_classes, with_teacher_columns=distilling)
+    )
 
     model = build_model(
         arch, batch_norm=recipe.batch_norm, seed=recipe.seed, reparam=recipe.reparam

@@ -198,6 +198,7 @@ def train_variant(
         test_report=test_report,
     )
     (version_dir / ASSETS_DIR / CARD_FILE).write_text(card, encoding="utf-8")
+    assert result.best_val_accuracy is not None  # the selection images watched the run
     return VariantResult(
         version_dir, version, test_report.top1, result.history, result.best_val_accuracy
     )

@@ -92,3 +92,11 @@ def test_the_selection_split_is_50_per_class_or_a_tenth_of_a_small_class() -> No
     assert selection_per_class(images(500)) == 50
     assert selection_per_class(images(120)) == 12
     assert selection_per_class(images(4)) == 1
+
+
+@pytest.mark.parametrize("recipe", [Recipe(keep="best_or_average"), Recipe(teacher_width=4)])
+def test_without_selection_images_only_the_last_epoch_and_no_teacher(recipe: Recipe) -> None:
+    arch = Architecture(input_size=16, blocks=1, convs_per_block=2, filters=3, num_classes=3)
+    nothing = LabelledImages(np.zeros((0, 16, 16, 3), np.uint8), np.zeros(0, np.int64), ())
+    with pytest.raises(ValueError, match="keeps the last epoch, no teacher"):
+        train(nothing, None, arch, CNN101_CLASSES[:3], recipe, verbose=0)

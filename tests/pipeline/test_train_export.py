@@ -155,3 +155,36 @@ def test_the_card_says_which_images_chose_what(exported: tuple[Path, Path]) -> N
     assert "horizontal flips, shifts of up to 4 pixels with reflect padding" in card
     assert "brightness ±10% jitter. AdamW, peak learning rate 0.003" in card
     assert "one-cycle schedule" in card
+
+
+def test_the_final_fit_trains_on_every_training_image_and_says_so(
+    exported: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, data_dir = exported
+    models = tmp_path / "models"
+    result = _cli(
+        "train",
+        "--data-dir",
+        str(data_dir),
+        "--base-path",
+        str(models),
+        "--epochs",
+        "1",
+        "--limit-per-class",
+        "4",
+        "--fit-all",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Training on all 40 training images" in result.stdout
+    assert "selection accuracy" not in result.stdout  # nothing watched the run
+    assert "kept the last epoch (1)." in result.stdout
+    version_dir = resolve_version_dir(models / "tiny_vgg")
+    training = json.loads((version_dir / "assets.extra" / "model.json").read_text())["training"]
+    assert training["train_images"] == 40 and training["val_images"] == 0
+    assert training["best_val_accuracy"] is None
+    # The validation split, scored once, is the figure the description carries.
+    scored = re.search(r"top-1 accuracy: ([\d.]+)%", result.stdout)
+    assert scored and round(training["accuracy"] * 100, 2) == float(scored.group(1))
+    card = (models / "tiny_vgg" / "README.md").read_text()
+    assert "- **Training**: all 40 training images, the selection split included." in card
+    assert "this final fit trained on them too (`--fit-all`)" in card

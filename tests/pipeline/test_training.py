@@ -89,7 +89,7 @@ def test_training_with_a_teacher_exports_only_the_design_s_layers(tmp_path: Path
     assert [layer.name for layer in result.model.layers] == [
         layer.name for layer in build_model(arch).layers
     ]
-    assert 0.0 <= result.best_val_accuracy <= 1.0
+    assert result.best_val_accuracy is not None and 0.0 <= result.best_val_accuracy <= 1.0
 
 
 def test_selection_split_is_carved_from_training_images_deterministically() -> None:
