@@ -154,22 +154,40 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def current_participant(request: Request, session: SessionDep) -> Participant:
+def _bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "not_authenticated", "join the study first (participant token)")
+    return token.strip()
+
+
+async def participant_token(request: Request) -> str:
+    """The participant's bearer token, unchecked (401 if there is none).
+
+    For the class's hot routes: they look the participant up with :func:`participant_for`
+    inside their one thread-pool job, instead of a job of its own for the lookup.
+    """
+    return _bearer_token(request)
+
+
+def participant_for(session: Session, token: str) -> Participant:
+    """The participant holding ``token``, or 401."""
     # The study comes in the same query: every student request reads it (is it open?), and
     # session.get() then finds it in the session instead of asking the database again.
     row = session.execute(
         select(Participant, Study)
         .join(Study, Study.id == Participant.study_id)
-        .where(Participant.token_hash == token_hash(token.strip()))
+        .where(Participant.token_hash == token_hash(token))
     ).first()
     if row is None:
         raise ApiError(401, "not_authenticated", "unknown participant token")
     participant: Participant = row[0]
     return participant
+
+
+def current_participant(request: Request, session: SessionDep) -> Participant:
+    return participant_for(session, _bearer_token(request))
 
 
 InstructorDep = Annotated[Instructor, Depends(current_instructor)]
@@ -190,3 +208,4 @@ def role(instructor: Instructor) -> Literal["admin", "instructor"]:
 
 
 ParticipantDep = Annotated[Participant, Depends(current_participant)]
+ParticipantTokenDep = Annotated[str, Depends(participant_token)]

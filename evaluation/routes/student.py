@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session
 
 from evaluation import flow
 from evaluation.audit import Action, record
-from evaluation.auth import ParticipantDep, new_participant_token
+from evaluation.auth import (
+    ParticipantDep,
+    ParticipantTokenDep,
+    new_participant_token,
+    participant_for,
+)
 from evaluation.deps import NowDep, SessionDep, SettingsDep
 from evaluation.models import AllocationLog, InteractionEvent, Participant, Study
 from evaluation.schemas import (
@@ -122,29 +127,31 @@ def consent(
     return Response(status_code=204)
 
 
-# The class's hot paths (state, phases, answers, assignment, events) are async routes whose
-# database work is one explicit thread-pool job: a sync route costs FastAPI a second job
-# to check its response model, a large share of an answer's CPU at the pre-test peak.
+# The class's hot paths (phases, answers, assignment, events) are async routes whose
+# database work, the participant's lookup included, is one explicit thread-pool job: a
+# sync route costs FastAPI a job per sync dependency and one more to check its response
+# model, a large share of an answer's CPU at the pre-test peak (docs/sizing.md).
 
 
 @router.post("/phases/{phase}/start")
 async def start_phase(
     phase: Literal["pre", "learning", "post"],
-    participant: ParticipantDep,
+    token: ParticipantTokenDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> PhaseView:
-    return await run_in_threadpool(_start_phase, phase, participant, session, now, _grace(settings))
+    return await run_in_threadpool(_start_phase, phase, token, session, now, _grace(settings))
 
 
 def _start_phase(
     phase: Literal["pre", "learning", "post"],
-    participant: Participant,
+    token: str,
     session: Session,
     now: datetime,
     grace: timedelta,
 ) -> PhaseView:
+    participant = participant_for(session, token)
     attempt = flow.start_phase(session, participant, phase, now, grace)
     return flow.phase_view(session, attempt, now, include_items=attempt.form is not None)
 
@@ -152,23 +159,22 @@ def _start_phase(
 @router.post("/phases/{phase}/finish")
 async def finish_phase(
     phase: Literal["pre", "post"],
-    participant: ParticipantDep,
+    token: ParticipantTokenDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> PhaseView:
-    return await run_in_threadpool(
-        _finish_phase, phase, participant, session, now, _grace(settings)
-    )
+    return await run_in_threadpool(_finish_phase, phase, token, session, now, _grace(settings))
 
 
 def _finish_phase(
     phase: Literal["pre", "post"],
-    participant: Participant,
+    token: str,
     session: Session,
     now: datetime,
     grace: timedelta,
 ) -> PhaseView:
+    participant = participant_for(session, token)
     attempt = flow.finish_quiz(session, participant, phase, now, grace)
     return flow.phase_view(session, attempt, now, include_items=False)
 
@@ -176,26 +182,29 @@ def _finish_phase(
 @router.post("/answers")
 async def answer(
     request: AnswerRequest,
-    participant: ParticipantDep,
+    token: ParticipantTokenDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> AnswerReceipt:
-    return await run_in_threadpool(
-        flow.record_answer, session, participant, request, now, _grace(settings)
-    )
+    return await run_in_threadpool(_answer, request, token, session, now, _grace(settings))
+
+
+def _answer(
+    request: AnswerRequest, token: str, session: Session, now: datetime, grace: timedelta
+) -> AnswerReceipt:
+    return flow.record_answer(session, participant_for(session, token), request, now, grace)
 
 
 @router.post("/assignment")
 async def assignment(
-    participant: ParticipantDep, session: SessionDep, settings: SettingsDep, now: NowDep
+    token: ParticipantTokenDep, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> AssignmentResult:
-    return await run_in_threadpool(_assignment, participant, session, now, _grace(settings))
+    return await run_in_threadpool(_assignment, token, session, now, _grace(settings))
 
 
-def _assignment(
-    participant: Participant, session: Session, now: datetime, grace: timedelta
-) -> AssignmentResult:
+def _assignment(token: str, session: Session, now: datetime, grace: timedelta) -> AssignmentResult:
+    participant = participant_for(session, token)
     assigned = flow.assign_condition(session, participant.id, now, grace)
     assert assigned.condition is not None and assigned.stratum is not None
     return AssignmentResult(condition=assigned.condition, stratum=assigned.stratum)
@@ -204,22 +213,23 @@ def _assignment(
 @router.post("/events")
 async def events(
     request: EventsRequest,
-    participant: ParticipantDep,
+    token: ParticipantTokenDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> EventsReceipt:
     """Store a batch of interaction events; only from participants who consented."""
-    return await run_in_threadpool(_events, request, participant, session, settings, now)
+    return await run_in_threadpool(_events, request, token, session, settings, now)
 
 
 def _events(
     request: EventsRequest,
-    participant: Participant,
+    token: str,
     session: Session,
     settings: EvaluationSettings,
     now: datetime,
 ) -> EventsReceipt:
+    participant = participant_for(session, token)
     limit = settings.evaluation_max_events_per_batch
     if len(request.events) > limit:
         raise ApiError(413, "too_many_events", f"send at most {limit} events per batch")
