@@ -19,6 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from services.activations.cache import BundleCache
 from services.common.bundles import derive_layers, pixels_digest, read_tensors
 from tests.serving.conftest import Stack
+from tests.serving.served_outputs import assert_served_matches
 from tests.serving.stack import RedisProcess, wait_until
 
 
@@ -52,8 +53,9 @@ def test_bundle_equals_the_saved_model_s_own_outputs(stack: Stack) -> None:
     expected = stack.bundle.activations(pixels[np.newaxis].astype(np.float32) / np.float32(255))
     assert set(everything) == set(expected)
     for name, values in expected.items():
-        assert np.array_equal(everything[name], values[0]), name
-    assert np.array_equal(np.array(bundle.probabilities, dtype=np.float32), expected["softmax"][0])
+        assert_served_matches(everything[name], values[0], name)
+    probabilities = np.array(bundle.probabilities, dtype=np.float32)
+    assert_served_matches(probabilities, expected["softmax"][0], "probabilities")
 
 
 def test_all_layers_on_request(stack: Stack) -> None:
@@ -240,7 +242,7 @@ def test_redis_down_still_correct_then_recovers(stack: Stack) -> None:
     _get(stack, pixels=pixels.tobytes())
     assert provider.inference_calls == calls  # cached again
     expected = stack.bundle.activations(pixels[np.newaxis].astype(np.float32) / np.float32(255))
-    assert np.array_equal(read_tensors(down)["conv_2_2"], expected["conv_2_2"][0])
+    assert_served_matches(read_tensors(down)["conv_2_2"], expected["conv_2_2"][0], "conv_2_2")
 
 
 def test_inference_down_is_unavailable_then_recovers(stack: Stack) -> None:
