@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +46,3 @@ def make_engine(url: str) -> Engine:
 
 def make_session_factory(engine: Engine) -> SessionFactory:
     return sessionmaker(bind=engine, expire_on_commit=False)
-
-
-def session_scope(factory: SessionFactory) -> Iterator[Session]:
-    """One session per request; rolled back unless the handler committed."""
-    session = factory()
-    try:
-        yield session
-    finally:
-        session.rollback()
-        session.close()
