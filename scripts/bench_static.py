@@ -80,7 +80,10 @@ def _nginx(
 ) -> tuple[subprocess.Popen[bytes], int]:
     """nginx in the foreground with the shipped site file, on a free port."""
     port = _free_port()
-    config = nginx_site.write_config(log_dir / "nginx", port, gateway_port, static_root)
+    study_port = int(os.environ["CNN101_EVALUATION_PORT"])
+    config = nginx_site.write_config(
+        log_dir / "nginx", port, gateway_port, static_root, study_port=study_port
+    )
     return nginx_site.start(config, port), port
 
 

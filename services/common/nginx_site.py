@@ -2,7 +2,7 @@
 
 The static benchmark (scripts/bench_static.py) and the recipe's test
 (tests/infra/test_nginx_site.py) both run the file exactly as shipped, with only its port,
-upstream and static root replaced, so the recipe in docs/serving.md is what they check.
+upstreams, static root and SPA folder replaced, so the recipe in docs/serving.md is what they check.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from pathlib import Path
 from services.common.paths import PROJECT_ROOT
 
 SITE_FILE = PROJECT_ROOT / "infra" / "nginx" / "cnn101.conf"
+# The SPA's build, as `make frontend` leaves it (the gateway serves the same folder).
+SPA_DIR = PROJECT_ROOT / "frontend" / "dist"
 # nginx's main file around the site: everything under one folder, nothing in /var or /etc.
 MAIN = """
 pid {dir}/nginx.pid;
@@ -34,18 +36,27 @@ http {{
 
 
 def write_config(
-    folder: Path, port: int, gateway_port: int | Sequence[int], static_root: Path
+    folder: Path,
+    port: int,
+    gateway_port: int | Sequence[int],
+    static_root: Path,
+    *,
+    study_port: int,
+    spa_dir: Path = SPA_DIR,
 ) -> Path:
     """nginx.conf in ``folder``: the site on ``port``, proxying to ``gateway_port`` (several
-    gateway replicas share the requests), serving ``static_root`` (a folder called
-    ``static``, as the site file assumes)."""
+    gateway replicas share the requests) and a student's study requests to the study
+    service on ``study_port``, serving ``static_root`` (a folder called ``static``, as the
+    site file assumes) and the SPA's assets from the build ``spa_dir``."""
     gateways = [gateway_port] if isinstance(gateway_port, int) else list(gateway_port)
     servers = " ".join(f"server 127.0.0.1:{each};" for each in gateways)
     site = (
         SITE_FILE.read_text()
         .replace("listen 80;", f"listen 127.0.0.1:{port};")
         .replace("server 127.0.0.1:8000;", servers)
+        .replace("server 127.0.0.1:8001;", f"server 127.0.0.1:{study_port};")
         .replace("root /var/lib/cnn101;", f"root {static_root.parent};")
+        .replace("root /usr/share/cnn101/spa;", f"root {spa_dir};")
     )
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "nginx.conf"

@@ -3,11 +3,13 @@
 docs/serving.md tells a site to put this file in front of the gateway; a typo in it, a
 location that lets a manifest out, or a proxy that drops the Host header (the gateway's
 CSRF check compares Origin with Host) would only show on the instructor's machine. Only the
-port, the upstream and the static root are replaced (services/common/nginx_site.py).
+port, the upstream, the static root and the SPA folder are replaced
+(services/common/nginx_site.py).
 """
 
 from __future__ import annotations
 
+import gzip
 import re
 import shutil
 import tempfile
@@ -28,20 +30,35 @@ SPRITE = "static/tiny-vgg/1/0123456789abcdef/sprites/" + "b" * 64 + ".png"
 MANIFEST = "static/tiny-vgg/1/0123456789abcdef/manifest.json"
 # A render's temporary file: on disk, but not a name of the layout.
 PARTIAL = "static/tiny-vgg/1/0123456789abcdef/bundles/tmpk2j4x.bin"
+# The SPA's build: a hashed script with the gzip file the build writes beside it.
+ASSET = "spa/assets/index-Ab12Cd34.js"
+ASSET_BODY = b"console.log('the built script');"
 
 
 class _Gateway(BaseHTTPRequestHandler):
     """Stands in for the gateway: answers every path with the Host header it received."""
 
+    name = "gateway"
+
     def do_GET(self) -> None:
-        body = f"gateway {self.path} host={self.headers['Host']}".encode()
+        body = f"{self.name} {self.path} host={self.headers['Host']}".encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.do_GET()
+
     def log_message(self, *args: object) -> None:
         return
+
+
+class _Study(_Gateway):
+    """Stands in for the study service."""
+
+    name = "study"
 
 
 @pytest.fixture(scope="module")
@@ -63,28 +80,42 @@ def site(nginx_bin: str) -> Iterator[str]:
         (SPRITE, b"png bytes"),
         (MANIFEST, b"{}"),
         (PARTIAL, b"half"),
+        (ASSET, ASSET_BODY),
+        (f"{ASSET}.gz", gzip.compress(ASSET_BODY)),
     ):
         (base / name).parent.mkdir(parents=True, exist_ok=True)
         (base / name).write_bytes(data)
     for folder in [base, *(p for p in base.rglob("*") if p.is_dir())]:
         folder.chmod(0o755)
     gateway = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
-    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    study = ThreadingHTTPServer(("127.0.0.1", 0), _Study)
+    for server in (gateway, study):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
     port = free_port()
-    config = nginx_site.write_config(base / "nginx", port, gateway.server_port, base / "static")
+    config = nginx_site.write_config(
+        base / "nginx",
+        port,
+        gateway.server_port,
+        base / "static",
+        study_port=study.server_port,
+        spa_dir=base / "spa",
+    )
     process = nginx_site.start(config, port)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=10)
-        gateway.shutdown()
-        gateway.server_close()
+        for server in (gateway, study):
+            server.shutdown()
+            server.server_close()
         shutil.rmtree(base, ignore_errors=True)
 
 
 def test_the_shipped_site_passes_nginx_t(nginx_bin: str, tmp_path: Path) -> None:
-    config = nginx_site.write_config(tmp_path, free_port(), free_port(), tmp_path / "static")
+    config = nginx_site.write_config(
+        tmp_path, free_port(), free_port(), tmp_path / "static", study_port=free_port()
+    )
     checked = nginx_site.check_config(config)
     assert checked.returncode == 0, checked.stderr
     # The check can fail: a site with a broken directive does not pass.
@@ -111,17 +142,66 @@ def test_rendered_files_come_from_disk_immutable_the_rest_from_the_gateway(site:
     assert api.text == "gateway /api/examples host=class.example.edu"
 
 
+def test_the_spa_assets_come_from_the_build_and_a_missing_one_from_the_gateway(
+    site: str,
+) -> None:
+    """A class's first minute is mostly the pages' scripts and styles: nginx sends them from
+    the build, precompressed, with the gateway's headers; an asset the copy lacks (a build
+    newer than nginx's copy) still reaches the browser through the gateway."""
+    path = ASSET.removeprefix("spa")
+    gzipped = httpx.get(f"{site}{path}", headers={"Accept-Encoding": "gzip"})
+    assert gzipped.status_code == 200
+    assert gzipped.headers["content-encoding"] == "gzip"
+    assert gzipped.content == ASSET_BODY  # httpx decodes it
+    assert gzipped.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert gzipped.headers["x-content-type-options"] == "nosniff"
+    # As the gateway types it; a script sent as text/plain with nosniff would not run.
+    assert gzipped.headers["content-type"] == "text/javascript"
+    plain = httpx.get(f"{site}{path}", headers={"Accept-Encoding": "identity"})
+    assert (plain.status_code, plain.content) == (200, ASSET_BODY)
+    assert "content-encoding" not in plain.headers
+    missing = httpx.get(f"{site}/assets/index-Zz99.js")
+    assert missing.status_code == 200
+    assert missing.text.startswith("gateway /assets/index-Zz99.js ")
+
+
+def test_a_students_study_requests_go_to_the_study_service_but_the_join(site: str) -> None:
+    """The class's peak is quiz answers: nginx sends them to the study service itself, with
+    the browser's Host (its CSRF check) and address, and the gateway's API headers. Joining
+    stays with the gateway, which limits joins per network."""
+    answer = httpx.post(
+        f"{site}/api/student/answers",
+        json={"choice_index": 1},
+        headers={"Host": "class.example.edu", "X-Forwarded-For": "10.9.9.9"},
+    )
+    assert answer.status_code == 200
+    assert answer.text == "study /api/student/answers host=class.example.edu"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["cross-origin-resource-policy"] == "same-origin"
+    state = httpx.get(f"{site}/api/student/state?x=1")
+    assert state.text.startswith("study /api/student/state?x=1 ")
+    # A site on another port than 80: the Host the services compare Origin with keeps it.
+    netloc = site.removeprefix("http://")
+    posted = httpx.post(f"{site}/api/student/answers", headers={"Origin": site})
+    assert posted.text == f"study /api/student/answers host={netloc}"
+    joined = httpx.post(f"{site}/api/student/join", json={"code": "ABCD"})
+    assert joined.text.startswith("gateway /api/student/join ")
+    # The instructor's side is not a student's: it still goes through the gateway.
+    instructor = httpx.get(f"{site}/api/instructor/studies")
+    assert instructor.text.startswith("gateway /api/instructor/studies ")
+
+
 def test_nginx_drops_idle_gateway_connections_before_the_gateway_does() -> None:
     """An idle upstream connection the gateway (uvicorn) has just closed, reused by nginx,
     is a 502 for a POST (nginx does not resend it): the load test met two in 16,000 answers.
     nginx's upstream keep-alive must end first."""
-    upstream = re.search(
-        r"upstream cnn101_gateway \{(.*?)\}", nginx_site.SITE_FILE.read_text(), re.S
+    upstreams = re.findall(
+        r"upstream (cnn101_\w+) \{(.*?)\}", nginx_site.SITE_FILE.read_text(), re.S
     )
-    assert upstream is not None
-    timeout = re.search(r"keepalive_timeout (\d+)s;", upstream.group(1))
-    assert timeout is not None, "the upstream block sets no keepalive_timeout (nginx: 60 s)"
-    gateway_keep_alive = uvicorn.Config(
-        app="services.gateway.app:create_worker_app"
-    ).timeout_keep_alive  # the gateway's: default
-    assert int(timeout.group(1)) < gateway_keep_alive
+    assert {name for name, _ in upstreams} == {"cnn101_gateway", "cnn101_study"}
+    # Both services run uvicorn with its default keep-alive.
+    keep_alive = uvicorn.Config(app="services.gateway.app:create_worker_app").timeout_keep_alive
+    for name, block in upstreams:
+        timeout = re.search(r"keepalive_timeout (\d+)s;", block)
+        assert timeout is not None, f"{name} sets no keepalive_timeout (nginx: 60 s)"
+        assert int(timeout.group(1)) < keep_alive
