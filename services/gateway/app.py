@@ -34,6 +34,7 @@ from services.common.static_layout import URL_PREFIX
 from services.gateway.activations_client import ActivationsClient
 from services.gateway.decode_pool import DecodePool
 from services.gateway.errors import install_error_handlers
+from services.gateway.forwarding import UPSTREAM_KEEPALIVE_SECONDS, Forwarder
 from services.gateway.middleware import RequestMetrics, SecurityHeaders
 from services.gateway.presentations import PresentationHub
 from services.gateway.published import PublishedModels
@@ -58,12 +59,6 @@ from services.pipeline.examples import ExampleCatalog
 SPA_MISSING = """<!doctype html><html lang="en"><meta charset="utf-8"><title>CNN 101</title>
 <body><h1>CNN 101</h1><p>The gateway is running, but the explorer app has not been built.
 The API is at <a href="/docs">/docs</a>.</p></body></html>"""
-
-
-# Idle connections to a service are dropped well before its uvicorn's 5 s keep-alive ends:
-# at httpx's default of 5 s a request could be sent on a connection the service was closing
-# at that moment, and the student got 503 (the load test met 2 in 32,000 answers).
-UPSTREAM_KEEPALIVE_SECONDS = 2.0
 
 
 def _forwarding_client(base_url: str, timeout: float) -> httpx.AsyncClient:
@@ -104,6 +99,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             bundles=LRUCache(maxsize=settings.bundle_memory_bytes, getsizeof=len),
             evaluation=evaluation,
             studio=studio,
+            study_forwarder=Forwarder(settings.evaluation_url, settings.evaluation_timeout_seconds),
+            studio_forwarder=Forwarder(settings.studio_url, settings.studio_timeout_seconds),
             jobs=jobs,
             decoder=DecodePool(
                 settings.decode_workers or None,
@@ -129,6 +126,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await client.close()
             await evaluation.aclose()
             await studio.aclose()
+            await app.state.gateway.study_forwarder.close()
+            await app.state.gateway.studio_forwarder.close()
             jobs.close()
             app.state.gateway.decoder.close()
 

@@ -17,6 +17,7 @@ from services.common.errors import ApiError
 from services.common.jobs import TaskSender
 from services.gateway.activations_client import ActivationsClient, ModelVersion
 from services.gateway.decode_pool import DecodePool
+from services.gateway.forwarding import Forwarder
 from services.gateway.images import encode_png
 from services.gateway.settings import GatewaySettings
 from services.pipeline.examples import Example, ExampleCatalog
@@ -46,6 +47,9 @@ class GatewayState:
     jobs: TaskSender
     evaluation: httpx.AsyncClient
     studio: httpx.AsyncClient
+    # a browser's requests to them, forwarded (services/gateway/routes/study.py)
+    study_forwarder: Forwarder
+    studio_forwarder: Forwarder
     decoder: DecodePool
     _described: dict[tuple[str, int], tuple[float, ModelVersion]] = field(default_factory=dict)
     _example_digests: dict[int, dict[str, str]] = field(default_factory=dict)

@@ -31,6 +31,8 @@ def _state(client: CountingClient) -> GatewayState:
         jobs=unused,
         evaluation=unused,
         studio=unused,
+        study_forwarder=unused,
+        studio_forwarder=unused,
         decoder=unused,
     )
 

@@ -11,7 +11,7 @@ import uvicorn
 
 from evaluation.app import uvicorn_options
 from evaluation.settings import EvaluationSettings
-from services.gateway.app import UPSTREAM_KEEPALIVE_SECONDS
+from services.gateway.forwarding import UPSTREAM_KEEPALIVE_SECONDS
 
 
 def test_the_gateway_drops_idle_upstream_connections_first() -> None:

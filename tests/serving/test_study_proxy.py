@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import httpx
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from evaluation.auth import create_instructor
@@ -85,3 +87,71 @@ def test_study_service_down_is_a_503_with_retry_after(stack: Stack) -> None:
         assert ready.status_code == 200 and ready.json()["status"] == "degraded"
     finally:
         gateway.stop()
+
+
+def _echo_service() -> FastAPI:
+    """Stands in for the study service: answers with what reached it."""
+    echo = FastAPI()
+
+    @echo.api_route("/{rest:path}", methods=["GET", "POST"])
+    async def everything(request: Request) -> Response:
+        seen = {
+            "path": request.scope["raw_path"].decode(),
+            "query": request.scope["query_string"].decode(),
+            "body": (await request.body()).decode(),
+            "authorization": request.headers.get("authorization"),
+            "forwarded_for": request.headers.get("x-forwarded-for"),
+            "user_agent": request.headers.get("user-agent"),
+            "cookie": request.headers.get("cookie"),
+        }
+        response = JSONResponse(seen, status_code=207)
+        response.set_cookie("first", "1")
+        response.set_cookie("second", "2")
+        response.headers["x-not-forwarded"] = "internal"
+        return response
+
+    return echo
+
+
+def test_what_is_forwarded_and_what_comes_back(stack: Stack) -> None:
+    """Path, query as the browser encoded it, body and the listed headers go to the study
+    service; its status, body and every Set-Cookie come back, and nothing else."""
+    service = GatewayThread(_echo_service())
+    service.start()
+    gateway = GatewayThread(
+        create_app(
+            GatewaySettings(
+                activations_target=stack.activations_target,
+                data_dir=stack.data_dir,
+                evaluation_url=service.url,
+                spa_dir=stack.base_path.parent / "no-spa",
+            )
+        )
+    )
+    gateway.start()
+    try:
+        response = httpx.post(
+            f"{gateway.url}/api/student/answers?phase=pre&q=a%20b%26c",
+            content=b'{"choice_index": 2}',
+            headers={"Authorization": "Bearer t0ken", "User-Agent": "a browser"},
+            timeout=30,
+        )
+        assert response.status_code == 207
+        seen = response.json()
+        assert seen["path"] == "/api/student/answers"
+        assert seen["query"] == "phase=pre&q=a%20b%26c"
+        assert seen["body"] == '{"choice_index": 2}'
+        assert seen["authorization"] == "Bearer t0ken"
+        assert seen["forwarded_for"] == "127.0.0.1"
+        assert seen["user_agent"] != "a browser"  # not a forwarded header
+        assert response.headers.get_list("set-cookie") == [
+            "first=1; Path=/; SameSite=lax",
+            "second=2; Path=/; SameSite=lax",
+        ]
+        assert "x-not-forwarded" not in response.headers
+        # The gateway kept neither cookie: the next request carries none.
+        again = httpx.get(f"{gateway.url}/api/instructor/me", timeout=30)
+        assert (again.status_code, again.json()["cookie"]) == (207, None)
+    finally:
+        gateway.stop()
+        service.stop()

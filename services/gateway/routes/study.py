@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import httpx
 from fastapi import APIRouter, Request, Response
 
 from services.common.errors import NOT_FOUND_MESSAGE, ApiError, error_responses
+from services.gateway.forwarding import Forwarder, UpstreamUnavailableError
 from services.gateway.state import StateDep
 
 router = APIRouter(tags=["study"])
@@ -49,7 +49,7 @@ UNAVAILABLE_MESSAGES = {
 
 
 async def _forward(
-    request: Request, upstream_client: httpx.AsyncClient, path: str, retry_after: int, what: str
+    request: Request, forwarder: Forwarder, path: str, retry_after: int, what: str
 ) -> Response:
     if any(segment in (".", "..") for segment in path.replace("\\", "/").split("/")):
         # `..%2f` arrives decoded: resolved anywhere downstream, it would leave the prefix
@@ -60,26 +60,24 @@ async def _forward(
         # Who is asking, for the service's own per-client limits (uvicorn trusts it from the
         # gateway's address only: CNN101_*_TRUSTED_PROXIES / --forwarded-allow-ips).
         headers["x-forwarded-for"] = request.client.host
+    # The decoded path may hold characters a URL cannot (control characters): forward it
+    # percent-encoded, so the service answers 404, not us 500. The query goes on as the
+    # browser encoded it.
+    target = quote(path, safe="/")
+    if query := request.scope.get("query_string", b"").decode("latin-1"):
+        target += "?" + quote(query, safe="/?&=%+:@,;!$'()*~")
     try:
-        upstream = await upstream_client.request(
-            request.method,
-            # The decoded path may hold characters a URL cannot (control characters):
-            # forward it percent-encoded, so the study service answers 404, not us 500.
-            quote(path, safe="/"),
-            params=request.query_params,
-            content=await request.body(),
-            headers=headers,
-        )
-    except httpx.HTTPError as error:
+        upstream = await forwarder.send(request.method, target, await request.body(), headers)
+    except UpstreamUnavailableError as error:
         raise ApiError(
             503,
             f"{what}_unavailable",
             UNAVAILABLE_MESSAGES[what],
             {"Retry-After": str(retry_after)},
         ) from error
-    response = Response(content=upstream.content, status_code=upstream.status_code)
+    response = Response(content=upstream.body, status_code=upstream.status)
     for name in FORWARDED_RESPONSE_HEADERS:
-        for value in upstream.headers.get_list(name):
+        for value in upstream.headers.getall(name, ()):
             response.headers.append(name, value)
     return response
 
@@ -88,7 +86,7 @@ async def student(rest: str, request: Request, state: StateDep) -> Response:
     """A student's study step (join, consent, quizzes, questionnaire): see evaluation/."""
     return await _forward(
         request,
-        state.evaluation,
+        state.study_forwarder,
         f"/api/student/{rest}",
         state.settings.retry_after_seconds,
         "study",
@@ -99,7 +97,7 @@ async def instructor(rest: str, request: Request, state: StateDep) -> Response:
     """The instructor's study management and results: see evaluation/."""
     return await _forward(
         request,
-        state.evaluation,
+        state.study_forwarder,
         f"/api/instructor/{rest}",
         state.settings.retry_after_seconds,
         "study",
@@ -109,7 +107,11 @@ async def instructor(rest: str, request: Request, state: StateDep) -> Response:
 async def studio(rest: str, request: Request, state: StateDep) -> Response:
     """The model studio (data sets, training, imports, publishing): see services/studio/."""
     return await _forward(
-        request, state.studio, f"/api/studio/{rest}", state.settings.retry_after_seconds, "studio"
+        request,
+        state.studio_forwarder,
+        f"/api/studio/{rest}",
+        state.settings.retry_after_seconds,
+        "studio",
     )
 
 
