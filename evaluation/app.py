@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import secrets
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from evaluation.admission import AdmissionLimit
 from evaluation.auth import create_instructor
 from evaluation.deps import Clock
 from evaluation.items.bank import seed_default_items
 from evaluation.items.refresh import refresh_builtin_items
-from evaluation.login_guard import LoginGuard
+from evaluation.login_guard import LoginGuard, default_concurrent_hashes
 from evaluation.material_store import material_upload_limit
 from evaluation.migrations import upgrade_database
 from evaluation.models import Instructor
@@ -37,18 +40,28 @@ from services.common.body_limit import BodyLimit, BodySizeLimit
 from services.common.cross_site import CrossSiteGuard
 from services.common.errors import install_error_handlers
 from services.common.private_responses import NoStoreByDefault
+from services.common.process import die_with_parent
 from services.common.secrets import write_private_file
 from services.database import health
-from services.database.engine import make_engine, make_session_factory
+from services.database.engine import SessionFactory, make_engine, make_session_factory
 from services.database.http_errors import install_database_error_handlers
 from services.database.schema import utcnow
 
 logger = logging.getLogger("evaluation")
 
 
-def _bootstrap(settings: EvaluationSettings, app: FastAPI) -> None:
+def prepare_database(settings: EvaluationSettings, engine: Engine) -> None:
+    """Migrate (when ``evaluation_migrate_on_start``), seed the item bank and, in
+    development, create a first instructor if there is none: once per start, before any
+    request (by the master process when several workers serve)."""
+    if settings.evaluation_migrate_on_start:
+        upgrade_database(engine)
+    _bootstrap(settings, make_session_factory(engine))
+
+
+def _bootstrap(settings: EvaluationSettings, session_factory: SessionFactory) -> None:
     """Seed the item bank; in development, create a first instructor if there is none."""
-    with app.state.session_factory() as session:
+    with session_factory() as session:
         if seed_default_items(session):
             logger.info("item bank seeded with the built-in forms A and B")
         refresh_builtin_items(session)  # a bank seeded by an older release gets today's forms
@@ -66,16 +79,22 @@ def _bootstrap(settings: EvaluationSettings, app: FastAPI) -> None:
             )
 
 
-def create_app(settings: EvaluationSettings | None = None, clock: Clock = utcnow) -> FastAPI:
+def create_app(
+    settings: EvaluationSettings | None = None,
+    clock: Clock = utcnow,
+    *,
+    prepare: bool = True,
+) -> FastAPI:
+    """The app; ``prepare=False`` when the database was already prepared for it
+    (:func:`prepare_database`, the master of several workers)."""
     settings = (settings or EvaluationSettings()).with_signing_key()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.evaluation_database_url)
-        if settings.evaluation_migrate_on_start:
-            upgrade_database(engine)
+        if prepare:
+            prepare_database(settings, engine)
         app.state.session_factory = make_session_factory(engine)
-        _bootstrap(settings, app)
         try:
             yield
         finally:
@@ -84,7 +103,10 @@ def create_app(settings: EvaluationSettings | None = None, clock: Clock = utcnow
     app = FastAPI(title="CNN 101 evaluation service", lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock
-    app.state.login_guard = LoginGuard()
+    app.state.login_guard = LoginGuard(
+        default_concurrent_hashes(settings.evaluation_workers),
+        storage_uri=settings.evaluation_limits_storage,
+    )
     app.add_middleware(
         BodySizeLimit,
         default=BodyLimit(settings.evaluation_max_body_bytes),
@@ -125,10 +147,40 @@ def uvicorn_options(settings: EvaluationSettings) -> dict[str, Any]:
     }
 
 
+def create_worker_app() -> FastAPI:
+    """The app as each of several uvicorn worker processes runs it: the master prepared the
+    database and the signing key. A worker dies with its master (as the gateway's do), so
+    a master killed outright leaves no worker holding the port."""
+    master = multiprocessing.parent_process()
+    if master is not None:
+        die_with_parent(signal.SIGKILL)
+        if os.getppid() != master.pid:  # the master died while this worker was starting
+            os._exit(1)
+    return create_app(load_settings(), prepare=False)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = load_settings()
-    uvicorn.run(create_app(settings), **uvicorn_options(settings))
+    if settings.evaluation_workers == 1:
+        uvicorn.run(create_app(settings), **uvicorn_options(settings))
+        return
+    # Once, before the workers: the migration, the item bank, the signing key's file (each
+    # worker reads the key from it).
+    settings.with_signing_key()
+    engine = make_engine(settings.evaluation_database_url)
+    try:
+        prepare_database(settings, engine)
+    finally:
+        engine.dispose()
+    uvicorn.run(
+        "evaluation.app:create_worker_app",
+        factory=True,
+        workers=settings.evaluation_workers,
+        # a worker imports SciPy and SQLAlchemy: on a busy machine that outlasts the 5 s ping
+        timeout_worker_healthcheck=30,
+        **uvicorn_options(settings),
+    )
 
 
 if __name__ == "__main__":

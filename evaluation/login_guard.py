@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from limits import parse
-from limits.storage import MemoryStorage
+from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from services.common.errors import ApiError
@@ -27,13 +27,21 @@ from services.common.errors import ApiError
 FAILURES = parse("5 per 5 minutes")
 
 
-def default_concurrent_hashes() -> int:
-    return max(1, (os.cpu_count() or 2) - 1)
+def default_concurrent_hashes(workers: int = 1) -> int:
+    """One less than the cores, shared among the worker processes (at least one each)."""
+    return max(1, ((os.cpu_count() or 2) - 1) // workers)
 
 
 class LoginGuard:
-    def __init__(self, concurrent_hashes: int | None = None, wait_seconds: float = 5.0) -> None:
-        self.failures = MovingWindowRateLimiter(MemoryStorage())
+    def __init__(
+        self,
+        concurrent_hashes: int | None = None,
+        wait_seconds: float = 5.0,
+        storage_uri: str = "memory://",
+    ) -> None:
+        # Several worker processes share one store (Redis): each counting on its own would
+        # allow five tries per worker.
+        self.failures = MovingWindowRateLimiter(storage_from_string(storage_uri))
         self.hashing = threading.BoundedSemaphore(concurrent_hashes or default_concurrent_hashes())
         self.wait_seconds = wait_seconds
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from services.common.paths import LOCAL_STATE_DIR
 from services.common.secrets import load_or_create_secret, weakness
@@ -20,6 +20,14 @@ class EvaluationSettings(SharedSettings):
     # gateway's. The login limits and the audit log then see the student's or instructor's
     # address, not the gateway's. Anyone else's header is ignored.
     evaluation_trusted_proxies: str = "127.0.0.1"
+    # Processes serving HTTP (uvicorn workers). A class's quiz answers need more than one
+    # core on PostgreSQL (docs/sizing.md); on SQLite every write takes the database's one
+    # write lock, so one process is the default. More than one needs a shared store for
+    # the failed-login counts (``evaluation_limits_storage``).
+    evaluation_workers: int = Field(default=1, ge=1, le=8)
+    # Where failed logins are counted (a `limits` storage URI): this process's memory, or
+    # Redis (``redis://host:6379/N``) that every worker shares.
+    evaluation_limits_storage: str = "memory://"
     # Signs instructor sessions. Unset: a random key is made on first start and kept in
     # ``evaluation_secret_key_file`` (mode 0600), see :meth:`with_signing_key`.
     evaluation_secret_key: str | None = None
@@ -53,6 +61,16 @@ class EvaluationSettings(SharedSettings):
                     f"CNN101_EVALUATION_SECRET_KEY {problem}: set a random value (for example "
                     "`openssl rand -hex 32`), or unset it to have one made and kept"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _share_the_login_counts_between_workers(self) -> EvaluationSettings:
+        if self.evaluation_workers > 1 and self.evaluation_limits_storage.startswith("memory"):
+            raise ValueError(
+                f"CNN101_EVALUATION_WORKERS={self.evaluation_workers} needs "
+                "CNN101_EVALUATION_LIMITS_STORAGE=redis://...: each worker would count failed "
+                "logins on its own, and allow that many times the tries"
+            )
         return self
 
     def with_signing_key(self) -> EvaluationSettings:
