@@ -20,6 +20,7 @@ from evaluation.auth import create_instructor
 from evaluation.deps import Clock
 from evaluation.items.bank import seed_default_items
 from evaluation.items.refresh import refresh_builtin_items
+from evaluation.items.snapshot import StudyFormsCache
 from evaluation.login_guard import LoginGuard, default_concurrent_hashes
 from evaluation.material_store import material_upload_limit
 from evaluation.migrations import upgrade_database
@@ -103,6 +104,7 @@ def create_app(
     app = FastAPI(title="CNN 101 evaluation service", lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock
+    app.state.study_forms = StudyFormsCache()
     app.state.login_guard = LoginGuard(
         default_concurrent_hashes(settings.evaluation_workers),
         storage_uri=settings.evaluation_limits_storage,

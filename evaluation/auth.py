@@ -12,11 +12,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 from zxcvbn import zxcvbn
 
 from evaluation.deps import SessionDep, SettingsDep
-from evaluation.models import Instructor, Participant, Study
+from evaluation.models import Instructor, Participant
 from evaluation.settings import EvaluationSettings
 from services.common.errors import ApiError
 
@@ -174,15 +174,16 @@ async def participant_token(request: Request) -> str:
 def participant_for(session: Session, token: str) -> Participant:
     """The participant holding ``token``, or 401."""
     # The study comes in the same query: every student request reads it (is it open?), and
-    # session.get() then finds it in the session instead of asking the database again.
-    row = session.execute(
-        select(Participant, Study)
-        .join(Study, Study.id == Participant.study_id)
+    # session.get() then finds it in the session instead of asking the database again
+    # (participant.study keeps it there: tests/evaluation/test_answer_queries.py).
+    participant = session.scalar(
+        select(Participant)
+        .join(Participant.study)
+        .options(contains_eager(Participant.study))
         .where(Participant.token_hash == token_hash(token))
-    ).first()
-    if row is None:
+    )
+    if participant is None:
         raise ApiError(401, "not_authenticated", "unknown participant token")
-    participant: Participant = row[0]
     return participant
 
 

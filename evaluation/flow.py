@@ -20,7 +20,7 @@ from evaluation.assignment import (
     lock_study,
     section_stratum,
 )
-from evaluation.items.snapshot import study_item, study_items
+from evaluation.items.snapshot import StudyFormsCache, study_items
 from evaluation.models import (
     CONDITIONS,
     FORM_ORDERS,
@@ -237,6 +237,8 @@ def record_answer(
     request: AnswerRequest,
     now: datetime,
     grace: timedelta,
+    *,
+    forms: StudyFormsCache,
 ) -> AnswerReceipt:
     """Store one answer, committed before the receipt is returned; retries are recognised.
 
@@ -258,19 +260,19 @@ def record_answer(
     item = (
         None
         if attempt.form is None
-        else study_item(session, study.id, request.item_id, attempt.form)
+        else forms.item(session, study.id, request.item_id, attempt.form)
     )
     if item is None:
         raise ApiError(422, "unknown_item", f"item {request.item_id} is not on your form")
-    if request.choice_index >= len(item.options):
+    if request.choice_index >= item.option_count:
         raise ApiError(
             422,
             "invalid_choice",
-            f"choice_index {request.choice_index} is out of range ({len(item.options)} options)",
+            f"choice_index {request.choice_index} is out of range ({item.option_count} options)",
         )
     answer = Answer(
         participant_id=participant.id,
-        item_id=item.id,
+        item_id=item.item_id,
         phase=request.phase,
         choice_index=request.choice_index,
         is_correct=request.choice_index == item.correct_index,

@@ -234,6 +234,10 @@ class Participant(Base):
     attempts: Mapped[list[PhaseAttempt]] = relationship(
         back_populates="participant", cascade="all, delete-orphan", passive_deletes=True
     )
+    # Loaded with the participant by the token lookup (evaluation/auth.py::participant_for),
+    # which every student request makes: the session's identity map holds objects only
+    # weakly, so without this reference the study read with it is gone before it is used.
+    study: Mapped[Study] = relationship()
 
 
 class PhaseAttempt(Base):

@@ -7,6 +7,10 @@ later cannot change an open or closed study (issue 18).
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
+
+from cachetools import LRUCache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -74,10 +78,41 @@ def study_form_sizes(session: Session, study_id: int) -> dict[str, int]:
     return sizes
 
 
-def study_item(session: Session, study_id: int, item_id: int, form: str) -> Item | None:
-    """The item ``item_id`` if it is on the study's ``form``, else None."""
-    return session.scalar(
-        select(Item)
-        .join(StudyItem, StudyItem.item_id == Item.id)
-        .where(StudyItem.study_id == study_id, StudyItem.item_id == item_id, StudyItem.form == form)
-    )
+@dataclass(frozen=True)
+class ItemFacts:
+    """What storing an answer needs to know of an item: its options and the right one."""
+
+    item_id: int
+    option_count: int
+    correct_index: int
+
+
+class StudyFormsCache:
+    """Each study's forms, read from the database once per process.
+
+    A quiz answer checks that its item is on the student's form and scores it; at a class's
+    peak that query was a sixth of an answer's CPU (docs/sizing.md). A study's snapshot is
+    written once, when it opens (:func:`take_snapshot`), and the item versions it names are
+    never changed (evaluation/items/versions.py), so what was read stays true. An empty
+    form (a study not open yet) is not kept. Bounded: the least recently used studies go.
+    Shared by the app's worker threads, hence the lock.
+    """
+
+    def __init__(self, max_forms: int = 256) -> None:
+        self._forms: LRUCache[tuple[int, str], dict[int, ItemFacts]] = LRUCache(max_forms)
+        self._lock = threading.Lock()
+
+    def item(self, session: Session, study_id: int, item_id: int, form: str) -> ItemFacts | None:
+        """The item ``item_id`` if it is on the study's ``form``, else None."""
+        key = (study_id, form)
+        with self._lock:
+            facts = self._forms.get(key)
+        if facts is None:
+            facts = {
+                item.id: ItemFacts(item.id, len(item.options), item.correct_index)
+                for item in study_items(session, study_id, form)
+            }
+            if facts:
+                with self._lock:
+                    self._forms[key] = facts
+        return facts.get(item_id)

@@ -20,7 +20,8 @@ from evaluation.auth import (
     new_participant_token,
     participant_for,
 )
-from evaluation.deps import NowDep, SessionDep, SettingsDep
+from evaluation.deps import NowDep, SessionDep, SettingsDep, StudyFormsDep
+from evaluation.items.snapshot import StudyFormsCache
 from evaluation.models import AllocationLog, InteractionEvent, Participant, Study
 from evaluation.schemas import (
     AnswerReceipt,
@@ -186,14 +187,25 @@ async def answer(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
+    *,
+    forms: StudyFormsDep,
 ) -> AnswerReceipt:
-    return await run_in_threadpool(_answer, request, token, session, now, _grace(settings))
+    return await run_in_threadpool(
+        _answer, request, token, session, now, _grace(settings), forms=forms
+    )
 
 
 def _answer(
-    request: AnswerRequest, token: str, session: Session, now: datetime, grace: timedelta
+    request: AnswerRequest,
+    token: str,
+    session: Session,
+    now: datetime,
+    grace: timedelta,
+    *,
+    forms: StudyFormsCache,
 ) -> AnswerReceipt:
-    return flow.record_answer(session, participant_for(session, token), request, now, grace)
+    participant = participant_for(session, token)
+    return flow.record_answer(session, participant, request, now, grace, forms=forms)
 
 
 @router.post("/assignment")

@@ -1,0 +1,80 @@
+"""A quiz answer makes as few database round trips as storing it needs.
+
+At a class's pre-test peak every answer's statements are the study service's main cost
+(docs/sizing.md, a py-spy profile: each of an answer's queries was about a sixth of its
+CPU). An answer reads the participant with its study, its phase attempts and the item,
+inserts and commits; the study's items are read once per process (a study's item set is
+fixed when it opens), and nothing else is asked again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
+
+from tests.evaluation.conftest import instructor_client
+from tests.evaluation.helpers import consent, create_open_study, join, start
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement any engine sends, in order."""
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(Engine, "before_cursor_execute", record)
+
+
+def _answer(client: TestClient, headers: dict[str, str], item: dict[str, Any]) -> None:
+    response = client.post(
+        "/api/student/answers",
+        json={
+            "submission_id": uuid.uuid4().hex,
+            "phase": "pre",
+            "item_id": item["id"],
+            "choice_index": 0,
+        },
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_an_answer_reads_what_it_checks_once(
+    client: TestClient, database_url: str, statements: list[str]
+) -> None:
+    admin = instructor_client(client, database_url)
+    headers = join(client, create_open_study(admin)["join_code"])
+    consent(client, headers)
+    items = start(client, headers, "pre")["items"]
+    _answer(client, headers, items[0])
+    statements.clear()
+    _answer(client, headers, items[1])
+    sent = [s.split(" WHERE")[0] for s in statements if not s.startswith("BEGIN")]
+    assert len(sent) == 3, statements
+    assert sent[0].startswith("SELECT") and sent[0].endswith(
+        "FROM participant JOIN study ON study.id = participant.study_id"
+    )
+    assert sent[1].startswith("SELECT") and sent[1].endswith("FROM phase_attempt")
+    assert sent[2].startswith("INSERT INTO answer")
+    # The form was read once, with the first answer; the second answer's item is checked
+    # (and scored) from it: an item not on the form is still refused.
+    response = client.post(
+        "/api/student/answers",
+        json={
+            "submission_id": uuid.uuid4().hex,
+            "phase": "pre",
+            "item_id": max(item["id"] for item in items) + 1000,
+            "choice_index": 0,
+        },
+        headers=headers,
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "unknown_item")
