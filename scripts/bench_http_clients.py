@@ -26,6 +26,8 @@ from pathlib import Path
 import aiohttp
 import httpx
 
+from services.common import nginx_site
+
 NGINX = """
 pid {dir}/nginx.pid;
 error_log {dir}/error.log;
@@ -52,16 +54,7 @@ def _free_port() -> int:
 def _start_nginx(folder: Path, port: int) -> subprocess.Popen[bytes]:
     config = folder / "nginx.conf"
     config.write_text(NGINX.format(dir=folder, port=port))
-    process = subprocess.Popen(["nginx", "-p", str(folder), "-c", str(config), "-g", "daemon off;"])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"nginx did not start: see {folder / 'error.log'}")
+    return nginx_site.start(config, port)
 
 
 async def _with_httpx(base: str, per_client: int, index: int) -> None:

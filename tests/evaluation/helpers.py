@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
 from evaluation.items.bank import DEFAULT_ITEMS
@@ -53,6 +54,23 @@ def start(client: TestClient, headers: dict[str, str], phase: str) -> dict[str, 
     return view
 
 
+def answer(
+    client: TestClient, headers: dict[str, str], phase: str, item_id: int, choice_index: int = 0
+) -> httpx.Response:
+    """One quiz answer with a new submission id; the service's response, unchecked."""
+    response: httpx.Response = client.post(
+        "/api/student/answers",
+        json={
+            "submission_id": uuid.uuid4().hex,
+            "phase": phase,
+            "item_id": item_id,
+            "choice_index": choice_index,
+        },
+        headers=headers,
+    )
+    return response
+
+
 def answer_items(
     client: TestClient, headers: dict[str, str], view: dict[str, Any], n_correct: int
 ) -> None:
@@ -60,16 +78,7 @@ def answer_items(
     for number, item in enumerate(view["items"]):
         correct = CORRECT.get((view["form"], item["position"]), 0)  # 0: an imported item
         choice = correct if number < n_correct else (correct + 1) % len(item["options"])
-        response = client.post(
-            "/api/student/answers",
-            json={
-                "submission_id": uuid.uuid4().hex,
-                "phase": view["phase"],
-                "item_id": item["id"],
-                "choice_index": choice,
-            },
-            headers=headers,
-        )
+        response = answer(client, headers, view["phase"], item["id"], choice)
         assert response.status_code == 200, response.text
 
 

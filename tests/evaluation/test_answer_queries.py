@@ -9,7 +9,6 @@ fixed when it opens), and nothing else is asked again.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from tests.evaluation.conftest import instructor_client
-from tests.evaluation.helpers import consent, create_open_study, join, start
+from tests.evaluation.helpers import answer, consent, create_open_study, join, start
 
 
 @pytest.fixture
@@ -34,20 +33,6 @@ def statements() -> Iterator[list[str]]:
     event.remove(Engine, "before_cursor_execute", record)
 
 
-def _answer(client: TestClient, headers: dict[str, str], item: dict[str, Any]) -> None:
-    response = client.post(
-        "/api/student/answers",
-        json={
-            "submission_id": uuid.uuid4().hex,
-            "phase": "pre",
-            "item_id": item["id"],
-            "choice_index": 0,
-        },
-        headers=headers,
-    )
-    assert response.status_code == 200, response.text
-
-
 def test_an_answer_reads_what_it_checks_once(
     client: TestClient, database_url: str, statements: list[str]
 ) -> None:
@@ -55,9 +40,9 @@ def test_an_answer_reads_what_it_checks_once(
     headers = join(client, create_open_study(admin)["join_code"])
     consent(client, headers)
     items = start(client, headers, "pre")["items"]
-    _answer(client, headers, items[0])
+    assert answer(client, headers, "pre", items[0]["id"]).status_code == 200
     statements.clear()
-    _answer(client, headers, items[1])
+    assert answer(client, headers, "pre", items[1]["id"]).status_code == 200
     sent = [s.split(" WHERE")[0] for s in statements if not s.startswith("BEGIN")]
     assert len(sent) == 3, statements
     assert sent[0].startswith("SELECT") and sent[0].endswith(
@@ -67,14 +52,5 @@ def test_an_answer_reads_what_it_checks_once(
     assert sent[2].startswith("INSERT INTO answer")
     # The form was read once, with the first answer; the second answer's item is checked
     # (and scored) from it: an item not on the form is still refused.
-    response = client.post(
-        "/api/student/answers",
-        json={
-            "submission_id": uuid.uuid4().hex,
-            "phase": "pre",
-            "item_id": max(item["id"] for item in items) + 1000,
-            "choice_index": 0,
-        },
-        headers=headers,
-    )
+    response = answer(client, headers, "pre", max(item["id"] for item in items) + 1000)
     assert (response.status_code, response.json()["error"]["code"]) == (422, "unknown_item")

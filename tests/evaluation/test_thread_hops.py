@@ -9,7 +9,6 @@ three (the lookup, the endpoint and the rollback of its read-only transaction).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.evaluation.conftest import instructor_client
-from tests.evaluation.helpers import consent, create_open_study, join, start
+from tests.evaluation.helpers import answer, consent, create_open_study, join, start
 
 
 @pytest.fixture
@@ -44,16 +43,7 @@ def test_an_answer_takes_one_thread_job(
     view = start(client, headers, "pre")
     item = view["items"][0]
     thread_jobs.clear()
-    response = client.post(
-        "/api/student/answers",
-        json={
-            "submission_id": uuid.uuid4().hex,
-            "phase": "pre",
-            "item_id": item["id"],
-            "choice_index": 0,
-        },
-        headers=headers,
-    )
+    response = answer(client, headers, "pre", item["id"])
     assert response.status_code == 200, response.text
     assert len(thread_jobs) == 1, thread_jobs
     thread_jobs.clear()

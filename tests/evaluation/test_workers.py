@@ -26,6 +26,7 @@ from evaluation.models import Item
 from evaluation.settings import EvaluationSettings
 from services.common.errors import ApiError
 from services.database.engine import make_engine
+from tests.process_tree import children, comm
 from tests.serving.stack import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -53,12 +54,9 @@ def test_failed_logins_counted_by_one_worker_hold_in_the_other() -> None:
     LoginGuard().admit(client, email)
 
 
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
-    # uvicorn's workers, not multiprocessing's resource tracker beside them
-    return [child for child in found if "python" in _comm(child) and _is_worker(child)]
+def _workers(pid: int) -> list[int]:
+    """uvicorn's worker processes, not multiprocessing's resource tracker beside them."""
+    return [child for child in children(pid) if "python" in comm(child) and _is_worker(child)]
 
 
 def _is_worker(pid: int) -> bool:
@@ -66,13 +64,6 @@ def _is_worker(pid: int) -> bool:
         return b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()
     except FileNotFoundError:
         return False
-
-
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text()
-    except FileNotFoundError:
-        return ""
 
 
 def test_two_workers_serve_one_prepared_database(tmp_path: Path) -> None:
@@ -98,7 +89,7 @@ def test_two_workers_serve_one_prepared_database(tmp_path: Path) -> None:
         deadline = time.monotonic() + 120
         workers: list[int] = []
         while time.monotonic() < deadline:
-            workers = _children(master.pid)
+            workers = _workers(master.pid)
             try:
                 health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
                 if health.status_code == 200 and len(workers) == 2:
@@ -122,9 +113,9 @@ def test_two_workers_serve_one_prepared_database(tmp_path: Path) -> None:
         master.send_signal(signal.SIGTERM)
         master.wait(timeout=30)
         deadline = time.monotonic() + 15
-        while any(_comm(worker) for worker in workers) and time.monotonic() < deadline:
+        while any(comm(worker) for worker in workers) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not any(_comm(worker) for worker in workers)
+        assert not any(comm(worker) for worker in workers)
     finally:
         if master.poll() is None:
             master.kill()

@@ -8,12 +8,12 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from services.gateway.settings import GatewaySettings, default_workers
+from tests.process_tree import alive, children, comm
 from tests.serving.stack import free_port
 
 
@@ -21,29 +21,6 @@ def test_the_default_is_one_worker_per_core_at_most_eight() -> None:
     cores = len(os.sched_getaffinity(0))
     assert default_workers() == max(1, min(8, cores))
     assert GatewaySettings().gateway_workers == default_workers()
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children = (task / "children").read_text().split()
-        found += [int(child) for child in children]
-    return found
-
-
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text()
-    except FileNotFoundError:
-        return ""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 @pytest.mark.parametrize("when", ["serving", "starting"])
@@ -63,8 +40,8 @@ def test_workers_die_with_a_killed_master_and_free_the_port(when: str) -> None:
         deadline = time.monotonic() + 120
         workers: list[int] = []
         while time.monotonic() < deadline:
-            workers = [p for p in _children(master.pid) if _alive(p)]
-            python_workers = [p for p in workers if "python" in _comm(p)]
+            workers = [p for p in children(master.pid) if alive(p)]
+            python_workers = [p for p in workers if "python" in comm(p)]
             if when == "starting" and len(python_workers) >= 2:
                 break
             try:
@@ -76,13 +53,13 @@ def test_workers_die_with_a_killed_master_and_free_the_port(when: str) -> None:
             time.sleep(0.3)
         else:
             raise AssertionError(f"the gateway did not start with 2 workers: {workers}")
-        python_workers = [p for p in workers if "python" in _comm(p)]
+        python_workers = [p for p in workers if "python" in comm(p)]
         assert len(python_workers) >= 2, workers
         master.send_signal(signal.SIGKILL)
         master.wait(timeout=10)
         # A worker still starting when its master died ends once it finds the master gone.
         deadline = time.monotonic() + 60
-        while any(_alive(p) for p in python_workers):
+        while any(alive(p) for p in python_workers):
             assert time.monotonic() < deadline, "workers outlived their master"
             time.sleep(0.05)
         with socket.socket() as replacement:
