@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 import secrets
-import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -41,7 +38,7 @@ from services.common.body_limit import BodyLimit, BodySizeLimit
 from services.common.cross_site import CrossSiteGuard
 from services.common.errors import install_error_handlers
 from services.common.private_responses import NoStoreByDefault
-from services.common.process import die_with_parent
+from services.common.process import end_with_uvicorn_master
 from services.common.secrets import write_private_file
 from services.database import health
 from services.database.engine import SessionFactory, make_engine, make_session_factory
@@ -151,13 +148,8 @@ def uvicorn_options(settings: EvaluationSettings) -> dict[str, Any]:
 
 def create_worker_app() -> FastAPI:
     """The app as each of several uvicorn worker processes runs it: the master prepared the
-    database and the signing key. A worker dies with its master (as the gateway's do), so
-    a master killed outright leaves no worker holding the port."""
-    master = multiprocessing.parent_process()
-    if master is not None:
-        die_with_parent(signal.SIGKILL)
-        if os.getppid() != master.pid:  # the master died while this worker was starting
-            os._exit(1)
+    database and the signing key. A worker dies with its master (as the gateway's do)."""
+    end_with_uvicorn_master()
     return create_app(load_settings(), prepare=False)
 
 

@@ -1,6 +1,7 @@
 """Tie a process's life to its parent's (Linux ``PR_SET_PDEATHSIG``).
 
-The runner's children (services/supervisor.py) and the gateway's uvicorn workers use it: a
+The runner's children (services/supervisor.py) and the gateway's and the study's uvicorn
+workers use it: a
 process whose parent is gone can no longer be supervised, and would keep its port from
 the parent's replacement.
 """
@@ -8,6 +9,8 @@ the parent's replacement.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
+import os
 import signal
 import sys
 
@@ -21,3 +24,16 @@ def die_with_parent(signal_number: int = signal.SIGTERM) -> None:
     (nothing elsewhere than Linux). Safe between fork and exec: one C call, no locks."""
     if _prctl is not None:
         _prctl(PR_SET_PDEATHSIG, signal_number, 0, 0, 0)
+
+
+def end_with_uvicorn_master() -> None:
+    """In a uvicorn worker process (several ``workers``): die with uvicorn's master, or exit
+    now if it died while this worker was starting. A master killed outright would otherwise
+    leave workers holding the port, and its replacement could not bind it. Nothing happens
+    in a process that is not a multiprocessing child (one worker: uvicorn runs the app
+    itself)."""
+    master = multiprocessing.parent_process()
+    if master is not None:
+        die_with_parent(signal.SIGKILL)
+        if os.getppid() != master.pid:
+            os._exit(1)

@@ -7,9 +7,6 @@ services.gateway.app`` serves it with uvicorn.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -29,7 +26,7 @@ from services.common.body_limit import (
     studio_upload_limits,
 )
 from services.common.jobs import TaskSender
-from services.common.process import die_with_parent
+from services.common.process import end_with_uvicorn_master
 from services.common.static_layout import URL_PREFIX
 from services.gateway.activations_client import ActivationsClient
 from services.gateway.decode_pool import DecodePool
@@ -203,14 +200,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
 
 def create_worker_app() -> FastAPI:
-    """The app as each uvicorn process runs it. A worker process (``gateway_workers`` > 1)
-    dies with uvicorn's master: a master killed outright would otherwise leave workers
-    holding the port, and its replacement could not bind it."""
-    master = multiprocessing.parent_process()
-    if master is not None:
-        die_with_parent(signal.SIGKILL)
-        if os.getppid() != master.pid:  # the master died while this worker was starting
-            os._exit(1)
+    """The app as each uvicorn process runs it; a worker process (``gateway_workers`` > 1)
+    dies with uvicorn's master."""
+    end_with_uvicorn_master()
     return create_app()
 
 
