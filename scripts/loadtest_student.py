@@ -4,8 +4,8 @@ Kept apart from the stage runner so that what a student does can be read (and ch
 one place; the latencies it measures go into a :class:`Stats` per client process.
 
 The client shares the machine with the platform it measures, so it uses aiohttp: about
-0.13 ms of CPU per request against httpx's 0.95 ms (docs/sizing.md, "The client shares
-the machine").
+0.1 ms of CPU per request against httpx's 1.0 ms (scripts/bench_http_clients.py;
+docs/sizing.md, "The client shares the machine").
 """
 
 from __future__ import annotations

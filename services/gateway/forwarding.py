@@ -1,9 +1,9 @@
 """The HTTP client that forwards a browser's request to a service behind the gateway.
 
 A class's quiz answers all pass through here, so its CPU per request counts: aiohttp takes
-about 0.13 ms of CPU per request where httpx takes 0.95 ms (docs/sizing.md, measured
-against one nginx on the same machine). The gateway's other calls to these services (the
-published models, health checks, material uploads that stream) keep httpx.
+about 0.1 ms of CPU per request where httpx takes 1.0 ms (scripts/bench_http_clients.py,
+against one nginx on the same machine; docs/sizing.md). The gateway's other calls to these
+services (the published models, health checks, material uploads that stream) keep httpx.
 """
 
 from __future__ import annotations
