@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.database.sqlite_writes import begin_immediate, serialised_connection_class
+
 SessionFactory = sessionmaker[Session]
 
 
@@ -21,9 +23,17 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    on_disk = parsed.database if parsed.database and parsed.database != ":memory:" else None
+    if on_disk:
+        Path(on_disk).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={
+            "check_same_thread": False,
+            "timeout": 30,
+            "factory": serialised_connection_class(on_disk),
+        },
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -39,7 +49,8 @@ def make_engine(url: str) -> Engine:
     def _on_begin(connection: Any) -> None:
         # BEGIN IMMEDIATE takes the write lock up front: every transaction is serialised,
         # so read-then-write sequences (slot allocation) cannot interleave or deadlock.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers queue on a Python lock and a file lock first (sqlite_writes.py).
+        begin_immediate(connection.connection.dbapi_connection)
 
     return engine
 
