@@ -21,9 +21,10 @@ class EvaluationSettings(SharedSettings):
     # address, not the gateway's. Anyone else's header is ignored.
     evaluation_trusted_proxies: str = "127.0.0.1"
     # Processes serving HTTP (uvicorn workers). A class's quiz answers need more than one
-    # core on PostgreSQL (docs/sizing.md); on SQLite every write takes the database's one
-    # write lock, so one process is the default. More than one needs a shared store for
-    # the failed-login counts (``evaluation_limits_storage``).
+    # core (docs/sizing.md), on SQLite too: its writers queue fairly across processes
+    # (services/database/sqlite_writes.py). Alone, the service runs one, because more
+    # than one needs a shared store for the failed-login counts
+    # (``evaluation_limits_storage``); `cnn101 run` and compose give it that and run 2.
     evaluation_workers: int = Field(default=1, ge=1, le=8)
     # Where failed logins are counted (a `limits` storage URI): this process's memory, or
     # Redis (``redis://host:6379/N``) that every worker shares.

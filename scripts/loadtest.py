@@ -82,11 +82,8 @@ def _start_platform(args: argparse.Namespace, log_dir: Path, supervisor: Supervi
     redis_port, gateway_port = _free_port(), _free_port()
     database = args.database_url or f"sqlite:///{log_dir / 'study.db'}"
     workers = {"CNN101_GATEWAY_WORKERS": str(args.gateway_workers)} if args.gateway_workers else {}
-    if args.study_workers > 1:  # as compose runs the study: workers sharing login counts
-        workers |= {
-            "CNN101_EVALUATION_WORKERS": str(args.study_workers),
-            "CNN101_EVALUATION_LIMITS_STORAGE": f"redis://127.0.0.1:{redis_port}/2",
-        }
+    if args.study_workers:  # else as make run: one per core, at most 2 (services/runner.py)
+        workers |= {"CNN101_EVALUATION_WORKERS": str(args.study_workers)}
     os.environ.update(
         {
             "CNN101_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
@@ -222,8 +219,8 @@ def main() -> int:
     parser.add_argument(
         "--study-workers",
         type=int,
-        default=1,
-        help="study service processes (compose runs 2, on PostgreSQL; default 1, as make run)",
+        default=None,
+        help="study service processes (default as make run and compose: 2 on 2 cores)",
     )
     parser.add_argument(
         "--proxy", action="store_true", help="students reach the platform through nginx"
@@ -275,7 +272,7 @@ def main() -> int:
             f"platform at {base} (logs in {log_dir}); "
             f"{'nginx in front; ' if PROXIES else ''}gateway replicas {args.gateway_replicas}, "
             f"workers each {args.gateway_workers or 'one per core'}; "
-            f"study workers {args.study_workers}; "
+            f"study workers {supervisor.env.get('CNN101_EVALUATION_WORKERS', 'unknown')}; "
             f"study database {'SQLite' if not args.database_url else 'PostgreSQL'}; "
             f"{len(site.by_class)} classes; load average before: "
             f"{Path('/proc/loadavg').read_text().split()[:3]}"

@@ -46,6 +46,11 @@ PROBE_TIMEOUT_SECONDS = 3.0
 # the 10-20 s a new process needs to import TensorFlow and load the model. Each costs its
 # memory (about 0.5 GB), not CPU: one channel's calls all go to one of them.
 DEFAULT_INFERENCE_REPLICAS = 2
+# Study processes on a machine with two cores or more: a class's quiz answers need more
+# than one core, and on SQLite the writers queue fairly across processes
+# (services/database/sqlite_writes.py). 700 students on 2 cores: study p95 1,146 ms with
+# one process, 482 ms with two (docs/sizing.md).
+MAX_DEFAULT_STUDY_WORKERS = 2
 
 
 class PrerequisiteError(RuntimeError):
@@ -298,6 +303,16 @@ def liveness_probes(env: dict[str, str], state_dir: str) -> dict[str, Probe]:
     }
 
 
+def set_study_processes(env: dict[str, str], redis_base: str) -> None:
+    """Several study processes, counting failed logins in the platform's Redis (database 2),
+    unless the environment chose the count or a per-process store."""
+    env.setdefault("CNN101_EVALUATION_LIMITS_STORAGE", f"{redis_base}/2")
+    if env["CNN101_EVALUATION_LIMITS_STORAGE"].startswith("memory"):
+        return
+    cores = len(os.sched_getaffinity(0))
+    env.setdefault("CNN101_EVALUATION_WORKERS", str(max(1, min(MAX_DEFAULT_STUDY_WORKERS, cores))))
+
+
 def start_services(supervisor: Supervisor, log_dir: Path) -> str:
     """Start every service with embedded defaults; return the gateway's port."""
     env = dict(os.environ)
@@ -307,6 +322,7 @@ def start_services(supervisor: Supervisor, log_dir: Path) -> str:
     redis_base = env["CNN101_REDIS_URL"].rsplit("/", 1)[0]
     env.setdefault("CNN101_BROKER_URL", f"{redis_base}/1")
     env.setdefault("CNN101_RESULT_BACKEND", f"{redis_base}/1")
+    set_study_processes(env, redis_base)
     cache_url = _cache_redis_url(supervisor, env)
     if cache_url:
         env["CNN101_CACHE_REDIS_URL"] = cache_url

@@ -29,3 +29,16 @@ def alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def uvicorn_workers(pid: int) -> list[int]:
+    """A uvicorn master's worker processes, not multiprocessing's resource tracker beside
+    them."""
+    return [child for child in children(pid) if "python" in comm(child) and _not_tracker(child)]
+
+
+def _not_tracker(pid: int) -> bool:
+    try:
+        return b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return False

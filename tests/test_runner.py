@@ -23,8 +23,9 @@ import redis
 from sqlalchemy import select
 
 from evaluation.models import Answer, Participant
-from services.runner import service_commands
+from services.runner import service_commands, set_study_processes
 from tests.databases import db_session
+from tests.process_tree import uvicorn_workers
 from tests.reliability.test_access import login
 from tests.reliability.test_access import open_study as opened_study
 from tests.serving.stack import free_port
@@ -123,6 +124,17 @@ def test_run_starts_everything(running: RunningPlatform) -> None:
     expected = {"redis", "cache-redis", "inference-2", *service_commands("p", "/s")}
     assert set(ready["processes"]) == expected
     assert len(httpx.get(f"{running.base}/api/examples", timeout=60).json()["examples"]) == 250
+
+
+def test_the_study_runs_a_process_per_core_up_to_two(running: RunningPlatform) -> None:
+    """A class's answers need more than one core; the workers count failed logins in the
+    platform's Redis, so they share the five tries."""
+    master = running.processes()["evaluation"]["pid"]
+    expected = min(2, len(os.sched_getaffinity(0)))
+    deadline = time.monotonic() + 30
+    while len(uvicorn_workers(master)) != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(uvicorn_workers(master)) == expected
 
 
 def _cache_redis(running: RunningPlatform) -> redis.Redis:
@@ -357,6 +369,24 @@ def test_compose_and_kubernetes_run_these_commands() -> None:
     assert commands["beat"][-4:-2] == ["--schedule", "/state/beat-schedule"]
     assert "-B" not in commands["worker"]
     assert all(command[0] == "python" for command in commands.values())
+
+
+def test_study_processes_default_to_the_cores_unless_the_environment_chose() -> None:
+    base = "redis://127.0.0.1:6379"
+    chosen: dict[str, str] = {}
+    set_study_processes(chosen, base)
+    cores = len(os.sched_getaffinity(0))
+    assert chosen == {
+        "CNN101_EVALUATION_LIMITS_STORAGE": f"{base}/2",
+        "CNN101_EVALUATION_WORKERS": str(min(2, cores)),
+    }
+    kept = {"CNN101_EVALUATION_WORKERS": "1"}
+    set_study_processes(kept, base)
+    assert kept["CNN101_EVALUATION_WORKERS"] == "1"
+    # Counting in each process's memory would multiply the tries: one process then.
+    alone = {"CNN101_EVALUATION_LIMITS_STORAGE": "memory://"}
+    set_study_processes(alone, base)
+    assert "CNN101_EVALUATION_WORKERS" not in alone
 
 
 def test_a_missing_redis_is_explained(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from evaluation.models import Item
 from evaluation.settings import EvaluationSettings
 from services.common.errors import ApiError
 from services.database.engine import make_engine
-from tests.process_tree import children, comm
+from tests.process_tree import comm, uvicorn_workers
 from tests.serving.stack import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -37,7 +37,7 @@ def test_several_workers_need_a_shared_store_for_the_login_counts() -> None:
         EvaluationSettings(evaluation_workers=2)
     shared = EvaluationSettings(evaluation_workers=2, evaluation_limits_storage=REDIS_URL)
     assert shared.evaluation_workers == 2
-    assert EvaluationSettings().evaluation_workers == 1  # SQLite's one writer: one process
+    assert EvaluationSettings().evaluation_workers == 1  # alone, it has no shared store
 
 
 def test_failed_logins_counted_by_one_worker_hold_in_the_other() -> None:
@@ -52,18 +52,6 @@ def test_failed_logins_counted_by_one_worker_hold_in_the_other() -> None:
         assert refused.value.status_code == 429
     # A guard with its own memory (one worker alone) has not seen them: the store is shared.
     LoginGuard().admit(client, email)
-
-
-def _workers(pid: int) -> list[int]:
-    """uvicorn's worker processes, not multiprocessing's resource tracker beside them."""
-    return [child for child in children(pid) if "python" in comm(child) and _is_worker(child)]
-
-
-def _is_worker(pid: int) -> bool:
-    try:
-        return b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except FileNotFoundError:
-        return False
 
 
 def test_two_workers_serve_one_prepared_database(tmp_path: Path) -> None:
@@ -89,7 +77,7 @@ def test_two_workers_serve_one_prepared_database(tmp_path: Path) -> None:
         deadline = time.monotonic() + 120
         workers: list[int] = []
         while time.monotonic() < deadline:
-            workers = _workers(master.pid)
+            workers = uvicorn_workers(master.pid)
             try:
                 health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
                 if health.status_code == 200 and len(workers) == 2:
