@@ -35,6 +35,21 @@ def _engine_without_busy_wait(path: Path, *, create: bool = True) -> Engine:
 
 
 @pytest.mark.parametrize("engines", [1, 2], ids=["one process", "two processes"])
+def _write_in_thread(engine: Engine, statement: str) -> tuple[threading.Thread, threading.Event]:
+    """Run one write transaction in a new thread; the event is set once it committed."""
+    done = threading.Event()
+
+    def write() -> None:
+        with engine.begin() as connection:
+            connection.execute(text(statement))
+        done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    return writer, done
+
+
+@pytest.mark.parametrize("engines", [1, 2], ids=["one process", "two processes"])
 def test_concurrent_writers_never_meet_in_sqlite(tmp_path: Path, engines: int) -> None:
     """Two engines on one file stand for two processes: each has its own Python lock."""
     path = tmp_path / "writes.db"
@@ -88,15 +103,7 @@ def test_the_lock_is_given_back_by_rollback_failure_and_close(tmp_path: Path) ->
     raw.driver_connection.close()  # type: ignore[union-attr]
     raw.invalidate()
 
-    done = threading.Event()
-
-    def write_from_another_thread() -> None:
-        with engine.begin() as connection:
-            connection.execute(text("UPDATE counter SET n = 3"))
-        done.set()
-
-    writer = threading.Thread(target=write_from_another_thread)
-    writer.start()
+    writer, done = _write_in_thread(engine, "UPDATE counter SET n = 3")
     writer.join(timeout=10)
     assert done.is_set()
     with engine.connect() as connection:
@@ -112,15 +119,7 @@ def test_another_process_waits_for_the_holder(tmp_path: Path) -> None:
     with first.connect() as holder:
         holder.begin()
         holder.execute(text("UPDATE counter SET n = 10"))
-        finished = threading.Event()
-
-        def write_through_second() -> None:
-            with second.begin() as connection:
-                connection.execute(text("UPDATE counter SET n = n + 1"))
-            finished.set()
-
-        writer = threading.Thread(target=write_through_second)
-        writer.start()
+        writer, finished = _write_in_thread(second, "UPDATE counter SET n = n + 1")
         assert not finished.wait(timeout=0.3)
         holder.commit()
         writer.join(timeout=10)
