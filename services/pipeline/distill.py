@@ -39,7 +39,7 @@ def build_teacher(width: int, input_size: int, num_classes: int, seed: int = 0) 
     """A ResNet-style teacher: stride-2 stem, three residual stages of ``width`` x 1, 2, 4.
 
     Its output is softmax probabilities like the student's, and its logits layer is named
-    ``output`` so :func:`teacher_logits` can read them.
+    ``output`` so that the trainer can take them as a logits model.
     """
     keras.utils.set_random_seed(seed + 100)  # its own stream, independent of the student's
     inputs = keras.Input(shape=(input_size, input_size, 3), name="input")
@@ -54,16 +54,15 @@ def build_teacher(width: int, input_size: int, num_classes: int, seed: int = 0) 
 
 
 def teacher_logits(teacher: keras.Model, pixels: np.ndarray, batch_size: int = 250) -> np.ndarray:
-    """The teacher's logits for uint8 ``pixels``, averaged over each image and its mirror.
+    """A logits model's outputs for uint8 ``pixels``, averaged over each image and its mirror.
 
-    Computed once on the un-augmented images: the student's shifts and colour jitter
-    barely change what an image shows, and one pass costs far less than a teacher
-    forward pass at every training step.
+    The "fixed" targets (``Recipe.distill_targets``): computed once, on the un-augmented
+    images, at far less than a teacher forward pass at every training step, on the view the
+    student sees ("consistent").
     """
-    logits_model = keras.Model(teacher.inputs, teacher.get_layer("output").output)
     scaled = pixels.astype(np.float32) / np.float32(255)
-    plain = logits_model.predict(scaled, batch_size=batch_size, verbose=0)
-    mirrored = logits_model.predict(scaled[:, :, ::-1], batch_size=batch_size, verbose=0)
+    plain = teacher.predict(scaled, batch_size=batch_size, verbose=0)
+    mirrored = teacher.predict(scaled[:, :, ::-1], batch_size=batch_size, verbose=0)
     averaged: np.ndarray = ((plain + mirrored) / 2).astype(np.float32)
     return averaged
 

@@ -63,6 +63,10 @@ class Recipe:
     teacher_weight_decay: float = 0.05
     distill_weight: float = 0.7
     distill_temperature: float = 4.0
+    # Where the teacher's targets come from: "fixed", its logits on the un-augmented images
+    # (and their mirrors), computed once; "consistent", its logits on the very view the
+    # student sees, at every step (Beyer et al., 2022), at a teacher forward pass a batch.
+    distill_targets: str = "fixed"
     # Batch normalisation after each conv during training (folded away before export).
     batch_norm: bool = True
     # "cosine": linear warm-up over ``warmup_fraction``, cosine to zero. "one_cycle": from
@@ -272,9 +276,13 @@ def _schedule(
 
 
 def _batches(
-    images: LabelledImages, num_classes: int, soft_targets: np.ndarray | None
+    images: LabelledImages,
+    num_classes: int,
+    soft_targets: np.ndarray | None,
+    teacher: keras.Model | None = None,
 ) -> Callable[[Recipe], tf.data.Dataset]:
-    """Shuffled, augmented batches; with ``soft_targets`` the targets are [label | teacher]."""
+    """Shuffled, augmented batches; with ``soft_targets`` the targets are [label | teacher],
+    and so they are with a ``teacher`` (a logits model) that sees each augmented batch."""
 
     def dataset(recipe: Recipe) -> tf.data.Dataset:
         def to_batch(pixels: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -294,12 +302,16 @@ def _batches(
                 (images.pixels, images.labels, soft_targets)
             )
             mapper = to_distill_batch
-        return (
+        batches = (
             source.shuffle(len(images), seed=recipe.seed, reshuffle_each_iteration=True)
             .batch(recipe.batch_size)
             .map(mapper, num_parallel_calls=tf.data.AUTOTUNE)
-            .prefetch(tf.data.AUTOTUNE)
         )
+        if teacher is not None:
+            batches = batches.map(
+                lambda x, y: (x, tf.concat([y, teacher(x, training=False)], axis=1))
+            )
+        return batches.prefetch(tf.data.AUTOTUNE)
 
     return dataset
 
@@ -326,9 +338,9 @@ def _train_teacher(
     recipe: Recipe,
     *,
     verbose: int,
-) -> tuple[np.ndarray, float]:
-    """Train the distillation teacher; return its logits on the training images and its
-    best validation accuracy (the epoch with that accuracy is the one that teaches)."""
+) -> tuple[keras.Model, float]:
+    """Train the distillation teacher; return it as a logits model and its best validation
+    accuracy (the epoch with that accuracy is the one that teaches)."""
     epochs = max(1, round(recipe.epochs * recipe.teacher_fraction))
     teacher = build_teacher(recipe.teacher_width, arch.input_size, arch.num_classes, recipe.seed)
     teacher_recipe = replace(recipe, weight_decay=recipe.teacher_weight_decay, optimizer="adamw")
@@ -346,7 +358,8 @@ def _train_teacher(
         verbose=verbose,
     )
     teacher.set_weights(keep_best.best_weights)
-    return teacher_logits(teacher, train_images.pixels), keep_best.best_accuracy
+    logits = keras.Model(teacher.inputs, teacher.get_layer("output").output)
+    return logits, keep_best.best_accuracy
 
 
 def _keep(
@@ -381,6 +394,10 @@ def _keep(
 def _check_recipe(recipe: Recipe) -> None:
     if recipe.mixup and recipe.teacher_width:
         raise ValueError("Mixup and distillation together are not supported: choose one.")
+    if recipe.distill_targets not in ("fixed", "consistent"):
+        raise ValueError(
+            f"Unknown distill_targets {recipe.distill_targets!r}: fixed or consistent."
+        )
     if recipe.keep not in ("best_or_average", "last"):
         raise ValueError(f"Unknown keep {recipe.keep!r}: use best_or_average or last.")
 
@@ -412,15 +429,18 @@ def train(
         verbose = 1 if sys.stdout.isatty() else 2
     started = time.monotonic()
     soft_targets: np.ndarray | None = None
+    teacher: keras.Model | None = None
     teacher_accuracy: float | None = None
     if recipe.teacher_width and val_images is not None:
-        soft_targets, teacher_accuracy = _train_teacher(
+        teacher, teacher_accuracy = _train_teacher(
             train_images, val_images, arch, recipe, verbose=verbose
         )
+        if recipe.distill_targets == "fixed":
+            soft_targets, teacher = teacher_logits(teacher, train_images.pixels), None
     teacher_seconds = time.monotonic() - started
     keras.utils.set_random_seed(recipe.seed)  # the student's stream, with or without teacher
-    distilling = soft_targets is not None
-    dataset = _batches(train_images, arch.num_classes, soft_targets)
+    distilling = soft_targets is not None or teacher is not None
+    dataset = _batches(train_images, arch.num_classes, soft_targets, teacher)
     light = replace(recipe, shift_pixels=0, brightness=0.0, contrast=0.0, saturation=0.0)
     light_epochs = int(recipe.epochs * recipe.light_final_fraction)
     val_ds = (

@@ -1,4 +1,5 @@
-"""The plain recipe's options: no batch norm, the one-cycle schedule, mixup, the last epoch."""
+"""The plain recipe's options: no batch norm, the one-cycle schedule, mixup, the last epoch,
+the consistent teacher."""
 
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ from services.pipeline.data import (
     load_validation,
     selection_per_class,
 )
-from services.pipeline.training import Recipe, TrainingResult, _schedule, mix_batch, train
+from services.pipeline.training import (
+    Recipe,
+    TrainingResult,
+    _batches,
+    _schedule,
+    mix_batch,
+    train,
+)
 from tests.synthetic import write_tiny_imagenet
 
 
@@ -76,6 +84,29 @@ def test_the_plain_recipe_keeps_the_last_epoch_without_batch_norm(tmp_path: Path
 def test_an_unknown_keep_rule_is_refused_before_training(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="best_or_average or last"):
         _tiny_run(tmp_path, Recipe(epochs=1, keep="median"))
+
+
+def test_a_consistent_teacher_scores_the_very_view_the_student_sees() -> None:
+    """The targets' teacher columns are the teacher's logits of the augmented batch itself
+    (shifted, flipped, brightened), not of the stored image."""
+    keras.utils.set_random_seed(5)
+    rng = np.random.default_rng(5)
+    pixels = rng.integers(0, 256, size=(12, 8, 8, 3), dtype=np.uint8)
+    images = LabelledImages(pixels, np.arange(12) % 3, tuple(Path(f"{k}.png") for k in range(12)))
+    inputs = keras.Input(shape=(8, 8, 3))
+    teacher = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.Flatten()(inputs)))
+    recipe = Recipe(batch_size=4, shift_pixels=2, brightness=0.3)
+    stored = {image.tobytes() for image in (pixels.astype(np.float32) / 255)}
+    for x, y in _batches(images, 3, None, teacher)(recipe):
+        assert y.shape == (4, 6)
+        assert np.allclose(y[:, 3:], teacher(x), atol=1e-5)
+        assert np.allclose(np.asarray(y[:, :3]).sum(axis=1), 1.0)
+    assert not {image.tobytes() for image in np.asarray(x)} <= stored  # the views differ
+
+
+def test_an_unknown_source_of_teacher_targets_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="distill_targets"):
+        _tiny_run(tmp_path, Recipe(epochs=1, teacher_width=4, distill_targets="random"))
 
 
 def test_mixup_with_a_teacher_is_refused(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pytest
 
 from services.pipeline.architecture import Architecture, build_model
 from services.pipeline.classes import CNN101_CLASSES
@@ -69,12 +70,17 @@ def test_distillation_loss_mixes_labels_and_teacher() -> None:
     assert np.all(np.asarray(only_teacher(targets, uniform))[:3] > 1e-3)
 
 
-def test_training_with_a_teacher_exports_only_the_design_s_layers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("targets", ["fixed", "consistent"])
+def test_training_with_a_teacher_exports_only_the_design_s_layers(
+    tmp_path: Path, targets: str
+) -> None:
     """A (very short) distilled run: the teacher trains, the student is folded and plain."""
     arch = Architecture(input_size=16, blocks=1, convs_per_block=2, filters=3, num_classes=3)
     classes = CNN101_CLASSES[:3]
     data_dir = write_tiny_imagenet(tmp_path, classes, per_class=6, val_per_class=2, size=16)
-    recipe = Recipe(epochs=2, batch_size=6, teacher_width=4, teacher_fraction=0.5)
+    recipe = Recipe(
+        epochs=2, batch_size=6, teacher_width=4, teacher_fraction=0.5, distill_targets=targets
+    )
     result = train(
         load_train(data_dir, classes, 16),
         load_validation(data_dir, classes, 16),
