@@ -105,8 +105,13 @@ class _SerialisedConnection(sqlite3.Connection):
         finally:
             self._release_write_lock()
 
+    def __del__(self) -> None:
+        # A connection dropped inside a transaction (never closed) gives the locks back,
+        # as SQLite itself gives its lock back when the handle is freed.
+        self._release_write_lock()
+
     def _release_write_lock(self) -> None:
-        if self._holds_write_lock:
+        if getattr(self, "_holds_write_lock", False):
             self._holds_write_lock = False
             if self.file_lock is not None:
                 self.file_lock.release()

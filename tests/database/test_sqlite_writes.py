@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -99,9 +101,15 @@ def test_the_lock_is_given_back_by_rollback_failure_and_close(tmp_path: Path) ->
         raise ZeroDivisionError
 
     raw = engine.raw_connection()
-    raw.driver_connection.begin_immediate()  # type: ignore[union-attr]
-    raw.driver_connection.close()  # type: ignore[union-attr]
+    held: Any = raw.driver_connection
+    held.begin_immediate()
+    held.close()
     raw.invalidate()
+
+    dropped: Any = sqlite3.connect(tmp_path / "release.db", factory=type(held))
+    dropped.begin_immediate()
+    del dropped  # never closed: freed inside its transaction
+    gc.collect()
 
     writer, done = _write_in_thread(engine, "UPDATE counter SET n = 3")
     writer.join(timeout=10)
