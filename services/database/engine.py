@@ -9,7 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.database.sqlite_writes import begin_immediate, serialised_connection_class
+from services.database.sqlite_writes import serialised_connection_class
 
 SessionFactory = sessionmaker[Session]
 
@@ -49,8 +49,9 @@ def make_engine(url: str) -> Engine:
     def _on_begin(connection: Any) -> None:
         # BEGIN IMMEDIATE takes the write lock up front: every transaction is serialised,
         # so read-then-write sequences (slot allocation) cannot interleave or deadlock.
-        # Writers queue on a Python lock and a file lock first (sqlite_writes.py).
-        begin_immediate(connection.connection.dbapi_connection)
+        # Writers queue on a Python lock and a file lock first: every connection of this
+        # engine is made by its serialised_connection_class (sqlite_writes.py).
+        connection.connection.dbapi_connection.begin_immediate()
 
     return engine
 

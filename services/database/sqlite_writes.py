@@ -129,11 +129,3 @@ def serialised_connection_class(database: str | None) -> type[sqlite3.Connection
         (_SerialisedConnection,),
         {"write_lock": threading.Lock(), "file_lock": file_lock},
     )
-
-
-def begin_immediate(dbapi_connection: Any) -> None:
-    """Start a write transaction on a connection made with ``serialised_connection_class``."""
-    if isinstance(dbapi_connection, _SerialisedConnection):
-        dbapi_connection.begin_immediate()
-    else:
-        dbapi_connection.execute("BEGIN IMMEDIATE")
