@@ -20,7 +20,7 @@ from evaluation.assignment import (
     lock_study,
     section_stratum,
 )
-from evaluation.items.snapshot import StudyFormsCache, study_items
+from evaluation.items.snapshot import study_items
 from evaluation.models import (
     CONDITIONS,
     FORM_ORDERS,
@@ -31,8 +31,6 @@ from evaluation.models import (
     Study,
 )
 from evaluation.schemas import (
-    AnswerReceipt,
-    AnswerRequest,
     ConsentRequest,
     ItemForStudent,
     PhaseView,
@@ -229,110 +227,6 @@ def finish_quiz(
         attempt.finish_reason = "time_limit" if expired else "submitted"
         session.commit()
     return attempt
-
-
-def record_answer(
-    session: Session,
-    participant: Participant,
-    request: AnswerRequest,
-    now: datetime,
-    grace: timedelta,
-    *,
-    forms: StudyFormsCache,
-) -> AnswerReceipt:
-    """Store one answer, committed before the receipt is returned; retries are recognised.
-
-    A retry of a stored answer gets its receipt even once the phase or the study is over;
-    it is looked for only where the answer would otherwise be refused (the unique
-    submission id catches the rest), which spares every first try a query.
-    """
-    study = session.get_one(Study, participant.study_id)
-    attempt = _attempt_taking_answers(
-        study, attempts_by_phase(session, participant).get(request.phase), request.phase, now, grace
-    )
-    if isinstance(attempt, ApiError):
-        previous = session.scalar(
-            select(Answer).where(Answer.submission_id == request.submission_id)
-        )
-        if previous is not None:
-            return _receipt_for_retry(previous, participant, request)
-        raise attempt
-    item = (
-        None
-        if attempt.form is None
-        else forms.item(session, study.id, request.item_id, attempt.form)
-    )
-    if item is None:
-        raise ApiError(422, "unknown_item", f"item {request.item_id} is not on your form")
-    if request.choice_index >= item.option_count:
-        raise ApiError(
-            422,
-            "invalid_choice",
-            f"choice_index {request.choice_index} is out of range ({item.option_count} options)",
-        )
-    answer = Answer(
-        participant_id=participant.id,
-        item_id=item.item_id,
-        phase=request.phase,
-        choice_index=request.choice_index,
-        is_correct=request.choice_index == item.correct_index,
-        submission_id=request.submission_id,
-        answered_at=now,
-        elapsed_ms=int((now - attempt.started_at).total_seconds() * 1000),
-    )
-    session.add(answer)
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        previous = session.scalar(
-            select(Answer).where(Answer.submission_id == request.submission_id)
-        )
-        if previous is not None:
-            return _receipt_for_retry(previous, participant, request)
-        raise ApiError(
-            409, "already_answered", f"item {request.item_id} was already answered in this phase"
-        ) from exc
-    return _receipt(answer)
-
-
-def _attempt_taking_answers(
-    study: Study, attempt: PhaseAttempt | None, phase: str, now: datetime, grace: timedelta
-) -> PhaseAttempt | ApiError:
-    """The attempt an answer in ``phase`` goes to, or why it cannot be stored now."""
-    if study.status != "open":
-        return ApiError(409, "study_not_open", f"the study is {study.status}")
-    if attempt is None:
-        return ApiError(409, "phase_not_started", f"the {phase} phase has not started")
-    if is_over(attempt, now, grace):
-        return ApiError(409, "phase_over", f"the {phase} phase is over; answer not stored")
-    return attempt
-
-
-def _receipt(answer: Answer) -> AnswerReceipt:
-    return AnswerReceipt(
-        submission_id=answer.submission_id,
-        phase=answer.phase,
-        item_id=answer.item_id,
-        choice_index=answer.choice_index,
-        answered_at=answer.answered_at,
-    )
-
-
-def _receipt_for_retry(
-    previous: Answer, participant: Participant, request: AnswerRequest
-) -> AnswerReceipt:
-    same = (
-        previous.participant_id == participant.id
-        and previous.item_id == request.item_id
-        and previous.phase == request.phase
-        and previous.choice_index == request.choice_index
-    )
-    if not same:
-        raise ApiError(
-            409, "submission_id_reused", "this submission_id was already used for another answer"
-        )
-    return _receipt(previous)
 
 
 def assign_condition(

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evaluation import flow
+from evaluation.answers import store_answer
 from evaluation.audit import Action, record
 from evaluation.auth import (
     ParticipantDep,
@@ -204,8 +205,7 @@ def _answer(
     *,
     forms: StudyFormsCache,
 ) -> AnswerReceipt:
-    participant = participant_for(session, token)
-    return flow.record_answer(session, participant, request, now, grace, forms=forms)
+    return store_answer(session, token, request, now, grace, forms=forms)
 
 
 @router.post("/assignment")
