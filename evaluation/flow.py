@@ -20,7 +20,7 @@ from evaluation.assignment import (
     lock_study,
     section_stratum,
 )
-from evaluation.items.snapshot import study_items
+from evaluation.items.snapshot import StudyFormsCache
 from evaluation.models import (
     CONDITIONS,
     FORM_ORDERS,
@@ -99,16 +99,24 @@ def form_for(participant: Participant, phase: str) -> str | None:
 
 
 def phase_view(
-    session: Session, attempt: PhaseAttempt, now: datetime, include_items: bool
+    session: Session,
+    attempt: PhaseAttempt,
+    now: datetime,
+    include_items: bool,
+    *,
+    forms: StudyFormsCache,
 ) -> PhaseView:
     items: list[ItemForStudent] = []
     answered: dict[int, int] = {}
     if include_items and attempt.form is not None:
         study_id = session.get_one(Participant, attempt.participant_id).study_id
-        for item in study_items(session, study_id, attempt.form):
+        for item in forms.items(session, study_id, attempt.form):
             items.append(
                 ItemForStudent(
-                    id=item.id, position=item.position, stem=item.stem, options=item.options
+                    id=item.item_id,
+                    position=item.position,
+                    stem=item.stem,
+                    options=list(item.options),
                 )
             )
         for answer in session.scalars(

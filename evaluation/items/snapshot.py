@@ -80,39 +80,62 @@ def study_form_sizes(session: Session, study_id: int) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class ItemFacts:
-    """What storing an answer needs to know of an item: its options and the right one."""
+    """An item of a study's form: what a student sees of it (no answer, no explanation), and
+    what storing an answer needs (its options and the right one)."""
 
     item_id: int
-    option_count: int
+    position: int
+    stem: str
+    options: tuple[str, ...]
     correct_index: int
+
+    @property
+    def option_count(self) -> int:
+        return len(self.options)
+
+
+@dataclass(frozen=True)
+class _Form:
+    items: tuple[ItemFacts, ...]
+    by_id: dict[int, ItemFacts]
 
 
 class StudyFormsCache:
     """Each study's forms, read from the database once per process.
 
-    A quiz answer checks that its item is on the student's form and scores it; at a class's
-    peak that query was a sixth of an answer's CPU (docs/sizing.md). A study's snapshot is
-    written once, when it opens (:func:`take_snapshot`), and the item versions it names are
-    never changed (evaluation/items/versions.py), so what was read stays true. An empty
-    form (a study not open yet) is not kept. Bounded: the least recently used studies go.
-    Shared by the app's worker threads, hence the lock.
+    A quiz answer checks that its item is on the student's form and scores it, and a quiz's
+    start shows the form's items; at a class's peak reading them was a sixth of an answer's
+    CPU (docs/sizing.md). A study's snapshot is written once, when it opens
+    (:func:`take_snapshot`), and the item versions it names are never changed
+    (evaluation/items/versions.py), so what was read stays true. An empty form (a study not
+    open yet) is not kept. Bounded: the least recently used studies go. Shared by the app's
+    worker threads, hence the lock.
     """
 
     def __init__(self, max_forms: int = 256) -> None:
-        self._forms: LRUCache[tuple[int, str], dict[int, ItemFacts]] = LRUCache(max_forms)
+        self._forms: LRUCache[tuple[int, str], _Form] = LRUCache(max_forms)
         self._lock = threading.Lock()
 
     def item(self, session: Session, study_id: int, item_id: int, form: str) -> ItemFacts | None:
         """The item ``item_id`` if it is on the study's ``form``, else None."""
+        return self._form(session, study_id, form).by_id.get(item_id)
+
+    def items(self, session: Session, study_id: int, form: str) -> tuple[ItemFacts, ...]:
+        """The items of the study's ``form``, in order."""
+        return self._form(session, study_id, form).items
+
+    def _form(self, session: Session, study_id: int, form: str) -> _Form:
         key = (study_id, form)
         with self._lock:
-            facts = self._forms.get(key)
-        if facts is None:
-            facts = {
-                item.id: ItemFacts(item.id, len(item.options), item.correct_index)
-                for item in study_items(session, study_id, form)
-            }
-            if facts:
-                with self._lock:
-                    self._forms[key] = facts
-        return facts.get(item_id)
+            cached = self._forms.get(key)
+        if cached is not None:
+            return cached
+        items = tuple(
+            ItemFacts(item.id, item.position, item.stem, tuple(item.options), item.correct_index)
+            for item in study_items(session, study_id, form)
+        )
+        read = _Form(items, {item.item_id: item for item in items})
+        if items:
+            with self._lock:
+                self._forms[key] = read
+        return read

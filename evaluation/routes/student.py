@@ -87,13 +87,22 @@ def join(request: JoinRequest, session: SessionDep, now: NowDep) -> JoinResponse
 
 @router.get("/state")
 async def state(
-    participant: ParticipantDep, session: SessionDep, settings: SettingsDep, now: NowDep
+    participant: ParticipantDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    forms: StudyFormsDep,
 ) -> StudentState:
-    return await run_in_threadpool(_state, participant, session, now, _grace(settings))
+    return await run_in_threadpool(_state, participant, session, now, _grace(settings), forms=forms)
 
 
 def _state(
-    participant: Participant, session: Session, now: datetime, grace: timedelta
+    participant: Participant,
+    session: Session,
+    now: datetime,
+    grace: timedelta,
+    *,
+    forms: StudyFormsCache,
 ) -> StudentState:
     study = session.get_one(Study, participant.study_id)
     step = flow.current_step(session, participant, now, grace)
@@ -110,7 +119,9 @@ def _state(
         condition=participant.condition,
         phase=None
         if attempt is None
-        else flow.phase_view(session, attempt, now, include_items=attempt.form is not None),
+        else flow.phase_view(
+            session, attempt, now, include_items=attempt.form is not None, forms=forms
+        ),
         sections=names_of(study),
         section=participant.section,
     )
@@ -142,8 +153,12 @@ async def start_phase(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
+    *,
+    forms: StudyFormsDep,
 ) -> PhaseView:
-    return await run_in_threadpool(_start_phase, phase, token, session, now, _grace(settings))
+    return await run_in_threadpool(
+        _start_phase, phase, token, session, now, _grace(settings), forms=forms
+    )
 
 
 def _start_phase(
@@ -152,10 +167,14 @@ def _start_phase(
     session: Session,
     now: datetime,
     grace: timedelta,
+    *,
+    forms: StudyFormsCache,
 ) -> PhaseView:
     participant = participant_for(session, token)
     attempt = flow.start_phase(session, participant, phase, now, grace)
-    return flow.phase_view(session, attempt, now, include_items=attempt.form is not None)
+    return flow.phase_view(
+        session, attempt, now, include_items=attempt.form is not None, forms=forms
+    )
 
 
 @router.post("/phases/{phase}/finish")
@@ -165,8 +184,12 @@ async def finish_phase(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
+    *,
+    forms: StudyFormsDep,
 ) -> PhaseView:
-    return await run_in_threadpool(_finish_phase, phase, token, session, now, _grace(settings))
+    return await run_in_threadpool(
+        _finish_phase, phase, token, session, now, _grace(settings), forms=forms
+    )
 
 
 def _finish_phase(
@@ -175,10 +198,12 @@ def _finish_phase(
     session: Session,
     now: datetime,
     grace: timedelta,
+    *,
+    forms: StudyFormsCache,
 ) -> PhaseView:
     participant = participant_for(session, token)
     attempt = flow.finish_quiz(session, participant, phase, now, grace)
-    return flow.phase_view(session, attempt, now, include_items=False)
+    return flow.phase_view(session, attempt, now, include_items=False, forms=forms)
 
 
 @router.post("/answers")

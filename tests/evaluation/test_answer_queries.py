@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from tests.evaluation.conftest import instructor_client
-from tests.evaluation.helpers import answer, consent, create_open_study, join, start
+from tests.evaluation.helpers import answer, consent, create_open_study, join, start, state
 
 
 @pytest.fixture
@@ -60,3 +60,20 @@ def test_an_answer_reads_what_it_checks_once(
     # (and scored) from it: an item not on the form is still refused.
     response = answer(client, headers, "pre", max(item["id"] for item in items) + 1000)
     assert (response.status_code, response.json()["error"]["code"]) == (422, "unknown_item")
+
+
+def test_a_quiz_shows_its_form_read_once(
+    client: TestClient, database_url: str, statements: list[str]
+) -> None:
+    """The items a quiz shows come from the form read with its start: the page's reload
+    (the student's state) and a restart of the phase show the same items unread."""
+    admin = instructor_client(client, database_url)
+    headers = join(client, create_open_study(admin)["join_code"])
+    consent(client, headers)
+    shown = start(client, headers, "pre")["items"]
+    assert any(" FROM item " in s for s in statements)  # read with the first start
+    statements.clear()
+    assert state(client, headers)["phase"]["items"] == shown
+    assert start(client, headers, "pre")["items"] == shown
+    assert not [s for s in statements if " FROM item " in s], statements
+    assert [item["position"] for item in shown] == sorted(item["position"] for item in shown)
