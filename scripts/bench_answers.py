@@ -7,11 +7,14 @@ database), opens a study, lets ``--students`` students join, consent and start t
 pre-test, then sends every one of their answers from ``--clients`` threads with keep-alive
 connections, straight to the service (no gateway). Prints the service's CPU milliseconds
 per answer (from /proc), the answers' p50/p95 latency and the rate, and checks every answer
-got its receipt.
+got its receipt. With ``--through-gateway`` the answers go through a gateway process in front
+of the service, as on ``make run`` (one gateway worker; the gateway's CPU per answer is
+printed too).
 
     .venv/bin/python scripts/bench_answers.py --students 200
     .venv/bin/python scripts/bench_answers.py --students 200 \
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_answers
+    .venv/bin/python scripts/bench_answers.py --students 200 --through-gateway
 """
 
 from __future__ import annotations
@@ -72,6 +75,34 @@ def _start_service(database_url: str, folder: Path) -> tuple[subprocess.Popen[by
     raise SystemExit(f"the evaluation service did not start; see {folder / 'evaluation.log'}")
 
 
+def _start_gateway(study_url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """One gateway worker forwarding to the study service (the rest of the platform absent:
+    the study's routes need none of it)."""
+    port = free_port()
+    env = os.environ | {
+        "CNN101_GATEWAY_PORT": str(port),
+        "CNN101_GATEWAY_WORKERS": "1",
+        "CNN101_EVALUATION_URL": study_url,
+        "CNN101_RATE_LIMIT_SCALE": "0",
+        "CNN101_REDIS_URL": "redis://127.0.0.1:6379/9",
+        "CNN101_CACHE_PREFIX": f"bench-answers-{port}",
+    }
+    log = (folder / "gateway.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.gateway.app"], env=env, cwd=ROOT, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{url}/api/student/state", timeout=1).status_code == 401:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"the gateway did not start; see {folder / 'gateway.log'}")
+
+
 def _student_answers(http: httpx.Client, code: str) -> list[tuple[str, dict[str, Any]]]:
     """Join, consent, start the pre-test: the answers this student will send."""
     token = http.post("/api/student/join", json={"code": code}).json()["token"]
@@ -101,11 +132,17 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
+    parser.add_argument(
+        "--through-gateway", action="store_true", help="send the answers through a gateway"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="cnn101-bench-answers-"))
     database_url = args.database_url or f"sqlite:///{folder / 'study.db'}"
     process, url = _start_service(database_url, folder)
+    gateway: subprocess.Popen[bytes] | None = None
     try:
+        if args.through_gateway:
+            gateway, url = _start_gateway(url, folder)
         # The load test's study (pre-test 900 s: far longer than the answers take).
         code = _open_study(url, argparse.Namespace(learning_seconds=600), args.students)
         with httpx.Client(base_url=url, timeout=60) as http:
@@ -137,6 +174,7 @@ def main() -> int:
 
         load = os.getloadavg()[0]
         cpu_before = _cpu_seconds({process.pid})
+        gateway_before = _cpu_seconds({gateway.pid}) if gateway else 0.0
         started = time.perf_counter()
         threads = [threading.Thread(target=send) for _ in range(args.clients)]
         for thread in threads:
@@ -145,9 +183,12 @@ def main() -> int:
             thread.join()
         seconds = time.perf_counter() - started
         cpu = _cpu_seconds({process.pid}) - cpu_before
+        gateway_cpu = _cpu_seconds({gateway.pid}) - gateway_before if gateway else 0.0
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        for started_process in (gateway, process):
+            if started_process is not None:
+                started_process.terminate()
+                started_process.wait(timeout=30)
     cuts = statistics.quantiles(latencies, n=100)
     database = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
     print(f"load average before: {load:.2f}; {os.cpu_count()} cores; {database}")
@@ -157,6 +198,8 @@ def main() -> int:
         f"p95 {cuts[94] * 1000:.1f} ms"
     )
     print(f"study service CPU: {cpu * 1000 / len(work):.2f} ms per answer")
+    if gateway is not None:
+        print(f"gateway CPU: {gateway_cpu * 1000 / len(work):.2f} ms per answer")
     print(f"answers not stored: {len(failures)} {sorted(set(failures))}")
     return 1 if failures else 0
 
