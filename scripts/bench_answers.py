@@ -38,6 +38,7 @@ from loadtest_stage import INSTRUCTOR, _cpu_seconds, _open_study
 from running_platform import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+Answer = tuple[str, dict[str, Any]]  # a student's token and one answer's body
 
 
 def _start_service(database_url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -103,7 +104,7 @@ def _start_gateway(study_url: str, folder: Path) -> tuple[subprocess.Popen[bytes
     raise SystemExit(f"the gateway did not start; see {folder / 'gateway.log'}")
 
 
-def _student_answers(http: httpx.Client, code: str) -> list[tuple[str, dict[str, Any]]]:
+def _student_answers(http: httpx.Client, code: str) -> list[Answer]:
     """Join, consent, start the pre-test: the answers this student will send."""
     token = http.post("/api/student/join", json={"code": code}).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
@@ -123,6 +124,40 @@ def _student_answers(http: httpx.Client, code: str) -> list[tuple[str, dict[str,
         )
         for item in view["items"]
     ]
+
+
+def _send_all(url: str, work: list[Answer], clients: int) -> tuple[list[float], list[int], float]:
+    """Send every answer from ``clients`` threads: latencies, failed statuses, seconds."""
+    latencies: list[float] = []
+    failures: list[int] = []
+    lock = threading.Lock()
+    queue = iter(work)
+
+    def send() -> None:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            while True:
+                with lock:
+                    job = next(queue, None)
+                if job is None:
+                    return
+                token, body = job
+                started = time.perf_counter()
+                response = http.post(
+                    "/api/student/answers", json=body, headers={"Authorization": f"Bearer {token}"}
+                )
+                elapsed = time.perf_counter() - started
+                with lock:
+                    latencies.append(elapsed)
+                    if response.status_code != 200:
+                        failures.append(response.status_code)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=send) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, failures, time.perf_counter() - started
 
 
 def main() -> int:
@@ -147,41 +182,10 @@ def main() -> int:
         code = _open_study(url, argparse.Namespace(learning_seconds=600), args.students)
         with httpx.Client(base_url=url, timeout=60) as http:
             work = [a for _ in range(args.students) for a in _student_answers(http, code)]
-        latencies: list[float] = []
-        failures: list[int] = []
-        lock = threading.Lock()
-        queue = iter(work)
-
-        def send() -> None:
-            with httpx.Client(base_url=url, timeout=60) as http:
-                while True:
-                    with lock:
-                        job = next(queue, None)
-                    if job is None:
-                        return
-                    token, body = job
-                    started = time.perf_counter()
-                    response = http.post(
-                        "/api/student/answers",
-                        json=body,
-                        headers={"Authorization": f"Bearer {token}"},
-                    )
-                    elapsed = time.perf_counter() - started
-                    with lock:
-                        latencies.append(elapsed)
-                        if response.status_code != 200:
-                            failures.append(response.status_code)
-
         load = os.getloadavg()[0]
         cpu_before = _cpu_seconds({process.pid})
         gateway_before = _cpu_seconds({gateway.pid}) if gateway else 0.0
-        started = time.perf_counter()
-        threads = [threading.Thread(target=send) for _ in range(args.clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        seconds = time.perf_counter() - started
+        latencies, failures, seconds = _send_all(url, work, args.clients)
         cpu = _cpu_seconds({process.pid}) - cpu_before
         gateway_cpu = _cpu_seconds({gateway.pid}) - gateway_before if gateway else 0.0
     finally:
