@@ -95,6 +95,9 @@ def _start_platform(args: argparse.Namespace, log_dir: Path, supervisor: Supervi
             # One address plays a whole class: the per-client limits would count it as one.
             "CNN101_RATE_LIMIT_SCALE": "0",
             "CNN101_EVALUATION_DATABASE_URL": database,
+            # As make run: the study's processes count failed logins in the platform's Redis
+            # (a --study-workers above 1 needs it before the first command runs).
+            "CNN101_EVALUATION_LIMITS_STORAGE": f"redis://127.0.0.1:{redis_port}/2",
             "CNN101_EVALUATION_BOOTSTRAP_INSTRUCTOR": "",
             **workers,
             "CNN101_CACHE_PREFIX": "loadtest",
