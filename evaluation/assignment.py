@@ -51,8 +51,16 @@ def block_sequence(
 
 
 def lock_study(session: Session, study_id: int) -> Study:
-    """Lock the study row for the rest of the transaction; allocations queue behind it."""
-    return session.execute(select(Study).where(Study.id == study_id).with_for_update()).scalar_one()
+    """Lock the study row for the rest of the transaction; allocations queue behind it.
+
+    The row is read anew under the lock (a study loaded earlier in the session, say with
+    the participant, may have closed since)."""
+    return session.execute(
+        select(Study)
+        .where(Study.id == study_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def form_order_sequence(study: Study, prior_ml: bool, section: int | None = None) -> str:

@@ -36,7 +36,7 @@ from evaluation.schemas import (
     PhaseView,
     QuestionnaireRequest,
 )
-from evaluation.scoring import form_size, phase_score, score_band, stratum_key
+from evaluation.scoring import phase_score, score_band, stratum_key
 from services.common.errors import ApiError
 
 TERMINAL_STEPS = ("declined", "free_use", "done")
@@ -238,23 +238,36 @@ def finish_quiz(
 
 
 def assign_condition(
-    session: Session, participant_id: int, now: datetime, grace: timedelta
+    session: Session,
+    participant_id: int,
+    now: datetime,
+    grace: timedelta,
+    *,
+    forms: StudyFormsCache,
 ) -> Participant:
-    """Allocate the condition once the pre-test is over; pressing twice changes nothing."""
+    """Allocate the condition once the pre-test is over; pressing twice changes nothing.
+
+    The study's row lock orders the allocations of a class, which all come as its pre-test
+    ends; it is held only for the allocation itself. What the stratum needs (the step, the
+    pre-test's score and form) is read before it: only this participant's own requests
+    change those, and none can once the pre-test is over.
+    """
     participant = session.get_one(Participant, participant_id)
-    study = lock_study(session, participant.study_id)
-    session.refresh(participant)
     if participant.condition is not None:
         return participant
-    _require_open(study)
     _require_step(current_step(session, participant, now, grace), "assignment")
     pre = attempts_by_phase(session, participant)["pre"]
-    if pre.finished_at is None:
-        pre.finished_at, pre.finish_reason = pre.deadline_at, "time_limit"
     assert pre.form is not None and participant.prior_ml is not None
     correct = phase_score(session, participant.id, "pre")
-    band = score_band(correct, form_size(session, study.id, pre.form))
+    band = score_band(correct, len(forms.items(session, participant.study_id, pre.form)))
     stratum = section_stratum(stratum_key(band, participant.prior_ml), participant.section)
+    study = lock_study(session, participant.study_id)
+    session.refresh(participant)
+    if participant.condition is not None:  # a concurrent press allocated it
+        return participant
+    _require_open(study)
+    if pre.finished_at is None:
+        pre.finished_at, pre.finish_reason = pre.deadline_at, "time_limit"
     assert participant.form_order is not None
     sequence = condition_sequence(study, stratum, participant.form_order)
     condition, slot = allocate(

@@ -235,14 +235,20 @@ def _answer(
 
 @router.post("/assignment")
 async def assignment(
-    token: ParticipantTokenDep, session: SessionDep, settings: SettingsDep, now: NowDep
+    token: ParticipantTokenDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    forms: StudyFormsDep,
 ) -> AssignmentResult:
-    return await run_in_threadpool(_assignment, token, session, now, _grace(settings))
+    return await run_in_threadpool(_assignment, token, session, now, _grace(settings), forms=forms)
 
 
-def _assignment(token: str, session: Session, now: datetime, grace: timedelta) -> AssignmentResult:
+def _assignment(
+    token: str, session: Session, now: datetime, grace: timedelta, *, forms: StudyFormsCache
+) -> AssignmentResult:
     participant = participant_for(session, token)
-    assigned = flow.assign_condition(session, participant.id, now, grace)
+    assigned = flow.assign_condition(session, participant.id, now, grace, forms=forms)
     assert assigned.condition is not None and assigned.stratum is not None
     return AssignmentResult(condition=assigned.condition, stratum=assigned.stratum)
 

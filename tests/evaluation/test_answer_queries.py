@@ -1,4 +1,4 @@
-"""A quiz answer makes as few database round trips as storing it needs.
+"""A class's hottest requests make as few database round trips as they need.
 
 At a class's pre-test peak every answer's statements are the study service's main cost
 (docs/sizing.md, a py-spy profile: each of an answer's queries was about a sixth of its
@@ -17,7 +17,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from tests.evaluation.conftest import instructor_client
-from tests.evaluation.helpers import answer, consent, create_open_study, join, start, state
+from tests.evaluation.helpers import (
+    answer,
+    answer_items,
+    consent,
+    create_open_study,
+    finish,
+    join,
+    start,
+    state,
+)
 
 
 @pytest.fixture
@@ -77,3 +86,29 @@ def test_a_quiz_shows_its_form_read_once(
     assert start(client, headers, "pre")["items"] == shown
     assert not [s for s in statements if " FROM item " in s], statements
     assert [item["position"] for item in shown] == sorted(item["position"] for item in shown)
+
+
+def test_an_assignment_holds_the_study_lock_only_to_allocate(
+    client: TestClient, database_url: str, statements: list[str]
+) -> None:
+    """A class's assignments queue on the study's row lock as its pre-test ends: the step,
+    the pre-test's score and its form's size are read before the lock is taken."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no row lock (every transaction holds the database's)")
+    admin = instructor_client(client, database_url)
+    headers = join(client, create_open_study(admin)["join_code"])
+    consent(client, headers)
+    answer_items(client, headers, start(client, headers, "pre"), n_correct=3)
+    finish(client, headers, "pre")
+    statements.clear()
+    response = client.post("/api/student/assignment", headers=headers)
+    assert response.status_code == 200, response.text
+    locked = next(i for i, s in enumerate(statements) if s.endswith("FOR UPDATE"))
+    assert "FROM study" in statements[locked]
+    before, under_lock = statements[:locked], statements[locked + 1 :]
+    assert any(" FROM answer" in s for s in before)  # the pre-test's score
+    assert any(" FROM phase_attempt" in s for s in before)  # the step
+    read_under_lock = [s.split(" WHERE")[0] for s in under_lock if s.startswith("SELECT")]
+    assert all(
+        " FROM participant" in s or " FROM allocation_counter" in s for s in read_under_lock
+    ), read_under_lock
