@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evaluation.auth import token_hash
+from evaluation.flow import is_over
 from evaluation.items.snapshot import StudyFormsCache
 from evaluation.models import Answer, Participant, PhaseAttempt, Study
 from evaluation.schemas import AnswerReceipt, AnswerRequest
@@ -31,16 +32,23 @@ _answer = cast(Table, Answer.__table__)
 
 
 @dataclass(frozen=True)
+class _AttemptFacts:
+    """The phase's started attempt, as far as an answer needs it."""
+
+    form: str | None
+    started_at: datetime
+    deadline_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
 class _AnswerContext:
     """What an answer is checked against, as one row of the database."""
 
     participant_id: int
     study_id: int
     study_status: str
-    form: str | None
-    started_at: datetime | None
-    deadline_at: datetime | None
-    finished_at: datetime | None
+    attempt: _AttemptFacts | None  # None: the phase has not started
 
 
 def _context(connection: Connection, token: str, phase: str) -> _AnswerContext:
@@ -64,20 +72,25 @@ def _context(connection: Connection, token: str, phase: str) -> _AnswerContext:
     ).one_or_none()
     if row is None:
         raise ApiError(401, "not_authenticated", "unknown participant token")
-    return _AnswerContext(*row)
+    attempt = (
+        None
+        if row.started_at is None
+        else _AttemptFacts(row.form, row.started_at, row.deadline_at, row.finished_at)
+    )
+    return _AnswerContext(row.id, row.study_id, row.status, attempt)
 
 
-def _refusal(
+def _attempt_taking_answers(
     context: _AnswerContext, phase: str, now: datetime, grace: timedelta
-) -> ApiError | None:
-    """Why an answer in ``phase`` cannot be stored now (flow.is_over's rule), or None."""
+) -> _AttemptFacts | ApiError:
+    """The attempt an answer in ``phase`` goes to, or why it cannot be stored now."""
     if context.study_status != "open":
         return ApiError(409, "study_not_open", f"the study is {context.study_status}")
-    if context.started_at is None or context.deadline_at is None:
+    if context.attempt is None:
         return ApiError(409, "phase_not_started", f"the {phase} phase has not started")
-    if context.finished_at is not None or now >= context.deadline_at + grace:
+    if is_over(context.attempt, now, grace):
         return ApiError(409, "phase_over", f"the {phase} phase is over; answer not stored")
-    return None
+    return context.attempt
 
 
 def store_answer(
@@ -97,17 +110,16 @@ def store_answer(
     """
     connection = session.connection()
     context = _context(connection, token, request.phase)
-    refusal = _refusal(context, request.phase, now, grace)
-    if refusal is not None:
+    attempt = _attempt_taking_answers(context, request.phase, now, grace)
+    if isinstance(attempt, ApiError):
         receipt = _receipt_for_retry(connection, context.participant_id, request)
         if receipt is None:
-            raise refusal
+            raise attempt
         return receipt
-    assert context.started_at is not None  # a started attempt (checked by _refusal)
     item = (
         None
-        if context.form is None
-        else forms.item(session, context.study_id, request.item_id, context.form)
+        if attempt.form is None
+        else forms.item(session, context.study_id, request.item_id, attempt.form)
     )
     if item is None:
         raise ApiError(422, "unknown_item", f"item {request.item_id} is not on your form")
@@ -127,7 +139,7 @@ def store_answer(
                 is_correct=request.choice_index == item.correct_index,
                 submission_id=request.submission_id,
                 answered_at=now,
-                elapsed_ms=int((now - context.started_at).total_seconds() * 1000),
+                elapsed_ms=int((now - attempt.started_at).total_seconds() * 1000),
             )
         )
         session.commit()

@@ -8,6 +8,7 @@ phase starts and checked against the server's clock.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -49,7 +50,17 @@ def attempts_by_phase(session: Session, participant: Participant) -> dict[str, P
     return {attempt.phase: attempt for attempt in rows}
 
 
-def is_over(attempt: PhaseAttempt, now: datetime, grace: timedelta) -> bool:
+class Deadlined(Protocol):
+    """A phase attempt as far as its end goes: a stored one, or an answer's read of it."""
+
+    @property
+    def deadline_at(self) -> datetime: ...
+
+    @property
+    def finished_at(self) -> datetime | None: ...
+
+
+def is_over(attempt: Deadlined, now: datetime, grace: timedelta) -> bool:
     return attempt.finished_at is not None or now >= attempt.deadline_at + grace
 
 
