@@ -60,20 +60,7 @@ def _start_service(database_url: str, folder: Path) -> tuple[subprocess.Popen[by
         check=True,
         capture_output=True,
     )
-    log = (folder / "evaluation.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "evaluation.app"], env=env, cwd=ROOT, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"the evaluation service did not start; see {folder / 'evaluation.log'}")
+    return _launch("evaluation.app", env, folder / "evaluation.log", port, ("/health", 200))
 
 
 def _start_gateway(study_url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -88,20 +75,31 @@ def _start_gateway(study_url: str, folder: Path) -> tuple[subprocess.Popen[bytes
         "CNN101_REDIS_URL": "redis://127.0.0.1:6379/9",
         "CNN101_CACHE_PREFIX": f"bench-answers-{port}",
     }
-    log = (folder / "gateway.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "services.gateway.app"], env=env, cwd=ROOT, stdout=log, stderr=log
-    )
+    # Up when it forwards: a student's state without a token is the study's 401.
+    ready = ("/api/student/state", 401)
+    return _launch("services.gateway.app", env, folder / "gateway.log", port, ready)
+
+
+def _launch(
+    module: str, env: dict[str, str], log_path: Path, port: int, ready: tuple[str, int]
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``python -m module`` logging to ``log_path``; wait (30 s at most) until the
+    ``ready`` path answers its status on ``port``."""
+    with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", module], env=env, cwd=ROOT, stdout=log, stderr=log
+        )
     url = f"http://127.0.0.1:{port}"
+    path, status = ready
     for _ in range(300):
         try:
-            if httpx.get(f"{url}/api/student/state", timeout=1).status_code == 401:
+            if httpx.get(f"{url}{path}", timeout=1).status_code == status:
                 return process, url
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
     process.kill()
-    raise SystemExit(f"the gateway did not start; see {folder / 'gateway.log'}")
+    raise SystemExit(f"{module} did not start; see {log_path}")
 
 
 def _student_answers(http: httpx.Client, code: str) -> list[Answer]:
