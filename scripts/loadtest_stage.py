@@ -169,6 +169,7 @@ def _merge(parts: list[Stats]) -> Stats:
         merged.error_samples.extend(stats.error_samples[: 8 - len(merged.error_samples)])
         merged.bytes_received += stats.bytes_received
         merged.resent += stats.resent
+        merged.timeline.extend(stats.timeline)
     return merged
 
 
@@ -178,7 +179,7 @@ def run_stage(
     """One class of ``n``: the students are shared among ``--client-processes`` processes,
     so that one client event loop's lag is not counted as the server's latency."""
     join_code = _open_study(base, args, n)
-    wall0 = time.perf_counter()
+    wall0, started_at = time.perf_counter(), time.time()
     by_service0 = {name: _cpu_seconds({pid}) for name, pid in server_pids.items()}
     server0, machine0 = _cpu_seconds(set(server_pids.values())), _machine_busy_seconds()
     context = multiprocessing.get_context("fork")
@@ -202,6 +203,7 @@ def run_stage(
     machine = (_machine_busy_seconds() - machine0) / wall
     usage = {
         "seconds": wall,
+        "started_at": started_at,
         "client_cores": client,
         "server_cores": server,
         "other_cores": max(0.0, machine - client - (server if server_pids else 0.0)),
@@ -216,8 +218,35 @@ def run_stage(
 def study_p95_ms(stats: Stats) -> float:
     """p95 of the study requests issue 17 bounds (answers, phase start/finish, assignment),
     taken together."""
-    values = sorted(v for kind in STUDY_BOUNDED for v in stats.latencies.get(kind, []))
-    return values[min(len(values) - 1, int(0.95 * len(values)))] * 1000 if values else 0.0
+    return _p95_ms([v for kind in STUDY_BOUNDED for v in stats.latencies.get(kind, [])])
+
+
+def _p95_ms(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000 if ordered else 0.0
+
+
+def timeline(stats: Stats, started_at: float, window: float = 15.0) -> list[str]:
+    """The stage in windows of ``window`` seconds (by when a request was sent): requests per
+    second, the study's bounded requests and the cached examples with their p95, so that
+    the moment of the lesson that makes a p95 shows (the pre-test's peak, the uploads)."""
+    windows: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    for sent, kind, seconds in stats.timeline:
+        windows[int((sent - started_at) // window)].append((kind, seconds))
+    lines = [
+        f"{'from s':>6} {'req/s':>7} {'study n':>8} {'study p95':>10} {'cached n':>9} "
+        f"{'cached p95':>11} {'uploads':>8}"
+    ]
+    for index in sorted(windows):
+        rows = windows[index]
+        study = [seconds for kind, seconds in rows if kind in STUDY_BOUNDED]
+        cached = [seconds for kind, seconds in rows if kind == CACHED]
+        uploads = sum(1 for kind, _ in rows if kind.startswith("activations (upload"))
+        lines.append(
+            f"{index * window:>6.0f} {len(rows) / window:>7.1f} {len(study):>8} "
+            f"{_p95_ms(study):>10.1f} {len(cached):>9} {_p95_ms(cached):>11.1f} {uploads:>8}"
+        )
+    return lines
 
 
 def report(
@@ -263,5 +292,7 @@ def report(
         )
     for sample in stats.error_samples:
         print(f"  error: {sample}")
+    print("timeline (by when the request was sent):")
+    print("\n".join(timeline(stats, usage["started_at"])))
     sys.stdout.flush()
     return passed

@@ -45,9 +45,13 @@ class Stats:
     error_samples: list[str] = field(default_factory=list)
     bytes_received: int = 0
     resent: int = 0
+    # (wall-clock time the request was sent, kind, seconds): when in the lesson the slow
+    # ones fall (the stage's timeline); wall clock, so the client processes' lists merge.
+    timeline: list[tuple[float, str, float]] = field(default_factory=list)
 
     def record(self, kind: str, seconds: float, error: str | None) -> None:
         self.latencies[kind].append(seconds)
+        self.timeline.append((time.time() - seconds, kind, seconds))
         if error is not None:
             self.errors[kind] += 1
             if len(self.error_samples) < 8:
