@@ -175,8 +175,15 @@ def _start_proxy(
 def stage(
     base: str, site: Site, n: int, args: argparse.Namespace, server_pids: dict[str, int]
 ) -> bool:
-    stats, usage = run_stage(base, site, n, args, server_pids)
-    passed = report(n, stats, usage, args.p95_limit_ms, args.study_p95_limit_ms)
+    stats, usage, cpu_rows = run_stage(base, site, n, args, server_pids)
+    passed = report(
+        n,
+        stats,
+        usage,
+        cpu_rows,
+        limit_ms=args.p95_limit_ms,
+        study_limit_ms=args.study_p95_limit_ms,
+    )
     time.sleep(3)  # let the platform settle between classes
     return passed
 

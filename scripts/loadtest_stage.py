@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import re
 import sys
+import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +24,7 @@ from loadtest_student import CACHED, Site, Stats, Student
 
 INSTRUCTOR = ("loadtest@localhost", "loadtest-password-1")
 # The study requests whose p95 issue 17 bounds (150 ms).
+TIMELINE_WINDOW_SECONDS = 15.0
 STUDY_BOUNDED = ("study: answer", "study: phase start/finish", "study: assignment")
 
 
@@ -87,8 +89,9 @@ def _open_study(base: str, args: argparse.Namespace, students: int) -> str:
         return str(created["join_code"])
 
 
-def _cpu_seconds(pids: set[int]) -> float:
-    """User + system CPU of these processes and all their descendants, in seconds."""
+def _cpu_by_root(roots: dict[str, int]) -> dict[str, float]:
+    """User + system CPU seconds of each named process and all its descendants (one pass
+    over /proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
@@ -101,15 +104,52 @@ def _cpu_seconds(pids: set[int]) -> float:
             continue
         parents[int(entry.name)] = int(fields[1])
         times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
-    total = 0.0
+    name_of = {pid: name for name, pid in roots.items()}
+    totals = dict.fromkeys(roots, 0.0)
     for pid, cpu in times.items():
         ancestor = pid
         while ancestor > 1:
-            if ancestor in pids:
-                total += cpu
+            if ancestor in name_of:
+                totals[name_of[ancestor]] += cpu
                 break
             ancestor = parents.get(ancestor, 0)
-    return total
+    return totals
+
+
+def _cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU of these processes and all their descendants, in seconds."""
+    return sum(_cpu_by_root({str(pid): pid for pid in pids}).values())
+
+
+class CpuTimeline:
+    """Every ``window`` seconds, the cores each server process used and the rest of the
+    machine (the client, the database, anything else): who was busy when a p95 grew."""
+
+    def __init__(self, server_pids: dict[str, int], window: float) -> None:
+        self.server_pids = server_pids
+        self.window = window
+        self.rows: list[dict[str, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> CpuTimeline:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        before, machine_before = _cpu_by_root(self.server_pids), _machine_busy_seconds()
+        while not self._stop.wait(self.window):
+            after, machine_after = _cpu_by_root(self.server_pids), _machine_busy_seconds()
+            row = {name: (after[name] - before[name]) / self.window for name in after}
+            row["rest of machine"] = max(
+                0.0, (machine_after - machine_before) / self.window - sum(row.values())
+            )
+            self.rows.append(row)
+            before, machine_before = after, machine_after
 
 
 def _machine_busy_seconds() -> float:
@@ -175,7 +215,7 @@ def _merge(parts: list[Stats]) -> Stats:
 
 def run_stage(
     base: str, site: Site, n: int, args: argparse.Namespace, server_pids: dict[str, int]
-) -> tuple[Stats, dict[str, float]]:
+) -> tuple[Stats, dict[str, float], list[dict[str, float]]]:
     """One class of ``n``: the students are shared among ``--client-processes`` processes,
     so that one client event loop's lag is not counted as the server's latency."""
     join_code = _open_study(base, args, n)
@@ -183,7 +223,10 @@ def run_stage(
     by_service0 = {name: _cpu_seconds({pid}) for name, pid in server_pids.items()}
     server0, machine0 = _cpu_seconds(set(server_pids.values())), _machine_busy_seconds()
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(args.client_processes, mp_context=context) as pool:
+    with (
+        CpuTimeline(server_pids, TIMELINE_WINDOW_SECONDS) as cpu_timeline,
+        ProcessPoolExecutor(args.client_processes, mp_context=context) as pool,
+    ):
         futures = [
             pool.submit(_client_part, base, site, join_code, n, part=part, args=args)
             for part in range(args.client_processes)
@@ -212,7 +255,7 @@ def run_stage(
         "megabits_per_second": stats.bytes_received * 8 / wall / 1e6,
         **by_service,
     }
-    return stats, usage
+    return stats, usage, cpu_timeline.rows
 
 
 def study_p95_ms(stats: Stats) -> float:
@@ -226,31 +269,44 @@ def _p95_ms(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000 if ordered else 0.0
 
 
-def timeline(stats: Stats, started_at: float, window: float = 15.0) -> list[str]:
-    """The stage in windows of ``window`` seconds (by when a request was sent): requests per
-    second, the study's bounded requests and the cached examples with their p95, so that
-    the moment of the lesson that makes a p95 shows (the pre-test's peak, the uploads)."""
+def timeline(
+    stats: Stats, started_at: float, cpu_rows: list[dict[str, float]], window: float
+) -> list[str]:
+    """The stage in windows of ``window`` seconds (requests by when they were sent):
+    requests per second, the study's bounded requests and the cached examples with their
+    p95, uploads, and the cores the busiest processes used in that window, so that the
+    moment of the lesson that makes a p95 shows, and who was busy then."""
     windows: dict[int, list[tuple[str, float]]] = defaultdict(list)
     for sent, kind, seconds in stats.timeline:
         windows[int((sent - started_at) // window)].append((kind, seconds))
     lines = [
         f"{'from s':>6} {'req/s':>7} {'study n':>8} {'study p95':>10} {'cached n':>9} "
-        f"{'cached p95':>11} {'uploads':>8}"
+        f"{'cached p95':>11} {'uploads':>8}  cores (busiest)"
     ]
     for index in sorted(windows):
         rows = windows[index]
         study = [seconds for kind, seconds in rows if kind in STUDY_BOUNDED]
         cached = [seconds for kind, seconds in rows if kind == CACHED]
         uploads = sum(1 for kind, _ in rows if kind.startswith("activations (upload"))
+        cores = cpu_rows[index] if index < len(cpu_rows) else {}
+        busiest = sorted(cores.items(), key=lambda pair: -pair[1])[:4]
         lines.append(
             f"{index * window:>6.0f} {len(rows) / window:>7.1f} {len(study):>8} "
-            f"{_p95_ms(study):>10.1f} {len(cached):>9} {_p95_ms(cached):>11.1f} {uploads:>8}"
+            f"{_p95_ms(study):>10.1f} {len(cached):>9} {_p95_ms(cached):>11.1f} {uploads:>8}  "
+            + ", ".join(f"{name} {value:.2f}" for name, value in busiest)
+            + (f" (all {sum(cores.values()):.2f})" if cores else "")
         )
     return lines
 
 
 def report(
-    n: int, stats: Stats, usage: dict[str, float], limit_ms: float, study_limit_ms: float
+    n: int,
+    stats: Stats,
+    usage: dict[str, float],
+    cpu_rows: list[dict[str, float]],
+    *,
+    limit_ms: float,
+    study_limit_ms: float,
 ) -> bool:
     """Print one stage's figures; whether it passed (no errors, cached p95 and the study's
     p95 within their limits)."""
@@ -293,6 +349,6 @@ def report(
     for sample in stats.error_samples:
         print(f"  error: {sample}")
     print("timeline (by when the request was sent):")
-    print("\n".join(timeline(stats, usage["started_at"])))
+    print("\n".join(timeline(stats, usage["started_at"], cpu_rows, TIMELINE_WINDOW_SECONDS)))
     sys.stdout.flush()
     return passed
