@@ -1,15 +1,16 @@
-"""What one stored quiz answer costs the study service: CPU per answer, latency, answers/s.
+"""What the study's class-wide requests cost the study service: CPU per request, latency, rate.
 
-The 1,000-student load test (docs/sizing.md) peaks when the class answers the pre-test:
-about 285 answers a second. This starts the evaluation service alone, as a plain process on
-its own database (a fresh SQLite file, or ``--database-url`` of an empty PostgreSQL
-database), opens a study, lets ``--students`` students join, consent and start the
-pre-test, then sends every one of their answers from ``--clients`` threads with keep-alive
-connections, straight to the service (no gateway). Prints the service's CPU milliseconds
-per answer (from /proc), the answers' p50/p95 latency and the rate, and checks every answer
-got its receipt. With ``--through-gateway`` the answers go through a gateway process in front
-of the service, as on ``make run`` (one gateway worker; the gateway's CPU per answer is
-printed too).
+The 1,000-student load test (docs/sizing.md) peaks when the class joins and consents, when
+it answers the pre-test (about 285 answers a second) and when it is assigned. This starts
+the evaluation service alone, as a plain process on its own database (a fresh SQLite file,
+or ``--database-url`` of an empty PostgreSQL database), opens a study, and sends the class's
+steps one after the other, each from ``--clients`` threads with keep-alive connections,
+straight to the service: ``--students`` joins, consents, pre-test starts, every answer of
+the pre-test, its finishes and the assignments. For each step it prints the service's CPU
+milliseconds per request (from /proc), p50/p95 latency and the rate, and checks every
+request got its expected status. With ``--through-gateway`` the requests go through a
+gateway process in front of the service, as on ``make run`` (one gateway worker; the
+gateway's CPU per request is printed too).
 
     .venv/bin/python scripts/bench_answers.py --students 200
     .venv/bin/python scripts/bench_answers.py --students 200 \
@@ -28,6 +29,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +41,6 @@ from loadtest_stage import INSTRUCTOR, _cpu_seconds, _open_study
 from running_platform import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-Answer = tuple[str, dict[str, Any]]  # a student's token and one answer's body
 
 
 def _start_service(database_url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -102,34 +104,26 @@ def _launch(
     raise SystemExit(f"{module} did not start; see {log_path}")
 
 
-def _student_answers(http: httpx.Client, code: str) -> list[Answer]:
-    """Join, consent, start the pre-test: the answers this student will send."""
-    token = http.post("/api/student/join", json={"code": code}).json()["token"]
-    auth = {"Authorization": f"Bearer {token}"}
-    http.post(
-        "/api/student/consent", json={"choice": "participate", "prior_ml": False}, headers=auth
-    ).raise_for_status()
-    view = http.post("/api/student/phases/pre/start", headers=auth).json()
-    return [
-        (
-            token,
-            {
-                "submission_id": uuid.uuid4().hex,
-                "phase": "pre",
-                "item_id": item["id"],
-                "choice_index": 0,
-            },
-        )
-        for item in view["items"]
-    ]
+# One request of a step: method, path, the student's token ("" before the join), JSON body.
+Job = tuple[str, str, str, dict[str, Any] | None]
 
 
-def _send_all(url: str, work: list[Answer], clients: int) -> tuple[list[float], list[int], float]:
-    """Send every answer from ``clients`` threads: latencies, failed statuses, seconds."""
-    latencies: list[float] = []
-    failures: list[int] = []
+@dataclass
+class StepResult:
+    """What a step's requests got back and what they cost."""
+
+    latencies: list[float] = field(default_factory=list)
+    failures: list[int] = field(default_factory=list)
+    bodies: list[Any] = field(default_factory=list)  # in the order of the jobs
+    seconds: float = 0.0
+
+
+def _send_all(url: str, jobs: list[Job], clients: int, expected: int) -> StepResult:
+    """Send every job from ``clients`` threads with kept-alive connections, as a class's
+    browsers send one step together: the answers come back in the jobs' order."""
+    result = StepResult(bodies=[None] * len(jobs))
     lock = threading.Lock()
-    queue = iter(work)
+    queue = iter(enumerate(jobs))
 
     def send() -> None:
         with httpx.Client(base_url=url, timeout=60) as http:
@@ -138,16 +132,17 @@ def _send_all(url: str, work: list[Answer], clients: int) -> tuple[list[float], 
                     job = next(queue, None)
                 if job is None:
                     return
-                token, body = job
+                index, (method, path, token, body) = job
+                headers = {"Authorization": f"Bearer {token}"} if token else {}
                 started = time.perf_counter()
-                response = http.post(
-                    "/api/student/answers", json=body, headers={"Authorization": f"Bearer {token}"}
-                )
+                response = http.request(method, path, json=body, headers=headers)
                 elapsed = time.perf_counter() - started
                 with lock:
-                    latencies.append(elapsed)
-                    if response.status_code != 200:
-                        failures.append(response.status_code)
+                    result.latencies.append(elapsed)
+                    if response.status_code != expected:
+                        result.failures.append(response.status_code)
+                    elif response.content:
+                        result.bodies[index] = response.json()
 
     started = time.perf_counter()
     threads = [threading.Thread(target=send) for _ in range(clients)]
@@ -155,7 +150,52 @@ def _send_all(url: str, work: list[Answer], clients: int) -> tuple[list[float], 
         thread.start()
     for thread in threads:
         thread.join()
-    return latencies, failures, time.perf_counter() - started
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _answer(token: str, item: dict[str, Any]) -> Job:
+    body = {"submission_id": uuid.uuid4().hex, "phase": "pre", "item_id": item["id"]}
+    return ("POST", "/api/student/answers", token, body | {"choice_index": 0})
+
+
+def _steps(code: str, students: int) -> list[tuple[str, int, Callable[[list[Any]], list[Job]]]]:
+    """The class's steps in order: a name, the status each request expects, and how its
+    jobs follow from the previous step's answers (the tokens, then the pre-test's items)."""
+    tokens: list[str] = []
+
+    def joins(_: list[Any]) -> list[Job]:
+        return [("POST", "/api/student/join", "", {"code": code})] * students
+
+    def consents(joined: list[Any]) -> list[Job]:
+        tokens.extend(body["token"] for body in joined)
+        consent = {"choice": "participate", "prior_ml": False}
+        return [("POST", "/api/student/consent", token, consent) for token in tokens]
+
+    def starts(_: list[Any]) -> list[Job]:
+        return [("POST", "/api/student/phases/pre/start", token, None) for token in tokens]
+
+    def answers(views: list[Any]) -> list[Job]:
+        return [
+            _answer(token, item)
+            for token, view in zip(tokens, views, strict=True)
+            for item in view["items"]
+        ]
+
+    def finishes(_: list[Any]) -> list[Job]:
+        return [("POST", "/api/student/phases/pre/finish", token, None) for token in tokens]
+
+    def assignments(_: list[Any]) -> list[Job]:
+        return [("POST", "/api/student/assignment", token, None) for token in tokens]
+
+    return [
+        ("join", 201, joins),
+        ("consent", 204, consents),
+        ("pre-test start", 200, starts),
+        ("answer", 200, answers),
+        ("pre-test finish", 200, finishes),
+        ("assignment", 200, assignments),
+    ]
 
 
 def main() -> int:
@@ -173,36 +213,47 @@ def main() -> int:
     database_url = args.database_url or f"sqlite:///{folder / 'study.db'}"
     process, url = _start_service(database_url, folder)
     gateway: subprocess.Popen[bytes] | None = None
+    failures = 0
     try:
         if args.through_gateway:
             gateway, url = _start_gateway(url, folder)
         # The load test's study (pre-test 900 s: far longer than the answers take).
         code = _open_study(url, argparse.Namespace(learning_seconds=600), args.students)
-        with httpx.Client(base_url=url, timeout=60) as http:
-            work = [a for _ in range(args.students) for a in _student_answers(http, code)]
-        load = os.getloadavg()[0]
-        cpu_before = _cpu_seconds({process.pid})
-        gateway_before = _cpu_seconds({gateway.pid}) if gateway else 0.0
-        latencies, failures, seconds = _send_all(url, work, args.clients)
-        cpu = _cpu_seconds({process.pid}) - cpu_before
-        gateway_cpu = _cpu_seconds({gateway.pid}) - gateway_before if gateway else 0.0
+        print(
+            f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; "
+            f"{'PostgreSQL' if database_url.startswith('postgresql') else 'SQLite'}; "
+            f"{args.students} students, {args.clients} clients"
+            + ("; through a gateway" if gateway else "")
+        )
+        print(
+            f"{'step':<16} {'requests':>8} {'per s':>6} {'p50 ms':>7} {'p95 ms':>7} "
+            f"{'study CPU ms':>12}" + (f" {'gateway CPU ms':>14}" if gateway else "") + "  failed"
+        )
+        bodies: list[Any] = []
+        for name, expected, make_jobs in _steps(code, args.students):
+            jobs = make_jobs(bodies)
+            cpu_before = _cpu_seconds({process.pid})
+            gateway_before = _cpu_seconds({gateway.pid}) if gateway else 0.0
+            result = _send_all(url, jobs, args.clients, expected)
+            cpu = (_cpu_seconds({process.pid}) - cpu_before) * 1000 / len(jobs)
+            gateway_after = _cpu_seconds({gateway.pid}) if gateway else 0.0
+            gateway_cpu = (gateway_after - gateway_before) * 1000 / len(jobs)
+            cuts = statistics.quantiles(result.latencies, n=100)
+            print(
+                f"{name:<16} {len(jobs):>8} {len(jobs) / result.seconds:>6.0f} "
+                f"{cuts[49] * 1000:>7.1f} {cuts[94] * 1000:>7.1f} {cpu:>12.2f}"
+                + (f" {gateway_cpu:>14.2f}" if gateway else "")
+                + f"  {len(result.failures)} {sorted(set(result.failures)) or ''}"
+            )
+            failures += len(result.failures)
+            if result.failures:
+                break  # the next step needs every answer of this one
+            bodies = result.bodies
     finally:
         for started_process in (gateway, process):
             if started_process is not None:
                 started_process.terminate()
                 started_process.wait(timeout=30)
-    cuts = statistics.quantiles(latencies, n=100)
-    database = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-    print(f"load average before: {load:.2f}; {os.cpu_count()} cores; {database}")
-    print(
-        f"{len(work)} answers from {args.students} students, {args.clients} clients: "
-        f"{len(work) / seconds:.0f} answers/s, p50 {cuts[49] * 1000:.1f} ms, "
-        f"p95 {cuts[94] * 1000:.1f} ms"
-    )
-    print(f"study service CPU: {cpu * 1000 / len(work):.2f} ms per answer")
-    if gateway is not None:
-        print(f"gateway CPU: {gateway_cpu * 1000 / len(work):.2f} ms per answer")
-    print(f"answers not stored: {len(failures)} {sorted(set(failures))}")
     return 1 if failures else 0
 
 
