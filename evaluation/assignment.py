@@ -2,9 +2,12 @@
 
 Each (study, kind, sequence) has one deterministic sequence, e.g. for the conditions of the
 stratum ``mid|ml_no`` and form order AB: blocks of 2 or 4, each holding every arm equally
-often, shuffled. The n-th participant of that sequence takes slot n. The study row is locked
-(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises every write transaction), so two
-simultaneous requests can never take one slot; a unique constraint on the slot in
+often, shuffled. The n-th participant of that sequence takes slot n: one statement takes it,
+an upsert of the sequence's counter that returns the new count, so two simultaneous
+requests can never take one slot (the counter's row lock orders them until they commit;
+SQLite serialises every write transaction). Allocations of other sequences do not wait,
+and neither do other allocations of the study: they hold its row in share mode, which only
+keeps a close of the study waiting until they commit. A unique constraint on the slot in
 ``allocation_log`` backs it up, and that log keeps every slot (a withdrawn participant's
 too), so the allocation can be re-derived from the seed and audited.
 
@@ -27,7 +30,8 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from evaluation.models import AllocationCounter, AllocationLog, Participant, Study
@@ -50,14 +54,26 @@ def block_sequence(
     return sequence[:length]
 
 
-def lock_study(session: Session, study_id: int) -> Study:
-    """Lock the study row for the rest of the transaction; allocations queue behind it.
+def share_study(session: Session, study_id: int) -> Study:
+    """Hold the study row in share mode for the rest of the transaction and read it anew.
 
-    The row is read anew under the lock (a study loaded earlier in the session, say with
-    the participant, may have closed since)."""
+    Allocations share it, so a class's allocations run side by side; closing the study
+    updates the row, so it waits until the allocations in progress commit (and they cannot
+    start once it has). Read anew: a study loaded earlier in the session may have closed."""
     return session.execute(
         select(Study)
         .where(Study.id == study_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def lock_participant(session: Session, participant_id: int) -> Participant:
+    """Lock the participant's row and read it anew: one student's two presses at once (a
+    double click, a retried request) allocate once, the second seeing the first's result."""
+    return session.execute(
+        select(Participant)
+        .where(Participant.id == participant_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one()
@@ -80,6 +96,23 @@ def condition_sequence(study: Study, stratum: str, form_order: str) -> str:
     return stratum if study.design_version < 2 else f"{stratum}|{form_order}"
 
 
+def take_slot(session: Session, study_id: int, kind: str, sequence: str) -> int:
+    """The sequence's next free slot, taken in one statement: the counter is created at 1
+    or incremented, and the new count returned. Its row stays locked until the caller
+    commits, so the slots of one sequence are taken one at a time."""
+    dialect = session.get_bind().dialect.name
+    upsert = (postgresql if dialect == "postgresql" else sqlite).insert(AllocationCounter)
+    taken = session.execute(
+        upsert.values(study_id=study_id, kind=kind, stratum=sequence, next_index=1)
+        .on_conflict_do_update(
+            index_elements=["study_id", "kind", "stratum"],
+            set_={"next_index": AllocationCounter.next_index + 1},
+        )
+        .returning(AllocationCounter.next_index)
+    ).scalar_one()
+    return int(taken) - 1
+
+
 def allocate(
     session: Session,
     study: Study,
@@ -90,25 +123,20 @@ def allocate(
     arms: tuple[str, ...],
     now: datetime,
 ) -> tuple[str, int]:
-    """Take the next slot of a sequence and log it; the caller holds the study lock and
-    commits."""
-    counter = session.get(AllocationCounter, (study.id, kind, sequence))
-    if counter is None:
-        counter = AllocationCounter(study_id=study.id, kind=kind, stratum=sequence, next_index=0)
-        session.add(counter)
-    index = counter.next_index
-    arm = block_sequence(study.assignment_seed, kind, sequence, arms, index + 1)[index]
-    counter.next_index = index + 1
-    session.add(
-        AllocationLog(
+    """Take the next slot of a sequence and log it; the caller holds the study in share
+    mode (:func:`share_study`) and the participant (:func:`lock_participant`), and commits
+    at once (the sequence's counter stays locked until then)."""
+    slot = take_slot(session, study.id, kind, sequence)
+    arm = block_sequence(study.assignment_seed, kind, sequence, arms, slot + 1)[slot]
+    session.execute(
+        insert(AllocationLog).values(
             study_id=study.id,
             kind=kind,
             sequence=sequence,
-            slot=index,
+            slot=slot,
             arm=arm,
             participant_id=participant.id,
             allocated_at=now,
         )
     )
-    session.flush()
-    return arm, index
+    return arm, slot

@@ -18,8 +18,9 @@ from evaluation.assignment import (
     allocate,
     condition_sequence,
     form_order_sequence,
-    lock_study,
+    lock_participant,
     section_stratum,
+    share_study,
 )
 from evaluation.items.snapshot import StudyFormsCache
 from evaluation.models import (
@@ -168,9 +169,9 @@ def give_consent(
     session: Session, participant: Participant, request: ConsentRequest, now: datetime
 ) -> None:
     """Record the choice once; participants get a counterbalanced form order."""
-    study = lock_study(session, participant.study_id)
+    study = share_study(session, participant.study_id)
     _require_open(study)
-    session.refresh(participant)
+    participant = lock_participant(session, participant.id)
     if participant.consent is not None:
         if participant.consent == request.choice and (
             request.choice != "participate"
@@ -258,10 +259,10 @@ def assign_condition(
 ) -> Participant:
     """Allocate the condition once the pre-test is over; pressing twice changes nothing.
 
-    The study's row lock orders the allocations of a class, which all come as its pre-test
-    ends; it is held only for the allocation itself. What the stratum needs (the step, the
-    pre-test's score and form) is read before it: only this participant's own requests
-    change those, and none can once the pre-test is over.
+    A class's allocations, which all come as its pre-test ends, queue only on their own
+    sequence's counter (evaluation/assignment.py), for the allocation itself. What the
+    stratum needs (the step, the pre-test's score and form) is read before: only this
+    participant's own requests change those, and none can once the pre-test is over.
     """
     participant = session.get_one(Participant, participant_id)
     if participant.condition is not None:
@@ -272,8 +273,8 @@ def assign_condition(
     correct = phase_score(session, participant.id, "pre")
     band = score_band(correct, len(forms.items(session, participant.study_id, pre.form)))
     stratum = section_stratum(stratum_key(band, participant.prior_ml), participant.section)
-    study = lock_study(session, participant.study_id)
-    session.refresh(participant)
+    study = share_study(session, participant.study_id)
+    participant = lock_participant(session, participant.id)
     if participant.condition is not None:  # a concurrent press allocated it
         return participant
     _require_open(study)

@@ -10,12 +10,14 @@ set is fixed when it opens), and nothing else is asked again.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 
+from services.database.engine import make_engine
 from tests.evaluation.conftest import instructor_client
 from tests.evaluation.helpers import (
     answer,
@@ -88,11 +90,14 @@ def test_a_quiz_shows_its_form_read_once(
     assert [item["position"] for item in shown] == sorted(item["position"] for item in shown)
 
 
-def test_an_assignment_holds_the_study_lock_only_to_allocate(
+def test_an_assignment_takes_its_slot_in_one_statement_and_reads_nothing_after(
     client: TestClient, database_url: str, statements: list[str]
 ) -> None:
-    """A class's assignments queue on the study's row lock as its pre-test ends: the step,
-    the pre-test's score and its form's size are read before the lock is taken."""
+    """A class's assignments all come as its pre-test ends: the step, the pre-test's score
+    and its form's size are read first; the study is held in share mode (other allocations
+    go on), the participant's row is locked (a double press allocates once), and from the
+    moment the sequence's counter is taken (its row locked until commit) only writes
+    follow."""
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite has no row lock (every transaction holds the database's)")
     admin = instructor_client(client, database_url)
@@ -103,12 +108,38 @@ def test_an_assignment_holds_the_study_lock_only_to_allocate(
     statements.clear()
     response = client.post("/api/student/assignment", headers=headers)
     assert response.status_code == 200, response.text
-    locked = next(i for i, s in enumerate(statements) if s.endswith("FOR UPDATE"))
-    assert "FROM study" in statements[locked]
-    before, under_lock = statements[:locked], statements[locked + 1 :]
-    assert any(" FROM answer" in s for s in before)  # the pre-test's score
-    assert any(" FROM phase_attempt" in s for s in before)  # the step
-    read_under_lock = [s.split(" WHERE")[0] for s in under_lock if s.startswith("SELECT")]
-    assert all(
-        " FROM participant" in s or " FROM allocation_counter" in s for s in read_under_lock
-    ), read_under_lock
+    shared = next(i for i, s in enumerate(statements) if s.endswith("FOR SHARE"))
+    assert "FROM study" in statements[shared]
+    assert not [s for s in statements if " FROM study" in s and s.endswith("FOR UPDATE")]
+    assert any(" FROM answer" in s for s in statements[:shared])  # the pre-test's score
+    assert any(" FROM phase_attempt" in s for s in statements[:shared])  # the step
+    taken = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO allocation_c"))
+    assert "ON CONFLICT" in statements[taken] and "RETURNING" in statements[taken]
+    after = [" ".join(s.split()[:3]) for s in statements[taken + 1 :]]
+    assert not [s for s in after if s.startswith("SELECT")], after
+    assert "INSERT INTO allocation_log" in after and "UPDATE participant SET" in after, after
+
+
+def test_allocations_of_a_class_do_not_wait_for_each_other(
+    client: TestClient, database_url: str
+) -> None:
+    """While another allocation of the study is in progress (the study held in share mode,
+    its sequence's counter locked), a student of another sequence is allocated at once."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no row lock (every transaction holds the database's)")
+    admin = instructor_client(client, database_url)
+    study = create_open_study(admin)
+    consent(client, join(client, study["join_code"]), prior_ml=True)  # its ml_yes counter
+    headers = join(client, study["join_code"])
+    engine = make_engine(database_url)
+    with engine.connect() as other, ThreadPoolExecutor(1) as pool:
+        held = {"id": study["id"]}
+        other.execute(text("SELECT id FROM study WHERE id = :id FOR SHARE"), held)
+        counter = "SELECT * FROM allocation_counter WHERE study_id = :id FOR UPDATE"
+        assert len(other.execute(text(counter), held).all()) == 1
+        pending = pool.submit(consent, client, headers, prior_ml=False)
+        try:
+            pending.result(timeout=10)
+        finally:
+            other.rollback()
+    engine.dispose()
