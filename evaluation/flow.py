@@ -204,12 +204,15 @@ def start_phase(
 ) -> PhaseAttempt:
     """Start a phase once; starting it again returns the same attempt and deadline."""
     study = session.get_one(Study, participant.study_id)
-    existing = attempts_by_phase(session, participant).get(phase)
+    attempts = attempts_by_phase(session, participant)
+    existing = attempts.get(phase)
     if existing is not None:
         return existing
     _require_open(study)
     expected = {"pre": "pre_test", "learning": "learning", "post": "post_test"}[phase]
-    _require_step(current_step(session, participant, now, grace), expected)
+    # The attempts just read give the step; the questionnaire need not be read: with this
+    # phase not started, the step stops at it at the latest.
+    _require_step(step_of(participant, attempts, False, now, grace), expected)
     seconds = {
         "pre": study.pre_test_seconds,
         "learning": study.learning_seconds,
@@ -267,8 +270,10 @@ def assign_condition(
     participant = session.get_one(Participant, participant_id)
     if participant.condition is not None:
         return participant
-    _require_step(current_step(session, participant, now, grace), "assignment")
-    pre = attempts_by_phase(session, participant)["pre"]
+    attempts = attempts_by_phase(session, participant)
+    # Without a condition the step stops at the assignment: the questionnaire need not be read.
+    _require_step(step_of(participant, attempts, False, now, grace), "assignment")
+    pre = attempts["pre"]
     assert pre.form is not None and participant.prior_ml is not None
     correct = phase_score(session, participant.id, "pre")
     band = score_band(correct, len(forms.items(session, participant.study_id, pre.form)))

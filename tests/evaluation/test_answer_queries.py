@@ -143,3 +143,24 @@ def test_allocations_of_a_class_do_not_wait_for_each_other(
         finally:
             other.rollback()
     engine.dispose()
+
+
+def test_a_start_and_an_assignment_read_the_attempts_once_and_not_the_questionnaire(
+    client: TestClient, database_url: str, statements: list[str]
+) -> None:
+    """Both come from the whole class at once; the step they need stops before the
+    questionnaire (the phase is not started; the condition is not given)."""
+    admin = instructor_client(client, database_url)
+    headers = join(client, create_open_study(admin)["join_code"])
+    consent(client, headers)
+    statements.clear()
+    view = start(client, headers, "pre")
+    started = [s for s in statements if s.startswith("SELECT")]
+    answer_items(client, headers, view, n_correct=3)
+    finish(client, headers, "pre")
+    statements.clear()
+    assert client.post("/api/student/assignment", headers=headers).status_code == 200
+    assigned = [s for s in statements if s.startswith("SELECT")]
+    for reads in (started, assigned):
+        assert not [s for s in reads if " FROM questionnaire_response" in s], reads
+        assert len([s for s in reads if " FROM phase_attempt" in s]) == 1, reads
