@@ -128,16 +128,22 @@ def _state(
 
 
 @router.post("/consent", status_code=204)
-def consent(
-    request: ConsentRequest, participant: ParticipantDep, session: SessionDep, now: NowDep
+async def consent(
+    request: ConsentRequest, token: ParticipantTokenDep, session: SessionDep, now: NowDep
 ) -> Response:
     """Record the consent choice; a study with sections needs the student's section to
-    participate (an unknown one is refused before anything is stored)."""
+    participate (an unknown one is refused before anything is stored). A class consents
+    within a minute: one thread-pool job, as the hot paths below."""
+    await run_in_threadpool(_consent, request, token, session, now)
+    return Response(status_code=204)
+
+
+def _consent(request: ConsentRequest, token: str, session: Session, now: datetime) -> None:
+    participant = participant_for(session, token)
     study = session.get_one(Study, participant.study_id)
     section = chosen_section(study, request.section, request.choice == "participate")
     request = request.model_copy(update={"section": section})
     flow.give_consent(session, participant, request, now)
-    return Response(status_code=204)
 
 
 # The class's hot paths (phases, answers, assignment, events) are async routes whose
