@@ -132,8 +132,8 @@ async def consent(
     request: ConsentRequest, token: ParticipantTokenDep, session: SessionDep, now: NowDep
 ) -> Response:
     """Record the consent choice; a study with sections needs the student's section to
-    participate (an unknown one is refused before anything is stored). A class consents
-    within a minute: one thread-pool job, as the hot paths below."""
+    participate (an unknown one is refused before anything is stored)."""
+    # A class consents within a minute: one thread-pool job, as the hot paths below.
     await run_in_threadpool(_consent, request, token, session, now)
     return Response(status_code=204)
 
