@@ -46,7 +46,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import signal
 import socket
@@ -62,6 +61,7 @@ from loadtest_student import Site
 
 from services.common import nginx_site
 from services.common.paths import DEFAULT_STATIC_ROOT
+from services.common.process import raise_open_file_limit
 from services.runner import service_commands, start_services, wait_ready
 from services.supervisor import Supervisor
 
@@ -266,8 +266,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_open_file_limit()  # a thousand browsers' connections, and the platform's
     log_dir = Path(tempfile.mkdtemp(prefix="cnn101-loadtest-"))
     # nginx's workers (another user when started as root) keep request bodies under it.
     log_dir.chmod(0o755)

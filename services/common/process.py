@@ -1,4 +1,5 @@
-"""Tie a process's life to its parent's (Linux ``PR_SET_PDEATHSIG``).
+"""Tie a process's life to its parent's (Linux ``PR_SET_PDEATHSIG``), and let a process
+hold a class's connections (its open-file limit).
 
 The runner's children (services/supervisor.py) and the gateway's and the study's uvicorn
 workers use it: a
@@ -9,8 +10,10 @@ the parent's replacement.
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import os
+import resource
 import signal
 import sys
 
@@ -37,3 +40,14 @@ def end_with_uvicorn_master() -> None:
         die_with_parent(signal.SIGKILL)
         if os.getppid() != master.pid:
             os._exit(1)
+
+
+def raise_open_file_limit() -> None:
+    """Raise the soft limit on open files to the hard one, as nginx's worker_rlimit_nofile
+    does: a class's browsers keep a connection or two each, well past a 1,024 default. A
+    hard limit the kernel will not grant (unlimited) leaves the soft one, with a warning."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ValueError, OSError):
+        logging.getLogger(__name__).warning("open-file limit kept at %d", soft)

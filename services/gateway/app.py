@@ -7,8 +7,6 @@ services.gateway.app`` serves it with uvicorn.
 
 from __future__ import annotations
 
-import logging
-import resource
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -28,7 +26,7 @@ from services.common.body_limit import (
     studio_upload_limits,
 )
 from services.common.jobs import TaskSender
-from services.common.process import end_with_uvicorn_master
+from services.common.process import end_with_uvicorn_master, raise_open_file_limit
 from services.common.static_layout import URL_PREFIX
 from services.gateway.activations_client import ActivationsClient
 from services.gateway.decode_pool import DecodePool
@@ -54,8 +52,6 @@ from services.gateway.static import PrecompressedStaticFiles
 from services.gateway.static_bundles import StaticBundleFiles
 from services.pipeline.classes import CNN101_CLASSES
 from services.pipeline.examples import ExampleCatalog
-
-log = logging.getLogger(__name__)
 
 SPA_MISSING = """<!doctype html><html lang="en"><meta charset="utf-8"><title>CNN 101</title>
 <body><h1>CNN 101</h1><p>The gateway is running, but the explorer app has not been built.
@@ -216,19 +212,9 @@ def create_worker_app() -> FastAPI:
 KEEP_ALIVE_SECONDS = 20
 
 
-def _allow_a_class_of_connections() -> None:
-    """Raise the soft limit on open files to the hard one, as nginx's worker_rlimit_nofile
-    does: a class's browsers keep a connection or two each, well past a 1,024 default."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    except (ValueError, OSError):  # an unlimited hard limit the kernel caps: keep the soft
-        log.warning("open-file limit kept at %d", soft)
-
-
 def main() -> None:
     settings = GatewaySettings()
-    _allow_a_class_of_connections()
+    raise_open_file_limit()  # a class keeps its connections open
     uvicorn.run(
         "services.gateway.app:create_worker_app",
         factory=True,
