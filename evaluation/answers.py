@@ -101,12 +101,17 @@ def store_answer(
     grace: timedelta,
     *,
     forms: StudyFormsCache,
+    in_group: bool = False,
 ) -> AnswerReceipt:
     """Store one answer, committed before the receipt is returned; retries are recognised.
 
     A retry of a stored answer gets its receipt even once the phase or the study is over;
     it is looked for only where the answer would otherwise be refused (the unique
     submission id catches the rest), which spares every first try a query.
+
+    ``in_group``: the answer is one of a group that its caller commits together
+    (evaluation/answer_groups.py); its row goes in under a savepoint, so a duplicate
+    undoes only itself, and nothing is committed here.
     """
     connection = session.connection()
     context = _context(connection, token, request.phase)
@@ -129,22 +134,26 @@ def store_answer(
             "invalid_choice",
             f"choice_index {request.choice_index} is out of range ({item.option_count} options)",
         )
+    row = insert(_answer).values(
+        participant_id=context.participant_id,
+        item_id=item.item_id,
+        phase=request.phase,
+        choice_index=request.choice_index,
+        is_correct=request.choice_index == item.correct_index,
+        submission_id=request.submission_id,
+        answered_at=now,
+        elapsed_ms=int((now - attempt.started_at).total_seconds() * 1000),
+    )
     try:
-        connection.execute(
-            insert(_answer).values(
-                participant_id=context.participant_id,
-                item_id=item.item_id,
-                phase=request.phase,
-                choice_index=request.choice_index,
-                is_correct=request.choice_index == item.correct_index,
-                submission_id=request.submission_id,
-                answered_at=now,
-                elapsed_ms=int((now - attempt.started_at).total_seconds() * 1000),
-            )
-        )
-        session.commit()
+        if in_group:
+            with connection.begin_nested():
+                connection.execute(row)
+        else:
+            connection.execute(row)
+            session.commit()
     except IntegrityError as exc:
-        session.rollback()
+        if not in_group:
+            session.rollback()
         receipt = _receipt_for_retry(session.connection(), context.participant_id, request)
         if receipt is None:
             raise ApiError(

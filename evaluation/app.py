@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, func, select
 
 from evaluation.admission import AdmissionLimit
+from evaluation.answer_groups import AnswerGroupWriter
 from evaluation.auth import create_instructor
 from evaluation.deps import Clock
 from evaluation.items.bank import seed_default_items
@@ -41,7 +42,12 @@ from services.common.private_responses import NoStoreByDefault
 from services.common.process import end_with_uvicorn_master
 from services.common.secrets import write_private_file
 from services.database import health
-from services.database.engine import SessionFactory, make_engine, make_session_factory
+from services.database.engine import (
+    SessionFactory,
+    is_sqlite,
+    make_engine,
+    make_session_factory,
+)
 from services.database.http_errors import install_database_error_handlers
 from services.database.schema import utcnow
 
@@ -93,9 +99,20 @@ def create_app(
         if prepare:
             prepare_database(settings, engine)
         app.state.session_factory = make_session_factory(engine)
+        # On SQLite a process's answers share their commits (evaluation/answer_groups.py).
+        writer = (
+            AnswerGroupWriter(app.state.session_factory, app.state.study_forms)
+            if is_sqlite(engine)
+            else None
+        )
+        app.state.answer_writer = writer
+        if writer is not None:
+            writer.start()
         try:
             yield
         finally:
+            if writer is not None:
+                writer.stop()
             engine.dispose()
 
     app = FastAPI(title="CNN 101 evaluation service", lifespan=lifespan)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evaluation import flow
+from evaluation.answer_groups import AnswerWriterDep
 from evaluation.answers import store_answer
 from evaluation.audit import Action, record
 from evaluation.auth import (
@@ -221,7 +222,10 @@ async def answer(
     now: NowDep,
     *,
     forms: StudyFormsDep,
+    writer: AnswerWriterDep,
 ) -> AnswerReceipt:
+    if writer is not None:
+        return await writer.store(token, request, now, _grace(settings))
     return await run_in_threadpool(
         _answer, request, token, session, now, _grace(settings), forms=forms
     )

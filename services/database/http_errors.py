@@ -7,6 +7,7 @@ the transaction was rolled back, nothing was stored, and the client may retry.
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -38,6 +39,13 @@ def install_database_error_handlers(app: FastAPI) -> None:
             return _database_unavailable()
         logger.exception("database error", exc_info=exc)
         return error_response(500, "internal_error", "unexpected error; nothing was stored")
+
+    @app.exception_handler(sqlite3.OperationalError)
+    async def _sqlite_locked(_request: Request, exc: sqlite3.OperationalError) -> JSONResponse:
+        # Raised as it is, not wrapped by SQLAlchemy, when a writer waited for SQLite's write
+        # lock longer than its timeout (services/database/sqlite_writes.py).
+        logger.warning("SQLite unavailable: %s", exc)
+        return _database_unavailable()
 
     @app.exception_handler(PoolTimeoutError)
     async def _pool_exhausted(_request: Request, _exc: PoolTimeoutError) -> JSONResponse:

@@ -1,0 +1,210 @@
+"""On SQLite, answers that wait together are stored in one transaction (answer_groups.py).
+
+Each test hands answers to a writer that is not yet running, so they wait together as a
+class's answers do while a group is being written, then starts it: a real SQLite file, the
+app's own session factory and forms cache.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import Future
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event, func, select, text
+
+from evaluation.answer_groups import AnswerGroupWriter
+from evaluation.models import Answer
+from evaluation.schemas import AnswerReceipt, AnswerRequest
+from services.common.errors import ApiError
+from services.database import sqlite_writes
+from tests.evaluation.conftest import MakeClient, db_session, instructor_client
+from tests.evaluation.helpers import consent, create_open_study, join, start
+
+GRACE = timedelta(seconds=2)
+
+
+class _Class:
+    """Two students of an open study, in their pre-test, and the app that serves them."""
+
+    def __init__(self, client: TestClient, url: str) -> None:
+        admin = instructor_client(client, url)
+        code = create_open_study(admin)["join_code"]
+        self.client, self.url = client, url
+        self.tokens: list[str] = []
+        self.items: list[list[dict[str, Any]]] = []
+        for _ in range(2):
+            headers = join(client, code)
+            consent(client, headers)
+            self.items.append(start(client, headers, "pre")["items"])
+            self.tokens.append(headers["Authorization"].removeprefix("Bearer "))
+
+    def writer(self) -> AnswerGroupWriter:
+        state = self.client.app.state  # type: ignore[attr-defined]
+        return AnswerGroupWriter(state.session_factory, state.study_forms)
+
+    def engine(self) -> Engine:
+        engine: Engine = self.client.app.state.session_factory.kw["bind"]  # type: ignore[attr-defined]
+        return engine
+
+    def stored(self) -> int:
+        with db_session(self.url) as session:
+            return session.scalar(select(func.count()).select_from(Answer)) or 0
+
+
+@pytest.fixture
+def school(make_client: MakeClient, sqlite_url: str) -> _Class:
+    return _Class(make_client(sqlite_url), sqlite_url)
+
+
+@pytest.fixture
+def commits(school: _Class) -> Iterator[list[int]]:
+    """One entry per transaction the app's engine commits."""
+    made: list[int] = []
+
+    def count(_connection: Any) -> None:
+        made.append(1)
+
+    event.listen(school.engine(), "commit", count)
+    yield made
+    event.remove(school.engine(), "commit", count)
+
+
+def _request(item_id: int, choice: int = 0, submission_id: str | None = None) -> AnswerRequest:
+    return AnswerRequest(
+        submission_id=submission_id or uuid.uuid4().hex,
+        phase="pre",
+        item_id=item_id,
+        choice_index=choice,
+    )
+
+
+def _outcome(future: Future[AnswerReceipt]) -> AnswerReceipt | str:
+    """The receipt, or the refusal's error code."""
+    try:
+        return future.result(timeout=30)
+    except ApiError as refusal:
+        return refusal.code
+
+
+def test_waiting_answers_share_one_commit_and_each_refusal_undoes_only_itself(
+    school: _Class, commits: list[int]
+) -> None:
+    writer = school.writer()
+    now = school.client.app.state.clock()  # type: ignore[attr-defined]
+    first, second = school.tokens
+    items = [item["id"] for item in school.items[0]]
+    repeated = uuid.uuid4().hex
+    submitted = [
+        writer.submit(first, _request(items[0], submission_id=repeated), now, GRACE),
+        writer.submit(first, _request(items[1]), now, GRACE),
+        # the same answer again (a retry): the first one's receipt
+        writer.submit(first, _request(items[0], submission_id=repeated), now, GRACE),
+        # the same item with a new submission id: refused, the group goes on
+        writer.submit(first, _request(items[1]), now, GRACE),
+        writer.submit(first, _request(max(items) + 1000), now, GRACE),  # not on the form
+        writer.submit(first, _request(items[2], choice=5), now, GRACE),  # no such option
+        writer.submit("not-a-token", _request(items[2]), now, GRACE),
+        writer.submit(second, _request(school.items[1][0]["id"]), now, GRACE),
+    ]
+    commits.clear()
+    writer.start()
+    outcomes = [_outcome(future) for future in submitted]
+    writer.stop()
+
+    assert outcomes[3:7] == [
+        "already_answered",
+        "unknown_item",
+        "invalid_choice",
+        "not_authenticated",
+    ]
+    receipts = [outcomes[i] for i in (0, 1, 2, 7)]
+    assert all(isinstance(receipt, AnswerReceipt) for receipt in receipts), outcomes
+    assert outcomes[2] == outcomes[0]
+    assert (writer.groups_written, len(commits)) == (1, 1)
+    assert school.stored() == 3
+
+
+def test_a_group_that_cannot_be_written_fails_every_answer_and_stores_none(
+    school: _Class, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program holds the database's write lock past the writer's patience."""
+    monkeypatch.setattr(sqlite_writes, "WRITE_LOCK_TIMEOUT_SECONDS", 0.5)
+    writer = school.writer()
+    now = school.client.app.state.clock()  # type: ignore[attr-defined]
+    submitted = [
+        writer.submit(token, _request(items[0]["id"]), now, GRACE)
+        for token, items in zip(school.tokens, school.items, strict=True)
+    ]
+    with db_session(school.url) as other:
+        other.execute(text("SELECT 1"))  # its BEGIN IMMEDIATE takes the write lock
+        writer.start()
+        for future in submitted:
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                future.result(timeout=30)
+    # the writer carries on with the next group
+    again = writer.submit(school.tokens[0], _request(school.items[0][0]["id"]), now, GRACE)
+    assert isinstance(again.result(timeout=30), AnswerReceipt)
+    writer.stop()
+    assert school.stored() == 1
+
+
+def test_an_answer_cancelled_before_its_turn_is_not_stored(school: _Class) -> None:
+    writer = school.writer()
+    now = school.client.app.state.clock()  # type: ignore[attr-defined]
+    left, stays = (
+        writer.submit(token, _request(items[0]["id"]), now, GRACE)
+        for token, items in zip(school.tokens, school.items, strict=True)
+    )
+    assert left.cancel()  # the client went away while the answer waited
+    writer.start()
+    assert isinstance(stays.result(timeout=30), AnswerReceipt)
+    writer.stop()
+    assert school.stored() == 1
+
+
+def test_stopping_stores_what_waits_then_refuses_new_answers(school: _Class) -> None:
+    writer = school.writer()
+    now = school.client.app.state.clock()  # type: ignore[attr-defined]
+    waiting = writer.submit(school.tokens[0], _request(school.items[0][0]["id"]), now, GRACE)
+    writer.start()
+    writer.stop()
+    assert isinstance(waiting.result(timeout=0), AnswerReceipt)
+    with pytest.raises(RuntimeError):
+        writer.submit(school.tokens[1], _request(school.items[1][0]["id"]), now, GRACE)
+    assert school.stored() == 1
+
+
+def test_sqlite_answers_go_through_the_apps_writer(school: _Class) -> None:
+    """The route sends answers to the app's writer on SQLite (PostgreSQL has none)."""
+    writer: AnswerGroupWriter = school.client.app.state.answer_writer  # type: ignore[attr-defined]
+    before = writer.groups_written
+    response = school.client.post(
+        "/api/student/answers",
+        json=_request(school.items[0][0]["id"]).model_dump(),
+        headers={"Authorization": f"Bearer {school.tokens[0]}"},
+    )
+    assert response.status_code == 200, response.text
+    assert writer.groups_written == before + 1
+
+
+def test_an_answer_that_waits_past_the_lock_timeout_is_a_503_and_is_not_stored(
+    school: _Class, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_writes, "WRITE_LOCK_TIMEOUT_SECONDS", 0.5)
+    with db_session(school.url) as other:
+        other.execute(text("SELECT 1"))  # its BEGIN IMMEDIATE takes the write lock
+        response = school.client.post(
+            "/api/student/answers",
+            json=_request(school.items[0][0]["id"]).model_dump(),
+            headers={"Authorization": f"Bearer {school.tokens[0]}"},
+        )
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "database_unavailable"
+    assert response.headers["Retry-After"]
+    assert school.stored() == 0
