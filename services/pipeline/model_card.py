@@ -135,6 +135,8 @@ def _recipe_text(recipe: dict[str, Any]) -> str:
     extras = []
     if float(recipe.get("mixup", 0) or 0) > 0:
         extras.append(f"mixup (Beta({recipe['mixup']}, {recipe['mixup']}))")
+    if int(recipe.get("cutout", 0) or 0) > 0:
+        extras.append(f"cutout of a {recipe['cutout']}-pixel square")
     if float(recipe.get("label_smoothing", 0) or 0) > 0:
         extras.append(f"label smoothing {recipe['label_smoothing']}")
     if int(recipe.get("teacher_width", 0) or 0) > 0:

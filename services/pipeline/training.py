@@ -76,6 +76,9 @@ class Recipe:
     # average on the selection images; "last" keeps the last epoch, so the selection images
     # only watch the run and choose nothing.
     keep: str = "last"
+    # Cutout (DeVries & Taylor, 2017): a square of this side, at a random place in each
+    # image (it may hang over the edge), set to mid-grey (0: off).
+    cutout: int = 0
     # Mixup (Zhang et al., 2018): each image blended with another of its batch by a weight
     # drawn from Beta(mixup, mixup), the targets by the same weight (0: off).
     mixup: float = 0.0
@@ -123,7 +126,8 @@ def training_summary(
 def augment_batch(
     images: tf.Tensor, recipe: Recipe, num_classes: int, labels: tf.Tensor
 ) -> tuple[tf.Tensor, tf.Tensor]:
-    """Random flip, shift (each image its own, reflect fill) and colour jitter."""
+    """Random flip, shift (each image its own, reflect fill), colour jitter, and cutout and
+    mixup when the recipe asks for them."""
     x = tf.cast(images, tf.float32) / 255.0
     x = tf.image.random_flip_left_right(x)
     batch = tf.shape(x)[0]
@@ -153,9 +157,23 @@ def augment_batch(
         [batch, 1, 1, 1], 1 - recipe.saturation, 1 + recipe.saturation
     ) + gray
     x, y = tf.clip_by_value(x, 0.0, 1.0), tf.one_hot(labels, num_classes)
+    if recipe.cutout > 0:
+        x = cut_out(x, recipe.cutout)
     if recipe.mixup > 0:
         x, y = mix_batch(x, y, recipe.mixup)
     return x, y
+
+
+def cut_out(images: tf.Tensor, side: int) -> tf.Tensor:
+    """Each image with a ``side`` x ``side`` square around a random centre set to 0.5."""
+    batch, size = tf.shape(images)[0], tf.shape(images)[1]
+    centres = tf.random.uniform([batch, 2], 0, size, dtype=tf.int32)
+    rows = tf.range(size)[tf.newaxis, :, tf.newaxis]
+    cols = tf.range(size)[tf.newaxis, tf.newaxis, :]
+    cy, cx = centres[:, 0, tf.newaxis, tf.newaxis], centres[:, 1, tf.newaxis, tf.newaxis]
+    dy, dx, half = rows - cy, cols - cx, side // 2
+    inside = (dy >= -half) & (dy < side - half) & (dx >= -half) & (dx < side - half)
+    return tf.where(inside[..., tf.newaxis], tf.constant(0.5, images.dtype), images)
 
 
 def mix_batch(x: tf.Tensor, y: tf.Tensor, alpha: float) -> tuple[tf.Tensor, tf.Tensor]:

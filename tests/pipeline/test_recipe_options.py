@@ -1,5 +1,5 @@
-"""The plain recipe's options: no batch norm, the one-cycle schedule, mixup, the last epoch,
-the consistent teacher."""
+"""The plain recipe's options: no batch norm, the one-cycle schedule, mixup, cutout, the last
+epoch, the consistent teacher."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from services.pipeline.training import (
     TrainingResult,
     _batches,
     _schedule,
+    cut_out,
     mix_batch,
     train,
 )
@@ -68,6 +69,19 @@ def _tiny_run(tmp_path: Path, recipe: Recipe) -> tuple[Architecture, TrainingRes
         verbose=0,
     )
     return arch, result
+
+
+def test_cutout_greys_one_square_of_its_side_per_image_and_leaves_the_rest() -> None:
+    images = np.random.default_rng(0).uniform(0.6, 1.0, (200, 32, 32, 3)).astype("float32")
+    cut = np.asarray(cut_out(images, 8))
+    grey = np.all(cut == 0.5, axis=3)
+    assert np.array_equal(cut[~grey], images[~grey])  # untouched outside the square
+    areas = grey.sum(axis=(1, 2))
+    assert areas.max() == 64 and areas.min() >= 16  # a full square, or one over an edge
+    for mask in grey[:20]:
+        rows, cols = np.nonzero(mask)
+        side_rows, side_cols = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+        assert side_rows * side_cols == mask.sum()  # one rectangle, no scattered pixels
 
 
 def test_the_plain_recipe_keeps_the_last_epoch_without_batch_norm(tmp_path: Path) -> None:
