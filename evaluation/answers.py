@@ -109,9 +109,9 @@ def store_answer(
     it is looked for only where the answer would otherwise be refused (the unique
     submission id catches the rest), which spares every first try a query.
 
-    ``in_group``: the answer is one of a group that its caller commits together
-    (evaluation/answer_groups.py); its row goes in under a savepoint, so a duplicate
-    undoes only itself, and nothing is committed here.
+    ``in_group``: the answer is one write of a group that is committed together
+    (evaluation/write_groups.py), under a savepoint of its own: nothing is committed or
+    rolled back here.
     """
     connection = session.connection()
     context = _context(connection, token, request.phase)
@@ -145,11 +145,8 @@ def store_answer(
         elapsed_ms=int((now - attempt.started_at).total_seconds() * 1000),
     )
     try:
-        if in_group:
-            with connection.begin_nested():
-                connection.execute(row)
-        else:
-            connection.execute(row)
+        connection.execute(row)
+        if not in_group:
             session.commit()
     except IntegrityError as exc:
         if not in_group:

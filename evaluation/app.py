@@ -13,7 +13,6 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, func, select
 
 from evaluation.admission import AdmissionLimit
-from evaluation.answer_groups import AnswerGroupWriter
 from evaluation.auth import create_instructor
 from evaluation.deps import Clock
 from evaluation.items.bank import seed_default_items
@@ -35,6 +34,7 @@ from evaluation.routes import (
     student_material,
 )
 from evaluation.settings import EvaluationSettings, load_settings
+from evaluation.write_groups import WriteGroups
 from services.common.body_limit import BodyLimit, BodySizeLimit
 from services.common.cross_site import CrossSiteGuard
 from services.common.errors import install_error_handlers
@@ -99,20 +99,16 @@ def create_app(
         if prepare:
             prepare_database(settings, engine)
         app.state.session_factory = make_session_factory(engine)
-        # On SQLite a process's answers share their commits (evaluation/answer_groups.py).
-        writer = (
-            AnswerGroupWriter(app.state.session_factory, app.state.study_forms)
-            if is_sqlite(engine)
-            else None
-        )
-        app.state.answer_writer = writer
-        if writer is not None:
-            writer.start()
+        # On SQLite a process's answers and events share their commits (write_groups.py).
+        groups = WriteGroups(app.state.session_factory) if is_sqlite(engine) else None
+        app.state.write_groups = groups
+        if groups is not None:
+            groups.start()
         try:
             yield
         finally:
-            if writer is not None:
-                writer.stop()
+            if groups is not None:
+                groups.stop()
             engine.dispose()
 
     app = FastAPI(title="CNN 101 evaluation service", lifespan=lifespan)

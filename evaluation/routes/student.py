@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evaluation import flow
-from evaluation.answer_groups import AnswerWriterDep
 from evaluation.answers import store_answer
 from evaluation.audit import Action, record
 from evaluation.auth import (
@@ -43,6 +42,7 @@ from evaluation.scoring import build_outcome
 from evaluation.section_choice import chosen_section
 from evaluation.sections import names_of
 from evaluation.settings import EvaluationSettings
+from evaluation.write_groups import WriteGroupsDep
 from services.common.errors import ApiError
 
 router = APIRouter(prefix="/api/student", tags=["student"])
@@ -222,10 +222,15 @@ async def answer(
     now: NowDep,
     *,
     forms: StudyFormsDep,
-    writer: AnswerWriterDep,
+    groups: WriteGroupsDep,
 ) -> AnswerReceipt:
-    if writer is not None:
-        return await writer.store(token, request, now, _grace(settings))
+    grace = _grace(settings)
+    if groups is not None:
+        return await groups.run(
+            lambda group: store_answer(
+                group, token, request, now, grace, forms=forms, in_group=True
+            )
+        )
     return await run_in_threadpool(
         _answer, request, token, session, now, _grace(settings), forms=forms
     )
@@ -270,8 +275,14 @@ async def events(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
+    *,
+    groups: WriteGroupsDep,
 ) -> EventsReceipt:
     """Store a batch of interaction events; only from participants who consented."""
+    if groups is not None:
+        return await groups.run(
+            lambda group: _events(request, token, group, settings, now, in_group=True)
+        )
     return await run_in_threadpool(_events, request, token, session, settings, now)
 
 
@@ -281,7 +292,10 @@ def _events(
     session: Session,
     settings: EvaluationSettings,
     now: datetime,
+    *,
+    in_group: bool = False,
 ) -> EventsReceipt:
+    """``in_group``: one write of a group committed together (evaluation/write_groups.py)."""
     participant = participant_for(session, token)
     limit = settings.evaluation_max_events_per_batch
     if len(request.events) > limit:
@@ -300,7 +314,8 @@ def _events(
                 payload=event.payload,
             )
         )
-    session.commit()
+    if not in_group:
+        session.commit()
     return EventsReceipt(stored=len(request.events))
 
 

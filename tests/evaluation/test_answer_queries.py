@@ -55,7 +55,7 @@ def test_an_answer_reads_what_it_checks_once(
     statements.clear()
     assert answer(client, headers, "pre", items[1]["id"]).status_code == 200
     # On SQLite an answer is one of a group and goes in under its own savepoint
-    # (evaluation/answer_groups.py): statements inside the process, no round trips.
+    # (evaluation/write_groups.py): statements inside the process, no round trips.
     sent = [
         s.split(" WHERE")[0]
         for s in statements

@@ -4,7 +4,7 @@ FastAPI sends every sync dependency (and a sync generator's enter and exit) to a
 thread of its own; at a class's pre-test peak those hand-offs were a large part of an
 answer's CPU (docs/sizing.md). The trivial dependencies are async now: an answer takes
 one job (the participant's lookup and the answer together; none on SQLite, where the app's
-answer writer has a thread of its own); a read of the student's state
+write groups have a thread of their own); a read of the student's state
 three (the lookup, the endpoint and the rollback of its read-only transaction).
 """
 
@@ -46,7 +46,7 @@ def test_an_answer_takes_one_thread_job(
     thread_jobs.clear()
     response = answer(client, headers, "pre", item["id"])
     assert response.status_code == 200, response.text
-    # On SQLite the app's answer writer stores it on its own thread (answer_groups.py).
+    # On SQLite the app's write groups store it on their own thread (write_groups.py).
     assert len(thread_jobs) == (0 if database_url.startswith("sqlite") else 1), thread_jobs
     thread_jobs.clear()
     assert client.get("/api/student/state", headers=headers).status_code == 200

@@ -1,8 +1,8 @@
-"""On SQLite, answers that wait together are stored in one transaction (answer_groups.py).
+"""On SQLite, writes that wait together are stored in one transaction (write_groups.py).
 
-Each test hands answers to a writer that is not yet running, so they wait together as a
-class's answers do while a group is being written, then starts it: a real SQLite file, the
-app's own session factory and forms cache.
+Each test hands quiz answers to write groups that are not yet running, so they wait
+together as a class's answers do while a group is being written, then starts them: a real
+SQLite file, the app's own session factory and forms cache.
 """
 
 from __future__ import annotations
@@ -11,16 +11,17 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, func, select, text
 
-from evaluation.answer_groups import AnswerGroupWriter
-from evaluation.models import Answer
+from evaluation.answers import store_answer
+from evaluation.models import Answer, InteractionEvent
 from evaluation.schemas import AnswerReceipt, AnswerRequest
+from evaluation.write_groups import WriteGroups
 from services.common.errors import ApiError
 from services.database import sqlite_writes
 from tests.evaluation.conftest import MakeClient, db_session, instructor_client
@@ -44,17 +45,33 @@ class _Class:
             self.items.append(start(client, headers, "pre")["items"])
             self.tokens.append(headers["Authorization"].removeprefix("Bearer "))
 
-    def writer(self) -> AnswerGroupWriter:
-        state = self.client.app.state  # type: ignore[attr-defined]
-        return AnswerGroupWriter(state.session_factory, state.study_forms)
+    def writer(self) -> _Answers:
+        return _Answers(self.client)
 
     def engine(self) -> Engine:
         engine: Engine = self.client.app.state.session_factory.kw["bind"]  # type: ignore[attr-defined]
         return engine
 
-    def stored(self) -> int:
+    def stored(self, table: type[Answer | InteractionEvent] = Answer) -> int:
         with db_session(self.url) as session:
-            return session.scalar(select(func.count()).select_from(Answer)) or 0
+            return session.scalar(select(func.count()).select_from(table)) or 0
+
+
+class _Answers(WriteGroups):
+    """Write groups of the app's session factory that take quiz answers, as the route does."""
+
+    def __init__(self, client: TestClient) -> None:
+        state = client.app.state  # type: ignore[attr-defined]
+        super().__init__(state.session_factory)
+        self.forms = state.study_forms
+
+    def answer(self, token: str, request: AnswerRequest, now: datetime) -> Future[AnswerReceipt]:
+        forms = self.forms
+        return self.submit(
+            lambda group: store_answer(
+                group, token, request, now, GRACE, forms=forms, in_group=True
+            )
+        )
 
 
 @pytest.fixture
@@ -101,17 +118,24 @@ def test_waiting_answers_share_one_commit_and_each_refusal_undoes_only_itself(
     items = [item["id"] for item in school.items[0]]
     repeated = uuid.uuid4().hex
     submitted = [
-        writer.submit(first, _request(items[0], submission_id=repeated), now, GRACE),
-        writer.submit(first, _request(items[1]), now, GRACE),
+        writer.answer(first, _request(items[0], submission_id=repeated), now),
+        writer.answer(first, _request(items[1]), now),
         # the same answer again (a retry): the first one's receipt
-        writer.submit(first, _request(items[0], submission_id=repeated), now, GRACE),
+        writer.answer(first, _request(items[0], submission_id=repeated), now),
         # the same item with a new submission id: refused, the group goes on
-        writer.submit(first, _request(items[1]), now, GRACE),
-        writer.submit(first, _request(max(items) + 1000), now, GRACE),  # not on the form
-        writer.submit(first, _request(items[2], choice=5), now, GRACE),  # no such option
-        writer.submit("not-a-token", _request(items[2]), now, GRACE),
-        writer.submit(second, _request(school.items[1][0]["id"]), now, GRACE),
+        writer.answer(first, _request(items[1]), now),
+        writer.answer(first, _request(max(items) + 1000), now),  # not on the form
+        writer.answer(first, _request(items[2], choice=5), now),  # no such option
+        writer.answer("not-a-token", _request(items[2]), now),
+        writer.answer(second, _request(school.items[1][0]["id"]), now),
     ]
+    savepoints: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("SAVEPOINT"):
+            savepoints.append(statement)
+
+    event.listen(school.engine(), "before_cursor_execute", count)
     commits.clear()
     writer.start()
     outcomes = [_outcome(future) for future in submitted]
@@ -126,7 +150,8 @@ def test_waiting_answers_share_one_commit_and_each_refusal_undoes_only_itself(
     receipts = [outcomes[i] for i in (0, 1, 2, 7)]
     assert all(isinstance(receipt, AnswerReceipt) for receipt in receipts), outcomes
     assert outcomes[2] == outcomes[0]
-    assert (writer.groups_written, len(commits)) == (1, 1)
+    event.remove(school.engine(), "before_cursor_execute", count)
+    assert (writer.groups_written, len(commits), len(savepoints)) == (1, 1, len(submitted))
     assert school.stored() == 3
 
 
@@ -138,7 +163,7 @@ def test_a_group_that_cannot_be_written_fails_every_answer_and_stores_none(
     writer = school.writer()
     now = school.client.app.state.clock()  # type: ignore[attr-defined]
     submitted = [
-        writer.submit(token, _request(items[0]["id"]), now, GRACE)
+        writer.answer(token, _request(items[0]["id"]), now)
         for token, items in zip(school.tokens, school.items, strict=True)
     ]
     with db_session(school.url) as other:
@@ -148,7 +173,7 @@ def test_a_group_that_cannot_be_written_fails_every_answer_and_stores_none(
             with pytest.raises(sqlite3.OperationalError, match="database is locked"):
                 future.result(timeout=30)
     # the writer carries on with the next group
-    again = writer.submit(school.tokens[0], _request(school.items[0][0]["id"]), now, GRACE)
+    again = writer.answer(school.tokens[0], _request(school.items[0][0]["id"]), now)
     assert isinstance(again.result(timeout=30), AnswerReceipt)
     writer.stop()
     assert school.stored() == 1
@@ -158,7 +183,7 @@ def test_an_answer_cancelled_before_its_turn_is_not_stored(school: _Class) -> No
     writer = school.writer()
     now = school.client.app.state.clock()  # type: ignore[attr-defined]
     left, stays = (
-        writer.submit(token, _request(items[0]["id"]), now, GRACE)
+        writer.answer(token, _request(items[0]["id"]), now)
         for token, items in zip(school.tokens, school.items, strict=True)
     )
     assert left.cancel()  # the client went away while the answer waited
@@ -171,18 +196,19 @@ def test_an_answer_cancelled_before_its_turn_is_not_stored(school: _Class) -> No
 def test_stopping_stores_what_waits_then_refuses_new_answers(school: _Class) -> None:
     writer = school.writer()
     now = school.client.app.state.clock()  # type: ignore[attr-defined]
-    waiting = writer.submit(school.tokens[0], _request(school.items[0][0]["id"]), now, GRACE)
+    waiting = writer.answer(school.tokens[0], _request(school.items[0][0]["id"]), now)
     writer.start()
     writer.stop()
     assert isinstance(waiting.result(timeout=0), AnswerReceipt)
     with pytest.raises(RuntimeError):
-        writer.submit(school.tokens[1], _request(school.items[1][0]["id"]), now, GRACE)
+        writer.answer(school.tokens[1], _request(school.items[1][0]["id"]), now)
     assert school.stored() == 1
 
 
-def test_sqlite_answers_go_through_the_apps_writer(school: _Class) -> None:
-    """The route sends answers to the app's writer on SQLite (PostgreSQL has none)."""
-    writer: AnswerGroupWriter = school.client.app.state.answer_writer  # type: ignore[attr-defined]
+def test_sqlite_answers_and_events_go_through_the_apps_write_groups(school: _Class) -> None:
+    """The routes send answers and events to the app's write groups on SQLite (PostgreSQL
+    has none); a refused batch of events stores none of them."""
+    writer: WriteGroups = school.client.app.state.write_groups  # type: ignore[attr-defined]
     before = writer.groups_written
     response = school.client.post(
         "/api/student/answers",
@@ -191,6 +217,17 @@ def test_sqlite_answers_go_through_the_apps_writer(school: _Class) -> None:
     )
     assert response.status_code == 200, response.text
     assert writer.groups_written == before + 1
+    events = {
+        "events": [{"kind": "view", "client_time_ms": 1}, {"kind": "view", "client_time_ms": 2}]
+    }
+    headers = {"Authorization": f"Bearer {school.tokens[1]}"}
+    response = school.client.post("/api/student/events", json=events, headers=headers)
+    assert (response.status_code, response.json()) == (200, {"stored": 2})
+    assert (writer.groups_written, school.stored(InteractionEvent)) == (before + 2, 2)
+    too_many = {"events": [{"kind": "view", "client_time_ms": 1}] * 201}  # the limit is 200
+    response = school.client.post("/api/student/events", json=too_many, headers=headers)
+    assert (response.status_code, response.json()["error"]["code"]) == (413, "too_many_events")
+    assert school.stored(InteractionEvent) == 2
 
 
 def test_an_answer_that_waits_past_the_lock_timeout_is_a_503_and_is_not_stored(
