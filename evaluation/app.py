@@ -46,6 +46,7 @@ from services.database.engine import (
     SessionFactory,
     is_sqlite,
     make_engine,
+    make_read_session_factory,
     make_session_factory,
 )
 from services.database.http_errors import install_database_error_handlers
@@ -99,6 +100,7 @@ def create_app(
         if prepare:
             prepare_database(settings, engine)
         app.state.session_factory = make_session_factory(engine)
+        app.state.read_session_factory = make_read_session_factory(engine)
         # On SQLite a process's answers and events share their commits (write_groups.py).
         groups = WriteGroups(app.state.session_factory) if is_sqlite(engine) else None
         app.state.write_groups = groups

@@ -9,9 +9,17 @@ from fastapi import Depends, Path, Request
 
 from evaluation.items.snapshot import StudyFormsCache
 from evaluation.settings import EvaluationSettings
-from services.database.dependencies import Clock, NowDep, SessionDep
+from services.database.dependencies import Clock, NowDep, ReadSessionDep, SessionDep
 
-__all__ = ["Clock", "NowDep", "RowId", "SessionDep", "SettingsDep", "StudyFormsDep"]
+__all__ = [
+    "Clock",
+    "NowDep",
+    "ReadSessionDep",
+    "RowId",
+    "SessionDep",
+    "SettingsDep",
+    "StudyFormsDep",
+]
 
 
 async def get_settings(request: Request) -> EvaluationSettings:

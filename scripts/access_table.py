@@ -42,7 +42,11 @@ END = "<!-- access-table:end -->"
 WHO = ("anyone", "student", "instructor", "owner or admin", "admin", "presenter", "forwarded")
 # Path parameters that name a resource with an owner (a study, a job, a data set, a model).
 OWNED = ("{study_id}", "{job_id}", "{dataset_id}", "{name}")
-STUDENT = {study_auth.current_participant, study_auth.participant_token}
+STUDENT = {
+    study_auth.current_participant,
+    study_auth.reading_participant,
+    study_auth.participant_token,
+}
 INSTRUCTOR = {study_auth.current_instructor, studio_auth.current_instructor}
 
 

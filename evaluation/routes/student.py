@@ -18,10 +18,11 @@ from evaluation.audit import Action, record
 from evaluation.auth import (
     ParticipantDep,
     ParticipantTokenDep,
+    ReadingParticipantDep,
     new_participant_token,
     participant_for,
 )
-from evaluation.deps import NowDep, SessionDep, SettingsDep, StudyFormsDep
+from evaluation.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep, StudyFormsDep
 from evaluation.items.snapshot import StudyFormsCache
 from evaluation.models import AllocationLog, InteractionEvent, Participant, Study
 from evaluation.schemas import (
@@ -88,8 +89,8 @@ def join(request: JoinRequest, session: SessionDep, now: NowDep) -> JoinResponse
 
 @router.get("/state")
 async def state(
-    participant: ParticipantDep,
-    session: SessionDep,
+    participant: ReadingParticipantDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     now: NowDep,
     forms: StudyFormsDep,
@@ -333,7 +334,10 @@ def questionnaire(
 
 @router.get("/outcome")
 def outcome(
-    participant: ParticipantDep, session: SessionDep, settings: SettingsDep, now: NowDep
+    participant: ReadingParticipantDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> Outcome:
     """Scores, correct answers and explanations, once the student is done."""
     step = flow.current_step(session, participant, now, _grace(settings))

@@ -4,6 +4,7 @@ the request's time from the app's clock (tests hand in their own)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, cast
 
@@ -26,7 +27,20 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     connection back); only a session still inside a transaction is rolled back in a
     thread, shielded so a client that leaves cannot strand its connection.
     """
-    factory = cast(SessionFactory, request.app.state.session_factory)
+    async with _session_of(cast(SessionFactory, request.app.state.session_factory)) as session:
+        yield session
+
+
+async def get_read_db(request: Request) -> AsyncIterator[Session]:
+    """As :func:`get_db`, from ``app.state.read_session_factory``: for requests that only
+    read (services/database/engine.py, make_read_session_factory)."""
+    factory = cast(SessionFactory, request.app.state.read_session_factory)
+    async with _session_of(factory) as session:
+        yield session
+
+
+@asynccontextmanager
+async def _session_of(factory: SessionFactory) -> AsyncIterator[Session]:
     session = factory()
     try:
         yield session
@@ -50,4 +64,5 @@ async def get_now(request: Request) -> datetime:
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
+ReadSessionDep = Annotated[Session, Depends(get_read_db)]
 NowDep = Annotated[datetime, Depends(get_now)]

@@ -13,6 +13,10 @@ from services.database.sqlite_writes import serialised_connection_class
 
 SessionFactory = sessionmaker[Session]
 
+READ_ONLY = "cnn101_read_only"
+"""Execution option of :func:`make_read_session_factory`'s connections: on SQLite their
+transactions read a snapshot without the write lock."""
+
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
@@ -51,10 +55,23 @@ def make_engine(url: str) -> Engine:
         # so read-then-write sequences (slot allocation) cannot interleave or deadlock.
         # Writers queue on a Python lock and a file lock first: every connection of this
         # engine is made by its serialised_connection_class (sqlite_writes.py).
-        connection.connection.dbapi_connection.begin_immediate()
+        dbapi_connection = connection.connection.dbapi_connection
+        if connection.get_execution_options().get(READ_ONLY):
+            dbapi_connection.begin_read()
+        else:
+            dbapi_connection.begin_immediate()
 
     return engine
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def make_read_session_factory(engine: Engine) -> SessionFactory:
+    """Sessions for requests that only read. On SQLite they neither take nor wait for the
+    one write lock that every other transaction holds from its start (a student's page
+    reload no longer queues behind a class's answers), and a write in them fails. On
+    PostgreSQL, whose readers never wait for writers, they are ordinary sessions."""
+    bind = engine.execution_options(**{READ_ONLY: True}) if is_sqlite(engine) else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)

@@ -73,8 +73,20 @@ class _SerialisedConnection(sqlite3.Connection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._holds_write_lock = False
+        self._query_only = False
+
+    def begin_read(self) -> None:
+        """A read transaction: a consistent snapshot (WAL) that takes no lock and waits for
+        no writer; SQLite refuses any write in it (``query_only``)."""
+        if not self._query_only:
+            self.execute("PRAGMA query_only=ON")
+            self._query_only = True
+        self.execute("BEGIN DEFERRED")
 
     def begin_immediate(self) -> None:
+        if self._query_only:
+            self.execute("PRAGMA query_only=OFF")
+            self._query_only = False
         deadline = time.monotonic() + WRITE_LOCK_TIMEOUT_SECONDS
         if not self.write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT_SECONDS):
             raise sqlite3.OperationalError("database is locked")

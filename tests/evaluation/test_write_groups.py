@@ -245,3 +245,24 @@ def test_an_answer_that_waits_past_the_lock_timeout_is_a_503_and_is_not_stored(
     assert response.json()["error"]["code"] == "database_unavailable"
     assert response.headers["Retry-After"]
     assert school.stored() == 0
+
+
+def test_a_students_state_and_outcome_are_read_without_waiting_for_the_write_lock(
+    school: _Class, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page reload during a class's peak does not queue behind the writers."""
+    monkeypatch.setattr(sqlite_writes, "WRITE_LOCK_TIMEOUT_SECONDS", 0.5)
+    headers = {"Authorization": f"Bearer {school.tokens[0]}"}
+    with db_session(school.url) as other:
+        other.execute(text("SELECT 1"))  # its BEGIN IMMEDIATE takes the write lock
+        state = school.client.get("/api/student/state", headers=headers)
+        outcome = school.client.get("/api/student/outcome", headers=headers)
+        answer = school.client.post(
+            "/api/student/answers",
+            json=_request(school.items[0][0]["id"]).model_dump(),
+            headers=headers,
+        )
+    assert (state.status_code, state.json()["step"]) == (200, "pre_test")
+    # not done yet: the outcome's refusal, read without the lock as well
+    assert (outcome.status_code, outcome.json()["error"]["code"]) == (409, "wrong_step")
+    assert answer.status_code == 503  # a write still waits for the lock, and gives up
