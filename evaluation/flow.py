@@ -199,10 +199,28 @@ def give_consent(
     session.commit()
 
 
+def _commit(session: Session, in_group: bool) -> None:
+    """Commit, or only flush when the caller commits a group of requests together
+    (evaluation/write_groups.py)."""
+    if in_group:
+        session.flush()
+    else:
+        session.commit()
+
+
 def start_phase(
-    session: Session, participant: Participant, phase: str, now: datetime, grace: timedelta
+    session: Session,
+    participant: Participant,
+    phase: str,
+    now: datetime,
+    grace: timedelta,
+    *,
+    in_group: bool = False,
 ) -> PhaseAttempt:
-    """Start a phase once; starting it again returns the same attempt and deadline."""
+    """Start a phase once; starting it again returns the same attempt and deadline.
+
+    In a group (``in_group``) a double click cannot race: the group holds the write lock,
+    and a start earlier in the same group is found in the group's session."""
     study = session.get_one(Study, participant.study_id)
     attempts = attempts_by_phase(session, participant)
     existing = attempts.get(phase)
@@ -227,8 +245,10 @@ def start_phase(
     )
     session.add(attempt)
     try:
-        session.commit()
+        _commit(session, in_group)
     except IntegrityError:
+        if in_group:
+            raise
         # A double click started it concurrently: the first one wins.
         session.rollback()
         winner = attempts_by_phase(session, participant).get(phase)
@@ -239,7 +259,13 @@ def start_phase(
 
 
 def finish_quiz(
-    session: Session, participant: Participant, phase: str, now: datetime, grace: timedelta
+    session: Session,
+    participant: Participant,
+    phase: str,
+    now: datetime,
+    grace: timedelta,
+    *,
+    in_group: bool = False,
 ) -> PhaseAttempt:
     attempt = attempts_by_phase(session, participant).get(phase)
     if attempt is None:
@@ -248,7 +274,7 @@ def finish_quiz(
         expired = now >= attempt.deadline_at + grace
         attempt.finished_at = attempt.deadline_at if expired else now
         attempt.finish_reason = "time_limit" if expired else "submitted"
-        session.commit()
+        _commit(session, in_group)
     return attempt
 
 

@@ -163,10 +163,14 @@ async def start_phase(
     now: NowDep,
     *,
     forms: StudyFormsDep,
+    groups: WriteGroupsDep,
 ) -> PhaseView:
-    return await run_in_threadpool(
-        _start_phase, phase, token, session, now, _grace(settings), forms=forms
-    )
+    grace = _grace(settings)
+    if groups is not None:
+        return await groups.run(
+            lambda group: _start_phase(phase, token, group, now, grace, forms=forms, in_group=True)
+        )
+    return await run_in_threadpool(_start_phase, phase, token, session, now, grace, forms=forms)
 
 
 def _start_phase(
@@ -177,9 +181,10 @@ def _start_phase(
     grace: timedelta,
     *,
     forms: StudyFormsCache,
+    in_group: bool = False,
 ) -> PhaseView:
     participant = participant_for(session, token)
-    attempt = flow.start_phase(session, participant, phase, now, grace)
+    attempt = flow.start_phase(session, participant, phase, now, grace, in_group=in_group)
     return flow.phase_view(
         session, attempt, now, include_items=attempt.form is not None, forms=forms
     )
@@ -194,10 +199,14 @@ async def finish_phase(
     now: NowDep,
     *,
     forms: StudyFormsDep,
+    groups: WriteGroupsDep,
 ) -> PhaseView:
-    return await run_in_threadpool(
-        _finish_phase, phase, token, session, now, _grace(settings), forms=forms
-    )
+    grace = _grace(settings)
+    if groups is not None:
+        return await groups.run(
+            lambda group: _finish_phase(phase, token, group, now, grace, forms=forms, in_group=True)
+        )
+    return await run_in_threadpool(_finish_phase, phase, token, session, now, grace, forms=forms)
 
 
 def _finish_phase(
@@ -208,9 +217,10 @@ def _finish_phase(
     grace: timedelta,
     *,
     forms: StudyFormsCache,
+    in_group: bool = False,
 ) -> PhaseView:
     participant = participant_for(session, token)
-    attempt = flow.finish_quiz(session, participant, phase, now, grace)
+    attempt = flow.finish_quiz(session, participant, phase, now, grace, in_group=in_group)
     return flow.phase_view(session, attempt, now, include_items=False, forms=forms)
 
 

@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy.orm import Session
 
 from evaluation.answers import store_answer
-from evaluation.models import Answer, InteractionEvent
-from evaluation.schemas import AnswerReceipt, AnswerRequest
+from evaluation.models import Answer, InteractionEvent, PhaseAttempt
+from evaluation.routes.student import _finish_phase, _start_phase
+from evaluation.schemas import AnswerReceipt, AnswerRequest, PhaseView
 from evaluation.write_groups import WriteGroups
 from services.common.errors import ApiError
 from services.database import sqlite_writes
@@ -36,7 +38,7 @@ class _Class:
     def __init__(self, client: TestClient, url: str) -> None:
         admin = instructor_client(client, url)
         code = create_open_study(admin)["join_code"]
-        self.client, self.url = client, url
+        self.client, self.url, self.study_code = client, url, code
         self.tokens: list[str] = []
         self.items: list[list[dict[str, Any]]] = []
         for _ in range(2):
@@ -266,3 +268,35 @@ def test_a_students_state_and_outcome_are_read_without_waiting_for_the_write_loc
     # not done yet: the outcome's refusal, read without the lock as well
     assert (outcome.status_code, outcome.json()["error"]["code"]) == (409, "wrong_step")
     assert answer.status_code == 503  # a write still waits for the lock, and gives up
+
+
+def test_a_double_start_in_one_group_starts_the_phase_once(school: _Class) -> None:
+    headers = join(school.client, school.study_code)
+    consent(school.client, headers)
+    token = headers["Authorization"].removeprefix("Bearer ")
+    state = school.client.app.state  # type: ignore[attr-defined]
+    groups = WriteGroups(state.session_factory)
+    now = state.clock()
+
+    def start_pre(group: Session) -> PhaseView:
+        return _start_phase("pre", token, group, now, GRACE, forms=state.study_forms, in_group=True)
+
+    def finish_post(group: Session) -> PhaseView:
+        return _finish_phase(
+            "post", token, group, now, GRACE, forms=state.study_forms, in_group=True
+        )
+
+    submitted = [groups.submit(start_pre), groups.submit(finish_post), groups.submit(start_pre)]
+    groups.start()
+    first = submitted[0].result(timeout=30)
+    with pytest.raises(ApiError, match="has not started"):
+        submitted[1].result(timeout=30)
+    again = submitted[2].result(timeout=30)
+    groups.stop()
+    assert groups.groups_written == 1
+    assert (again.deadline_at, again.items) == (first.deadline_at, first.items)
+    with db_session(school.url) as session:
+        starts = session.scalar(
+            select(func.count()).select_from(PhaseAttempt).where(PhaseAttempt.phase == "pre")
+        )
+    assert starts == 3  # the two students of the class, and this one once
