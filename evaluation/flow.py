@@ -165,8 +165,22 @@ def _require_step(actual: str, *expected: str) -> None:
         )
 
 
+def _commit(session: Session, in_group: bool) -> None:
+    """Commit, or only flush when the caller commits a group of requests together
+    (evaluation/write_groups.py)."""
+    if in_group:
+        session.flush()
+    else:
+        session.commit()
+
+
 def give_consent(
-    session: Session, participant: Participant, request: ConsentRequest, now: datetime
+    session: Session,
+    participant: Participant,
+    request: ConsentRequest,
+    now: datetime,
+    *,
+    in_group: bool = False,
 ) -> None:
     """Record the choice once; participants get a counterbalanced form order."""
     study = share_study(session, participant.study_id)
@@ -196,16 +210,7 @@ def give_consent(
         )
         participant.form_order = order
         participant.form_slot = slot
-    session.commit()
-
-
-def _commit(session: Session, in_group: bool) -> None:
-    """Commit, or only flush when the caller commits a group of requests together
-    (evaluation/write_groups.py)."""
-    if in_group:
-        session.flush()
-    else:
-        session.commit()
+    _commit(session, in_group)
 
 
 def start_phase(
@@ -285,6 +290,7 @@ def assign_condition(
     grace: timedelta,
     *,
     forms: StudyFormsCache,
+    in_group: bool = False,
 ) -> Participant:
     """Allocate the condition once the pre-test is over; pressing twice changes nothing.
 
@@ -326,7 +332,7 @@ def assign_condition(
     participant.condition = condition
     participant.condition_slot = slot
     participant.assigned_at = now
-    session.commit()
+    _commit(session, in_group)
     return participant
 
 

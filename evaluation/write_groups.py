@@ -1,5 +1,6 @@
-"""On SQLite, a process's quiz answers, interaction events and phase starts and finishes are
-written in groups: one transaction and one commit for every write that waits.
+"""On SQLite, a process's class-wide writes (consents, phase starts and finishes, quiz answers,
+assignments, interaction events) are written in groups: one transaction and one commit for
+every write that waits.
 
 Why: SQLite has one write lock for the whole database, and every answer held it through its
 own commit, whose fsync of the write-ahead log was 42 % of the time an answer held the lock

@@ -131,21 +131,31 @@ def _state(
 
 @router.post("/consent", status_code=204)
 async def consent(
-    request: ConsentRequest, token: ParticipantTokenDep, session: SessionDep, now: NowDep
+    request: ConsentRequest,
+    token: ParticipantTokenDep,
+    session: SessionDep,
+    now: NowDep,
+    groups: WriteGroupsDep,
 ) -> Response:
     """Record the consent choice; a study with sections needs the student's section to
     participate (an unknown one is refused before anything is stored)."""
-    # A class consents within a minute: one thread-pool job, as the hot paths below.
-    await run_in_threadpool(_consent, request, token, session, now)
+    # A class consents within a minute: one thread-pool job, as the hot paths below (on
+    # SQLite one write of a group, evaluation/write_groups.py).
+    if groups is not None:
+        await groups.run(lambda group: _consent(request, token, group, now, in_group=True))
+    else:
+        await run_in_threadpool(_consent, request, token, session, now)
     return Response(status_code=204)
 
 
-def _consent(request: ConsentRequest, token: str, session: Session, now: datetime) -> None:
+def _consent(
+    request: ConsentRequest, token: str, session: Session, now: datetime, *, in_group: bool = False
+) -> None:
     participant = participant_for(session, token)
     study = session.get_one(Study, participant.study_id)
     section = chosen_section(study, request.section, request.choice == "participate")
     request = request.model_copy(update={"section": section})
-    flow.give_consent(session, participant, request, now)
+    flow.give_consent(session, participant, request, now, in_group=in_group)
 
 
 # The class's hot paths (phases, answers, assignment, events) are async routes whose
@@ -265,16 +275,31 @@ async def assignment(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
+    *,
     forms: StudyFormsDep,
+    groups: WriteGroupsDep,
 ) -> AssignmentResult:
-    return await run_in_threadpool(_assignment, token, session, now, _grace(settings), forms=forms)
+    grace = _grace(settings)
+    if groups is not None:
+        return await groups.run(
+            lambda group: _assignment(token, group, now, grace, forms=forms, in_group=True)
+        )
+    return await run_in_threadpool(_assignment, token, session, now, grace, forms=forms)
 
 
 def _assignment(
-    token: str, session: Session, now: datetime, grace: timedelta, *, forms: StudyFormsCache
+    token: str,
+    session: Session,
+    now: datetime,
+    grace: timedelta,
+    *,
+    forms: StudyFormsCache,
+    in_group: bool = False,
 ) -> AssignmentResult:
     participant = participant_for(session, token)
-    assigned = flow.assign_condition(session, participant.id, now, grace, forms=forms)
+    assigned = flow.assign_condition(
+        session, participant.id, now, grace, forms=forms, in_group=in_group
+    )
     assert assigned.condition is not None and assigned.stratum is not None
     return AssignmentResult(condition=assigned.condition, stratum=assigned.stratum)
 

@@ -20,10 +20,10 @@ from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session
 
 from evaluation.answers import store_answer
-from evaluation.models import Answer, InteractionEvent, PhaseAttempt
-from evaluation.routes.student import _finish_phase, _start_phase
-from evaluation.schemas import AnswerReceipt, AnswerRequest, PhaseView
-from evaluation.write_groups import WriteGroups
+from evaluation.models import AllocationLog, Answer, InteractionEvent, PhaseAttempt
+from evaluation.routes.student import _consent, _finish_phase, _start_phase
+from evaluation.schemas import AnswerReceipt, AnswerRequest, ConsentRequest, PhaseView
+from evaluation.write_groups import WriteGroups, WriteJob
 from services.common.errors import ApiError
 from services.database import sqlite_writes
 from tests.evaluation.conftest import MakeClient, db_session, instructor_client
@@ -300,3 +300,38 @@ def test_a_double_start_in_one_group_starts_the_phase_once(school: _Class) -> No
             select(func.count()).select_from(PhaseAttempt).where(PhaseAttempt.phase == "pre")
         )
     assert starts == 3  # the two students of the class, and this one once
+
+
+def test_consents_in_one_group_take_one_slot_each_and_a_double_press_one(
+    school: _Class,
+) -> None:
+    tokens = [
+        join(school.client, school.study_code)["Authorization"].removeprefix("Bearer ")
+        for _ in range(4)
+    ]
+    state = school.client.app.state  # type: ignore[attr-defined]
+    groups = WriteGroups(state.session_factory)
+    now = state.clock()
+    choice = ConsentRequest(choice="participate", prior_ml=False)
+
+    def consenting(token: str) -> WriteJob[None]:
+        return lambda group: _consent(choice, token, group, now, in_group=True)
+
+    submitted = [groups.submit(consenting(token)) for token in [*tokens, tokens[0]]]
+    groups.start()
+    for future in submitted:
+        future.result(timeout=30)
+    groups.stop()
+    assert groups.groups_written == 1
+    with db_session(school.url) as session:
+        slots = session.execute(
+            select(AllocationLog.participant_id, AllocationLog.sequence, AllocationLog.slot)
+            .where(AllocationLog.kind == "form_order")
+            .order_by(AllocationLog.id)
+        ).all()
+    # the class's two students, then these four once each, in one sequence's next slots
+    assert len(slots) == 6 and len({row.participant_id for row in slots}) == 6
+    sequences = {row.sequence for row in slots}
+    assert len(sequences) == 1 and [row.slot for row in slots] == list(
+        range(slots[0].slot, slots[0].slot + 6)
+    )
