@@ -161,7 +161,9 @@ def _consent(
 # The class's hot paths (phases, answers, assignment, events) are async routes whose
 # database work, the participant's lookup included, is one explicit thread-pool job: a
 # sync route costs FastAPI a job per sync dependency and one more to check its response
-# model, a large share of an answer's CPU at the pre-test peak (docs/sizing.md).
+# model, a large share of an answer's CPU at the pre-test peak (docs/sizing.md). On SQLite
+# that work is instead one write of a group (evaluation/write_groups.py): every write
+# there holds the database's one lock, and a group takes it and commits once.
 
 
 @router.post("/phases/{phase}/start")
@@ -252,9 +254,7 @@ async def answer(
                 group, token, request, now, grace, forms=forms, in_group=True
             )
         )
-    return await run_in_threadpool(
-        _answer, request, token, session, now, _grace(settings), forms=forms
-    )
+    return await run_in_threadpool(_answer, request, token, session, now, grace, forms=forms)
 
 
 def _answer(
