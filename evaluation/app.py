@@ -101,7 +101,7 @@ def create_app(
             prepare_database(settings, engine)
         app.state.session_factory = make_session_factory(engine)
         app.state.read_session_factory = make_read_session_factory(engine)
-        # On SQLite a process's answers and events share their commits (write_groups.py).
+        # On SQLite a process's class-wide writes share their commits (write_groups.py).
         groups = WriteGroups(app.state.session_factory) if is_sqlite(engine) else None
         app.state.write_groups = groups
         if groups is not None:

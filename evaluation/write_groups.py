@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, TypeVar, cast
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from services.common.errors import ApiError
@@ -142,3 +143,14 @@ async def get_write_groups(request: Request) -> WriteGroups | None:
 
 
 WriteGroupsDep = Annotated[WriteGroups | None, Depends(get_write_groups)]
+
+
+async def write(
+    groups: WriteGroups | None, session: Session, work: Callable[[Session, bool], T]
+) -> T:
+    """A request's writes, ``work(session, in_group)``: on SQLite one write of a group (the
+    group's session; ``work`` must not commit), elsewhere one thread-pool job on the
+    request's own session, which ``work`` commits."""
+    if groups is not None:
+        return await groups.run(lambda group: work(group, True))
+    return await run_in_threadpool(work, session, False)

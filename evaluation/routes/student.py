@@ -43,7 +43,7 @@ from evaluation.scoring import build_outcome
 from evaluation.section_choice import chosen_section
 from evaluation.sections import names_of
 from evaluation.settings import EvaluationSettings
-from evaluation.write_groups import WriteGroupsDep
+from evaluation.write_groups import WriteGroupsDep, write
 from services.common.errors import ApiError
 
 router = APIRouter(prefix="/api/student", tags=["student"])
@@ -139,12 +139,11 @@ async def consent(
 ) -> Response:
     """Record the consent choice; a study with sections needs the student's section to
     participate (an unknown one is refused before anything is stored)."""
-    # A class consents within a minute: one thread-pool job, as the hot paths below (on
-    # SQLite one write of a group, evaluation/write_groups.py).
-    if groups is not None:
-        await groups.run(lambda group: _consent(request, token, group, now, in_group=True))
-    else:
-        await run_in_threadpool(_consent, request, token, session, now)
+    # A class consents within a minute: one thread-pool job (or write of a group), as the
+    # hot paths below.
+    await write(
+        groups, session, lambda db, grouped: _consent(request, token, db, now, in_group=grouped)
+    )
     return Response(status_code=204)
 
 
@@ -178,11 +177,13 @@ async def start_phase(
     groups: WriteGroupsDep,
 ) -> PhaseView:
     grace = _grace(settings)
-    if groups is not None:
-        return await groups.run(
-            lambda group: _start_phase(phase, token, group, now, grace, forms=forms, in_group=True)
-        )
-    return await run_in_threadpool(_start_phase, phase, token, session, now, grace, forms=forms)
+    return await write(
+        groups,
+        session,
+        lambda db, grouped: _start_phase(
+            phase, token, db, now, grace, forms=forms, in_group=grouped
+        ),
+    )
 
 
 def _start_phase(
@@ -214,11 +215,13 @@ async def finish_phase(
     groups: WriteGroupsDep,
 ) -> PhaseView:
     grace = _grace(settings)
-    if groups is not None:
-        return await groups.run(
-            lambda group: _finish_phase(phase, token, group, now, grace, forms=forms, in_group=True)
-        )
-    return await run_in_threadpool(_finish_phase, phase, token, session, now, grace, forms=forms)
+    return await write(
+        groups,
+        session,
+        lambda db, grouped: _finish_phase(
+            phase, token, db, now, grace, forms=forms, in_group=grouped
+        ),
+    )
 
 
 def _finish_phase(
@@ -248,25 +251,13 @@ async def answer(
     groups: WriteGroupsDep,
 ) -> AnswerReceipt:
     grace = _grace(settings)
-    if groups is not None:
-        return await groups.run(
-            lambda group: store_answer(
-                group, token, request, now, grace, forms=forms, in_group=True
-            )
-        )
-    return await run_in_threadpool(_answer, request, token, session, now, grace, forms=forms)
-
-
-def _answer(
-    request: AnswerRequest,
-    token: str,
-    session: Session,
-    now: datetime,
-    grace: timedelta,
-    *,
-    forms: StudyFormsCache,
-) -> AnswerReceipt:
-    return store_answer(session, token, request, now, grace, forms=forms)
+    return await write(
+        groups,
+        session,
+        lambda db, grouped: store_answer(
+            db, token, request, now, grace, forms=forms, in_group=grouped
+        ),
+    )
 
 
 @router.post("/assignment")
@@ -280,11 +271,11 @@ async def assignment(
     groups: WriteGroupsDep,
 ) -> AssignmentResult:
     grace = _grace(settings)
-    if groups is not None:
-        return await groups.run(
-            lambda group: _assignment(token, group, now, grace, forms=forms, in_group=True)
-        )
-    return await run_in_threadpool(_assignment, token, session, now, grace, forms=forms)
+    return await write(
+        groups,
+        session,
+        lambda db, grouped: _assignment(token, db, now, grace, forms=forms, in_group=grouped),
+    )
 
 
 def _assignment(
@@ -315,11 +306,11 @@ async def events(
     groups: WriteGroupsDep,
 ) -> EventsReceipt:
     """Store a batch of interaction events; only from participants who consented."""
-    if groups is not None:
-        return await groups.run(
-            lambda group: _events(request, token, group, settings, now, in_group=True)
-        )
-    return await run_in_threadpool(_events, request, token, session, settings, now)
+    return await write(
+        groups,
+        session,
+        lambda db, grouped: _events(request, token, db, settings, now, in_group=grouped),
+    )
 
 
 def _events(

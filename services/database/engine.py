@@ -51,8 +51,9 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # BEGIN IMMEDIATE takes the write lock up front: every transaction is serialised,
-        # so read-then-write sequences (slot allocation) cannot interleave or deadlock.
+        # BEGIN IMMEDIATE takes the write lock up front: every transaction that may write is
+        # serialised, so read-then-write sequences (slot allocation) cannot interleave or
+        # deadlock; a read-only session's (make_read_session_factory) takes no lock.
         # Writers queue on a Python lock and a file lock first: every connection of this
         # engine is made by its serialised_connection_class (sqlite_writes.py).
         dbapi_connection = connection.connection.dbapi_connection
@@ -73,5 +74,6 @@ def make_read_session_factory(engine: Engine) -> SessionFactory:
     one write lock that every other transaction holds from its start (a student's page
     reload no longer queues behind a class's answers), and a write in them fails. On
     PostgreSQL, whose readers never wait for writers, they are ordinary sessions."""
-    bind = engine.execution_options(**{READ_ONLY: True}) if is_sqlite(engine) else engine
-    return sessionmaker(bind=bind, expire_on_commit=False)
+    return make_session_factory(
+        engine.execution_options(**{READ_ONLY: True}) if is_sqlite(engine) else engine
+    )
