@@ -17,6 +17,7 @@ from services.common.errors import ApiError
 from services.common.jobs import TaskSender
 from services.gateway.activations_client import ActivationsClient, ModelVersion
 from services.gateway.decode_pool import DecodePool
+from services.gateway.encoded import EncodedJson
 from services.gateway.forwarding import Forwarder
 from services.gateway.images import encode_png
 from services.gateway.settings import GatewaySettings
@@ -55,6 +56,10 @@ class GatewayState:
     _example_digests: dict[int, dict[str, str]] = field(default_factory=dict)
     _digest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _refreshing: dict[tuple[str, int], asyncio.Future[ModelVersion]] = field(default_factory=dict)
+    # (model, version, fingerprint, rendered?) -> the example list as sent (routes/examples.py)
+    example_lists: LRUCache[tuple[str, int, str, bool], EncodedJson] = field(
+        default_factory=lambda: LRUCache(maxsize=32)
+    )
     # Encoded thumbnails: a class asks for each one many times, decoding is not free.
     _example_pngs: LRUCache[tuple[str, int], bytes] = field(
         default_factory=lambda: LRUCache(maxsize=4096)

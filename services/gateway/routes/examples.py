@@ -16,18 +16,21 @@ from cnn101.v1 import activations_pb2
 from fastapi import APIRouter, Depends, Request, Response
 
 from services.common.errors import ApiError, error_responses
+from services.gateway.activations_client import ModelVersion
 from services.gateway.bundles import BundleKey, fetch_bundle
+from services.gateway.encoded import EncodedJson
 from services.gateway.published import require_visible_model
 from services.gateway.responses import (
     BUNDLE_MEDIA_TYPE,
     BUNDLE_OPENAPI,
+    REVALIDATE,
     bundle_headers,
     bundle_response,
     fingerprint_of,
     pinned_to,
 )
 from services.gateway.state import GatewayState, StateDep
-from services.gateway.static_bundles import static_index
+from services.gateway.static_bundles import StaticVersion, static_index
 
 # Unpublished models are invisible here (services/gateway/published.py).
 router = APIRouter(
@@ -58,21 +61,34 @@ async def _revalidated_png(
     return Response(await encoded(), media_type="image/png", headers=headers)
 
 
-@router.get("", responses=error_responses(404, 503))
-async def list_examples(state: StateDep, model: str | None = None) -> dict[str, Any]:
+@router.get("", response_model=dict[str, Any], responses=error_responses(404, 503))
+async def list_examples(request: Request, state: StateDep, model: str | None = None) -> Response:
     """Example images by class, with the digest of each one's model input and the URL of
     its bundle: an immutable static file once the worker has rendered the version, else
     the activations route pinned to this version's fingerprint."""
     name = model or state.settings.model_name
     described = await state.model_version(name, 0)
     fingerprint = fingerprint_of(described.description)
-    digests = await state.example_digests(int(described.description["input"]["shape"][0]))
     index = static_index(state.settings.static_root, state.settings.static_memory_bytes)
     rendered = index.version(name, described.version, fingerprint)
+    # Revalidated (no-cache): a new version or the worker's rendering changes the list.
+    key = (name, described.version, fingerprint, rendered is not None)
+    encoded = state.example_lists.get(key)
+    if encoded is None:
+        listing = await _example_list(state, name, described, rendered)
+        encoded = state.example_lists[key] = EncodedJson.of(listing)
+    return encoded.response(request, REVALIDATE)
+
+
+async def _example_list(
+    state: GatewayState, name: str, described: ModelVersion, rendered: StaticVersion | None
+) -> dict[str, Any]:
+    version, fingerprint = described.version, fingerprint_of(described.description)
+    digests = await state.example_digests(int(described.description["input"]["shape"][0]))
     tiles: dict[str, int] = {}
     for label in {example.label for example in state.examples}:
         tiles.update((e.id, i) for i, e in enumerate(state.class_examples(label)))
-    pinned = f"model={quote(name)}&version={described.version}&fingerprint={fingerprint}"
+    pinned = f"model={quote(name)}&version={version}&fingerprint={fingerprint}"
 
     def bundle_url(example_id: str) -> str:
         static = rendered.bundle_url(example_id, digests[example_id]) if rendered else None
@@ -85,7 +101,7 @@ async def list_examples(state: StateDep, model: str | None = None) -> dict[str, 
     featured = rendered.manifest.featured if rendered else None
     return {
         "model": name,
-        "version": described.version,
+        "version": version,
         "fingerprint": fingerprint,
         # The example the explorer opens with (services/worker/featured.py); null until the
         # worker has rendered the version, and the SPA then opens with the first.
