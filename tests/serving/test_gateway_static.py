@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ BROTLI_STAND_IN = b"brotli bytes (served as they are, never decoded by the gatew
 
 
 @pytest.fixture(scope="module")
-def spa(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayThread]:
+def spa_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("spa")
     (folder / "assets").mkdir()
     (folder / "index.html").write_bytes(INDEX)
@@ -34,12 +35,17 @@ def spa(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gate
     (folder / "assets" / "index-abc123.js.gz").write_bytes(gzip.compress(SCRIPT))
     (folder / "assets" / "index-abc123.js.br").write_bytes(BROTLI_STAND_IN)
     (folder / "assets" / "small-abc123.css").write_bytes(b"body{margin:0}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def spa(stack: Stack, spa_folder: Path) -> Iterator[GatewayThread]:
     gateway = GatewayThread(
         create_app(
             GatewaySettings(
                 activations_target=stack.activations_target,
                 data_dir=stack.data_dir,
-                spa_dir=folder,
+                spa_dir=spa_folder,
                 broker_url=stack.redis.url_for(1),
                 result_backend=stack.redis.url_for(1),
             )
@@ -125,3 +131,39 @@ def test_the_build_writes_the_siblings_the_gateway_serves() -> None:
             script.read_bytes()
         )
         assert script.with_name(script.name + ".br").is_file()
+
+
+def test_the_example_list_is_encoded_once_and_revalidated(spa: GatewayThread) -> None:
+    url = f"{spa.url}/api/examples"
+    gzipped, body = _get(url, "gzip")
+    plain, plain_body = _get(url, "identity")
+    assert "content-encoding" not in plain.headers
+    assert gzip.decompress(body) == plain_body
+    assert json.loads(plain_body)["examples"]
+    assert gzipped.headers["etag"] == plain.headers["etag"]
+    assert gzipped.headers["cache-control"] == "no-cache"
+    assert gzipped.headers["vary"] == "Accept-Encoding"
+    assert gzipped.headers["content-type"] == "application/json"
+    again, _ = _get(url, "gzip", **{"If-None-Match": gzipped.headers["etag"]})
+    assert again.status_code == 304
+    other, _ = _get(url, "gzip", **{"If-None-Match": '"something else"'})
+    assert other.status_code == 200
+
+
+def test_a_page_rewritten_on_disk_is_served_anew(spa: GatewayThread, spa_folder: Path) -> None:
+    """A page once sent is answered from memory, until a new build changes the file."""
+    page = spa_folder / "about.html"
+    page.write_bytes(b"<p>first build</p>")
+    first, body = _get(f"{spa.url}/about.html", "gzip")
+    assert body == b"<p>first build</p>"
+    assert _get(f"{spa.url}/about.html", "gzip")[1] == body
+    page.write_bytes(b"<p>the second build</p>")
+    page.with_name("about.html.gz").write_bytes(gzip.compress(b"<p>the second build</p>"))
+    second, body = _get(f"{spa.url}/about.html", "gzip")
+    assert second.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == b"<p>the second build</p>"
+    assert second.headers["etag"] != first.headers["etag"]
+    page.unlink()
+    page.with_name("about.html.gz").unlink()
+    gone, _ = _get(f"{spa.url}/about.html", "gzip")
+    assert gone.status_code == 404
