@@ -59,8 +59,20 @@ def normalise_join_code(code: str) -> str:
 
 
 @router.post("/join", status_code=201)
-def join(request: JoinRequest, session: SessionDep, now: NowDep) -> JoinResponse:
+async def join(
+    request: JoinRequest, session: SessionDep, now: NowDep, groups: WriteGroupsDep
+) -> JoinResponse:
     """Join an open study by its code; the token returned identifies the student."""
+    # A class joins within a minute: one thread-pool job (or write of a group), as the
+    # hot paths below.
+    return await write(groups, session, lambda db, grouped: _join(request, db, now, grouped))
+
+
+def new_participant_code() -> str:
+    return "P-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+
+
+def _join(request: JoinRequest, session: Session, now: datetime, in_group: bool) -> JoinResponse:
     study = session.scalar(
         select(Study).where(Study.join_code == normalise_join_code(request.code))
     )
@@ -70,12 +82,20 @@ def join(request: JoinRequest, session: SessionDep, now: NowDep) -> JoinResponse
         raise ApiError(409, "study_not_open", f"the study is {study.status}")
     for _ in range(5):
         token, digest = new_participant_token()
-        code = "P-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
-        session.add(Participant(study_id=study.id, code=code, token_hash=digest, joined_at=now))
+        code = new_participant_code()
+        participant = Participant(study_id=study.id, code=code, token_hash=digest, joined_at=now)
         try:
-            session.commit()
+            # In a group a taken code undoes only its own savepoint; alone, the transaction.
+            if in_group:
+                with session.begin_nested():
+                    session.add(participant)
+                    session.flush()
+            else:
+                session.add(participant)
+                session.commit()
         except IntegrityError:
-            session.rollback()
+            if not in_group:
+                session.rollback()
             continue
         return JoinResponse(
             token=token,

@@ -20,9 +20,16 @@ from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session
 
 from evaluation.answers import store_answer
-from evaluation.models import AllocationLog, Answer, InteractionEvent, PhaseAttempt
-from evaluation.routes.student import _consent, _finish_phase, _start_phase
-from evaluation.schemas import AnswerReceipt, AnswerRequest, ConsentRequest, PhaseView
+from evaluation.models import AllocationLog, Answer, InteractionEvent, Participant, PhaseAttempt
+from evaluation.routes import student
+from evaluation.routes.student import _consent, _finish_phase, _join, _start_phase
+from evaluation.schemas import (
+    AnswerReceipt,
+    AnswerRequest,
+    ConsentRequest,
+    JoinRequest,
+    PhaseView,
+)
 from evaluation.write_groups import WriteGroups, WriteJob
 from services.common.errors import ApiError
 from services.database import sqlite_writes
@@ -335,3 +342,37 @@ def test_consents_in_one_group_take_one_slot_each_and_a_double_press_one(
     assert len(sequences) == 1 and [row.slot for row in slots] == list(
         range(slots[0].slot, slots[0].slot + 6)
     )
+
+
+def test_joins_in_one_group_each_get_a_code_and_a_taken_code_is_drawn_again(
+    school: _Class, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A code already taken undoes only that student's own savepoint: the other joins of
+    the group are kept, and that student gets the next code drawn."""
+    with db_session(school.url) as session:
+        taken = session.scalars(select(Participant.code)).first()
+    drawn = iter([taken, "P-AAAAAA", "P-BBBBBB", "P-BBBBBB", "P-CCCCCC"])
+    monkeypatch.setattr(student, "new_participant_code", lambda: next(drawn))
+    state = school.client.app.state  # type: ignore[attr-defined]
+    groups = WriteGroups(state.session_factory)
+    now = state.clock()
+    request = JoinRequest(code=school.study_code)
+    submitted = [groups.submit(lambda group: _join(request, group, now, True)) for _ in range(3)]
+    groups.start()
+    codes = [future.result(timeout=30).participant_code for future in submitted]
+    groups.stop()
+    assert groups.groups_written == 1
+    assert codes == ["P-AAAAAA", "P-BBBBBB", "P-CCCCCC"]
+    with db_session(school.url) as session:
+        stored = session.scalars(select(Participant.code)).all()
+    assert len(stored) == 5 and set(codes) <= set(stored)  # the class's two, and these three
+
+
+def test_sqlite_joins_go_through_the_apps_write_groups(school: _Class) -> None:
+    writer: WriteGroups = school.client.app.state.write_groups  # type: ignore[attr-defined]
+    before = writer.groups_written
+    response = school.client.post("/api/student/join", json={"code": school.study_code})
+    assert response.status_code == 201, response.text
+    assert writer.groups_written == before + 1
+    unknown = school.client.post("/api/student/join", json={"code": "NOPE-NOPE"})
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "unknown_code")
