@@ -4,18 +4,25 @@ Starts the inference server in this process on a free port over ``--base-path`` 
 the repository's ``models/``), waits until it serves, then sends ``--iterations`` Predict
 requests per batch size over a real channel and prints p50 / p95 latency and images/s.
 What is measured is what the activation cache pays: serialisation, gRPC, the model run.
+With ``--separate-process`` the server is ``python -m services.inference`` of its own, as
+the platform runs it, so the client's threads do not share the server's GIL. Both ways, p50
+on the 2-core machine was 1.4-1.6 ms in some runs and 3.1-4.1 ms in others (docs/sizing.md).
 
     .venv/bin/python scripts/bench_inference.py --base-path models --batches 1 32
-        [--runtime tensorflow]
+        [--runtime tensorflow] [--separate-process]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +60,41 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         default="auto",
         help="auto: the version's LiteRT copy if it has one; tensorflow: the SavedModel",
     )
+    parser.add_argument(
+        "--separate-process",
+        action="store_true",
+        help="run the server as a process of its own (python -m services.inference)",
+    )
     return parser.parse_args(argv)
+
+
+@contextmanager
+def served(settings: InferenceSettings, separate_process: bool) -> Iterator[int]:
+    """The server's port, for as long as it runs: in this process, or in its own."""
+    if not separate_process:
+        server, port = build_server(settings)
+        server.start()
+        try:
+            yield port
+        finally:
+            server.stop(grace=0)
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {
+        **os.environ,
+        "CNN101_INFERENCE_HOST": "127.0.0.1",
+        "CNN101_INFERENCE_PORT": str(port),
+        "CNN101_MODEL_BASE_PATH": str(settings.model_base_path),
+        "CNN101_INFERENCE_RUNTIME": settings.inference_runtime,
+    }
+    process = subprocess.Popen([sys.executable, "-m", "services.inference"], env=environment)
+    try:
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def wait_until_served(channel: Any, model: str, timeout: float) -> Any:
@@ -64,7 +105,11 @@ def wait_until_served(channel: Any, model: str, timeout: float) -> Any:
     request.model_spec.name = model
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        serving = health.Check(health_pb2.HealthCheckRequest(), timeout=timeout).status
+        try:
+            serving = health.Check(health_pb2.HealthCheckRequest(), timeout=timeout).status
+        except grpc.RpcError:  # a server of its own may not listen yet
+            time.sleep(0.2)
+            continue
         if serving == health_pb2.HealthCheckResponse.SERVING:
             try:
                 response = predict.GetModelMetadata(request, timeout=timeout)
@@ -102,8 +147,11 @@ def main(argv: list[str] | None = None) -> None:
         model_base_path=arguments.base_path,
         inference_runtime=arguments.runtime,
     )
-    server, port = build_server(settings)
-    server.start()
+    with served(settings, arguments.separate_process) as port:
+        run(arguments, settings, port)
+
+
+def run(arguments: argparse.Namespace, settings: InferenceSettings, port: int) -> None:
     size = settings.inference_max_message_bytes
     options = [("grpc.max_send_message_length", size), ("grpc.max_receive_message_length", size)]
     channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=options)
@@ -128,7 +176,6 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{batch:>5} {p50:>9.1f} {p95:>9.1f} {throughput:>9.1f} {response_mb:>7.1f}")
     finally:
         channel.close()
-        server.stop(grace=0)
 
 
 if __name__ == "__main__":
