@@ -26,7 +26,7 @@ from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from services.gateway.encoded import accepted_codings
+from services.gateway.encoded import accepted_codings, not_modified
 
 HASHED_ASSETS = "assets/"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -61,9 +61,8 @@ class HeldFile:
         return (status.st_mtime_ns, status.st_size) == (self.mtime_ns, self.size)
 
     def response(self, request_headers: Headers) -> Response:
-        held = request_headers.get("if-none-match", "")
-        if self.headers["ETag"] in held or held.strip() == "*":
-            return Response(status_code=304, headers=self.headers)
+        if (unchanged := not_modified(request_headers, self.headers)) is not None:
+            return unchanged
         accepted = accepted_codings(request_headers.get("accept-encoding", ""))
         for coding, _ in ENCODINGS:
             if coding in accepted and coding in self.codings:

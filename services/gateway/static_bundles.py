@@ -36,6 +36,7 @@ from services.common.static_layout import (
     relative_path,
     version_dir,
 )
+from services.gateway.encoded import not_modified
 from services.gateway.published import require_visible_model
 from services.gateway.responses import BUNDLE_MEDIA_TYPE, IMMUTABLE
 
@@ -159,14 +160,6 @@ def immutable_headers(sha256: str) -> dict[str, str]:
     return {"ETag": f'"{sha256}"', "Cache-Control": IMMUTABLE}
 
 
-def not_modified(request: Request, headers: dict[str, str]) -> Response | None:
-    """A 304 when the browser holds this file already."""
-    held = request.headers.get("if-none-match", "")
-    if headers["ETag"] in held or held.strip() == "*":
-        return Response(status_code=304, headers=headers)
-    return None
-
-
 class StaticBundleFiles:
     """The ASGI app mounted at ``/static``: only paths of the layout, only visible models."""
 
@@ -189,7 +182,7 @@ class StaticBundleFiles:
         app = scope["app"]
         await require_visible_model(named, app.state.gateway, app.state.published)
         headers = immutable_headers(match["bundle"] or match["sprite"])
-        response = not_modified(request, headers)
+        response = not_modified(request.headers, headers)
         if response is None:
             media_type = BUNDLE_MEDIA_TYPE if match["bundle"] else "image/png"
             index = static_index(self.root, self.memory_bytes)
