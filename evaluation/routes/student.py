@@ -65,14 +65,18 @@ async def join(
     """Join an open study by its code; the token returned identifies the student."""
     # A class joins within a minute: one thread-pool job (or write of a group), as the
     # hot paths below.
-    return await write(groups, session, lambda db, grouped: _join(request, db, now, grouped))
+    return await write(
+        groups, session, lambda db, grouped: _join(request, db, now, in_group=grouped)
+    )
 
 
 def new_participant_code() -> str:
     return "P-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
 
 
-def _join(request: JoinRequest, session: Session, now: datetime, in_group: bool) -> JoinResponse:
+def _join(
+    request: JoinRequest, session: Session, now: datetime, *, in_group: bool = False
+) -> JoinResponse:
     study = session.scalar(
         select(Study).where(Study.join_code == normalise_join_code(request.code))
     )

@@ -357,7 +357,9 @@ def test_joins_in_one_group_each_get_a_code_and_a_taken_code_is_drawn_again(
     groups = WriteGroups(state.session_factory)
     now = state.clock()
     request = JoinRequest(code=school.study_code)
-    submitted = [groups.submit(lambda group: _join(request, group, now, True)) for _ in range(3)]
+    submitted = [
+        groups.submit(lambda group: _join(request, group, now, in_group=True)) for _ in range(3)
+    ]
     groups.start()
     codes = [future.result(timeout=30).participant_code for future in submitted]
     groups.stop()
