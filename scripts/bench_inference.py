@@ -6,7 +6,7 @@ requests per batch size over a real channel and prints p50 / p95 latency and ima
 What is measured is what the activation cache pays: serialisation, gRPC, the model run.
 With ``--separate-process`` the server is ``python -m services.inference`` of its own, as
 the platform runs it, so the client's threads do not share the server's GIL. Both ways, p50
-on the 2-core machine was 1.4-1.6 ms in some runs and 3.1-4.1 ms in others (docs/sizing.md).
+on the 2-core machine was 1.3-1.8 ms in most runs and 3.1-4.1 ms in a few (docs/sizing.md).
 
     .venv/bin/python scripts/bench_inference.py --base-path models --batches 1 32
         [--runtime tensorflow] [--separate-process]
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,9 @@ from tensorflow_serving.apis import (
 from services.inference.registry import discover
 from services.inference.server import build_server
 from services.inference.settings import InferenceSettings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from running_platform import free_port
 
 SIGNATURE = "activations"
 
@@ -79,9 +81,7 @@ def served(settings: InferenceSettings, separate_process: bool) -> Iterator[int]
         finally:
             server.stop(grace=0)
         return
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     environment = {
         **os.environ,
         "CNN101_INFERENCE_HOST": "127.0.0.1",
