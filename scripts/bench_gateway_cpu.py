@@ -21,17 +21,20 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import urllib.request
 from pathlib import Path
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loadtest_stage import _cpu_seconds
+
 WRK_SCRIPT = 'wrk.headers["Accept-Encoding"] = "gzip, deflate, br"\n'
 
 
-def gateway_pids() -> list[int]:
-    """The gateway's master and its worker processes."""
-    masters = []
+def gateway_pids() -> set[int]:
+    """The gateway's master processes (their worker children are counted with them)."""
+    masters = set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -39,26 +42,8 @@ def gateway_pids() -> list[int]:
             except OSError:
                 continue
             if b"services.gateway.app" in cmdline:
-                masters.append(int(entry.name))
-    children: list[int] = []
-    for master in masters:
-        try:
-            tasks = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-        except OSError:
-            continue
-        children.extend(int(pid) for pid in tasks)
-    return masters + children
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
+                masters.add(int(entry.name))
+    return masters
 
 
 def get(url: str) -> bytes:
@@ -88,14 +73,14 @@ def paths(base: str) -> dict[str, str]:
 def measure(base: str, path: str, seconds: int, script: Path) -> tuple[float, float]:
     """Requests per second and the gateway's CPU ms per request."""
     pids = gateway_pids()
-    before = cpu_seconds(pids)
+    before = _cpu_seconds(pids)
     output = subprocess.run(
         ["wrk", "-t1", "-c8", f"-d{seconds}s", "-s", str(script), base + path],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    used = cpu_seconds(pids) - before
+    used = _cpu_seconds(pids) - before
     if "Non-2xx" in output:
         raise SystemExit(f"{path}: some answers were not 2xx:\n{output}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])  # type: ignore[index]
