@@ -193,11 +193,7 @@ def give_consent(
         ):
             return
         raise ApiError(409, "consent_already_given", "the consent choice was already recorded")
-    participant.consent = request.choice
-    participant.consented_at = now
     if request.choice == "participate":
-        participant.prior_ml = request.prior_ml
-        participant.section = request.section
         sequence = form_order_sequence(study, bool(request.prior_ml), request.section)
         order, slot = allocate(
             session,
@@ -208,8 +204,14 @@ def give_consent(
             arms=FORM_ORDERS,
             now=now,
         )
+        # Set after the allocation: the choice and the form order go in one UPDATE (set
+        # before, the allocation's statements would flush the choice in an UPDATE of its own).
+        participant.prior_ml = request.prior_ml
+        participant.section = request.section
         participant.form_order = order
         participant.form_slot = slot
+    participant.consent = request.choice
+    participant.consented_at = now
     _commit(session, in_group)
 
 

@@ -126,6 +126,24 @@ def test_an_assignment_takes_its_slot_in_one_statement_and_reads_nothing_after(
     assert "INSERT INTO allocation_log" in after and "UPDATE participant SET" in after, after
 
 
+def test_a_consent_writes_the_participant_once(
+    client: TestClient, database_url: str, statements: list[str]
+) -> None:
+    """The whole class consents within its first minute: the choice and the form order it
+    allocates go into the participant's row in one UPDATE, after the slot is taken."""
+    admin = instructor_client(client, database_url)
+    headers = join(client, create_open_study(admin)["join_code"])
+    statements.clear()
+    consent(client, headers)
+    updates = [i for i, s in enumerate(statements) if s.startswith("UPDATE participant SET")]
+    assert len(updates) == 1, statements
+    for column in ("consent=", "prior_ml=", "form_order=", "form_slot="):
+        assert column in statements[updates[0]], statements[updates[0]]
+    taken = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO allocation_c"))
+    assert taken < updates[0]
+    assert state(client, headers)["step"] == "pre_test"
+
+
 def test_allocations_of_a_class_do_not_wait_for_each_other(
     client: TestClient, database_url: str
 ) -> None:
