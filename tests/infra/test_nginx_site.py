@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -205,3 +206,49 @@ def test_nginx_drops_idle_gateway_connections_before_the_gateway_does() -> None:
         timeout = re.search(r"keepalive_timeout (\d+)s;", block)
         assert timeout is not None, f"{name} sets no keepalive_timeout (nginx: 60 s)"
         assert int(timeout.group(1)) < keep_alive
+
+
+class _CountingStudy(_Study):
+    """A study service that keeps connections alive (as uvicorn does) and counts them."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # the response's head and body in one round trip
+    connections = 0
+    lock = threading.Lock()
+
+    def setup(self) -> None:
+        super().setup()
+        with _CountingStudy.lock:
+            _CountingStudy.connections += 1
+
+
+def test_nginx_renews_its_study_connections_so_every_worker_gets_a_share(
+    nginx_bin: str, tmp_path: Path
+) -> None:
+    """The study service's workers share one listening socket; a connection stays with the
+    worker that accepted it. nginx reused its few kept-alive connections for as long as
+    they were busy, and in the 1,000-student load test one worker served the class for 20 s
+    while the other sat idle. A connection that nginx renews every second is accepted anew,
+    by whichever worker is free to accept it first."""
+    study = ThreadingHTTPServer(("127.0.0.1", 0), _CountingStudy)
+    threading.Thread(target=study.serve_forever, daemon=True).start()
+    port = free_port()
+    config = nginx_site.write_config(
+        tmp_path / "nginx", port, free_port(), tmp_path / "static", study_port=study.server_port
+    )
+    process = nginx_site.start(config, port)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:
+            started = time.monotonic()
+            sent = 0
+            while time.monotonic() - started < 3.5:  # one request at a time, for 3.5 s
+                assert browser.get("/api/student/state").text.startswith("study ")
+                sent += 1
+                time.sleep(0.01)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        study.shutdown()
+        study.server_close()
+    # Kept alive for a second at most: at least 3 connections, and far fewer than requests.
+    assert 3 <= _CountingStudy.connections < sent / 10, (_CountingStudy.connections, sent)
