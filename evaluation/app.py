@@ -12,7 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine, func, select
 
-from evaluation.admission import AdmissionLimit
+from evaluation.admission import AdmissionLimit, admission_limit
 from evaluation.auth import create_instructor
 from evaluation.deps import Clock
 from evaluation.items.bank import seed_default_items
@@ -129,7 +129,11 @@ def create_app(
     app.add_middleware(CrossSiteGuard)
     app.add_middleware(NoStoreByDefault)
     # see evaluation/admission.py: no pool deadlock; the material file holds no connection
-    app.add_middleware(AdmissionLimit, exempt=(student_material.FILE_PATH,))
+    app.add_middleware(
+        AdmissionLimit,
+        limit=admission_limit(settings.evaluation_database_url),
+        exempt=(student_material.FILE_PATH,),
+    )
     install_error_handlers(app, unexpected_message="unexpected error; nothing was stored")
     install_database_error_handlers(app)
     app.include_router(instructor.router)
