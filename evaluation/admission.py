@@ -19,12 +19,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 DEFAULT_LIMIT = 12
 
 POSTGRESQL_LIMIT = 4
-"""On PostgreSQL every request's writes are a thread of their own, and the threads take turns
-holding the interpreter's lock between the database's answers: with 12 of them in flight
-a quiz answer cost 2.7-3.5 ms of CPU, with 4 of them 2.1 ms, and the service answered 1.5x
-as many a second (scripts/bench_answers.py, 16 clients; docs/sizing.md). On SQLite a
-process's writes share one thread (write_groups.py) and a group holds every write that
-waits, so it keeps :data:`DEFAULT_LIMIT`."""
+"""On PostgreSQL every request's writes are a thread of their own, and the threads take
+turns holding the interpreter's lock between the database's answers: with 12 of them in
+flight a quiz answer cost 2.7-3.5 ms of CPU, with 4 of them 2.1 ms, and the service
+answered 1.3-1.7 times as many a second (scripts/bench_answers.py, 16 clients;
+docs/sizing.md). On SQLite a process's writes share one thread (write_groups.py) and a
+group holds every write that waits, so it keeps :data:`DEFAULT_LIMIT`."""
 
 
 def admission_limit(database_url: str) -> int:
