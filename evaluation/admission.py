@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy.engine import make_url
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 # Below the smallest pool the engine builds (SQLite's 5 + 10 overflow; PostgreSQL has 40)
@@ -28,8 +29,11 @@ group holds every write that waits, so it keeps :data:`DEFAULT_LIMIT`."""
 
 
 def admission_limit(database_url: str) -> int:
-    """How many requests a process of the study service admits at once on this database."""
-    return POSTGRESQL_LIMIT if database_url.startswith("postgresql") else DEFAULT_LIMIT
+    """How many requests a process of the study service admits at once on this database:
+    SQLite's, as :func:`services.database.engine.make_engine` tells it, writes in groups."""
+    return (
+        DEFAULT_LIMIT if make_url(database_url).get_backend_name() == "sqlite" else POSTGRESQL_LIMIT
+    )
 
 
 class AdmissionLimit:
