@@ -230,6 +230,7 @@ def test_nginx_renews_its_study_connections_so_every_worker_gets_a_share(
     they were busy, and in the 1,000-student load test one worker served the class for 20 s
     while the other sat idle. A connection that nginx renews every second is accepted anew,
     by whichever worker is free to accept it first."""
+    _CountingStudy.connections = 0
     study = ThreadingHTTPServer(("127.0.0.1", 0), _CountingStudy)
     threading.Thread(target=study.serve_forever, daemon=True).start()
     port = free_port()
