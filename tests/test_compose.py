@@ -233,11 +233,45 @@ def test_the_studio_is_served_behind_the_gateway(compose: dict[str, Any]) -> Non
     assert gateway["environment"]["CNN101_STUDIO_URL"] == "http://studio:8002"
     assert gateway["depends_on"]["studio"] == {"condition": "service_healthy"}
     assert "localhost:8002/health" in " ".join(studio["healthcheck"]["test"])
-    assert "ports" not in studio, "only the gateway's port is published"
+    assert "ports" not in studio, "only the proxy's port is published"
     assert _mounts(studio)["/app/models"] == ("models", True)
     assert studio["environment"]["CNN101_MODEL_BASE_PATH"] == "/app/models"
     assert studio["environment"]["CNN101_EVALUATION_URL"] == "http://evaluation:8001"
     assert studio["environment"]["CNN101_BROKER_URL"] == "redis://redis:6379/1"
+
+
+def test_students_reach_the_platform_through_the_proxy_alone(
+    project_root: Path, compose: dict[str, Any], customised: dict[str, Any]
+) -> None:
+    """nginx with the shipped site holds a class the gateway alone did not (docs/sizing.md):
+    it publishes the one port, and the services it passes to believe its X-Forwarded-For."""
+    services = compose["services"]
+    published = {name for name, service in services.items() if "ports" in service}
+    assert published == {"proxy"}
+    proxy = services["proxy"]
+    assert proxy["ports"] == ["8000:80"]
+    assert customised["services"]["proxy"]["ports"] == [
+        f"{_documented(project_root)['CNN101_PUBLIC_PORT']}:80"
+    ]
+    mounts = _mounts(proxy)
+    assert mounts["/etc/cnn101/cnn101.conf"] == ("./infra/nginx/cnn101.conf", True)
+    assert mounts["/etc/nginx/nginx.conf"] == ("./infra/nginx/compose/nginx.conf", True)
+    script = "/docker-entrypoint.d/40-cnn101-site.sh"
+    assert mounts[script] == ("./infra/nginx/compose/40-cnn101-site.sh", True)
+    # The same folder the worker renders into and the site's `root /var/lib/cnn101;` reads.
+    assert mounts["/var/lib/cnn101/static"] == ("static", True)
+    assert _mounts(services["worker"])["/var/lib/cnn101/static"] == ("static", False)
+    # The upstreams are the services' own ports (their health checks ask the same ones).
+    env = proxy["environment"]
+    assert env["CNN101_PROXY_GATEWAY"] == "gateway:8000"
+    assert env["CNN101_PROXY_STUDY"] == "evaluation:8001"
+    assert "localhost:8000/" in " ".join(services["gateway"]["healthcheck"]["test"])
+    assert "localhost:8001/" in " ".join(services["evaluation"]["healthcheck"]["test"])
+    for name in ("gateway", "evaluation"):
+        assert proxy["depends_on"][name] == {"condition": "service_healthy", "restart": True}
+    assert services["gateway"]["environment"]["CNN101_GATEWAY_TRUSTED_PROXIES"] == "*"
+    assert services["evaluation"]["environment"]["CNN101_EVALUATION_TRUSTED_PROXIES"] == "*"
+    assert "/health/live" in " ".join(proxy["healthcheck"]["test"])
 
 
 def test_the_data_set_is_downloaded_unless_a_folder_is_given(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any
 
 import httpx
 import uvicorn
@@ -212,24 +213,31 @@ def create_worker_app() -> FastAPI:
 KEEP_ALIVE_SECONDS = 20
 
 
+def uvicorn_options(settings: GatewaySettings) -> dict[str, Any]:
+    """How uvicorn serves the app: the caller's address from a reverse proxy's
+    X-Forwarded-For, believed only from ``gateway_trusted_proxies`` (the rate limits key on
+    ``scope["client"]``, and the study service is told it)."""
+    return {
+        "host": settings.gateway_host,
+        "port": settings.gateway_port,
+        "workers": settings.gateway_workers,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.gateway_trusted_proxies,
+        "log_level": "info",
+        "access_log": False,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        # A worker process imports TensorFlow-free but heavy modules (Celery, SciPy): on a
+        # busy machine that outlasts uvicorn's 5 s ping and it would kill healthy workers.
+        "timeout_worker_healthcheck": 30,
+        # Followers' event streams never end by themselves: do not wait for them forever.
+        "timeout_graceful_shutdown": 5,
+    }
+
+
 def main() -> None:
     settings = GatewaySettings()
     raise_open_file_limit()  # a class keeps its connections open
-    uvicorn.run(
-        "services.gateway.app:create_worker_app",
-        factory=True,
-        host=settings.gateway_host,
-        port=settings.gateway_port,
-        workers=settings.gateway_workers,
-        log_level="info",
-        access_log=False,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        # A worker process imports TensorFlow-free but heavy modules (Celery, SciPy): on a
-        # busy machine that outlasts uvicorn's 5 s ping and it would kill healthy workers.
-        timeout_worker_healthcheck=30,
-        # Followers' event streams never end by themselves: do not wait for them forever.
-        timeout_graceful_shutdown=5,
-    )
+    uvicorn.run("services.gateway.app:create_worker_app", factory=True, **uvicorn_options(settings))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,10 @@ class GatewaySettings(SharedSettings):
 
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
+    # Addresses whose X-Forwarded-For uvicorn believes (comma-separated; "*" where only a
+    # reverse proxy can reach the gateway, as compose's nginx): the per-client limits and the
+    # address forwarded to the study service are then the student's, not the proxy's.
+    gateway_trusted_proxies: str = "127.0.0.1"
     # Processes serving HTTP (uvicorn workers), one per core by default, at most 8; each
     # keeps its own in-memory bundle cache and decode pool, and shares Redis (rate limits,
     # presentations) with the others.

@@ -12,10 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from services.common.errors import install_error_handlers
+from services.gateway.app import uvicorn_options
 from services.gateway.rate_limits import RULES, RateLimits
+from services.gateway.settings import GatewaySettings
 from tests.serving.stack import GatewayThread
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -114,3 +117,29 @@ def test_scale_zero_turns_the_limits_off() -> None:
     with serving(_app(scale=0)) as (url,):
         client = _client(url, "10.1.0.8")
         assert {client.post("/api/instructor/login").status_code for _ in range(40)} == {200}
+
+
+@pytest.mark.parametrize(
+    ("trusted", "separate"), [(None, True), ("127.0.0.1", True), ("10.9.9.9", False)]
+)
+def test_the_forwarded_address_counts_only_from_a_trusted_proxy(
+    trusted: str | None, separate: bool
+) -> None:
+    """As served (``uvicorn_options``). Behind compose's nginx every request comes from the
+    proxy's address: unless the gateway believes its X-Forwarded-For, a whole class (and a
+    stranger flooding the login) would share one count."""
+    settings = GatewaySettings()
+    if trusted is not None:
+        settings = GatewaySettings(gateway_trusted_proxies=trusted)
+    options = uvicorn_options(settings)
+    assert options["proxy_headers"] is True
+    server = GatewayThread(_app(), forwarded_allow_ips=options["forwarded_allow_ips"])
+    server.start()
+    try:
+        flooding = _client(server.url, "10.1.0.21")
+        answers = [flooding.post("/api/instructor/login").status_code for _ in range(21)]
+        assert answers[:20] == [200] * 20 and answers[20] == 429
+        teacher = _client(server.url, "10.1.0.22").post("/api/instructor/login")
+        assert teacher.status_code == (200 if separate else 429)
+    finally:
+        server.stop()

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -24,6 +24,7 @@ import pytest
 import uvicorn
 
 from services.common import nginx_site
+from tests.infra.standins import EchoingGateway, EchoingStudy
 from tests.serving.stack import free_port
 
 BUNDLE = "static/tiny-vgg/1/0123456789abcdef/bundles/" + "a" * 64 + ".bin"
@@ -34,32 +35,6 @@ PARTIAL = "static/tiny-vgg/1/0123456789abcdef/bundles/tmpk2j4x.bin"
 # The SPA's build: a hashed script with the gzip file the build writes beside it.
 ASSET = "spa/assets/index-Ab12Cd34.js"
 ASSET_BODY = b"console.log('the built script');"
-
-
-class _Gateway(BaseHTTPRequestHandler):
-    """Stands in for the gateway: answers every path with the Host header it received."""
-
-    name = "gateway"
-
-    def do_GET(self) -> None:
-        body = f"{self.name} {self.path} host={self.headers['Host']}".encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        self.do_GET()
-
-    def log_message(self, *args: object) -> None:
-        return
-
-
-class _Study(_Gateway):
-    """Stands in for the study service."""
-
-    name = "study"
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +63,8 @@ def site(nginx_bin: str) -> Iterator[str]:
         (base / name).write_bytes(data)
     for folder in [base, *(p for p in base.rglob("*") if p.is_dir())]:
         folder.chmod(0o755)
-    gateway = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
-    study = ThreadingHTTPServer(("127.0.0.1", 0), _Study)
+    gateway = ThreadingHTTPServer(("127.0.0.1", 0), EchoingGateway)
+    study = ThreadingHTTPServer(("127.0.0.1", 0), EchoingStudy)
     for server in (gateway, study):
         threading.Thread(target=server.serve_forever, daemon=True).start()
     port = free_port()
@@ -208,7 +183,7 @@ def test_nginx_drops_idle_gateway_connections_before_the_gateway_does() -> None:
         assert int(timeout.group(1)) < keep_alive
 
 
-class _CountingStudy(_Study):
+class _CountingStudy(EchoingStudy):
     """A study service that keeps connections alive (as uvicorn does) and counts them."""
 
     protocol_version = "HTTP/1.1"
