@@ -1,10 +1,16 @@
-"""HTTP stand-ins for the gateway and the study service, for the nginx recipes' tests: each
+"""HTTP stand-ins for the gateway and the study service, for the nginx recipes' tests (each
 answers every path with its own name, the path and the Host header it received, so a test
-sees where nginx sent a request and with which Host."""
+sees where nginx sent a request and with which Host), and nginx run around them."""
 
 from __future__ import annotations
 
-from http.server import BaseHTTPRequestHandler
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from services.common import nginx_site
 
 
 class EchoingGateway(BaseHTTPRequestHandler):
@@ -31,3 +37,29 @@ class EchoingStudy(EchoingGateway):
     """Stands in for the study service."""
 
     name = "study"
+
+
+@contextmanager
+def serving_standins() -> Iterator[tuple[int, int]]:
+    """An echoing gateway and study service on free ports: ``(gateway_port, study_port)``."""
+    gateway = ThreadingHTTPServer(("127.0.0.1", 0), EchoingGateway)
+    study = ThreadingHTTPServer(("127.0.0.1", 0), EchoingStudy)
+    for server in (gateway, study):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield gateway.server_port, study.server_port
+    finally:
+        for server in (gateway, study):
+            server.shutdown()
+            server.server_close()
+
+
+@contextmanager
+def running_nginx(config: Path, port: int) -> Iterator[str]:
+    """nginx with ``config`` listening on ``port``: its URL, and stopped afterwards."""
+    process = nginx_site.start(config, port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

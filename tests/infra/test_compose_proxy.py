@@ -11,16 +11,14 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
 from services.common import nginx_site
-from tests.infra.standins import EchoingGateway, EchoingStudy
+from tests.infra.standins import running_nginx, serving_standins
 from tests.serving.stack import free_port
 
 COMPOSE_DIR = nginx_site.SITE_FILE.parent / "compose"
@@ -78,19 +76,22 @@ def proxy() -> Iterator[str]:
     # nginx's workers run as another user: the folder must be readable to them.
     base = Path(tempfile.mkdtemp(prefix="cnn101-compose-proxy-"))
     base.chmod(0o755)
-    gateway = ThreadingHTTPServer(("127.0.0.1", 0), EchoingGateway)
-    study = ThreadingHTTPServer(("127.0.0.1", 0), EchoingStudy)
-    for server in (gateway, study):
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    with serving_standins() as (gateway_port, study_port):
+        config, port = _proxy_config(base, f"127.0.0.1:{gateway_port}", f"127.0.0.1:{study_port}")
+        try:
+            with running_nginx(config, port) as url:
+                yield url
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _proxy_config(base: Path, gateway: str, study: str) -> tuple[Path, int]:
+    """The site as the script writes it into ``base/conf.d``, on a free port, under the
+    proxy's main file: ``(main file, port)``."""
     conf_d = base / "conf.d"
     conf_d.mkdir()
     site = conf_d / "default.conf"
-    written = _write_site(
-        nginx_site.SITE_FILE,
-        site,
-        f"127.0.0.1:{gateway.server_port}",
-        f"127.0.0.1:{study.server_port}",
-    )
+    written = _write_site(nginx_site.SITE_FILE, site, gateway, study)
     assert written.returncode == 0, written.stderr
     port = free_port()
     site.write_text(site.read_text().replace("listen 80;", f"listen 127.0.0.1:{port};"))
@@ -108,16 +109,7 @@ def proxy() -> Iterator[str]:
             1,
         )
     )
-    process = nginx_site.start(config, port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        for server in (gateway, study):
-            server.shutdown()
-            server.server_close()
-        shutil.rmtree(base, ignore_errors=True)
+    return config, port
 
 
 def test_the_proxy_sends_answers_to_the_study_and_the_rest_to_the_gateway(proxy: str) -> None:

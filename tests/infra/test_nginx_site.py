@@ -24,7 +24,7 @@ import pytest
 import uvicorn
 
 from services.common import nginx_site
-from tests.infra.standins import EchoingGateway, EchoingStudy
+from tests.infra.standins import EchoingStudy, running_nginx, serving_standins
 from tests.serving.stack import free_port
 
 BUNDLE = "static/tiny-vgg/1/0123456789abcdef/bundles/" + "a" * 64 + ".bin"
@@ -63,29 +63,21 @@ def site(nginx_bin: str) -> Iterator[str]:
         (base / name).write_bytes(data)
     for folder in [base, *(p for p in base.rglob("*") if p.is_dir())]:
         folder.chmod(0o755)
-    gateway = ThreadingHTTPServer(("127.0.0.1", 0), EchoingGateway)
-    study = ThreadingHTTPServer(("127.0.0.1", 0), EchoingStudy)
-    for server in (gateway, study):
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = free_port()
-    config = nginx_site.write_config(
-        base / "nginx",
-        port,
-        gateway.server_port,
-        base / "static",
-        study_port=study.server_port,
-        spa_dir=base / "spa",
-    )
-    process = nginx_site.start(config, port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        for server in (gateway, study):
-            server.shutdown()
-            server.server_close()
-        shutil.rmtree(base, ignore_errors=True)
+    with serving_standins() as (gateway_port, study_port):
+        port = free_port()
+        config = nginx_site.write_config(
+            base / "nginx",
+            port,
+            gateway_port,
+            base / "static",
+            study_port=study_port,
+            spa_dir=base / "spa",
+        )
+        try:
+            with running_nginx(config, port) as url:
+                yield url
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def test_the_shipped_site_passes_nginx_t(nginx_bin: str, tmp_path: Path) -> None:
