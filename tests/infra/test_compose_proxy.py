@@ -136,3 +136,19 @@ def test_the_proxy_has_room_for_a_lecture_hall() -> None:
     assert int(connections.group(1)) >= 8192 and int(files.group(1)) >= 2 * int(
         connections.group(1)
     )
+
+
+def test_the_image_runs_the_script() -> None:
+    """The image's entrypoint skips a script in /docker-entrypoint.d/ that is not executable
+    (it logs "Ignoring") and nginx would start on its own welcome page."""
+    assert SCRIPT.name.endswith(".sh")
+    assert SCRIPT.stat().st_mode & 0o111 == 0o111
+    tracked = subprocess.run(
+        ["git", "ls-files", "--stage", str(SCRIPT)],
+        cwd=SCRIPT.parent,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    assert tracked.startswith("100755 "), tracked
