@@ -38,7 +38,7 @@ from evaluation.schemas import (
     PhaseView,
     QuestionnaireRequest,
 )
-from evaluation.scoring import phase_score, score_band, stratum_key
+from evaluation.scoring import correct_count_query, score_band, stratum_key
 from services.common.errors import ApiError
 
 TERMINAL_STEPS = ("declined", "free_use", "done")
@@ -49,6 +49,19 @@ def attempts_by_phase(session: Session, participant: Participant) -> dict[str, P
         select(PhaseAttempt).where(PhaseAttempt.participant_id == participant.id)
     )
     return {attempt.phase: attempt for attempt in rows}
+
+
+def attempts_and_score(
+    session: Session, participant: Participant, phase: str
+) -> tuple[dict[str, PhaseAttempt], int]:
+    """:func:`attempts_by_phase` and the correct answers in ``phase``, in one statement: an
+    assignment needs both, and a class's assignments all come at once (docs/sizing.md)."""
+    correct = correct_count_query(participant.id, phase).scalar_subquery()
+    rows = session.execute(
+        select(PhaseAttempt, correct).where(PhaseAttempt.participant_id == participant.id)
+    ).all()
+    attempts = {attempt.phase: attempt for attempt, _ in rows}
+    return attempts, (rows[0][1] if rows else 0)
 
 
 class Deadlined(Protocol):
@@ -304,12 +317,11 @@ def assign_condition(
     participant = session.get_one(Participant, participant_id)
     if participant.condition is not None:
         return participant
-    attempts = attempts_by_phase(session, participant)
+    attempts, correct = attempts_and_score(session, participant, "pre")
     # Without a condition the step stops at the assignment: the questionnaire need not be read.
     _require_step(step_of(participant, attempts, False, now, grace), "assignment")
     pre = attempts["pre"]
     assert pre.form is not None and participant.prior_ml is not None
-    correct = phase_score(session, participant.id, "pre")
     band = score_band(correct, len(forms.items(session, participant.study_id, pre.form)))
     stratum = section_stratum(stratum_key(band, participant.prior_ml), participant.section)
     study = share_study(session, participant.study_id)

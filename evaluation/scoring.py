@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from evaluation.items.snapshot import study_form_sizes, study_items
@@ -46,9 +46,10 @@ def correct_counts(session: Session, study_id: int) -> dict[tuple[int, str], int
     }
 
 
-def phase_score(session: Session, participant_id: int, phase: str) -> int:
-    """Correct answers in a phase; unanswered items count as wrong."""
-    count = session.scalar(
+def correct_count_query(participant_id: int, phase: str) -> Select[int]:
+    """The count of a participant's correct answers in ``phase``, as a query to run alone or
+    to put inside another (:func:`evaluation.flow.attempts_and_score`)."""
+    return (
         select(func.count())
         .select_from(Answer)
         .where(
@@ -57,7 +58,11 @@ def phase_score(session: Session, participant_id: int, phase: str) -> int:
             Answer.is_correct.is_(True),
         )
     )
-    return count or 0
+
+
+def phase_score(session: Session, participant_id: int, phase: str) -> int:
+    """Correct answers in a phase; unanswered items count as wrong."""
+    return session.scalar(correct_count_query(participant_id, phase)) or 0
 
 
 def build_outcome(

@@ -99,11 +99,11 @@ def test_a_quiz_shows_its_form_read_once(
 def test_an_assignment_takes_its_slot_in_one_statement_and_reads_nothing_after(
     client: TestClient, database_url: str, statements: list[str]
 ) -> None:
-    """A class's assignments all come as its pre-test ends: the step, the pre-test's score
-    and its form's size are read first; the study is held in share mode (other allocations
-    go on), the participant's row is locked (a double press allocates once), and from the
-    moment the sequence's counter is taken (its row locked until commit) only writes
-    follow."""
+    """A class's assignments all come as its pre-test ends: the step and the pre-test's score
+    are read first, in one statement (the form's size is in memory); the study is held in
+    share mode (other allocations go on), the participant's row is locked (a double press
+    allocates once), and from the moment the sequence's counter is taken (its row locked
+    until commit) only writes follow."""
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite has no row lock (every transaction holds the database's)")
     admin = instructor_client(client, database_url)
@@ -117,8 +117,10 @@ def test_an_assignment_takes_its_slot_in_one_statement_and_reads_nothing_after(
     shared = next(i for i, s in enumerate(statements) if s.endswith("FOR SHARE"))
     assert "FROM study" in statements[shared]
     assert not [s for s in statements if " FROM study" in s and s.endswith("FOR UPDATE")]
-    assert any(" FROM answer" in s for s in statements[:shared])  # the pre-test's score
-    assert any(" FROM phase_attempt" in s for s in statements[:shared])  # the step
+    # Before it, two reads: the token's participant with the study, then the attempts (the
+    # step) with the pre-test's score in the same statement.
+    assert len(statements[:shared]) == 2, statements[:shared]
+    assert " FROM phase_attempt" in statements[1] and " FROM answer" in statements[1]
     taken = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO allocation_c"))
     assert "ON CONFLICT" in statements[taken] and "RETURNING" in statements[taken]
     after = [" ".join(s.split()[:3]) for s in statements[taken + 1 :]]
