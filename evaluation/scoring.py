@@ -47,8 +47,8 @@ def correct_counts(session: Session, study_id: int) -> dict[tuple[int, str], int
 
 
 def correct_count_query(participant_id: int, phase: str) -> Select[int]:
-    """The count of a participant's correct answers in ``phase``, as a query to run alone or
-    to put inside another (:func:`evaluation.flow.attempts_and_score`)."""
+    """The count of a participant's correct answers in ``phase`` (unanswered items count as
+    wrong), as a query to put inside another (:func:`evaluation.flow.attempts_and_score`)."""
     return (
         select(func.count())
         .select_from(Answer)
@@ -58,11 +58,6 @@ def correct_count_query(participant_id: int, phase: str) -> Select[int]:
             Answer.is_correct.is_(True),
         )
     )
-
-
-def phase_score(session: Session, participant_id: int, phase: str) -> int:
-    """Correct answers in a phase; unanswered items count as wrong."""
-    return session.scalar(correct_count_query(participant_id, phase)) or 0
 
 
 def build_outcome(
