@@ -18,18 +18,23 @@ from services.common.paths import PROJECT_ROOT
 SITE_FILE = PROJECT_ROOT / "infra" / "nginx" / "cnn101.conf"
 # The SPA's build, as `make frontend` leaves it (the gateway serves the same folder).
 SPA_DIR = PROJECT_ROOT / "frontend" / "dist"
+# Where nginx keeps its pid, log and temporary files, in one folder instead of /var and /etc:
+# the main context's lines and the http context's.
+PROCESS_FILES = "pid {dir}/nginx.pid;\nerror_log {dir}/nginx-error.log;"
+TEMP_PATHS = (
+    "client_body_temp_path {dir}/client; proxy_temp_path {dir}/proxy;\n"
+    "  fastcgi_temp_path {dir}/fastcgi; uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;"
+)
 # nginx's main file around the site: everything under one folder, nothing in /var or /etc.
 MAIN = """
-pid {dir}/nginx.pid;
-error_log {dir}/nginx-error.log;
+{process_files}
 worker_processes 1;
 # A class of a thousand: each browser keeps a few connections, and each has its upstream one.
 worker_rlimit_nofile 16384;
 events {{ worker_connections 8192; }}
 http {{
   access_log off;
-  client_body_temp_path {dir}/client; proxy_temp_path {dir}/proxy;
-  fastcgi_temp_path {dir}/fastcgi; uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;
+  {temp_paths}
   {site}
 }}
 """
@@ -60,7 +65,13 @@ def write_config(
     )
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "nginx.conf"
-    config.write_text(MAIN.format(dir=folder, site=site))
+    config.write_text(
+        MAIN.format(
+            process_files=PROCESS_FILES.format(dir=folder),
+            temp_paths=TEMP_PATHS.format(dir=folder),
+            site=site,
+        )
+    )
     return config
 
 

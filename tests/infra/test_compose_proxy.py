@@ -100,13 +100,10 @@ def _proxy_config(base: Path, gateway: str, study: str) -> tuple[Path, int]:
     # Where the image keeps its pid, log and temporary files, moved into the folder.
     config = base / "nginx.conf"
     config.write_text(
-        f"pid {base}/nginx.pid;\nerror_log {base}/error.log;\n"
+        nginx_site.PROCESS_FILES.format(dir=base)
+        + "\n"
         + main.replace("include /etc/nginx/conf.d/*.conf;", f"include {conf_d}/*.conf;").replace(
-            "http {",
-            f"http {{\n    client_body_temp_path {base}/client; proxy_temp_path {base}/proxy;\n"
-            f"    fastcgi_temp_path {base}/fastcgi; uwsgi_temp_path {base}/uwsgi;"
-            f" scgi_temp_path {base}/scgi;",
-            1,
+            "http {", "http {\n  " + nginx_site.TEMP_PATHS.format(dir=base), 1
         )
     )
     return config, port
