@@ -128,9 +128,9 @@ def test_the_forwarded_address_counts_only_from_a_trusted_proxy(
     """As served (``uvicorn_options``). Behind compose's nginx every request comes from the
     proxy's address: unless the gateway believes its X-Forwarded-For, a whole class (and a
     stranger flooding the login) would share one count."""
-    settings = GatewaySettings()
-    if trusted is not None:
-        settings = GatewaySettings(gateway_trusted_proxies=trusted)
+    settings = (
+        GatewaySettings() if trusted is None else GatewaySettings(gateway_trusted_proxies=trusted)
+    )
     options = uvicorn_options(settings)
     assert options["proxy_headers"] is True
     server = GatewayThread(_app(), forwarded_allow_ips=options["forwarded_allow_ips"])
