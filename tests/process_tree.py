@@ -10,7 +10,11 @@ def children(pid: int) -> list[int]:
     """The process's direct children, from every one of its threads."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
+        try:
+            listed = (task / "children").read_text()
+        except FileNotFoundError:  # the thread ended after the listing: it has no children
+            continue
+        found += [int(child) for child in listed.split()]
     return found
 
 
