@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
+from functools import cache
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import Executable
 
 from evaluation.models import AllocationCounter, AllocationLog, Participant, Study
 from evaluation.sections import suffix
@@ -54,29 +57,36 @@ def block_sequence(
     return sequence[:length]
 
 
+# Built once, with bound parameters: a class's allocations all come at once, and building
+# a statement costs more CPU than running it (docs/sizing.md).
+_SHARED_STUDY = (
+    select(Study)
+    .where(Study.id == bindparam("study_id"))
+    .with_for_update(read=True)
+    .execution_options(populate_existing=True)
+)
+_LOCKED_PARTICIPANT = (
+    select(Participant)
+    .where(Participant.id == bindparam("participant_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LOG_ALLOCATION = insert(cast(Table, AllocationLog.__table__))
+
+
 def share_study(session: Session, study_id: int) -> Study:
     """Hold the study row in share mode for the rest of the transaction and read it anew.
 
     Allocations share it, so a class's allocations run side by side; closing the study
     updates the row, so it waits until the allocations in progress commit (and they cannot
     start once it has). Read anew: a study loaded earlier in the session may have closed."""
-    return session.execute(
-        select(Study)
-        .where(Study.id == study_id)
-        .with_for_update(read=True)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    return session.execute(_SHARED_STUDY, {"study_id": study_id}).scalar_one()
 
 
 def lock_participant(session: Session, participant_id: int) -> Participant:
     """Lock the participant's row and read it anew: one student's two presses at once (a
     double click, a retried request) allocate once, the second seeing the first's result."""
-    return session.execute(
-        select(Participant)
-        .where(Participant.id == participant_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    return session.execute(_LOCKED_PARTICIPANT, {"participant_id": participant_id}).scalar_one()
 
 
 def form_order_sequence(study: Study, prior_ml: bool, section: int | None = None) -> str:
@@ -96,19 +106,33 @@ def condition_sequence(study: Study, stratum: str, form_order: str) -> str:
     return stratum if study.design_version < 2 else f"{stratum}|{form_order}"
 
 
-def take_slot(session: Session, study_id: int, kind: str, sequence: str) -> int:
-    """The sequence's next free slot, taken in one statement: the counter is created at 1
-    or incremented, and the new count returned. Its row stays locked until the caller
-    commits, so the slots of one sequence are taken one at a time."""
-    dialect = session.get_bind().dialect.name
+@cache
+def _take_slot_statement(dialect: str) -> Executable:
+    """The counter's upsert in ``dialect`` (PostgreSQL's or SQLite's ON CONFLICT), built once."""
     upsert = (postgresql if dialect == "postgresql" else sqlite).insert(AllocationCounter)
-    taken = session.execute(
-        upsert.values(study_id=study_id, kind=kind, stratum=sequence, next_index=1)
+    return cast(
+        Executable,
+        upsert.values(
+            study_id=bindparam("study_id"),
+            kind=bindparam("kind"),
+            stratum=bindparam("sequence"),
+            next_index=1,
+        )
         .on_conflict_do_update(
             index_elements=["study_id", "kind", "stratum"],
             set_={"next_index": AllocationCounter.next_index + 1},
         )
-        .returning(AllocationCounter.next_index)
+        .returning(AllocationCounter.next_index),
+    )
+
+
+def take_slot(session: Session, study_id: int, kind: str, sequence: str) -> int:
+    """The sequence's next free slot, taken in one statement: the counter is created at 1
+    or incremented, and the new count returned. Its row stays locked until the caller
+    commits, so the slots of one sequence are taken one at a time."""
+    statement = _take_slot_statement(session.get_bind().dialect.name)
+    taken = session.execute(
+        statement, {"study_id": study_id, "kind": kind, "sequence": sequence}
     ).scalar_one()
     return int(taken) - 1
 
@@ -129,14 +153,15 @@ def allocate(
     slot = take_slot(session, study.id, kind, sequence)
     arm = block_sequence(study.assignment_seed, kind, sequence, arms, slot + 1)[slot]
     session.execute(
-        insert(AllocationLog).values(
-            study_id=study.id,
-            kind=kind,
-            sequence=sequence,
-            slot=slot,
-            arm=arm,
-            participant_id=participant.id,
-            allocated_at=now,
-        )
+        _LOG_ALLOCATION,
+        {
+            "study_id": study.id,
+            "kind": kind,
+            "sequence": sequence,
+            "slot": slot,
+            "arm": arm,
+            "participant_id": participant.id,
+            "allocated_at": now,
+        },
     )
     return arm, slot

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from evaluation.items.snapshot import study_form_sizes, study_items
@@ -46,9 +46,12 @@ def correct_counts(session: Session, study_id: int) -> dict[tuple[int, str], int
     }
 
 
-def correct_count_query(participant_id: int, phase: str) -> Select[int]:
+def correct_count_query(
+    participant_id: int | ColumnElement[int], phase: str | ColumnElement[str]
+) -> Select[int]:
     """The count of a participant's correct answers in ``phase`` (unanswered items count as
-    wrong), as a query to put inside another (:func:`evaluation.flow.attempts_and_score`)."""
+    wrong), as a query to put inside another (:func:`evaluation.flow.attempts_and_score`,
+    with bound parameters)."""
     return (
         select(func.count())
         .select_from(Answer)
