@@ -52,6 +52,9 @@ _ATTEMPTS_AND_SCORE = select(
     PhaseAttempt,
     correct_count_query(bindparam("participant_id"), bindparam("phase")).scalar_subquery(),
 ).where(PhaseAttempt.participant_id == bindparam("participant_id"))
+_ANSWERED = select(Answer.item_id, Answer.choice_index).where(
+    Answer.participant_id == bindparam("participant_id"), Answer.phase == bindparam("phase")
+)
 
 
 def attempts_by_phase(session: Session, participant: Participant) -> dict[str, PhaseAttempt]:
@@ -151,12 +154,10 @@ def phase_view(
                     options=list(item.options),
                 )
             )
-        for answer in session.scalars(
-            select(Answer).where(
-                Answer.participant_id == attempt.participant_id, Answer.phase == attempt.phase
-            )
-        ):
-            answered[answer.item_id] = answer.choice_index
+        rows = session.execute(
+            _ANSWERED, {"participant_id": attempt.participant_id, "phase": attempt.phase}
+        )
+        answered = {item_id: choice_index for item_id, choice_index in rows}
     condition = None
     if attempt.phase == "learning":
         condition = session.get_one(Participant, attempt.participant_id).condition
