@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, contains_eager
 from zxcvbn import zxcvbn
 
-from evaluation.deps import ReadSessionDep, SessionDep, SettingsDep
+from evaluation.deps import SessionDep, SettingsDep
 from evaluation.models import Instructor, Participant
 from evaluation.settings import EvaluationSettings
 from services.common.errors import ApiError
@@ -196,12 +196,6 @@ def current_participant(request: Request, session: SessionDep) -> Participant:
     return participant_for(session, _bearer_token(request))
 
 
-def reading_participant(request: Request, session: ReadSessionDep) -> Participant:
-    """:func:`current_participant` in the request's read-only session, for routes that
-    only read (on SQLite it waits for no writer)."""
-    return participant_for(session, _bearer_token(request))
-
-
 InstructorDep = Annotated[Instructor, Depends(current_instructor)]
 
 
@@ -220,5 +214,4 @@ def role(instructor: Instructor) -> Literal["admin", "instructor"]:
 
 
 ParticipantDep = Annotated[Participant, Depends(current_participant)]
-ReadingParticipantDep = Annotated[Participant, Depends(reading_participant)]
 ParticipantTokenDep = Annotated[str, Depends(participant_token)]

@@ -92,10 +92,18 @@ def current_step(
     session: Session, participant: Participant, now: datetime, grace: timedelta
 ) -> str:
     """Where ``participant`` is in the flow (two queries; :func:`step_of` for many at once)."""
+    return step_and_attempts(session, participant, now, grace)[0]
+
+
+def step_and_attempts(
+    session: Session, participant: Participant, now: datetime, grace: timedelta
+) -> tuple[str, dict[str, PhaseAttempt]]:
+    """:func:`current_step` with the attempts it read, for a caller that shows them too."""
     if participant.consent in (None, "decline", "no_data"):
-        return step_of(participant, {}, False, now, grace)
+        return step_of(participant, {}, False, now, grace), {}
     answered = session.get(QuestionnaireResponse, participant.id) is not None
-    return step_of(participant, attempts_by_phase(session, participant), answered, now, grace)
+    attempts = attempts_by_phase(session, participant)
+    return step_of(participant, attempts, answered, now, grace), attempts
 
 
 def step_of(  # noqa: PLR0911  (one return per step reads like the flow chart)

@@ -44,7 +44,6 @@ WHO = ("anyone", "student", "instructor", "owner or admin", "admin", "presenter"
 OWNED = ("{study_id}", "{job_id}", "{dataset_id}", "{name}")
 STUDENT = {
     study_auth.current_participant,
-    study_auth.reading_participant,
     study_auth.participant_token,
 }
 INSTRUCTOR = {study_auth.current_instructor, studio_auth.current_instructor}

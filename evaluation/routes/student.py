@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Literal, cast
+from typing import Literal, TypeVar, cast
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -18,7 +19,6 @@ from evaluation.audit import Action, record
 from evaluation.auth import (
     ParticipantDep,
     ParticipantTokenDep,
-    ReadingParticipantDep,
     new_participant_token,
     participant_for,
 )
@@ -47,6 +47,7 @@ from evaluation.write_groups import WriteGroupsDep, write
 from services.common.errors import ApiError
 
 router = APIRouter(prefix="/api/student", tags=["student"])
+T = TypeVar("T")
 _STORE_EVENT = insert(cast(Table, InteractionEvent.__table__))
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -114,26 +115,39 @@ def _join(
 
 @router.get("/state")
 async def state(
-    participant: ReadingParticipantDep,
+    token: ParticipantTokenDep,
     session: ReadSessionDep,
     settings: SettingsDep,
     now: NowDep,
     forms: StudyFormsDep,
 ) -> StudentState:
-    return await run_in_threadpool(_state, participant, session, now, _grace(settings), forms=forms)
+    """Where the student is; one thread-pool job (a class asks as its learning phase ends)."""
+    grace = _grace(settings)
+    return await run_in_threadpool(
+        _read_then_end, session, lambda: _state(token, session, now, grace, forms=forms)
+    )
+
+
+def _read_then_end(session: Session, read: Callable[[], T]) -> T:
+    """``read()``, then the end of its read-only transaction, in the same thread-pool job:
+    the session's dependency would otherwise roll it back in a job of its own."""
+    try:
+        return read()
+    finally:
+        session.rollback()
 
 
 def _state(
-    participant: Participant,
+    token: str,
     session: Session,
     now: datetime,
     grace: timedelta,
     *,
     forms: StudyFormsCache,
 ) -> StudentState:
+    participant = participant_for(session, token)
     study = session.get_one(Study, participant.study_id)
-    step = flow.current_step(session, participant, now, grace)
-    attempts = flow.attempts_by_phase(session, participant)
+    step, attempts = flow.step_and_attempts(session, participant, now, grace)
     phase_for_step = {"pre_test": "pre", "learning": "learning", "post_test": "post"}
     attempt = attempts.get(phase_for_step.get(step, ""))
     return StudentState(
@@ -378,26 +392,42 @@ def _events(
 
 
 @router.post("/questionnaire", status_code=204)
-def questionnaire(
+async def questionnaire(
     request: QuestionnaireRequest,
-    participant: ParticipantDep,
+    token: ParticipantTokenDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> Response:
-    flow.submit_questionnaire(session, participant, request, now, _grace(settings))
+    """The questionnaire, in one thread-pool job (a sync route and dependency took two)."""
+    await run_in_threadpool(_questionnaire, request, token, session, now, _grace(settings))
     return Response(status_code=204)
 
 
+def _questionnaire(
+    request: QuestionnaireRequest, token: str, session: Session, now: datetime, grace: timedelta
+) -> None:
+    flow.submit_questionnaire(session, participant_for(session, token), request, now, grace)
+
+
 @router.get("/outcome")
-def outcome(
-    participant: ReadingParticipantDep,
+async def outcome(
+    token: ParticipantTokenDep,
     session: ReadSessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> Outcome:
-    """Scores, correct answers and explanations, once the student is done."""
-    step = flow.current_step(session, participant, now, _grace(settings))
+    """Scores, correct answers and explanations, once the student is done; one thread-pool
+    job."""
+    grace = _grace(settings)
+    return await run_in_threadpool(
+        _read_then_end, session, lambda: _outcome(token, session, now, grace)
+    )
+
+
+def _outcome(token: str, session: Session, now: datetime, grace: timedelta) -> Outcome:
+    participant = participant_for(session, token)
+    step = flow.current_step(session, participant, now, grace)
     if step != "done":
         raise ApiError(
             409, "wrong_step", f"the outcome is shown when you are done; you are at {step}"

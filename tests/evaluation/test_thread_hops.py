@@ -4,8 +4,8 @@ FastAPI sends every sync dependency (and a sync generator's enter and exit) to a
 thread of its own; at a class's pre-test peak those hand-offs were a large part of an
 answer's CPU (docs/sizing.md). The trivial dependencies are async now: an answer takes
 one job (the participant's lookup and the answer together; none on SQLite, where the app's
-write groups have a thread of their own); a read of the student's state
-three (the lookup, the endpoint and the rollback of its read-only transaction).
+write groups have a thread of their own); a read of the student's state one (the lookup,
+the reads and the end of its read-only transaction together).
 """
 
 from __future__ import annotations
@@ -50,5 +50,5 @@ def test_an_answer_takes_one_thread_job(
     assert len(thread_jobs) == (0 if database_url.startswith("sqlite") else 1), thread_jobs
     thread_jobs.clear()
     assert client.get("/api/student/state", headers=headers).status_code == 200
-    # The lookup, the endpoint, and the rollback of the read-only transaction.
-    assert len(thread_jobs) == 3, thread_jobs
+    # The lookup, the reads and the end of the read-only transaction, in one job.
+    assert len(thread_jobs) == 1, thread_jobs
