@@ -41,6 +41,7 @@ from services.common.errors import install_error_handlers
 from services.common.private_responses import NoStoreByDefault
 from services.common.process import end_with_uvicorn_master
 from services.common.secrets import write_private_file
+from services.common.security_headers import SecurityHeaders
 from services.database import health
 from services.database.engine import (
     SessionFactory,
@@ -134,6 +135,9 @@ def create_app(
         limit=admission_limit(settings.evaluation_database_url),
         exempt=(student_material.FILE_PATH,),
     )
+    # Outermost, so that every answer carries them, refusals included: a reverse proxy may
+    # send a student's requests here directly (infra/nginx/cnn101.conf, infra/k8s/ingress.yaml).
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app, unexpected_message="unexpected error; nothing was stored")
     install_database_error_handlers(app)
     app.include_router(instructor.router)

@@ -1,4 +1,5 @@
-"""ASGI middleware of the gateway: Prometheus request metrics and security headers.
+"""ASGI middleware of the gateway: Prometheus request metrics, and the security headers
+(:mod:`services.common.security_headers`) with the cross-site check.
 
 Both are plain ASGI (not ``BaseHTTPMiddleware``), so they add no per-request task. The
 body limit is the shared one (:mod:`services.common.body_limit`).
@@ -13,6 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.cross_site import CROSS_SITE_MESSAGE, is_cross_site_write
+from services.common.security_headers import headers_for, sending_with
 
 
 class RequestMetrics:
@@ -60,51 +62,6 @@ def _route_template(scope: Scope) -> str:
     return str(path) if path else "unmatched"
 
 
-# The SPA is served from this origin only: scripts and styles from its own files (no inline
-# script, no CDN), pictures also as data:/blob: URLs (canvas, webcam, uploads), and it may
-# be framed only by itself (the study page embeds the explorer in a same-origin iframe).
-SPA_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "connect-src 'self'",
-        "worker-src 'self' blob:",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
-    )
-)
-# FastAPI's interactive API pages load Swagger UI / ReDoc from a CDN with an inline boot
-# script: they get their own, wider policy, and nothing else does.
-API_DOCS_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "frame-ancestors 'self'",
-    )
-)
-API_DOCS_PATHS = ("/docs", "/redoc")
-# Browsers that reached the gateway over TLS keep using TLS for a year.
-HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
-SECURITY_HEADERS = (
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (b"x-frame-options", b"SAMEORIGIN"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"cross-origin-resource-policy", b"same-origin"),
-    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=(), payment=()"),
-)
-
-
 class SecurityHeaders:
     """Add the security headers to every response, and refuse cross-site writes (CSRF).
 
@@ -121,21 +78,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        policy = API_DOCS_POLICY if path.startswith(API_DOCS_PATHS) else SPA_POLICY
-        extra = [(b"content-security-policy", policy.encode()), *SECURITY_HEADERS]
-        if scope.get("scheme") == "https":  # behind TLS (uvicorn --proxy-headers sets it)
-            extra.append(HSTS)
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = [
-                    *message.get("headers", []),
-                    *((name, value) for name, value in extra if name not in present),
-                ]
-            await send(message)
-
+        with_headers = sending_with(send, headers_for(scope))
         if is_cross_site_write(scope):
             body = json.dumps(
                 {"error": {"code": "cross_site_request", "message": CROSS_SITE_MESSAGE}}

@@ -20,6 +20,7 @@ import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml
 
+from services.common import nginx_site
 from services.common.secrets import weakness
 from services.runner import service_commands
 from tests.infra.files import IMAGES, env_file
@@ -365,3 +366,20 @@ def test_the_study_keeps_uploaded_material_on_a_volume_and_takes_large_uploads(
     assert [(p["path"], p["pathType"]) for p in paths] == [("/api/instructor/materials", "Exact")]
     main = _find(manifests, "Ingress", "cnn101")["metadata"]["annotations"]
     assert main["nginx.ingress.kubernetes.io/proxy-body-size"] == "11m"
+
+
+def test_the_ingress_sends_a_students_study_requests_as_the_nginx_site_does(
+    manifests: list[Manifest],
+) -> None:
+    """The class's quiz answers go straight to the study service, as in compose's proxy;
+    joining stays with the gateway (it limits joins per network); the rest is the gateway's."""
+    rules = _find(manifests, "Ingress", "cnn101")["spec"]["rules"][0]["http"]["paths"]
+    routes = {(p["path"], p["pathType"]): p["backend"]["service"] for p in rules}
+    assert routes == {
+        ("/", "Prefix"): {"name": "gateway", "port": {"name": "http"}},
+        ("/api/student/", "Prefix"): {"name": "evaluation", "port": {"name": "http"}},
+        ("/api/student/join", "Exact"): {"name": "gateway", "port": {"name": "http"}},
+    }
+    site = nginx_site.SITE_FILE.read_text()
+    assert re.search(r"location /api/student/ \{\s*proxy_pass http://cnn101_study;", site)
+    assert re.search(r"location = /api/student/join \{\s*proxy_pass http://cnn101_gateway;", site)
