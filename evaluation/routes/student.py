@@ -121,7 +121,7 @@ async def state(
     now: NowDep,
     forms: StudyFormsDep,
 ) -> StudentState:
-    """Where the student is; one thread-pool job (a class asks as its learning phase ends)."""
+    # One thread-pool job: a class asks as its learning phase ends.
     grace = _grace(settings)
     return await run_in_threadpool(
         _read_then_end, session, lambda: _state(token, session, now, grace, forms=forms)
@@ -399,7 +399,7 @@ async def questionnaire(
     settings: SettingsDep,
     now: NowDep,
 ) -> Response:
-    """The questionnaire, in one thread-pool job (a sync route and dependency took two)."""
+    # One thread-pool job (a sync route and dependency took two).
     await run_in_threadpool(_questionnaire, request, token, session, now, _grace(settings))
     return Response(status_code=204)
 
@@ -417,8 +417,8 @@ async def outcome(
     settings: SettingsDep,
     now: NowDep,
 ) -> Outcome:
-    """Scores, correct answers and explanations, once the student is done; one thread-pool
-    job."""
+    """Scores, correct answers and explanations, once the student is done."""
+    # One thread-pool job, the end of the read-only transaction included.
     grace = _grace(settings)
     return await run_in_threadpool(
         _read_then_end, session, lambda: _outcome(token, session, now, grace)
