@@ -7,7 +7,11 @@ answers or session to the next.
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from services.common.security_headers import sending_with
+
+NO_STORE = [(b"cache-control", b"no-store")]
 
 
 class NoStoreByDefault:
@@ -18,13 +22,4 @@ class NoStoreByDefault:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-
-        async def with_policy(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if not any(name.lower() == b"cache-control" for name, _ in headers):
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, with_policy)
+        await self.app(scope, receive, sending_with(send, NO_STORE))

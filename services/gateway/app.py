@@ -26,14 +26,16 @@ from services.common.body_limit import (
     BodySizeLimit,
     studio_upload_limits,
 )
+from services.common.cross_site import CrossSiteGuard
 from services.common.jobs import TaskSender
 from services.common.process import end_with_uvicorn_master, raise_open_file_limit
+from services.common.security_headers import SecurityHeaders
 from services.common.static_layout import URL_PREFIX
 from services.gateway.activations_client import ActivationsClient
 from services.gateway.decode_pool import DecodePool
 from services.gateway.errors import install_error_handlers
 from services.gateway.forwarding import UPSTREAM_KEEPALIVE_SECONDS, Forwarder
-from services.gateway.middleware import RequestMetrics, SecurityHeaders
+from services.gateway.middleware import RequestMetrics
 from services.gateway.presentations import PresentationHub
 from services.gateway.published import PublishedModels
 from services.gateway.rate_limits import RateLimits
@@ -196,6 +198,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         key_prefix=settings.cache_prefix,
         scale=settings.rate_limit_scale,
     )
+    # Outermost: a cross-site write is refused before anything runs, and carries the headers.
+    app.add_middleware(CrossSiteGuard)
     app.add_middleware(SecurityHeaders)
     return app
 

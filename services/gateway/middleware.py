@@ -1,20 +1,17 @@
-"""ASGI middleware of the gateway: Prometheus request metrics, and the security headers
-(:mod:`services.common.security_headers`) with the cross-site check.
+"""ASGI middleware of the gateway: Prometheus request metrics. The security headers and the
+cross-site check are the shared ones (:mod:`services.common.security_headers`,
+:mod:`services.common.cross_site`).
 
-Both are plain ASGI (not ``BaseHTTPMiddleware``), so they add no per-request task. The
+It is plain ASGI (not ``BaseHTTPMiddleware``), so it adds no per-request task. The
 body limit is the shared one (:mod:`services.common.body_limit`).
 """
 
 from __future__ import annotations
 
-import json
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from services.common.cross_site import CROSS_SITE_MESSAGE, is_cross_site_write
-from services.common.security_headers import headers_for, sending_with
 
 
 class RequestMetrics:
@@ -60,39 +57,3 @@ def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return str(path) if path else "unmatched"
-
-
-class SecurityHeaders:
-    """Add the security headers to every response, and refuse cross-site writes (CSRF).
-
-    A state-changing request whose ``Origin`` names another host, or that the browser
-    marks ``Sec-Fetch-Site: cross-site``/``same-site``, gets 403 before any handler runs:
-    the instructor's cookie is ``SameSite=Lax``, which does not stop a page on another
-    port of the same host (same site) from posting a form.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        with_headers = sending_with(send, headers_for(scope))
-        if is_cross_site_write(scope):
-            body = json.dumps(
-                {"error": {"code": "cross_site_request", "message": CROSS_SITE_MESSAGE}}
-            ).encode()
-            await with_headers(
-                {
-                    "type": "http.response.start",
-                    "status": 403,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await with_headers({"type": "http.response.body", "body": body})
-            return
-        await self.app(scope, receive, with_headers)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.gateway.middleware import SecurityHeaders
+from services.common.cross_site import CrossSiteGuard
+from services.common.security_headers import SecurityHeaders
 
 
 def _client(base_url: str) -> TestClient:
@@ -15,6 +16,7 @@ def _client(base_url: str) -> TestClient:
     def ping() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.add_middleware(CrossSiteGuard)
     app.add_middleware(SecurityHeaders)
     return TestClient(app, base_url=base_url)
 
