@@ -7,19 +7,15 @@ answers or session to the next.
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from collections.abc import Sequence
 
-from services.common.security_headers import sending_with
+from starlette.types import Scope
 
-NO_STORE = [(b"cache-control", b"no-store")]
+from services.common.security_headers import Header, HeadersByDefault
+
+NO_STORE: tuple[Header, ...] = ((b"cache-control", b"no-store"),)
 
 
-class NoStoreByDefault:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        await self.app(scope, receive, sending_with(send, NO_STORE))
+class NoStoreByDefault(HeadersByDefault):
+    def headers(self, scope: Scope) -> Sequence[Header]:
+        return NO_STORE

@@ -8,7 +8,11 @@ is kept.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+Header = tuple[bytes, bytes]
 
 # The SPA is served from this origin only: scripts and styles from its own files (no inline
 # script, no CDN), pictures also as data:/blob: URLs (canvas, webcam, uploads), and it may
@@ -43,7 +47,7 @@ API_DOCS_POLICY = "; ".join(
     )
 )
 API_DOCS_PATHS = ("/docs", "/redoc")
-# Browsers that reached the gateway over TLS keep using TLS for a year.
+# Browsers that reached the platform over TLS keep using TLS for a year.
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
@@ -55,18 +59,26 @@ SECURITY_HEADERS = (
 )
 
 
-def headers_for(scope: Scope) -> list[tuple[bytes, bytes]]:
+# Encoded once: every response of both services carries one of these.
+_SPA_HEADERS: tuple[Header, ...] = (
+    (b"content-security-policy", SPA_POLICY.encode()),
+    *SECURITY_HEADERS,
+)
+_API_DOCS_HEADERS: tuple[Header, ...] = (
+    (b"content-security-policy", API_DOCS_POLICY.encode()),
+    *SECURITY_HEADERS,
+)
+
+
+def headers_for(scope: Scope) -> tuple[Header, ...]:
     """The headers for a response to ``scope``: its content policy, the common ones, and
     HSTS when the browser came over TLS (uvicorn's proxy headers set the scheme)."""
     path: str = scope["path"]
-    policy = API_DOCS_POLICY if path.startswith(API_DOCS_PATHS) else SPA_POLICY
-    extra = [(b"content-security-policy", policy.encode()), *SECURITY_HEADERS]
-    if scope.get("scheme") == "https":
-        extra.append(HSTS)
-    return extra
+    headers = _API_DOCS_HEADERS if path.startswith(API_DOCS_PATHS) else _SPA_HEADERS
+    return (*headers, HSTS) if scope.get("scheme") == "https" else headers
 
 
-def sending_with(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+def sending_with(send: Send, extra: Sequence[Header]) -> Send:
     """``send`` that adds to the response's start each of ``extra`` the app did not set."""
 
     async def with_headers(message: Message) -> None:
@@ -81,14 +93,24 @@ def sending_with(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
     return with_headers
 
 
-class SecurityHeaders:
-    """Add :func:`headers_for` to every HTTP response."""
+class HeadersByDefault:
+    """Add to every HTTP response each header of :meth:`headers` that the app did not set."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+
+    def headers(self, scope: Scope) -> Sequence[Header]:
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, sending_with(send, headers_for(scope)))
+        await self.app(scope, receive, sending_with(send, self.headers(scope)))
+
+
+class SecurityHeaders(HeadersByDefault):
+    """Add :func:`headers_for` to every HTTP response."""
+
+    def headers(self, scope: Scope) -> Sequence[Header]:
+        return headers_for(scope)
