@@ -223,24 +223,27 @@ def give_consent(
             return
         raise ApiError(409, "consent_already_given", "the consent choice was already recorded")
     if request.choice == "participate":
-        sequence = form_order_sequence(study, bool(request.prior_ml), request.section)
-        order, slot = allocate(
+        # The choice goes into the participant's row with the form order, in one UPDATE.
+        allocate(
             session,
             study,
             participant,
             kind="form_order",
-            sequence=sequence,
+            sequence=form_order_sequence(study, bool(request.prior_ml), request.section),
             arms=FORM_ORDERS,
             now=now,
+            arm_column="form_order",
+            slot_column="form_slot",
+            values={
+                "prior_ml": request.prior_ml,
+                "section": request.section,
+                "consent": request.choice,
+                "consented_at": now,
+            },
         )
-        # Set after the allocation: the choice and the form order go in one UPDATE (set
-        # before, the allocation's statements would flush the choice in an UPDATE of its own).
-        participant.prior_ml = request.prior_ml
-        participant.section = request.section
-        participant.form_order = order
-        participant.form_slot = slot
-    participant.consent = request.choice
-    participant.consented_at = now
+    else:
+        participant.consent = request.choice
+        participant.consented_at = now
     _commit(session, in_group)
 
 
@@ -349,7 +352,7 @@ def assign_condition(
         pre.finished_at, pre.finish_reason = pre.deadline_at, "time_limit"
     assert participant.form_order is not None
     sequence = condition_sequence(study, stratum, participant.form_order)
-    condition, slot = allocate(
+    allocate(
         session,
         study,
         participant,
@@ -357,11 +360,10 @@ def assign_condition(
         sequence=sequence,
         arms=CONDITIONS,
         now=now,
+        arm_column="condition",
+        slot_column="condition_slot",
+        values={"stratum": stratum, "assigned_at": now},
     )
-    participant.stratum = stratum
-    participant.condition = condition
-    participant.condition_slot = slot
-    participant.assigned_at = now
     _commit(session, in_group)
     return participant
 
