@@ -115,24 +115,31 @@ def condition_sequence(study: Study, stratum: str, form_order: str) -> str:
     return stratum if study.design_version < 2 else f"{stratum}|{form_order}"
 
 
-@cache
-def _take_slot_statement(dialect: str) -> Executable:
-    """The counter's upsert in ``dialect`` (PostgreSQL's or SQLite's ON CONFLICT), built once."""
-    upsert = (postgresql if dialect == "postgresql" else sqlite).insert(AllocationCounter)
-    return cast(
-        Executable,
-        upsert.values(
-            study_id=bindparam("study_id"),
-            kind=bindparam("kind"),
-            stratum=bindparam("sequence"),
+def _counter_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """The counter's upsert in ``dialect`` (PostgreSQL's or SQLite's ON CONFLICT): created
+    at 1 or incremented. Parameters ``of_study``, ``of_kind`` and ``of_sequence``."""
+    counter = cast(Table, AllocationCounter.__table__)
+    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert_into(counter)
+        .values(
+            study_id=bindparam("of_study"),
+            kind=bindparam("of_kind"),
+            stratum=bindparam("of_sequence"),
             next_index=1,
         )
         .on_conflict_do_update(
             index_elements=["study_id", "kind", "stratum"],
-            set_={"next_index": AllocationCounter.next_index + 1},
+            set_={"next_index": counter.c.next_index + 1},
         )
-        .returning(AllocationCounter.next_index),
     )
+
+
+@cache
+def _take_slot_statement(dialect: str) -> Executable:
+    """The counter's upsert returning the new count, built once per dialect."""
+    upsert = _counter_upsert(dialect)
+    return cast(Executable, upsert.returning(upsert.table.c.next_index))
 
 
 def take_slot(session: Session, study_id: int, kind: str, sequence: str) -> int:
@@ -141,7 +148,7 @@ def take_slot(session: Session, study_id: int, kind: str, sequence: str) -> int:
     commits, so the slots of one sequence are taken one at a time."""
     statement = _take_slot_statement(session.get_bind().dialect.name)
     taken = session.execute(
-        statement, {"study_id": study_id, "kind": kind, "sequence": sequence}
+        statement, {"of_study": study_id, "of_kind": kind, "of_sequence": sequence}
     ).scalar_one()
     return int(taken) - 1
 
@@ -189,22 +196,8 @@ def _allocate_statement(arm_column: str, slot_column: str, columns: tuple[str, .
     # Tables, not the mapped classes: the ORM's handling of DML does not reach into CTEs.
     participant = cast(Table, Participant.__table__)
     log = cast(Table, AllocationLog.__table__)
-    counter = cast(Table, AllocationCounter.__table__)
-    taken = (
-        postgresql.insert(counter)
-        .values(
-            study_id=bindparam("of_study"),
-            kind=bindparam("of_kind"),
-            stratum=bindparam("of_sequence"),
-            next_index=1,
-        )
-        .on_conflict_do_update(
-            index_elements=["study_id", "kind", "stratum"],
-            set_={"next_index": counter.c.next_index + 1},
-        )
-        .returning((counter.c.next_index - 1).label("slot"))
-        .cte("taken")
-    )
+    upsert = _counter_upsert("postgresql")
+    taken = upsert.returning((upsert.table.c.next_index - 1).label("slot")).cte("taken")
     # In parentheses: PostgreSQL takes no subscript straight after a cast (``$1::varchar[]``).
     arms = Grouping(bindparam("arms", type_=postgresql.ARRAY(String)))
     position = taken.c.slot - bindparam("first") + 1  # PostgreSQL's arrays count from 1
