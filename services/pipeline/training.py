@@ -82,6 +82,9 @@ class Recipe:
     # Mixup (Zhang et al., 2018): each image blended with another of its batch by a weight
     # drawn from Beta(mixup, mixup), the targets by the same weight (0: off).
     mixup: float = 0.0
+    # After training, set the batch-norm statistics to those of the training images without
+    # augmentation ("precise BN") before folding; the moving averages saw augmented images.
+    clean_batch_norm: bool = False
     seed: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -409,6 +412,12 @@ def _keep(
     return f"epoch {keep_best.best_epoch}", keep_best.best_accuracy, averaged
 
 
+def _accuracy(model: keras.Model, images: LabelledImages) -> float:
+    """Top-1 accuracy of ``model`` on ``images``."""
+    scores = model.predict(images.pixels.astype(np.float32) / np.float32(255.0), verbose=0)
+    return float(np.mean(np.argmax(scores, axis=1) == images.labels))
+
+
 def _check_recipe(recipe: Recipe) -> None:
     if recipe.mixup and recipe.teacher_width:
         raise ValueError("Mixup and distillation together are not supported: choose one.")
@@ -513,6 +522,10 @@ def train(
         train_images=train_images,
         val_ds=val_ds,
     )
+    if recipe.clean_batch_norm and recipe.batch_norm:
+        recompute_batch_norm(model, train_images.pixels)
+        if val_images is not None:
+            accuracy = _accuracy(model, val_images)
     seconds = time.monotonic() - started
     return TrainingResult(
         model=fold_batch_norm(model, arch),

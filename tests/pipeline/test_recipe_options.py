@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 
+from services.pipeline import training
 from services.pipeline.architecture import Architecture, build_model
 from services.pipeline.classes import CNN101_CLASSES
 from services.pipeline.data import (
@@ -145,3 +146,25 @@ def test_without_selection_images_only_the_last_epoch_and_no_teacher(recipe: Rec
     nothing = LabelledImages(np.zeros((0, 16, 16, 3), np.uint8), np.zeros(0, np.int64), ())
     with pytest.raises(ValueError, match="keeps the last epoch, no teacher"):
         train(nothing, None, arch, CNN101_CLASSES[:3], recipe, verbose=0)
+
+
+def test_clean_batch_norm_sets_the_statistics_of_the_unaugmented_training_images(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``clean_batch_norm`` recomputes every BN layer's statistics on the training pixels
+    before folding, and the accuracy the run reports is the recomputed model's."""
+    recomputed: list[np.ndarray] = []
+    original = training.recompute_batch_norm
+
+    def spy(model: keras.Model, pixels: np.ndarray, batch_size: int = 250) -> None:
+        recomputed.append(pixels)
+        original(model, pixels, batch_size)
+
+    monkeypatch.setattr(training, "recompute_batch_norm", spy)
+    _tiny_run(tmp_path / "plain", Recipe(epochs=2, batch_size=6))
+    assert recomputed == []
+    _, result = _tiny_run(tmp_path / "clean", Recipe(epochs=2, batch_size=6, clean_batch_norm=True))
+    assert len(recomputed) == 1 and recomputed[0].shape == (18, 16, 16, 3)
+    val = load_validation(tmp_path / "clean", CNN101_CLASSES[:3], 16)
+    scores = result.model.predict(val.pixels.astype(np.float32) / 255, verbose=0)
+    assert result.best_val_accuracy == float(np.mean(np.argmax(scores, axis=1) == val.labels))
