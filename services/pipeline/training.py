@@ -31,7 +31,9 @@ from services.pipeline.distill import (
     label_accuracy,
     teacher_logits,
 )
+from services.pipeline.evaluation import report_for
 from services.pipeline.folding import fold_batch_norm
+from services.pipeline.preprocess import scale_to_unit
 
 
 @dataclass(frozen=True)
@@ -412,12 +414,6 @@ def _keep(
     return f"epoch {keep_best.best_epoch}", keep_best.best_accuracy, averaged
 
 
-def _accuracy(model: keras.Model, images: LabelledImages) -> float:
-    """Top-1 accuracy of ``model`` on ``images``."""
-    scores = model.predict(images.pixels.astype(np.float32) / np.float32(255.0), verbose=0)
-    return float(np.mean(np.argmax(scores, axis=1) == images.labels))
-
-
 def _check_recipe(recipe: Recipe) -> None:
     if recipe.mixup and recipe.teacher_width:
         raise ValueError("Mixup and distillation together are not supported: choose one.")
@@ -525,7 +521,8 @@ def train(
     if recipe.clean_batch_norm and recipe.batch_norm:
         recompute_batch_norm(model, train_images.pixels)
         if val_images is not None:
-            accuracy = _accuracy(model, val_images)
+            scores = model.predict(scale_to_unit(val_images.pixels), verbose=0)
+            accuracy = report_for(classes, val_images.labels, scores).top1
     seconds = time.monotonic() - started
     return TrainingResult(
         model=fold_batch_norm(model, arch),
