@@ -71,11 +71,18 @@ def _parallel_branches(
 
 
 def build_model(
-    arch: Architecture, batch_norm: bool = False, seed: int = 0, reparam: bool = False
+    arch: Architecture,
+    batch_norm: bool = False,
+    seed: int = 0,
+    reparam: bool = False,
+    dense_batch_norm: bool = False,
 ) -> keras.Model:
-    """Build the network; ``batch_norm`` and ``reparam`` only shape the *training* model.
+    """Build the network; ``batch_norm``, ``reparam`` and ``dense_batch_norm`` only shape the
+    *training* model.
 
-    ``batch_norm`` adds BN after each conv (``bn_<block>_<conv>``). ``reparam`` (with BN)
+    ``batch_norm`` adds BN after each conv (``bn_<block>_<conv>``); ``dense_batch_norm``
+    adds one between the flatten layer and the dense one (``bn_flatten``), which is affine
+    too and folds into the dense layer's weights. ``reparam`` (with BN)
     trains each convolution as the sum of three linear branches, RepVGG-style: the conv,
     a 1x1 conv on the centre crop (``pointwise_*``) and, where channels match, the identity
     (``bn_identity_*``), each with its own BN. All are linear before the ReLU, so
@@ -110,6 +117,8 @@ def build_model(
             name=f"max_pool_{block}",
         )(x)
     x = keras.layers.Flatten(name="flatten")(x)
+    if dense_batch_norm:
+        x = keras.layers.BatchNormalization(momentum=0.9, name="bn_flatten")(x)
     logits = keras.layers.Dense(
         arch.num_classes,
         kernel_initializer=keras.initializers.GlorotUniform(seed=initializer_seed),

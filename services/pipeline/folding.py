@@ -7,6 +7,9 @@ DESIGN.md unchanged: same layers, same shapes, and no BN for a student to puzzle
 The same holds for the RepVGG-style 1x1 and identity branches trained beside each conv
 (see ``build_model(reparam=True)``): a 1x1 conv of the centre crop is a 3x3 valid conv
 whose kernel is zero but at its centre, and the identity is the identity matrix there.
+A BN between the flatten and the dense layer scales and shifts the dense layer's inputs:
+``W (x * scale + shift) + b`` is the dense layer with rows of ``W`` scaled and ``W shift``
+added to its bias.
 """
 
 from __future__ import annotations
@@ -57,6 +60,17 @@ def _folded_conv(trained: keras.Model, suffix: str) -> list[np.ndarray]:
     return [kernel.astype(np.float32), bias.astype(np.float32)]
 
 
+def _folded_dense(trained: keras.Model, name: str) -> list[np.ndarray]:
+    """The dense layer's kernel and bias with the BN on its inputs (if any) folded in."""
+    kernel, bias = trained.get_layer(name).get_weights()
+    bn = _layer(trained, "bn_flatten")
+    if bn is None:
+        return [kernel, bias]
+    scale, shift = _affine(bn)
+    folded_bias = bias + shift @ kernel
+    return [(kernel * scale[:, None]).astype(np.float32), folded_bias.astype(np.float32)]
+
+
 def fold_batch_norm(trained: keras.Model, arch: Architecture) -> keras.Model:
     """Return the plain model of ``arch`` computing what ``trained`` computes in inference."""
     plain = build_model(arch, batch_norm=False)
@@ -65,6 +79,8 @@ def fold_batch_norm(trained: keras.Model, arch: Architecture) -> keras.Model:
             continue
         if layer.name.startswith("conv_"):
             layer.set_weights(_folded_conv(trained, layer.name.removeprefix("conv_")))
+        elif isinstance(layer, keras.layers.Dense):
+            layer.set_weights(_folded_dense(trained, layer.name))
         else:
             layer.set_weights(trained.get_layer(layer.name).get_weights())
     return plain

@@ -71,6 +71,8 @@ class Recipe:
     distill_targets: str = "fixed"
     # Batch normalisation after each conv during training (folded away before export).
     batch_norm: bool = True
+    # One more between the flatten and the dense layer (folded into the dense layer).
+    dense_batch_norm: bool = False
     # "cosine": linear warm-up over ``warmup_fraction``, cosine to zero. "one_cycle": from
     # learning_rate / 25 up over the first 30 % of steps, then cosine down to ~0 (Smith 2018).
     schedule: str = "one_cycle"
@@ -473,7 +475,11 @@ def train(
     )
 
     model = build_model(
-        arch, batch_norm=recipe.batch_norm, seed=recipe.seed, reparam=recipe.reparam
+        arch,
+        batch_norm=recipe.batch_norm,
+        seed=recipe.seed,
+        reparam=recipe.reparam,
+        dense_batch_norm=recipe.dense_batch_norm,
     )
     loss: Any = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
     metric: Any = "accuracy"

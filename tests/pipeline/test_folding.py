@@ -9,11 +9,18 @@ from services.pipeline.architecture import Architecture, build_model
 from services.pipeline.folding import fold_batch_norm
 
 
-@pytest.mark.parametrize("reparam", [False, True])
-def test_folded_model_computes_what_the_bn_model_computes(reparam: bool) -> None:
+@pytest.mark.parametrize(
+    ("reparam", "dense_batch_norm"), [(False, False), (True, False), (False, True)]
+)
+def test_folded_model_computes_what_the_bn_model_computes(
+    reparam: bool, dense_batch_norm: bool
+) -> None:
     arch = Architecture(input_size=20, blocks=2, convs_per_block=2, filters=4, kernel_size=3)
-    with_bn = build_model(arch, batch_norm=True, seed=3, reparam=reparam)
+    with_bn = build_model(
+        arch, batch_norm=True, seed=3, reparam=reparam, dense_batch_norm=dense_batch_norm
+    )
     assert any(layer.name.startswith("bn_identity_") for layer in with_bn.layers) == reparam
+    assert any(layer.name == "bn_flatten" for layer in with_bn.layers) == dense_batch_norm
     rng = np.random.default_rng(0)
     for layer in with_bn.layers:
         if layer.name.startswith("pointwise_"):
