@@ -85,15 +85,35 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 @contextmanager
+def stopped_on_exit(server: Any) -> Iterator[None]:
+    """Stop a started in-process server when the block ends."""
+    try:
+        yield
+    finally:
+        server.stop(grace=0)
+
+
+@contextmanager
+def process_running(
+    command: list[str], environment: dict[str, str] | None = None
+) -> Iterator[None]:
+    """Run ``command`` as a process for as long as the block lasts."""
+    process = subprocess.Popen(command, env=environment)
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@contextmanager
 def served(settings: InferenceSettings, separate_process: bool) -> Iterator[int]:
     """The server's port, for as long as it runs: in this process, or in its own."""
     if not separate_process:
         server, port = build_server(settings)
         server.start()
-        try:
+        with stopped_on_exit(server):
             yield port
-        finally:
-            server.stop(grace=0)
         return
     port = free_port()
     environment = {
@@ -103,12 +123,8 @@ def served(settings: InferenceSettings, separate_process: bool) -> Iterator[int]
         "CNN101_MODEL_BASE_PATH": str(settings.model_base_path),
         "CNN101_INFERENCE_RUNTIME": settings.inference_runtime,
     }
-    process = subprocess.Popen([sys.executable, "-m", "services.inference"], env=environment)
-    try:
+    with process_running([sys.executable, "-m", "services.inference"], environment):
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def floor_server(port: int, workers: int) -> tuple[grpc.Server, int]:
@@ -141,19 +157,12 @@ def floor_served(workers: int, separate_process: bool) -> Iterator[int]:
     """The floor server's port, in this process or in one of its own (as ``served``)."""
     if not separate_process:
         server, port = floor_server(0, workers)
-        try:
+        with stopped_on_exit(server):
             yield port
-        finally:
-            server.stop(grace=0)
         return
     port = free_port()
-    command = [sys.executable, __file__, "--serve-floor", str(port)]
-    process = subprocess.Popen(command)
-    try:
+    with process_running([sys.executable, __file__, "--serve-floor", str(port)]):
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def floor_request(request_bytes: int, response_bytes: int) -> bytes:
