@@ -217,9 +217,8 @@ def print_row(label: str, batch: int, latencies: list[float], response_mb: float
 def main(argv: list[str] | None = None) -> None:
     arguments = parse_arguments(argv)
     if arguments.serve_floor is not None:
-        floor_server(arguments.serve_floor, InferenceSettings().inference_workers)[
-            0
-        ].wait_for_termination()
+        server, _ = floor_server(arguments.serve_floor, InferenceSettings().inference_workers)
+        server.wait_for_termination()
         return
     if not any(name == arguments.model for name, _ in discover(arguments.base_path)):
         raise SystemExit(
@@ -256,6 +255,10 @@ def run(
         input_info = wait_until_served(channel, arguments.model, arguments.timeout)
         height, width, channels = (d.size for d in input_info.tensor_shape.dim[1:])
         predict = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        answer = None
+        if floor_channel is not None:
+            answer = floor_channel.unary_unary(FLOOR_METHOD)
+            wait_for_floor(answer, arguments.timeout)
         rng = np.random.default_rng(0)
         print(f"{arguments.model} from {arguments.base_path}, signature {SIGNATURE}")
         print(f"{'':>7} {'batch':>5} {'p50 ms':>9} {'p95 ms':>9} {'images/s':>9} {'MB out':>7}")
@@ -268,9 +271,7 @@ def run(
             response_bytes = predict.Predict(request, timeout=120).ByteSize()
             latencies = measure(predict.Predict, request, arguments.iterations, arguments.warmup)
             print_row("Predict", batch, latencies, response_bytes / 1e6)
-            if floor_channel is not None:
-                answer = floor_channel.unary_unary(FLOOR_METHOD)
-                wait_for_floor(answer, arguments.timeout)
+            if answer is not None:
                 empty = floor_request(request.ByteSize(), response_bytes)
                 floor = measure(answer, empty, arguments.iterations, arguments.warmup)
                 print_row("floor", batch, floor, response_bytes / 1e6)
