@@ -133,6 +133,10 @@ def _recipe_text(recipe: dict[str, Any]) -> str:
         else "linear warm-up then cosine decay"
     )
     extras = []
+    if float(recipe.get("zoom", 0) or 0) > 0:
+        extras.append(f"random zoom ±{float(recipe['zoom']):.0%}")
+    if float(recipe.get("rotation", 0) or 0) > 0:
+        extras.append(f"random rotation of up to {recipe['rotation']} degrees")
     if float(recipe.get("mixup", 0) or 0) > 0:
         extras.append(f"mixup (Beta({recipe['mixup']}, {recipe['mixup']}))")
     if int(recipe.get("cutout", 0) or 0) > 0:

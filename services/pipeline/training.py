@@ -48,6 +48,11 @@ class Recipe:
     label_smoothing: float = 0.0
     warmup_fraction: float = 0.05  # of the "cosine" schedule only
     shift_pixels: int = 4
+    # Scale and rotation jitter in the same transform as the shift: each image magnified by
+    # a factor drawn from [1 - zoom, 1 + zoom] and turned by up to ``rotation`` degrees about
+    # its centre, sampled bilinearly (0 and 0: whole-pixel shifts only, as before).
+    zoom: float = 0.0
+    rotation: float = 0.0
     brightness: float = 0.1
     contrast: float = 0.0
     saturation: float = 0.0
@@ -139,19 +144,14 @@ def augment_batch(
     x = tf.image.random_flip_left_right(x)
     batch = tf.shape(x)[0]
     size = tf.shape(x)[1]
-    pad = recipe.shift_pixels
-    if pad > 0:
-        # One projective-transform op moves every image by its own whole-pixel offset.
-        dx, dy = (tf.random.uniform([batch], -pad, pad + 1, dtype=tf.int32) for _ in range(2))
-        ones, zeros = tf.ones([batch]), tf.zeros([batch])
-        shifts = [tf.cast(dx, tf.float32), tf.cast(dy, tf.float32)]
-        transforms = tf.stack([ones, zeros, shifts[0], zeros, ones, shifts[1], zeros, zeros], 1)
+    if recipe.shift_pixels > 0 or recipe.zoom > 0 or recipe.rotation > 0:
+        smooth = recipe.zoom > 0 or recipe.rotation > 0
         x = tf.raw_ops.ImageProjectiveTransformV3(
             images=x,
-            transforms=transforms,
+            transforms=_random_transforms(batch, size, recipe),
             output_shape=tf.stack([size, size]),
             fill_value=0.0,
-            interpolation="NEAREST",
+            interpolation="BILINEAR" if smooth else "NEAREST",
             fill_mode="REFLECT",
         )
     x = x + tf.random.uniform([batch, 1, 1, 1], -recipe.brightness, recipe.brightness)
@@ -169,6 +169,34 @@ def augment_batch(
     if recipe.mixup > 0:
         x, y = mix_batch(x, y, recipe.mixup)
     return x, y
+
+
+def _random_transforms(batch: tf.Tensor, size: tf.Tensor, recipe: Recipe) -> tf.Tensor:
+    """One projective transform per image: a whole-pixel shift, and a zoom and turn about the
+    centre when the recipe asks for them (each row maps an output pixel to its source)."""
+    pad = recipe.shift_pixels
+    dx, dy = (
+        tf.cast(tf.random.uniform([batch], -pad, pad + 1, dtype=tf.int32), tf.float32)
+        for _ in range(2)
+    )
+    scale = tf.random.uniform([batch], 1 - recipe.zoom, 1 + recipe.zoom)
+    angle = tf.random.uniform([batch], -recipe.rotation, recipe.rotation) * (np.pi / 180)
+    cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
+    centre = (tf.cast(size, tf.float32) - 1) / 2
+    zeros = tf.zeros([batch])
+    return tf.stack(
+        [
+            cos,
+            -sin,
+            centre - (cos - sin) * centre + dx,
+            sin,
+            cos,
+            centre - (sin + cos) * centre + dy,
+            zeros,
+            zeros,
+        ],
+        1,
+    )
 
 
 def cut_out(images: tf.Tensor, side: int) -> tf.Tensor:

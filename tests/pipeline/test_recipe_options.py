@@ -168,3 +168,12 @@ def test_clean_batch_norm_sets_the_statistics_of_the_unaugmented_training_images
     val = load_validation(tmp_path / "clean", CNN101_CLASSES[:3], 16)
     scores = result.model.predict(val.pixels.astype(np.float32) / 255, verbose=0)
     assert result.best_val_accuracy == float(np.mean(np.argmax(scores, axis=1) == val.labels))
+
+
+def test_the_model_card_names_zoom_and_rotation_only_when_the_recipe_used_them() -> None:
+    from services.pipeline.model_card import _recipe_text
+
+    moved = _recipe_text(Recipe(zoom=0.15, rotation=10.0).to_json())
+    assert "random zoom ±15%" in moved and "rotation of up to 10.0 degrees" in moved
+    plain = _recipe_text(Recipe().to_json())
+    assert "zoom" not in plain and "rotation" not in plain

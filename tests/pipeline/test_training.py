@@ -12,7 +12,13 @@ from services.pipeline.architecture import Architecture, build_model
 from services.pipeline.classes import CNN101_CLASSES
 from services.pipeline.data import LabelledImages, load_train, load_validation, split_selection
 from services.pipeline.distill import distillation_loss
-from services.pipeline.training import Recipe, augment_batch, recompute_batch_norm, train
+from services.pipeline.training import (
+    Recipe,
+    _random_transforms,
+    augment_batch,
+    recompute_batch_norm,
+    train,
+)
 from tests.synthetic import write_tiny_imagenet
 
 
@@ -52,6 +58,40 @@ def test_each_image_of_a_batch_gets_its_own_shift() -> None:
     # source's, and at most 2 x 13 x 13 distinct outputs exist; 32 draws give many of them.
     assert np.allclose(x * 255, np.round(x * 255), atol=1e-3)
     assert len({out.tobytes() for out in x}) >= 16
+
+
+def test_zoom_and_rotation_turn_and_scale_each_image_about_its_centre() -> None:
+    """Each row maps output pixels to source pixels: the centre stays put (no shift), and a
+    pixel at distance r lands at r / scale, turned by at most ``rotation`` degrees."""
+    recipe = Recipe(shift_pixels=0, zoom=0.2, rotation=15.0)
+    rows = np.asarray(_random_transforms(512, 64, recipe))
+    centre = 31.5
+    matrices = rows[:, [0, 1, 3, 4]].reshape(-1, 2, 2)
+    offsets = rows[:, [2, 5]]
+    assert np.allclose(np.einsum("bij,j->bi", matrices, [centre, centre]) + offsets, centre)
+    scales = 1 / np.sqrt(np.abs(np.linalg.det(matrices)))
+    angles = np.degrees(np.arctan2(matrices[:, 1, 0], matrices[:, 0, 0]))
+    assert scales.min() >= 0.8 - 1e-5 and scales.max() <= 1.2 + 1e-5
+    assert np.abs(angles).max() <= 15.0 + 1e-4
+    assert scales.max() - scales.min() > 0.3 and np.abs(angles).max() > 10  # it varies
+    assert np.allclose(rows[:, 6:], 0.0)  # affine, not projective
+
+
+def test_without_zoom_or_rotation_the_transform_is_a_whole_pixel_shift() -> None:
+    rows = np.asarray(_random_transforms(256, 64, Recipe(shift_pixels=3)))
+    assert np.allclose(rows[:, [0, 4]], 1.0) and np.allclose(rows[:, [1, 3, 6, 7]], 0.0)
+    shifts = rows[:, [2, 5]]
+    assert np.allclose(shifts, np.round(shifts), atol=1e-5) and np.abs(shifts).max() == 3
+
+
+def test_a_zoomed_image_is_sampled_smoothly_and_stays_in_range() -> None:
+    image = np.random.default_rng(5).integers(0, 256, (1, 64, 64, 3), dtype=np.uint8)
+    moving = Recipe(zoom=0.2, rotation=10.0, brightness=0.0)
+    x, _ = augment_batch(np.repeat(image, 8, axis=0), moving, 10, np.zeros(8, dtype=np.int64))
+    x = np.asarray(x)
+    assert x.shape == (8, 64, 64, 3) and x.min() >= 0.0 and x.max() <= 1.0
+    # Bilinear sampling between pixels makes values that no source pixel has.
+    assert not np.allclose(x * 255, np.round(x * 255), atol=1e-3)
 
 
 def test_distillation_loss_mixes_labels_and_teacher() -> None:
