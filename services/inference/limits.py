@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.common.tensor_protos import TensorConversionError, numpy_dtype
 from services.inference.models import RequestError
 
 # Proto framing of a response beside the tensor bytes: model spec, and per output the map
@@ -79,25 +78,3 @@ def request_batch(inputs: Mapping[str, Any]) -> int:
     """
     sizes = [int(p.tensor_shape.dim[0].size) for p in inputs.values() if p.tensor_shape.dim]
     return max(sizes, default=0)
-
-
-def bytes_per_image(signature: Any, outputs: Sequence[str]) -> float:
-    """Bytes of ``outputs`` per image, from the SignatureDef's shapes.
-
-    A dimension the SignatureDef leaves open counts as 1 (the estimate is then a lower
-    bound; the first chunk's real size is checked too); an output without a batch
-    dimension does not grow with the batch and is left to the fixed allowance.
-    """
-    total = 0.0
-    for alias in outputs:
-        info = signature.outputs[alias]
-        try:
-            itemsize = numpy_dtype(info.dtype).itemsize
-        except TensorConversionError:
-            continue
-        if info.tensor_shape.unknown_rank or not info.tensor_shape.dim:
-            continue
-        dims = [d.size for d in info.tensor_shape.dim]
-        per_item = itemsize * math.prod(max(d, 1) for d in dims[1:])
-        total += per_item if dims[0] < 0 else 0
-    return total

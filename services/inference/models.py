@@ -10,8 +10,9 @@ two of them and only one chunk's intermediate tensors are alive at a time.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,7 +20,12 @@ import numpy as np
 from tensorflow.core.protobuf import saved_model_pb2
 
 from services.common.model_store import model_fingerprint
-from services.common.tensor_protos import array_dtype_name, dtype_name
+from services.common.tensor_protos import (
+    TensorConversionError,
+    array_dtype_name,
+    dtype_name,
+    numpy_dtype,
+)
 from services.inference.runtimes import RuntimeChoice, load_runtime
 
 DEFAULT_SIGNATURE = "serving_default"
@@ -94,6 +100,27 @@ class Runtime(Protocol):
     ) -> dict[str, np.ndarray]: ...
 
 
+def output_sizes(signature: Any) -> dict[str, float]:
+    """Bytes per image of each of a SignatureDef's outputs, from its shapes.
+
+    A dimension the SignatureDef leaves open counts as 1 (the estimate is then a lower
+    bound; the first chunk's real size is checked too); an output without a batch
+    dimension does not grow with the batch and counts 0, left to the fixed allowance.
+    """
+    sizes: dict[str, float] = {}
+    for alias, info in signature.outputs.items():
+        try:
+            itemsize = numpy_dtype(info.dtype).itemsize
+        except TensorConversionError:
+            continue
+        if info.tensor_shape.unknown_rank or not info.tensor_shape.dim:
+            continue
+        dims = [d.size for d in info.tensor_shape.dim]
+        per_item = itemsize * math.prod(max(d, 1) for d in dims[1:])
+        sizes[alias] = float(per_item) if dims[0] < 0 else 0.0
+    return sizes
+
+
 @dataclass(frozen=True)
 class Servable:
     """A loaded version: ``signature_defs`` (protos, by key) and the runtime behind them."""
@@ -105,6 +132,20 @@ class Servable:
     runtime: Runtime
     # Of the exported files (services/common/model_store.py), sent with every answer.
     fingerprint: str = ""
+    # Bytes per image of each output that grows with the batch, by signature: read from the
+    # SignatureDefs once, not on every Predict (its size check needs them before running).
+    output_sizes: Mapping[str, Mapping[str, float]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        sizes = {
+            key: output_sizes(signature_def) for key, signature_def in self.signature_defs.items()
+        }
+        object.__setattr__(self, "output_sizes", sizes)
+
+    def bytes_per_image(self, signature_name: str, outputs: Sequence[str]) -> float:
+        """Bytes of ``outputs`` of one image (see :func:`output_sizes`)."""
+        sizes = self.output_sizes[signature_name]
+        return sum(sizes.get(alias, 0.0) for alias in outputs)
 
     @property
     def runnable(self) -> set[str]:

@@ -39,7 +39,6 @@ from services.common.tensor_protos import fill_tensor_proto, to_ndarray
 from services.inference.limits import (
     PredictLimits,
     ResponseTooLargeError,
-    bytes_per_image,
     request_batch,
 )
 from services.inference.models import (
@@ -243,7 +242,8 @@ def run_predict(
     batch = request_batch(request.inputs)
     if capped:
         limits.check_batch(signature_name, batch)
-        limits.check_response(signature_name, batch, bytes_per_image(signature, wanted), wanted)
+        per_image = servable.bytes_per_image(signature_name, wanted)
+        limits.check_response(signature_name, batch, per_image, wanted)
     inputs = {alias: to_array(alias, proto) for alias, proto in request.inputs.items()}
     outputs = servable.run(
         signature_name,

@@ -229,3 +229,26 @@ def test_chunks_are_put_back_together_in_order(
     probabilities = outputs_of(response)["probabilities"]
     assert probabilities.shape == (2 * CHUNK + 1, 10)
     np.testing.assert_allclose(probabilities, expected, rtol=0, atol=1e-6)
+
+
+def test_output_sizes_count_the_bytes_of_one_image_of_each_batched_output() -> None:
+    from tensorflow.core.protobuf import meta_graph_pb2
+
+    from services.inference.models import output_sizes
+
+    signature = meta_graph_pb2.SignatureDef()
+    batched = signature.outputs["maps"]
+    batched.dtype = 1  # float32
+    for size in (-1, 30, 30, 10):
+        batched.tensor_shape.dim.add().size = size
+    open_width = signature.outputs["probabilities"]
+    open_width.dtype = 2  # float64
+    for size in (-1, -1):  # an open dimension counts as 1
+        open_width.tensor_shape.dim.add().size = size
+    fixed = signature.outputs["classes"]
+    fixed.dtype = 3  # int32, no batch dimension: left to the fixed allowance
+    fixed.tensor_shape.dim.add().size = 10
+    unknown = signature.outputs["unknown"]
+    unknown.dtype = 1
+    unknown.tensor_shape.unknown_rank = True
+    assert output_sizes(signature) == {"maps": 4 * 9000, "probabilities": 8, "classes": 0}
