@@ -143,7 +143,9 @@ def _recipe_text(recipe: dict[str, Any]) -> str:
         extras.append(f"cutout of a {recipe['cutout']}-pixel square")
     if float(recipe.get("label_smoothing", 0) or 0) > 0:
         extras.append(f"label smoothing {recipe['label_smoothing']}")
-    if int(recipe.get("teacher_width", 0) or 0) > 0:
+    if recipe.get("teacher_kind") == "tiny_vgg":
+        extras.append("distillation from a Tiny VGG teacher trained first (born-again)")
+    elif int(recipe.get("teacher_width", 0) or 0) > 0:
         extras.append(f"distillation from a width-{recipe['teacher_width']} residual teacher")
     return (
         f"Trained {norm}, so the exported network has exactly the layers below. "

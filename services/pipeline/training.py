@@ -74,6 +74,10 @@ class Recipe:
     # (and their mirrors), computed once; "consistent", its logits on the very view the
     # student sees, at every step (Beyer et al., 2022), at a teacher forward pass a batch.
     distill_targets: str = "fixed"
+    # Which network teaches: "residual", the ResNet-style teacher of ``teacher_width``;
+    # "tiny_vgg", the student's own architecture trained first with the student's recipe
+    # ("born-again" distillation, Furlanello et al., 2018; ``teacher_width`` is then unused).
+    teacher_kind: str = "residual"
     # Batch normalisation after each conv during training (folded away before export).
     batch_norm: bool = True
     # One more between the flatten and the dense layer (folded into the dense layer).
@@ -98,6 +102,11 @@ class Recipe:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def has_teacher(self) -> bool:
+        """Whether a teacher is trained first and distilled into the student."""
+        return self.teacher_kind == "tiny_vgg" or self.teacher_width > 0
 
 
 @dataclass
@@ -395,8 +404,17 @@ def _train_teacher(
     """Train the distillation teacher; return it as a logits model and its best validation
     accuracy (the epoch with that accuracy is the one that teaches)."""
     epochs = max(1, round(recipe.epochs * recipe.teacher_fraction))
-    teacher = build_teacher(recipe.teacher_width, arch.input_size, arch.num_classes, recipe.seed)
-    teacher_recipe = replace(recipe, weight_decay=recipe.teacher_weight_decay, optimizer="adamw")
+    if recipe.teacher_kind == "tiny_vgg":
+        # Its own initial weights (seed + 100), then the student's recipe unchanged.
+        teacher = build_model(arch, batch_norm=recipe.batch_norm, seed=recipe.seed + 100)
+        teacher_recipe = recipe
+    else:
+        teacher = build_teacher(
+            recipe.teacher_width, arch.input_size, arch.num_classes, recipe.seed
+        )
+        teacher_recipe = replace(
+            recipe, weight_decay=recipe.teacher_weight_decay, optimizer="adamw"
+        )
     teacher.compile(
         optimizer=_optimizer(teacher_recipe, _schedule(teacher_recipe, epochs, len(train_images))),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
@@ -445,8 +463,10 @@ def _keep(
 
 
 def _check_recipe(recipe: Recipe) -> None:
-    if recipe.mixup and recipe.teacher_width:
+    if recipe.mixup and recipe.has_teacher:
         raise ValueError("Mixup and distillation together are not supported: choose one.")
+    if recipe.teacher_kind not in ("residual", "tiny_vgg"):
+        raise ValueError(f"Unknown teacher_kind {recipe.teacher_kind!r}: residual or tiny_vgg.")
     if recipe.distill_targets not in ("fixed", "consistent"):
         raise ValueError(
             f"Unknown distill_targets {recipe.distill_targets!r}: fixed or consistent."
@@ -476,7 +496,7 @@ def train(
     if len(classes) != arch.num_classes:
         raise ValueError(f"{len(classes)} classes given for a {arch.num_classes}-class model.")
     _check_recipe(recipe)
-    if val_images is None and (recipe.keep != "last" or recipe.teacher_width):
+    if val_images is None and (recipe.keep != "last" or recipe.has_teacher):
         raise ValueError("Training without selection images keeps the last epoch, no teacher.")
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
@@ -484,7 +504,7 @@ def train(
     soft_targets: np.ndarray | None = None
     teacher: keras.Model | None = None
     teacher_accuracy: float | None = None
-    if recipe.teacher_width and val_images is not None:
+    if recipe.has_teacher and val_images is not None:
         teacher, teacher_accuracy = _train_teacher(
             train_images, val_images, arch, recipe, verbose=verbose
         )
@@ -568,5 +588,5 @@ def train(
         best_epoch_accuracy=keep_best.best_accuracy,
         averaged_accuracy=averaged_accuracy,
         teacher_val_accuracy=teacher_accuracy,
-        teacher_seconds=teacher_seconds if recipe.teacher_width else 0.0,
+        teacher_seconds=teacher_seconds if recipe.has_teacher else 0.0,
     )

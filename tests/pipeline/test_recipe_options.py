@@ -177,3 +177,11 @@ def test_the_model_card_names_zoom_and_rotation_only_when_the_recipe_used_them()
     assert "random zoom ±15%" in moved and "rotation of up to 10.0 degrees" in moved
     plain = _recipe_text(Recipe().to_json())
     assert "zoom" not in plain and "rotation" not in plain
+
+
+def test_the_model_card_names_a_born_again_teacher() -> None:
+    from services.pipeline.model_card import _recipe_text
+
+    text = _recipe_text(Recipe(teacher_kind="tiny_vgg").to_json())
+    assert "Tiny VGG teacher trained first (born-again)" in text
+    assert "residual teacher" not in text

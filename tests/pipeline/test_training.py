@@ -110,16 +110,25 @@ def test_distillation_loss_mixes_labels_and_teacher() -> None:
     assert np.all(np.asarray(only_teacher(targets, uniform))[:3] > 1e-3)
 
 
-@pytest.mark.parametrize("targets", ["fixed", "consistent"])
+@pytest.mark.parametrize(
+    ("targets", "teacher_kind"),
+    [("fixed", "residual"), ("consistent", "residual"), ("fixed", "tiny_vgg")],
+)
 def test_training_with_a_teacher_exports_only_the_design_s_layers(
-    tmp_path: Path, targets: str
+    tmp_path: Path, targets: str, teacher_kind: str
 ) -> None:
-    """A (very short) distilled run: the teacher trains, the student is folded and plain."""
+    """A (very short) distilled run: the teacher trains, the student is folded and plain;
+    the born-again teacher ("tiny_vgg") needs no width."""
     arch = Architecture(input_size=16, blocks=1, convs_per_block=2, filters=3, num_classes=3)
     classes = CNN101_CLASSES[:3]
     data_dir = write_tiny_imagenet(tmp_path, classes, per_class=6, val_per_class=2, size=16)
     recipe = Recipe(
-        epochs=2, batch_size=6, teacher_width=4, teacher_fraction=0.5, distill_targets=targets
+        epochs=2,
+        batch_size=6,
+        teacher_width=0 if teacher_kind == "tiny_vgg" else 4,
+        teacher_kind=teacher_kind,
+        teacher_fraction=0.5,
+        distill_targets=targets,
     )
     result = train(
         load_train(data_dir, classes, 16),
@@ -154,3 +163,18 @@ def test_selection_split_is_carved_from_training_images_deterministically() -> N
     # The pixels travel with their files.
     for path, pixel in zip(selection.paths, selection.pixels, strict=True):
         assert pixel[0, 0, 0] == paths.index(path)
+
+
+def test_an_unknown_teacher_kind_is_refused(tmp_path: Path) -> None:
+    arch = Architecture(input_size=16, blocks=1, convs_per_block=2, filters=3, num_classes=3)
+    classes = CNN101_CLASSES[:3]
+    data_dir = write_tiny_imagenet(tmp_path, classes, per_class=2, val_per_class=1, size=16)
+    with pytest.raises(ValueError, match="tiny_vgg"):
+        train(
+            load_train(data_dir, classes, 16),
+            load_validation(data_dir, classes, 16),
+            arch,
+            classes,
+            Recipe(epochs=1, teacher_kind="resnet50"),
+            verbose=0,
+        )
