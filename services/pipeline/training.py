@@ -153,8 +153,8 @@ def augment_batch(
     x = tf.image.random_flip_left_right(x)
     batch = tf.shape(x)[0]
     size = tf.shape(x)[1]
-    if recipe.shift_pixels > 0 or recipe.zoom > 0 or recipe.rotation > 0:
-        smooth = recipe.zoom > 0 or recipe.rotation > 0
+    smooth = recipe.zoom > 0 or recipe.rotation > 0
+    if recipe.shift_pixels > 0 or smooth:
         x = tf.raw_ops.ImageProjectiveTransformV3(
             images=x,
             transforms=_random_transforms(batch, size, recipe),
@@ -393,6 +393,17 @@ def _validation(
     ).batch(256)
 
 
+def _training_network(arch: Architecture, recipe: Recipe, seed: int) -> keras.Model:
+    """The network as the recipe trains it (BN, branches), before folding for export."""
+    return build_model(
+        arch,
+        batch_norm=recipe.batch_norm,
+        seed=seed,
+        reparam=recipe.reparam,
+        dense_batch_norm=recipe.dense_batch_norm,
+    )
+
+
 def _train_teacher(
     train_images: LabelledImages,
     val_images: LabelledImages,
@@ -406,7 +417,7 @@ def _train_teacher(
     epochs = max(1, round(recipe.epochs * recipe.teacher_fraction))
     if recipe.teacher_kind == "tiny_vgg":
         # Its own initial weights (seed + 100), then the student's recipe unchanged.
-        teacher = build_model(arch, batch_norm=recipe.batch_norm, seed=recipe.seed + 100)
+        teacher = _training_network(arch, recipe, seed=recipe.seed + 100)
         teacher_recipe = recipe
     else:
         teacher = build_teacher(
@@ -522,13 +533,7 @@ def train(
         else _validation(val_images, arch.num_classes, with_teacher_columns=distilling)
     )
 
-    model = build_model(
-        arch,
-        batch_norm=recipe.batch_norm,
-        seed=recipe.seed,
-        reparam=recipe.reparam,
-        dense_batch_norm=recipe.dense_batch_norm,
-    )
+    model = _training_network(arch, recipe, seed=recipe.seed)
     loss: Any = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
     metric: Any = "accuracy"
     if distilling:
