@@ -5,8 +5,10 @@ the repository's ``models/``), waits until it serves, then sends ``--iterations`
 requests per batch size over a real channel and prints p50 / p95 latency and images/s.
 What is measured is what the activation cache pays: serialisation, gRPC, the model run.
 With ``--separate-process`` the server is ``python -m services.inference`` of its own, as
-the platform runs it, so the client's threads do not share the server's GIL. Both ways, p50
-on the 2-core machine was 1.3-1.8 ms in most runs and 3.1-4.1 ms in a few (docs/sizing.md).
+the platform runs it, so the client's threads do not share the server's GIL, and the server
+runs without TensorFlow. Use it for the platform's figure: in this process TensorFlow's
+import had hidden that the server's buffers were faulted in again on every call (3.5-3.8 ms
+a call in the server's own process until services/common/allocator.py; docs/sizing.md).
 
 With ``--floor`` each batch also gets a second row, ``floor``: the same number of request
 and response bytes through a bare grpcio server that does nothing (raw bytes, no protobuf,

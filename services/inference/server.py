@@ -21,6 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc  # type: ignore[i
 from grpc_reflection.v1alpha import reflection  # type: ignore[import-untyped, unused-ignore]
 from tensorflow_serving.apis import model_service_pb2, prediction_service_pb2
 
+from services.common.allocator import keep_large_buffers
 from services.inference.limits import PredictLimits
 from services.inference.models import Servable, Warmup
 from services.inference.poller import Poller
@@ -144,6 +145,7 @@ def wait_for_signal() -> int:
 def main() -> None:
     """Serve until SIGTERM or SIGINT, then stop gracefully."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    keep_large_buffers()  # before any response is built: 0.5 ms a Predict instead of 2.5
     settings = InferenceSettings()
     server, port = build_server(settings)
     server.start()
