@@ -4,10 +4,11 @@ A 1-image ``activations`` Predict moves about 0.8 MB through a handful of buffer
 runtime's outputs, the response's tensors, its serialised bytes). Under glibc's defaults
 those buffers are fresh ``mmap``s, or carved from a heap top that ``free`` trims back at
 once, so every call page-faults its memory in again: in a process without TensorFlow the
-inference handler took 2.2-2.9 ms a call, against 0.53-0.59 ms with the thresholds below
-(``scripts/bench_inference.py --separate-process``; docs/sizing.md). TensorFlow's import
-happened to raise glibc's dynamic threshold, which is why an in-process benchmark never
-showed it.
+inference handler, called in a loop, took 2.2-2.9 ms a call against 0.53-0.59 ms with the
+thresholds below, and Predict through ``scripts/bench_inference.py --separate-process``
+3.7-3.8 ms against 1.6-2.4 (docs/sizing.md). TensorFlow's import happens to raise glibc's
+dynamic threshold, which is why the benchmark with the server in its own process mostly
+hid it.
 
 Fixed thresholds bound what is kept: a buffer over ``MMAP_THRESHOLD`` (a large batch) is
 still mapped and unmapped, and a free heap top over ``TRIM_THRESHOLD`` is still returned.

@@ -145,7 +145,7 @@ def wait_for_signal() -> int:
 def main() -> None:
     """Serve until SIGTERM or SIGINT, then stop gracefully."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    keep_large_buffers()  # before any response is built: 0.5 ms a Predict instead of 2.5
+    keep_large_buffers()  # before any response is built: the handler's 0.5 ms, not 2.5
     settings = InferenceSettings()
     server, port = build_server(settings)
     server.start()

@@ -43,8 +43,10 @@ for _ in range(50):
 print(applied, (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 50)
 """
 
-# A 1-image activations answer: four 62x62 / 60x60 maps, two more, five small ones and the
-# serialised response, twice (the response's tensors and its bytes), all freed at the end.
+# Buffers of a 1-image activations answer's sizes (62x62x10 and 60x60x10 float32 maps,
+# smaller ones, the serialised response twice), all freed at the end. Not the exact list:
+# what matters is that most are over glibc's initial 128 KiB threshold and their sum is
+# over its dynamic trim threshold.
 BUFFER_PATTERN = """
 SIZES = [153_760] * 4 + [144_000] * 2 + [36_000] * 5 + [762_425] * 2
 def one_call():
